@@ -1,0 +1,37 @@
+# Incident Map: two commands on a fresh machine.
+#   make run   set up .venv, fetch front-end assets, start the dashboard on :8501
+#   make test  the same set-up, plus headless Chromium, then ruff and the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+ASSETS_STAMP := dashboard/static/vendor/.fetched
+
+.PHONY: run test install assets browser lint clean
+
+run: install assets
+	$(BIN)/incident-map serve
+
+test: install assets browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+assets: install
+	$(BIN)/python -m dashboard.assets fetch
+
+browser:
+	@scripts/ensure-chromium.sh
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) dashboard/static/vendor tests/artifacts

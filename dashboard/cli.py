@@ -1,0 +1,79 @@
+"""The ``incident-map`` command line: a thin layer over the library modules."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from dashboard.schema import DatasetError, validate_file
+
+APP_PATH = Path(__file__).with_name("app.py")
+
+
+def offline_from_env() -> bool:
+    """True when ``INCIDENT_MAP_OFFLINE`` is set to 1/true/yes."""
+    return os.environ.get("INCIDENT_MAP_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="incident-map")
+def main() -> None:
+    """Incident Map: a sourced, filterable map of state-linked covert action."""
+
+
+@main.command()
+@click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Dataset to open (default: $INCIDENT_MAP_DATA or data/incidents.csv).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True)
+@click.option("--offline", is_flag=True, default=None,
+              help="Request nothing outside the dashboard's origin (also INCIDENT_MAP_OFFLINE=1).")
+@click.option("--address", default="localhost", show_default=True, help="Address to listen on.")
+def serve(data_path: Path | None, port: int, offline: bool | None, address: str) -> None:
+    """Start the dashboard."""
+    env = dict(os.environ)
+    if data_path is not None:
+        env["INCIDENT_MAP_DATA"] = str(data_path.resolve())
+    if offline or offline_from_env():
+        env["INCIDENT_MAP_OFFLINE"] = "1"
+    dataset = Path(env.get("INCIDENT_MAP_DATA") or "data/incidents.csv")
+    try:
+        problems = validate_file(dataset)
+    except DatasetError as error:
+        raise click.ClickException(str(error)) from None
+    if problems:
+        raise click.ClickException(
+            f"{dataset} has {len(problems)} problem(s); run `incident-map validate {dataset}`."
+        )
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP_PATH),
+        "--server.port", str(port),
+        "--server.address", address,
+        "--server.headless", "true",
+        "--server.enableStaticServing", "true",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
+        "--theme.base", "light",
+    ]
+    click.echo(f"Incident Map on http://{address}:{port} ({dataset})", err=True)
+    os.execvpe(command[0], command, env)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+def validate(path: Path) -> None:
+    """Check a dataset: one line per problem, exit 1 if there is any."""
+    try:
+        problems = validate_file(path)
+    except DatasetError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    if problems:
+        for problem in problems:
+            click.echo(str(problem))
+        click.echo(f"{path}: {len(problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo(f"{path}: valid")

@@ -1,0 +1,121 @@
+"""Load a validated dataset into a typed DataFrame ready for filtering and mapping.
+
+>>> incidents = load_incidents("data/incidents.csv")        # doctest: +SKIP
+>>> incidents.loc[0, ["id", "year", "date_label"]].tolist()  # doctest: +SKIP
+['1940-08-20-mexico-city-trotsky', 1940, '20 August 1940']
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.countries import country_name
+from dashboard.schema import (
+    REQUIRED_COLUMNS,
+    InvalidDataset,
+    parse_dataset,
+    read_dataset,
+    validate_frame,
+)
+
+DEFAULT_DATA = Path("data/incidents.csv")
+
+#: Columns the search box looks through ("people" are perpetrator, sponsor and target).
+SEARCH_COLUMNS = ("title", "summary", "place", "perpetrator", "sponsor", "target", "id")
+
+#: Columns derived here; exports leave them out so a file round-trips.
+DERIVED_COLUMNS = ("year", "date_start", "date_label", "country_name", "search_text", "has_coords")
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def default_data_path() -> Path:
+    """The dataset the dashboard opens: ``$INCIDENT_MAP_DATA`` or ``data/incidents.csv``."""
+    return Path(os.environ.get("INCIDENT_MAP_DATA") or DEFAULT_DATA)
+
+
+def load_incidents(path: str | Path) -> pd.DataFrame:
+    """Read, validate and type a dataset; raises DatasetError / InvalidDataset."""
+    frame = read_dataset(path)
+    return prepare(frame, name=str(path))
+
+
+def load_incidents_bytes(raw: bytes, *, name: str = "upload") -> pd.DataFrame:
+    """Same as :func:`load_incidents` for the bytes of an uploaded file."""
+    return prepare(parse_dataset(raw, name=name), name=name)
+
+
+def prepare(frame: pd.DataFrame, *, name: str = "dataset") -> pd.DataFrame:
+    """Validate ``frame`` (text columns) and add typed and derived columns."""
+    problems = validate_frame(frame)
+    if problems:
+        raise InvalidDataset(name, problems)
+    incidents = frame.copy()
+    for column in REQUIRED_COLUMNS:
+        incidents[column] = incidents[column].str.strip()
+    incidents["lat"] = pd.to_numeric(incidents["lat"], errors="coerce")
+    incidents["lon"] = pd.to_numeric(incidents["lon"], errors="coerce")
+    for column in ("fatalities", "persons"):
+        if column in incidents.columns:
+            incidents[column] = pd.to_numeric(incidents[column], errors="coerce").astype("Int64")
+        else:
+            incidents[column] = pd.array([pd.NA] * len(incidents), dtype="Int64")
+    for column in ("perpetrator", "sponsor", "target", "counterpart_country", "source_quote",
+                   "notes", "related_id"):
+        if column not in incidents.columns:
+            incidents[column] = ""
+    incidents["year"] = incidents["date"].str.slice(0, 4).astype(int)
+    lengths = incidents["date"].str.len()
+    padded = incidents["date"].copy()
+    padded[lengths == 7] = padded[lengths == 7] + "-01"
+    padded[lengths == 4] = padded[lengths == 4] + "-01-01"
+    incidents["date_start"] = pd.to_datetime(padded, format="%Y-%m-%d")
+    incidents["date_label"] = [
+        format_date(date, precision)
+        for date, precision in zip(incidents["date"], incidents["date_precision"], strict=True)
+    ]
+    names = {code: country_name(code) for code in incidents["country"].unique()}
+    incidents["country_name"] = incidents["country"].map(names)
+    incidents["search_text"] = _search_text(incidents)
+    incidents["has_coords"] = incidents["lat"].notna() & incidents["lon"].notna()
+    incidents = incidents.sort_values(["date_start", "id"], kind="stable").reset_index(drop=True)
+    return incidents
+
+
+def format_date(date: str, precision: str) -> str:
+    """A date as a reader says it at its precision: ``"February 2024"``, ``"2018"``."""
+    parts = date.split("-")
+    if precision == "year" or len(parts) == 1:
+        return parts[0]
+    month = MONTHS[int(parts[1]) - 1]
+    if precision == "month" or len(parts) == 2:
+        return f"{month} {parts[0]}"
+    return f"{int(parts[2])} {month} {parts[0]}"
+
+
+def fold_text(text: str) -> str:
+    """Case- and accent-insensitive form used for searching: ``"Alarcón"`` -> ``"alarcon"``."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _search_text(incidents: pd.DataFrame) -> pd.Series:
+    columns = [c for c in SEARCH_COLUMNS if c in incidents.columns] + ["country_name"]
+    joined = incidents[columns[0]].astype(str)
+    for column in columns[1:]:
+        joined = joined + " \x1f " + incidents[column].astype(str)
+    unique = joined.unique()
+    folded = {value: fold_text(value) for value in unique}
+    return joined.map(folded)
+
+
+def dataset_columns(incidents: pd.DataFrame) -> list[str]:
+    """The dataset's own columns (no derived ones), in file order."""
+    return [c for c in incidents.columns if c not in DERIVED_COLUMNS]

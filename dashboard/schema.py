@@ -1,0 +1,365 @@
+"""The dataset's columns and vocabularies, and the checks every dataset must pass.
+
+Both the loader and ``incident-map validate`` use this module, so a file that
+validates is a file the dashboard opens.
+
+>>> problems = validate_frame(read_dataset("data/incidents.csv"))  # doctest: +SKIP
+>>> [str(p) for p in problems]                                     # doctest: +SKIP
+['row 7, column date: "2024-02-30" is not a real date; expected YYYY-MM-DD for precision "day"']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.countries import is_country_code
+
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "id",
+    "date",
+    "date_precision",
+    "event_type",
+    "title",
+    "summary",
+    "place",
+    "country",
+    "lat",
+    "lon",
+    "geo_precision",
+    "geocoder",
+    "attribution",
+    "sources",
+)
+
+RECOMMENDED_COLUMNS: tuple[str, ...] = (
+    "perpetrator",
+    "sponsor",
+    "target",
+    "fatalities",
+    "persons",
+    "counterpart_country",
+    "source_quote",
+    "notes",
+    "related_id",
+)
+
+DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year")
+
+EVENT_TYPES: dict[str, str] = {
+    "killing": "Killing",
+    "attempted_killing": "Attempted killing",
+    "arrest": "Arrest",
+    "prisoner_exchange": "Prisoner exchange",
+    "court_ruling": "Court ruling",
+    "diplomatic_expulsion": "Diplomatic expulsion",
+    "intelligence_disclosure": "Intelligence disclosure",
+    "assessment": "Assessment",
+    "other": "Other",
+}
+
+GEO_PRECISIONS: dict[str, str] = {
+    "site": "Exact site (building, street, park)",
+    "district": "District or neighbourhood",
+    "city": "City or town",
+    "region": "Region or province",
+    "country": "Country only",
+}
+
+GEOCODERS: dict[str, str] = {
+    "manual": "Set by hand from a cited source",
+    "gazetteer": "Offline GeoNames gazetteer",
+    "nominatim": "OpenStreetMap Nominatim",
+}
+
+ATTRIBUTIONS: dict[str, str] = {
+    "confirmed": "Confirmed (court finding or official attribution)",
+    "suspected": "Suspected by investigators or officials",
+    "alleged": "Alleged by sources, unproven",
+    "unknown": "Sponsor unknown",
+}
+
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "date_precision": DATE_PRECISIONS,
+    "event_type": tuple(EVENT_TYPES),
+    "geo_precision": tuple(GEO_PRECISIONS),
+    "attribution": tuple(ATTRIBUTIONS),
+}
+
+#: Columns that must hold a value in every row.
+NON_EMPTY_COLUMNS: tuple[str, ...] = (
+    "id",
+    "date",
+    "date_precision",
+    "event_type",
+    "title",
+    "place",
+    "country",
+    "geo_precision",
+    "attribution",
+    "sources",
+)
+
+INTEGER_COLUMNS: tuple[str, ...] = ("fatalities", "persons")
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DATE_PATTERNS = {
+    "day": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
+    "month": re.compile(r"^\d{4}-\d{2}$"),
+    "year": re.compile(r"^\d{4}$"),
+}
+DATE_FORMATS = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}
+URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+UNSAFE_SCHEMES = ("javascript", "data", "vbscript", "file", "blob")
+
+
+class DatasetError(Exception):
+    """A dataset that cannot be read at all (missing, empty, not UTF-8, not CSV)."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a dataset; ``row`` counts as a spreadsheet does (header = 1)."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+class InvalidDataset(DatasetError):
+    """A readable dataset with problems; ``problems`` lists every one of them."""
+
+    def __init__(self, path: str | Path, problems: list[Problem]):
+        self.path = str(path)
+        self.problems = problems
+        first = "; ".join(str(p) for p in problems[:3])
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        super().__init__(f"{self.path}: {len(problems)} problem(s): {first}{more}")
+
+
+def read_dataset(path: str | Path) -> pd.DataFrame:
+    """Read a dataset as text columns (empty cells are ``""``), or raise DatasetError."""
+    path = Path(path)
+    if not path.exists():
+        raise DatasetError(f"{path}: no such file")
+    if path.is_dir():
+        raise DatasetError(f"{path}: is a folder, not a CSV file")
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise DatasetError(f"{path}: cannot be read ({error.strerror or error})") from None
+    return parse_dataset(raw, name=str(path))
+
+
+def parse_dataset(raw: bytes, *, name: str = "dataset") -> pd.DataFrame:
+    """Parse CSV bytes (e.g. an upload) as text columns, or raise DatasetError."""
+    if not raw.strip():
+        raise DatasetError(f"{name}: the file is empty; expected a CSV with a header row")
+    if b"\x00" in raw[:8192]:
+        raise DatasetError(f"{name}: looks like a binary file, not a UTF-8 CSV")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DatasetError(
+            f"{name}: not UTF-8 text (bad byte at line {line}); save it as UTF-8 CSV"
+        ) from None
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skipinitialspace=False,
+        )
+    except (pd.errors.ParserError, csv.Error) as error:
+        raise DatasetError(f"{name}: not a well-formed CSV ({_short(error)})") from None
+    except pd.errors.EmptyDataError:
+        raise DatasetError(f"{name}: the file is empty; expected a CSV with a header row") from None
+    frame.columns = [str(column).strip() for column in frame.columns]
+    return frame
+
+
+def _short(error: Exception) -> str:
+    return str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+
+
+def validate_file(path: str | Path) -> list[Problem]:
+    """Every problem in the file at ``path``; raises DatasetError if it cannot be read."""
+    return validate_frame(read_dataset(path))
+
+
+def validate_frame(frame: pd.DataFrame) -> list[Problem]:
+    """Every problem in a dataset read by :func:`read_dataset`, sorted by row."""
+    problems: list[Problem] = []
+    header_problems = _check_header(frame)
+    if header_problems:
+        return header_problems
+    if frame.empty:
+        return [Problem(2, "id", "the file has a header but no incidents")]
+    rows = pd.Series(range(2, len(frame) + 2), index=frame.index)
+    text = frame.apply(lambda column: column.str.strip())
+
+    def add(mask: pd.Series, column: str, message) -> None:
+        for index in mask[mask].index:
+            value = text.at[index, column] if column in text.columns else ""
+            msg = message(value) if callable(message) else message
+            problems.append(Problem(int(rows[index]), column, msg))
+
+    for column in NON_EMPTY_COLUMNS:
+        add(text[column] == "", column, "is empty; a value is required")
+
+    ids = text["id"]
+    add((ids != "") & ~ids.str.match(ID_PATTERN), "id", lambda v: (
+        f'"{v}" is not a slug; use lower-case letters, digits and hyphens, '
+        "e.g. 2019-08-23-berlin-khangoshvili"
+    ))
+    duplicated = (ids != "") & ids.duplicated(keep="first")
+    for index in duplicated[duplicated].index:
+        first = int(rows[ids[ids == ids[index]].index[0]])
+        message = f'"{ids[index]}" repeats the id of row {first}; ids must be unique'
+        problems.append(Problem(int(rows[index]), "id", message))
+
+    for column, allowed in VOCABULARIES.items():
+        values = text[column]
+        add((values != "") & ~values.isin(allowed), column, lambda v, a=allowed: (
+            f'"{v}" is not allowed; use one of: {", ".join(a)}'
+        ))
+
+    _check_dates(text, add, problems, rows)
+    _check_countries(text, add)
+    _check_coordinates(text, add)
+    _check_integers(text, add)
+    _check_sources(text, add)
+    return sorted(problems)
+
+
+def _check_header(frame: pd.DataFrame) -> list[Problem]:
+    problems = []
+    seen: set[str] = set()
+    for column in frame.columns:
+        if column in seen or re.fullmatch(r".+\.\d+", column) and column.rsplit(".", 1)[0] in seen:
+            problems.append(Problem(1, column, "this column appears twice in the header"))
+        seen.add(column)
+    for column in REQUIRED_COLUMNS:
+        if column not in frame.columns:
+            problems.append(Problem(1, column, "required column is missing from the header"))
+    return problems
+
+
+def _check_dates(text, add, problems, rows) -> None:
+    dates, precisions = text["date"], text["date_precision"]
+    known = (dates != "") & precisions.isin(DATE_PRECISIONS)
+    for precision, pattern in DATE_PATTERNS.items():
+        selected = known & (precisions == precision)
+        shaped = dates.str.match(pattern)
+        add(selected & ~shaped, "date", lambda v, p=precision: (
+            f'"{v}" does not match precision "{p}"; expected {DATE_FORMATS[p]}'
+        ))
+        candidates = selected & shaped
+        if not candidates.any():
+            continue
+        padded = dates[candidates]
+        if precision == "year":
+            padded = padded + "-01-01"
+        elif precision == "month":
+            padded = padded + "-01"
+        parsed = pd.to_datetime(padded, format="%Y-%m-%d", errors="coerce")
+        bad = parsed.isna().reindex(text.index, fill_value=False)
+        add(bad, "date", lambda v, p=precision: (
+            f'"{v}" is not a real date; expected {DATE_FORMATS[p]} for precision "{p}"'
+        ))
+    iso = dates.str.match(r"^\d{4}(-\d{2}){0,2}$")
+    add((dates != "") & (precisions == "") & ~iso, "date", lambda v: (
+        f'"{v}" is not an ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD)'
+    ))
+
+
+def _check_countries(text, add) -> None:
+    for column in ("country", "counterpart_country"):
+        if column not in text.columns:
+            continue
+        values = text[column]
+        unique = {value: is_country_code(value) for value in values.unique() if value}
+        bad = values.map(lambda v, u=unique: bool(v) and not u[v])
+        add(bad, column, lambda v: (
+            f'"{v}" is not an ISO 3166-1 alpha-2 country code; use e.g. DE, ES, RU (XK for Kosovo)'
+        ))
+
+
+def _check_coordinates(text, add) -> None:
+    lat_text, lon_text = text["lat"], text["lon"]
+    lat = pd.to_numeric(lat_text, errors="coerce")
+    lon = pd.to_numeric(lon_text, errors="coerce")
+    for column, values, numbers, limit in (("lat", lat_text, lat, 90), ("lon", lon_text, lon, 180)):
+        add((values != "") & numbers.isna(), column, lambda v: (
+            f'"{v}" is not a number; use decimal degrees'
+        ))
+        add(numbers.notna() & (numbers.abs() > limit), column, lambda v, lim=limit: (
+            f"{v} is out of range; must be between -{lim} and {lim}"
+        ))
+    add((lat_text != "") & (lon_text == ""), "lon", "is empty but lat is set; give both or neither")
+    add((lat_text == "") & (lon_text != ""), "lat", "is empty but lon is set; give both or neither")
+    geocoder = text["geocoder"]
+    add((geocoder != "") & ~geocoder.isin(tuple(GEOCODERS)), "geocoder", lambda v: (
+        f'"{v}" is not allowed; use one of: {", ".join(GEOCODERS)}'
+    ))
+    add((lat_text != "") & (lon_text != "") & (geocoder == ""), "geocoder", (
+        f"is empty but coordinates are set; say where they came from: {', '.join(GEOCODERS)}"
+    ))
+
+
+def _check_integers(text, add) -> None:
+    for column in INTEGER_COLUMNS:
+        if column not in text.columns:
+            continue
+        values = text[column]
+        add((values != "") & ~values.str.fullmatch(r"\d+"), column, lambda v: (
+            f'"{v}" is not a whole number of zero or more'
+        ))
+
+
+def _check_sources(text, add) -> None:
+    def bad_link(cell: str) -> bool:
+        return any(_is_unsafe_link(item) for item in split_sources(cell))
+
+    blank = (text["sources"] != "") & text["sources"].map(lambda cell: not split_sources(cell))
+    add(blank, "sources", "is empty; a value is required")
+    add(text["sources"].map(bad_link), "sources", lambda v: (
+        f'"{next(i for i in split_sources(v) if _is_unsafe_link(i))}" is not an http(s) link; '
+        "links must start with http:// or https://"
+    ))
+
+
+def _is_unsafe_link(item: str) -> bool:
+    """A link whose scheme is not http(s): ``ftp://...``, ``javascript:...``, ``data:...``."""
+    match = URL_SCHEME.match(item)
+    if not match:
+        return False
+    scheme = match.group(1).lower()
+    if scheme in ("http", "https"):
+        return False
+    return item[match.end():].startswith("//") or scheme in UNSAFE_SCHEMES
+
+
+def split_sources(cell: str) -> list[str]:
+    """The ``;``-separated items of a ``sources`` cell, stripped, empties dropped."""
+    return [item.strip() for item in (cell or "").split(";") if item.strip()]
+
+
+def is_http_url(item: str) -> bool:
+    """True for an absolute http(s) URL, the only links the dashboard renders."""
+    return bool(re.match(r"^https?://[^\s/$.?#].[^\s]*$", item, flags=re.IGNORECASE))
+
+
+def format_problems(problems: Iterable[Problem]) -> str:
+    return "\n".join(str(problem) for problem in problems)

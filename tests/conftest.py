@@ -1,0 +1,57 @@
+"""Shared fixtures: one factory for small datasets written to real files."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from dashboard.schema import RECOMMENDED_COLUMNS, REQUIRED_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+CURATED = ROOT / "data" / "incidents.csv"
+COLUMNS = list(REQUIRED_COLUMNS) + list(RECOMMENDED_COLUMNS)
+
+
+def base_row(**changes: str) -> dict[str, str]:
+    """A valid incident row; keyword arguments replace cells."""
+    row = {column: "" for column in COLUMNS}
+    row.update(
+        id="2019-08-23-berlin-khangoshvili",
+        date="2019-08-23",
+        date_precision="day",
+        event_type="killing",
+        title="Zelimkhan Khangoshvili shot dead",
+        summary="Shot in a park in Moabit.",
+        place="Moabit, Berlin, Germany",
+        country="DE",
+        lat="52.5262",
+        lon="13.34",
+        geo_precision="site",
+        geocoder="manual",
+        attribution="confirmed",
+        sources="000_15aa79ff9f371381.txt;https://www.dw.com/en/",
+        fatalities="1",
+    )
+    row.update(changes)
+    return row
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] | None = None) -> Path:
+    columns = columns or COLUMNS
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def make_dataset(tmp_path):
+    """``make_dataset(rows, columns=None, name="incidents.csv") -> Path`` of a real CSV file."""
+
+    def make(rows, columns=None, name="incidents.csv"):
+        return write_csv(tmp_path / name, rows, columns)
+
+    return make

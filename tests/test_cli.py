@@ -1,0 +1,59 @@
+"""The command line as a user runs it: the installed console script in a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import CURATED, base_row
+
+BIN = Path(sys.executable).with_name("incident-map")
+
+
+def run(*args, cwd=None):
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_validate_curated_dataset_exits_zero():
+    result = run("validate", str(CURATED))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "valid" in result.stdout
+
+
+def test_validate_prints_one_line_per_problem(make_dataset):
+    path = make_dataset([base_row(date="2019-02-30", event_type="murder"), base_row(country="ZZ")])
+    result = run("validate", str(path))
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert lines == [
+        'row 2, column date: "2019-02-30" is not a real date; expected YYYY-MM-DD for precision "day"',
+        'row 2, column event_type: "murder" is not allowed; use one of: killing, attempted_killing, arrest, prisoner_exchange, court_ruling, diplomatic_expulsion, intelligence_disclosure, assessment, other',
+        'row 3, column country: "ZZ" is not an ISO 3166-1 alpha-2 country code; use e.g. DE, ES, RU (XK for Kosovo)',
+        'row 3, column id: "2019-08-23-berlin-khangoshvili" repeats the id of row 2; ids must be unique',
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_unreadable_file_is_one_line_and_exit_one(tmp_path):
+    path = tmp_path / "photo.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    result = run("validate", str(path))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.strip().count("\n") == 0 and "binary" in result.stderr
+    missing = run("validate", str(tmp_path / "nope.csv"))
+    assert missing.returncode == 1 and "no such file" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_python_dash_m_is_the_same_command():
+    result = subprocess.run([sys.executable, "-m", "dashboard", "validate", str(CURATED)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+
+
+def test_serve_refuses_an_invalid_dataset(make_dataset):
+    path = make_dataset([base_row(lat="99")])
+    result = run("serve", "--data", str(path), "--port", "8597")
+    assert result.returncode == 1
+    assert "problem" in result.stderr and "Traceback" not in result.stderr
