@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from pathlib import Path
 
@@ -25,10 +26,15 @@ from dashboard.schema import (
 DEFAULT_DATA = Path("data/incidents.csv")
 
 #: Columns the search box looks through ("people" are perpetrator, sponsor and target).
-SEARCH_COLUMNS = ("title", "summary", "place", "perpetrator", "sponsor", "target", "id")
+SEARCH_COLUMNS = ("title", "summary", "place", "perpetrator", "sponsor", "target")
 
 #: Columns derived here; exports leave them out so a file round-trips.
 DERIVED_COLUMNS = ("year", "date_start", "date_label", "country_name", "search_text", "has_coords")
+
+#: Unicode combining marks (accents) left over after NFKD decomposition.
+_COMBINING_MARKS = re.compile(
+    r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -102,8 +108,10 @@ def format_date(date: str, precision: str) -> str:
 
 def fold_text(text: str) -> str:
     """Case- and accent-insensitive form used for searching: ``"Alarcón"`` -> ``"alarcon"``."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    return _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", folded))
 
 
 def _search_text(incidents: pd.DataFrame) -> pd.Series:

@@ -167,15 +167,9 @@ def parse_dataset(raw: bytes, *, name: str = "dataset") -> pd.DataFrame:
     if b"\x00" in raw[:8192]:
         raise DatasetError(f"{name}: looks like a binary file, not a UTF-8 CSV")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise DatasetError(
-            f"{name}: not UTF-8 text (bad byte at line {line}); save it as UTF-8 CSV"
-        ) from None
-    try:
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(raw),
+            encoding="utf-8-sig",
             dtype=str,
             keep_default_na=False,
             na_filter=False,
@@ -183,6 +177,16 @@ def parse_dataset(raw: bytes, *, name: str = "dataset") -> pd.DataFrame:
         )
     except (pd.errors.ParserError, csv.Error) as error:
         raise DatasetError(f"{name}: not a well-formed CSV ({_short(error)})") from None
+    except UnicodeDecodeError:
+        try:
+            raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+        else:  # pragma: no cover - pandas and Python disagree on what is UTF-8
+            line = "?"
+        raise DatasetError(
+            f"{name}: not UTF-8 text (bad byte at line {line}); save it as UTF-8 CSV"
+        ) from None
     except pd.errors.EmptyDataError:
         raise DatasetError(f"{name}: the file is empty; expected a CSV with a header row") from None
     frame.columns = [str(column).strip() for column in frame.columns]
@@ -332,9 +336,12 @@ def _check_sources(text, add) -> None:
     def bad_link(cell: str) -> bool:
         return any(_is_unsafe_link(item) for item in split_sources(cell))
 
-    blank = (text["sources"] != "") & text["sources"].map(lambda cell: not split_sources(cell))
-    add(blank, "sources", "is empty; a value is required")
-    add(text["sources"].map(bad_link), "sources", lambda v: (
+    sources = text["sources"]
+    unique = pd.Series(sources.unique())
+    empty = dict(zip(unique, unique.map(lambda cell: not split_sources(cell)), strict=True))
+    unsafe = dict(zip(unique, unique.map(bad_link), strict=True))
+    add((sources != "") & sources.map(empty), "sources", "is empty; a value is required")
+    add(sources.map(unsafe), "sources", lambda v: (
         f'"{next(i for i in split_sources(v) if _is_unsafe_link(i))}" is not an http(s) link; '
         "links must start with http:// or https://"
     ))
