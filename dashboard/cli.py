@@ -77,3 +77,65 @@ def validate(path: Path) -> None:
         click.echo(f"{path}: {len(problems)} problem(s)", err=True)
         sys.exit(1)
     click.echo(f"{path}: valid")
+
+
+@main.command()
+@click.argument("place")
+@click.option("--country", help="Country to search in: ISO code or name (e.g. ES, Spain).")
+@click.option("--offline", is_flag=True, default=None,
+              help="Use only the offline gazetteer and the cache (also INCIDENT_MAP_OFFLINE=1).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print query, lat, lon, display_name, country, precision, source as JSON.")
+def locate(place: str, country: str | None, offline: bool | None, as_json: bool) -> None:
+    """Resolve one PLACE to coordinates; exit 1 when nothing matches."""
+    import json
+
+    from dashboard.countries import normalise_country
+    from dashboard.geocoding import GeocodingError
+    from dashboard.geocoding.pipeline import offline_requested, resolve
+
+    code = None
+    if country:
+        code = normalise_country(country)
+        if code is None:
+            raise click.BadParameter(f"{country!r} is not a country name or ISO code",
+                                     param_hint="--country")
+    try:
+        result = resolve(place, country=code, offline=offline_requested(offline))
+    except GeocodingError as error:
+        raise click.ClickException(str(error)) from None
+    if result is None:
+        where = f" in {code}" if code else ""
+        click.echo(f"no match for {place!r}{where}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    click.echo(f"{result.display_name}\n  {result.lat:.5f}, {result.lon:.5f}"
+               f"  ({result.precision} precision, {result.source})")
+    if result.ambiguous:
+        others = "; ".join(f"{c['name']} ({c['country']})" for c in result.candidates[1:5])
+        click.echo(f"  ambiguous, other candidates: {others}", err=True)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--offline", is_flag=True, default=None,
+              help="Use only the offline gazetteer and the cache (also INCIDENT_MAP_OFFLINE=1).")
+@click.option("--dry-run", is_flag=True, help="Resolve and report, but write nothing.")
+@click.option("--cache", "cache_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Cache of online answers (default: geocode_cache.json beside PATH).")
+def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | None) -> None:
+    """Fill empty lat/lon in PATH; coordinates already there are never changed."""
+    from dashboard.geocoding import GeocodingError
+    from dashboard.geocoding.pipeline import geocode_file, offline_requested
+
+    try:
+        summary = geocode_file(path, offline=offline_requested(offline), dry_run=dry_run,
+                               cache_path=cache_path, progress=True)
+    except GeocodingError as error:
+        raise click.ClickException(str(error)) from None
+    for line in summary.lines():
+        click.echo(line)
+    if summary.error:
+        sys.exit(1)

@@ -1,0 +1,107 @@
+"""A persistent JSON cache of online geocoding answers, written atomically.
+
+Every answer from the network is kept, including "not found", so the same query
+is never sent twice and a second run needs no network.
+
+>>> cache = GeocodeCache("data/geocode_cache.json")     # doctest: +SKIP
+>>> cache.get("nominatim", "Kleiner Tiergarten, Berlin", country="DE")   # doctest: +SKIP
+{'lat': 52.5205, 'lon': 13.3407, 'display_name': '...', 'precision': 'site', ...}
+
+File layout::
+
+    {"format": 1, "entries": {"nominatim|DE|kleiner tiergarten, berlin": {...} or null}}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from dashboard.geocoding.errors import GeocodingError
+
+CACHE_FORMAT = 1
+DEFAULT_CACHE_PATH = Path("data") / "geocode_cache.json"
+_MISSING = object()
+
+
+def cache_key(source: str, query: str, country: str | None = None) -> str:
+    """``nominatim|DE|moabit, berlin``: whitespace and case do not make a new query."""
+    normalised = " ".join(query.split()).casefold()
+    return f"{source}|{(country or '').upper()}|{normalised}"
+
+
+def write_text_atomically(path: str | Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class GeocodeCache:
+    """Answers keyed by source, country hint and query; saved after every change."""
+
+    def __init__(self, path: str | Path = DEFAULT_CACHE_PATH, *, read_only: bool = False):
+        self.path = Path(path)
+        self.read_only = read_only
+        self._lock = threading.Lock()
+        self.entries: dict[str, dict | None] = self._read()
+
+    def _read(self) -> dict[str, dict | None]:
+        if not self.path.exists():
+            return {}
+        try:
+            document = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise GeocodingError(
+                f"{self.path}: cannot read the geocoding cache ({error}); "
+                "fix or delete the file"
+            ) from None
+        entries = document.get("entries") if isinstance(document, dict) else None
+        if not isinstance(entries, dict):
+            raise GeocodingError(f'{self.path}: not a geocoding cache (no "entries" object)')
+        return entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.entries
+
+    def lookup(self, source: str, query: str, country: str | None = None):
+        """The cached answer (a dict; ``None`` = "not found"); ``KeyError`` if absent."""
+        value = self.entries.get(cache_key(source, query, country), _MISSING)
+        if value is _MISSING:
+            raise KeyError(query)
+        return value
+
+    def get(self, source: str, query: str, country: str | None = None, default=None):
+        try:
+            return self.lookup(source, query, country)
+        except KeyError:
+            return default
+
+    def put(self, source: str, query: str, country: str | None, answer: dict | None) -> None:
+        """Remember ``answer`` (``None``: the service found nothing) and save the file."""
+        with self._lock:
+            self.entries[cache_key(source, query, country)] = answer
+            self.save()
+
+    def save(self) -> None:
+        """Write the file atomically (a read-only cache keeps changes in memory)."""
+        if self.read_only:
+            return
+        document = {"format": CACHE_FORMAT, "entries": dict(sorted(self.entries.items()))}
+        text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+        write_text_atomically(self.path, text)

