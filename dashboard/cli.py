@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from dashboard.schema import DatasetError, validate_file
+from dashboard.schema import DatasetError, read_dataset, validate_file
 
 APP_PATH = Path(__file__).with_name("app.py")
 
@@ -139,3 +139,29 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
         click.echo(line)
     if summary.error:
         sys.exit(1)
+
+
+@main.command(name="import")
+@click.argument("source_path", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Dataset to write (refuses to replace an existing file without --force).")
+@click.option("--from", "source", type=click.Choice(["acled", "gtd"]), default=None,
+              help="Source format (default: detected from the header).")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def import_(source_path: Path, output: Path, source: str | None, force: bool) -> None:
+    """Convert an ACLED or GTD export into a dataset the dashboard opens."""
+    from dashboard.importers import convert, write_dataset
+
+    if output.exists() and not force:
+        raise click.ClickException(f"{output} exists; choose another name or add --force")
+    try:
+        result = convert(read_dataset(source_path), source)
+        write_dataset(result.incidents, output)
+    except DatasetError as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"{output}: {len(result.incidents)} incidents from {result.source.upper()}"
+               f" ({len(result.problems)} row(s) reported above)", err=True)

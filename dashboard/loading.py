@@ -83,10 +83,7 @@ def prepare(frame: pd.DataFrame, *, name: str = "dataset") -> pd.DataFrame:
     padded[lengths == 7] = padded[lengths == 7] + "-01"
     padded[lengths == 4] = padded[lengths == 4] + "-01-01"
     incidents["date_start"] = pd.to_datetime(padded, format="%Y-%m-%d")
-    incidents["date_label"] = [
-        format_date(date, precision)
-        for date, precision in zip(incidents["date"], incidents["date_precision"], strict=True)
-    ]
+    incidents["date_label"] = _date_labels(incidents["date_start"], incidents["date_precision"])
     names = {code: country_name(code) for code in incidents["country"].unique()}
     incidents["country_name"] = incidents["country"].map(names)
     incidents["search_text"] = _search_text(incidents)
@@ -104,6 +101,15 @@ def format_date(date: str, precision: str) -> str:
     if precision == "month" or len(parts) == 2:
         return f"{month} {parts[0]}"
     return f"{int(parts[2])} {month} {parts[0]}"
+
+
+def _date_labels(starts: pd.Series, precisions: pd.Series) -> pd.Series:
+    """Vectorised :func:`format_date` over parsed dates."""
+    years = starts.dt.year.astype(str)
+    months = starts.dt.month.map(dict(enumerate(MONTHS, start=1)))
+    labels = starts.dt.day.astype(str) + " " + months + " " + years
+    labels = labels.where(precisions == "day", months + " " + years)
+    return labels.where(precisions != "year", years)
 
 
 def fold_text(text: str) -> str:

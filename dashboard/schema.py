@@ -166,6 +166,9 @@ def parse_dataset(raw: bytes, *, name: str = "dataset") -> pd.DataFrame:
         raise DatasetError(f"{name}: the file is empty; expected a CSV with a header row")
     if b"\x00" in raw[:8192]:
         raise DatasetError(f"{name}: looks like a binary file, not a UTF-8 CSV")
+    frame = _read_fast(raw)
+    if frame is not None:
+        return frame
     try:
         frame = pd.read_csv(
             io.BytesIO(raw),
@@ -190,6 +193,28 @@ def parse_dataset(raw: bytes, *, name: str = "dataset") -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise DatasetError(f"{name}: the file is empty; expected a CSV with a header row") from None
     frame.columns = [str(column).strip() for column in frame.columns]
+    return frame
+
+
+def _read_fast(raw: bytes) -> pd.DataFrame | None:
+    """Parse with pyarrow's multi-threaded reader (several times faster on large files).
+
+    Returns None for anything it does not read cleanly (quoted line breaks, bad UTF-8,
+    ragged rows, repeated header names); the standard parser then reads the file or
+    explains precisely what is wrong with it.
+    """
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(raw), engine="pyarrow", encoding="utf-8", dtype=str, keep_default_na=False
+        )
+    except Exception:  # noqa: BLE001 - any failure means: use the careful parser
+        return None
+    columns = [str(column).strip() for column in frame.columns]
+    if len(set(columns)) != len(columns) or frame.isna().any().any():
+        return None
+    if columns and columns[0].startswith("\ufeff"):
+        columns[0] = columns[0][1:]
+    frame.columns = columns
     return frame
 
 
@@ -251,8 +276,9 @@ def _check_header(frame: pd.DataFrame) -> list[Problem]:
     problems = []
     seen: set[str] = set()
     for column in frame.columns:
-        if column in seen or re.fullmatch(r".+\.\d+", column) and column.rsplit(".", 1)[0] in seen:
-            problems.append(Problem(1, column, "this column appears twice in the header"))
+        base = column.rsplit(".", 1)[0] if re.fullmatch(r".+\.\d+", column) else column
+        if column in seen or base in seen:
+            problems.append(Problem(1, base, "this column appears twice in the header"))
         seen.add(column)
     for column in REQUIRED_COLUMNS:
         if column not in frame.columns:
@@ -337,11 +363,13 @@ def _check_sources(text, add) -> None:
         return any(_is_unsafe_link(item) for item in split_sources(cell))
 
     sources = text["sources"]
-    unique = pd.Series(sources.unique())
-    empty = dict(zip(unique, unique.map(lambda cell: not split_sources(cell)), strict=True))
-    unsafe = dict(zip(unique, unique.map(bad_link), strict=True))
-    add((sources != "") & sources.map(empty), "sources", "is empty; a value is required")
-    add(sources.map(unsafe), "sources", lambda v: (
+    blank = (sources != "") & (sources.str.replace(";", "", regex=False).str.strip() == "")
+    add(blank, "sources", "is empty; a value is required")
+    # A cheap vectorised look for anything scheme-like first; only those cells are parsed.
+    maybe_link = sources.str.contains(r"[A-Za-z][A-Za-z0-9+.-]*:", regex=True)
+    unsafe = pd.Series(False, index=sources.index)
+    unsafe[maybe_link] = sources[maybe_link].map(bad_link).astype(bool)
+    add(unsafe, "sources", lambda v: (
         f'"{next(i for i in split_sources(v) if _is_unsafe_link(i))}" is not an http(s) link; '
         "links must start with http:// or https://"
     ))

@@ -138,3 +138,16 @@ def test_problem_reads_like_a_spreadsheet_reference():
 
 def test_curated_dataset_validates():
     assert [str(p) for p in validate_file(CURATED)] == []
+
+
+def test_a_column_repeated_in_the_header_is_reported(make_dataset):
+    columns = COLUMNS + ["title"]
+    problems = problems_for(make_dataset, base_row(), columns=columns)
+    assert problems == ["row 1, column title: this column appears twice in the header"]
+
+
+def test_quoted_line_breaks_and_byte_order_mark_are_read(tmp_path, make_dataset):
+    path = make_dataset([base_row(summary="First line.\nSecond line.")])
+    with_bom = tmp_path / "bom.csv"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert validate_file(path) == [] and validate_file(with_bom) == []
