@@ -1,0 +1,265 @@
+/* Incident Map: draws incidents from one compact, column-wise data object.
+ *
+ * Python (dashboard/mapping.py) escapes every text it puts in `tip` and `popup`, so the
+ * strings here are HTML already and are handed to Leaflet as they are.
+ * Layers are built lazily: a layer the reader never switches on costs nothing.
+ */
+(function () {
+  "use strict";
+  if (window.IncidentMap) { return; }
+
+  function yearVisible(manager, index) {
+    return manager.year === null || manager.data.year[index] <= manager.year;
+  }
+
+  function popupHtml(d, i) {
+    var type = d.type[i];
+    return '<div class="incident-popup"><div class="ip-title">' + d.title[i] + "</div>" +
+      '<div class="ip-meta"><span class="ip-type" style="border-color:' + d.colours[type] + '">' +
+      d.typeLabels[type] + "</span> " + d.dates[d.date[i]] +
+      ' <span class="ip-muted">(' + d.dateWords[d.dp[i]] + ")</span></div>" +
+      '<div class="ip-place">' + d.places[d.place[i]] +
+      ' <span class="ip-muted">(' + d.precWords[d.prec[i]] + ")</span></div>" +
+      (d.summary && d.summary[i] ? '<p class="ip-summary">' + d.summary[i] + "</p>" : "") +
+      '<div class="ip-attribution"><b>Attribution:</b> ' + d.attrLabels[d.attr[i]] + "</div>" +
+      (d.more ? d.more[i] : "") +
+      '<div class="ip-id">' + d.id[i] + "</div></div>";
+  }
+
+  function tooltipHtml(d, i) {
+    return d.title[i] + " \u00b7 " + d.dates[d.date[i]];
+  }
+
+  function markerFor(manager, index) {
+    var d = manager.data;
+    var r = d.r[index];
+    var classes = "incident-marker im-symbol incident-" + d.id[index] +
+      " im-t-" + d.types[d.type[index]] + " im-a-" + d.attrs[d.attr[index]] +
+      (d.parent[index] >= 0 ? " im-child" : "");
+    var marker = L.marker([d.lat[index], d.lon[index]], {
+      icon: L.divIcon({ className: classes, iconSize: [2 * r, 2 * r], html: "" }),
+      keyboard: true,
+      riseOnHover: true,
+      alt: "",
+    });
+    marker.incidentIndex = index;
+    marker.bindTooltip(tooltipHtml(d, index), { direction: "top", offset: [0, -r] });
+    marker.bindPopup(function () { return popupHtml(d, index); },
+      { maxWidth: manager.options.popupWidth, className: "incident-popup-wrapper" });
+    return marker;
+  }
+
+  function curve(a, b) {
+    // A gentle arc from a to b (lat/lng), bending to the left of the travel direction.
+    var dx = b[1] - a[1], dy = b[0] - a[0];
+    var mid = [(a[0] + b[0]) / 2 - dx * 0.18, (a[1] + b[1]) / 2 + dy * 0.18];
+    var points = [];
+    for (var i = 0; i <= 16; i++) {
+      var t = i / 16, u = 1 - t;
+      points.push([u * u * a[0] + 2 * u * t * mid[0] + t * t * b[0],
+                   u * u * a[1] + 2 * u * t * mid[1] + t * t * b[1]]);
+    }
+    return points;
+  }
+
+  /* One toggleable layer whose content is made on first use, then filtered by year. */
+  var LazyLayer = L.Layer.extend({
+    initialize: function (manager, kind, build) {
+      this.manager = manager;
+      this.kind = kind;
+      this.build = build;
+      this.items = null;   // [{layer, index}] or null before the first build
+      this.inner = null;   // the Leaflet group holding the items
+      manager.layers.push(this);
+    },
+    onAdd: function (map) {
+      if (!this.inner) {
+        var made = this.build(this.manager);
+        this.inner = made.group;
+        this.items = made.items;
+        this.shown = [];
+        for (var i = 0; i < this.items.length; i++) { this.shown.push(false); }
+        this.applyYear();
+      }
+      map.addLayer(this.inner);
+    },
+    onRemove: function (map) {
+      if (this.inner) { map.removeLayer(this.inner); }
+    },
+    applyYear: function () {
+      if (!this.items) { return; }
+      if (this.inner.setYear) { this.inner.setYear(this.manager); return; }
+      var add = [], remove = [];
+      for (var i = 0; i < this.items.length; i++) {
+        var item = this.items[i];
+        var visible = yearVisible(this.manager, item.index);
+        if (visible !== this.shown[i]) {
+          (visible ? add : remove).push(item.layer);
+          this.shown[i] = visible;
+        }
+      }
+      if (this.inner.addLayers) {          // marker cluster group: batch operations
+        if (remove.length) { this.inner.removeLayers(remove); }
+        if (add.length) { this.inner.addLayers(add); }
+      } else {
+        remove.forEach(function (layer) { this.inner.removeLayer(layer); }, this);
+        add.forEach(function (layer) { this.inner.addLayer(layer); }, this);
+      }
+    },
+    findMarker: function (index) {
+      if (!this.items) { return null; }
+      for (var i = 0; i < this.items.length; i++) {
+        if (this.items[i].index === index && this.items[i].layer instanceof L.Marker) {
+          return this.items[i].layer;
+        }
+      }
+      return null;
+    },
+  });
+
+  function allIndexes(d) {
+    var out = [];
+    for (var i = 0; i < d.lat.length; i++) { out.push(i); }
+    return out;
+  }
+
+  var builders = {
+    markers: function (manager) {
+      var d = manager.data, items = [];
+      allIndexes(d).forEach(function (i) { items.push({ layer: markerFor(manager, i), index: i }); });
+      return { group: L.featureGroup(), items: items };
+    },
+    clusters: function (manager) {
+      var d = manager.data, items = [];
+      allIndexes(d).forEach(function (i) { items.push({ layer: markerFor(manager, i), index: i }); });
+      var group = L.markerClusterGroup({
+        chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50,
+        spiderfyOnMaxZoom: true,
+      });
+      return { group: group, items: items };
+    },
+    halos: function (manager) {
+      var d = manager.data, items = [];
+      allIndexes(d).forEach(function (i) {
+        var metres = d.haloMetres[d.prec[i]];
+        if (!metres) { return; }
+        var colour = d.colours[d.type[i]];
+        items.push({ index: i, layer: L.circle([d.lat[i], d.lon[i]], {
+          radius: metres, interactive: false, color: colour, weight: 1, opacity: 0.55,
+          fillColor: colour, fillOpacity: 0.07, className: "incident-halo",
+        }) });
+      });
+      return { group: L.featureGroup(), items: items };
+    },
+    flows: function (manager) {
+      var d = manager.data, items = [];
+      d.flows.forEach(function (flow) {
+        var i = flow[0], from = [d.lat[i], d.lon[i]], to = [flow[1], flow[2]];
+        var line = L.polyline(curve(from, to), {
+          color: d.flowColour, weight: flow[4], opacity: 0.6, className: "incident-flow",
+        });
+        line.bindTooltip(flow[3], { sticky: true });
+        var end = L.circleMarker(to, {
+          radius: 3, color: "#555", weight: 1, fillColor: "#fff", fillOpacity: 1,
+          className: "incident-counterpart",
+        });
+        end.bindTooltip(flow[3]);
+        items.push({ layer: line, index: i }, { layer: end, index: i });
+      });
+      d.links.forEach(function (link) {
+        var i = link[0], j = link[1];
+        var line = L.polyline([[d.lat[i], d.lon[i]], [d.lat[j], d.lon[j]]], {
+          color: "#666", weight: 1.2, opacity: 0.7, dashArray: "2 4", interactive: false,
+          className: "incident-link",
+        });
+        items.push({ layer: line, index: i });
+      });
+      return { group: L.featureGroup(), items: items };
+    },
+    heat: function (manager) {
+      var d = manager.data;
+      var heat = L.heatLayer([], { radius: 18, blur: 22, minOpacity: 0.35, maxZoom: 10 });
+      heat.setYear = function (m) {
+        var points = [];
+        for (var i = 0; i < d.lat.length; i++) {
+          if (yearVisible(m, i)) { points.push([d.lat[i], d.lon[i], 1]); }
+        }
+        heat.setLatLngs(points);
+      };
+      return { group: heat, items: [] };
+    },
+  };
+
+  function Manager(map, data, options) {
+    this.map = map;
+    this.data = data;
+    this.options = options;
+    this.layers = [];
+    this.year = null;
+  }
+  Manager.prototype.layer = function (kind) {
+    return new LazyLayer(this, kind, builders[kind]);
+  };
+  Manager.prototype.setYear = function (year) {
+    this.year = year;
+    this.layers.forEach(function (layer) { layer.applyYear(); });
+  };
+  Manager.prototype.finish = function () {
+    var map = this.map, options = this.options, d = this.data;
+    if (options.offline) { map.getContainer().classList.add("incident-map-offline"); }
+    var focus = options.focus;
+    if (focus !== null && focus !== undefined) {
+      var latlng = L.latLng(d.lat[focus], d.lon[focus]);
+      L.circleMarker(latlng, {
+        radius: d.r[focus] + 7, color: "#111", weight: 2, fill: false, interactive: false,
+        className: "incident-focus",
+      }).addTo(map);
+      map.setView(latlng, options.focusZoom);
+      if (!options.focusPopup) { return; }
+      var self = this;
+      if (map.getSize().y > 0) { self.openFocus(latlng); return; }
+      // The map has no height yet (e.g. a frame still being sized): open once it has one.
+      map.once("resize", function () {
+        map.setView(latlng, options.focusZoom, { animate: false });
+        self.openFocus(latlng);
+      });
+    } else if (options.bounds) {
+      map.fitBounds(options.bounds, { padding: [30, 30], maxZoom: options.maxFitZoom });
+      if (map.getSize().y === 0) {
+        map.once("resize", function () {
+          map.fitBounds(options.bounds, { padding: [30, 30], maxZoom: options.maxFitZoom });
+        });
+      }
+    }
+  };
+  Manager.prototype.openFocus = function (latlng) {
+    var map = this.map, d = this.data, focus = this.options.focus, self = this;
+    var opened = this.layers.some(function (layer) {
+      if (!map.hasLayer(layer)) { return false; }
+      var marker = layer.findMarker(focus);
+      if (!marker) { return false; }
+      if (layer.inner.zoomToShowLayer) {
+        layer.inner.zoomToShowLayer(marker, function () { marker.openPopup(); });
+      } else {
+        marker.openPopup();
+      }
+      return true;
+    });
+    if (!opened) {
+      L.popup({ maxWidth: self.options.popupWidth }).setLatLng(latlng)
+        .setContent(popupHtml(d, focus)).openOn(map);
+    }
+  };
+
+  window.IncidentMap = {
+    popupHtml: popupHtml,
+    tooltipHtml: tooltipHtml,
+    create: function (map, data, options) {
+      // clusters need a maximum zoom, which the map otherwise only gets from a tile layer
+      if (map.options.maxZoom === undefined) { map.setMaxZoom(options.maxZoom); }
+      var manager = new Manager(map, data, options);
+      map.incidentMap = manager;
+      return manager;
+    },
+  };
+})();

@@ -1,0 +1,171 @@
+"""The map in a real browser, without the server: an exported page and st_folium's pipeline."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dashboard.assets import asset_bytes, configure_folium_assets, inline_html
+from dashboard.loading import load_incidents
+from dashboard.mapping import build_map
+from tests.map_support import FIXTURE
+
+SHOWN = 7  # incidents with coordinates in the fixture
+
+
+@pytest.fixture(scope="module")
+def incidents():
+    return load_incidents(FIXTURE)
+
+
+def open_page(browser, path, blocked: list[str], errors: list[str]):
+    page = browser.new_page(viewport={"width": 1100, "height": 700})
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(("file:", "data:", "about:")):
+            request_route.continue_()
+        else:
+            blocked.append(url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    page.wait_for_selector(".incident-marker")
+    return page
+
+
+def test_offline_export_loads_with_no_requests_and_plays_years(browser, incidents, tmp_path):
+    path = tmp_path / "map.html"
+    path.write_text(inline_html(build_map(incidents, offline=True)), encoding="utf-8")
+    blocked, errors = [], []
+    page = open_page(browser, path, blocked, errors)
+    try:
+        markers = page.locator(".incident-marker")
+        assert markers.count() == SHOWN
+        assert page.locator(".incident-2018-03-26-london-expulsion").count() == 1
+        assert page.locator(".world-outline").count() > 150
+        assert page.locator(".incident-halo").count() == 6  # every point but the exact site
+        assert page.locator(".incident-flow").count() == 3
+        assert page.locator(".leaflet-tile").count() == 0
+
+        play = page.locator(".incident-play")
+        assert play.get_attribute("data-year") == "all"
+        page.locator(".incident-play-slider").fill("2016")
+        assert play.get_attribute("data-year") == "2016"
+        expected = int((incidents["has_coords"] & (incidents["year"] <= 2016)).sum())
+        assert markers.count() == expected == 2
+        page.locator(".incident-play-button").click()      # play from 2016 onwards
+        page.wait_for_function(
+            "document.querySelector('.incident-play').dataset.year !== '2016'", timeout=3000)
+        page.locator(".incident-play-button").click()      # pause
+        year = play.get_attribute("data-year")
+        page.wait_for_timeout(1200)
+        assert play.get_attribute("data-year") == year      # paused: no more steps
+        page.locator(".incident-play-slider").fill(str(incidents["year"].max()))
+        assert play.get_attribute("data-year") == "all" and markers.count() == SHOWN
+        assert errors == [] and blocked == []
+    finally:
+        page.close()
+
+
+def test_st_folium_pipeline_keeps_every_element(browser, incidents, tmp_path):
+    """Replay what streamlit-folium does: its script string, header and js/css links."""
+    import streamlit_folium
+
+    m = build_map(incidents, offline=True)
+    m.get_root().render()
+    header = streamlit_folium._get_header(m)
+    script = streamlit_folium._get_map_string(m)
+    js, css = [], []
+    for element in _walk(m):
+        js += [url for _, url in getattr(element, "default_js", [])]
+        css += [url for _, url in getattr(element, "default_css", [])]
+    assert js and all(url.startswith("/app/static/vendor/") for url in js + css)
+    assert sorted(configure_folium_assets(m)) == sorted(set(js + css))
+
+    def safe(text: str) -> str:
+        return text.replace("</", "<\\/")
+
+    page_html = ["<html><head>"]
+    page_html += [f"<style>{asset_bytes(url).decode()}</style>" for url in dict.fromkeys(css)]
+    page_html.append("</head><body><div id='map_div' style='height:600px'></div>")
+    page_html += [f"<script>{safe(asset_bytes(url).decode())}</script>"
+                  for url in dict.fromkeys(js)]
+    page_html.append(f"<script>document.head.innerHTML += {safe(json.dumps(header))};"
+                     f"window.eval({safe(json.dumps(script))});</script></body></html>")
+    path = tmp_path / "component.html"
+    path.write_text("".join(page_html), encoding="utf-8")
+    blocked, errors = [], []
+    page = open_page(browser, path, blocked, errors)
+    try:
+        assert page.locator(".incident-marker").count() == SHOWN
+        assert page.locator(".incident-legend").count() == 1
+        assert page.locator(".incident-play").count() == 1
+        page.locator(".incident-play-slider").fill("2016")
+        assert page.locator(".incident-marker").count() == 2
+        page.locator(".incident-play-slider").fill("2020")
+        page.locator(".incident-2020-01-01-country-assessment").click()
+        popup = page.locator(".incident-popup")
+        popup.wait_for()
+        assert "<script>alert(1)</script> assessment" in popup.locator(".ip-title").inner_text()
+        links = popup.locator("a")
+        assert links.count() == 1
+        assert links.get_attribute("href").startswith("https://")
+        assert links.get_attribute("rel") == "noopener noreferrer"
+        assert links.get_attribute("target") == "_blank"
+        assert errors == [] and blocked == []
+    finally:
+        page.close()
+
+
+def _walk(element):
+    yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from _walk(child)
+
+
+def test_focus_opens_the_incident_popup(browser, incidents, tmp_path):
+    path = tmp_path / "focus.html"
+    m = build_map(incidents, offline=True, focus_id="2018-03-26-london-expulsion", animate=False)
+    path.write_text(inline_html(m), encoding="utf-8")
+    blocked, errors = [], []
+    page = open_page(browser, path, blocked, errors)
+    try:
+        page.locator(".incident-popup").wait_for()
+        assert page.locator(".incident-popup .ip-title").inner_text() == \
+            "Britain expels 23 diplomats"
+        assert page.locator(".incident-focus").count() == 1
+        assert page.locator(".incident-play").count() == 0
+        assert errors == [] and blocked == []
+    finally:
+        page.close()
+
+
+def test_focus_waits_for_a_map_with_no_height_and_legend_fits(browser, incidents, tmp_path):
+    """In a frame that is sized after the map is made, the popup still opens in view."""
+    path = tmp_path / "late.html"
+    m = build_map(incidents, offline=True, focus_id="2018-03-26-london-expulsion")
+    page_html = inline_html(m).replace("<body>", "<body style='height:0'>", 1)
+    path.write_text(page_html, encoding="utf-8")
+    blocked, errors = [], []
+    page = browser.new_page(viewport={"width": 900, "height": 600})
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_timeout(300)
+        assert page.locator(".incident-popup").count() == 0  # no size yet: nothing opened
+        page.evaluate("document.body.style.height = '600px';"
+                      "window.dispatchEvent(new Event('resize'))")
+        page.locator(".incident-popup").wait_for()
+        page.wait_for_timeout(700)  # Leaflet pans the popup into view (animated)
+        box = page.locator(".leaflet-popup").bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 600
+        legend = page.locator(".incident-legend")
+        assert legend.get_attribute("open") is None  # 900 px wide: starts collapsed
+        assert legend.bounding_box()["height"] <= 600 * 0.6
+        assert errors == [] and blocked == []
+    finally:
+        page.close()
