@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -32,6 +31,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+from dashboard.files import write_atomic
 
 VENDOR_DIR = Path(__file__).with_name("static") / "vendor"
 MANIFEST = VENDOR_DIR / ".fetched"
@@ -233,14 +234,7 @@ def _extract(tarball: Path, package: Package, base: Path) -> None:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data)
 
 
 # --------------------------------------------------------------------------- folium

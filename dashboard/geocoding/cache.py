@@ -15,11 +15,10 @@ File layout::
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from pathlib import Path
 
+from dashboard.files import write_atomic
 from dashboard.geocoding.errors import GeocodingError
 
 CACHE_FORMAT = 1
@@ -34,19 +33,10 @@ def cache_key(source: str, query: str, country: str | None = None) -> str:
 
 
 def write_text_atomically(path: str | Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
+    """Write ``text`` beside ``path`` then rename it over ``path`` (creating the folder)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text)
 
 
 class GeocodeCache:
