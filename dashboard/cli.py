@@ -141,6 +141,62 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
         sys.exit(1)
 
 
+@main.command()
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              help="File to write; the format follows its extension unless --format is given.")
+@click.option("--format", "fmt", help="png, html, csv or geojson (default: from -o's extension).")
+@click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Dataset (default: $INCIDENT_MAP_DATA or data/incidents.csv).")
+@click.option("--years", help="Inclusive range as in the URL, e.g. 2019-2025.")
+@click.option("--country", help="Comma-separated ISO codes or names, e.g. DE,ES.")
+@click.option("--type", "event_type", help="Comma-separated event types, e.g. killing.")
+@click.option("--attribution", help="Comma-separated, e.g. confirmed,suspected.")
+@click.option("--q", "query", help="Search text.")
+@click.option("--incident", "focus_id", help="Focus the map on this incident id.")
+@click.option("--cluster/--no-cluster", default=None, help="Cluster markers (map default).")
+@click.option("--heatmap/--no-heatmap", default=None, help="Add the heat map layer.")
+@click.option("--title", default="Incident Map", show_default=True, help="Title of the PNG/HTML.")
+@click.option("--preset", "--size", "preset",
+              help="PNG size: hd 1600x900 (default), fhd 1920x1080, a4 landscape 1123x794.")
+@click.option("--width", type=int, help="PNG width in CSS pixels (overrides --preset).")
+@click.option("--height", type=int, help="PNG height in CSS pixels (overrides --preset).")
+@click.option("--scale", type=int, default=1, show_default=True,
+              help="PNG device scale (1, 2 or 3); 2 doubles the pixels for print.")
+@click.option("--offline", is_flag=True, default=None,
+              help="Bundled world outline instead of web tiles (also INCIDENT_MAP_OFFLINE=1).")
+def export(output: Path, fmt: str | None, data_path: Path | None, years: str | None,
+           country: str | None, event_type: str | None, attribution: str | None,
+           query: str | None, focus_id: str | None, cluster: bool | None,
+           heatmap: bool | None, title: str, preset: str | None, width: int | None,
+           height: int | None, scale: int, offline: bool | None) -> None:
+    """Export the view chosen by the filters as PNG, HTML, CSV or GeoJSON."""
+    from dashboard.browser import BrowserNotFound
+    from dashboard.export import ExportError, PngSize, Provenance, View, export_file, format_for
+    from dashboard.filters import parse_query_params
+    from dashboard.loading import default_data_path, load_incidents
+
+    params = {key: value for key, value in (
+        ("years", years), ("country", country), ("type", event_type),
+        ("attribution", attribution), ("q", query)) if value is not None}
+    filters, notices = parse_query_params(params)
+    if notices:
+        raise click.ClickException(" ".join(n.replace("Ignored ", "invalid ", 1) for n in notices))
+    dataset = data_path or default_data_path()
+    try:
+        fmt = format_for(output, fmt)
+        size = PngSize.from_options(preset=preset, width=width, height=height, scale=scale)
+        incidents = load_incidents(dataset)
+        if focus_id and focus_id not in set(incidents["id"]):
+            raise ExportError(f'no incident with id "{focus_id}" in {dataset}')
+        view = View(filters=filters, focus_id=focus_id, cluster=cluster, heatmap=heatmap,
+                    offline=bool(offline or offline_from_env()), title=title)
+        path = export_file(incidents, view, output, fmt=fmt, provenance=Provenance.of(dataset),
+                           size=size)
+    except (ExportError, DatasetError, BrowserNotFound) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"wrote {path} ({fmt}, {path.stat().st_size:,} bytes)", err=True)
+
+
 @main.command(name="import")
 @click.argument("source_path", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
