@@ -1,0 +1,93 @@
+"""Capture the README screenshots of the dashboard and of briefing mode.
+
+    .venv/bin/python scripts/screenshots.py [--data data/incidents.csv] [--out docs]
+
+Starts ``incident-map serve --offline`` on a free port, opens both views in headless
+Chromium, waits until the map has drawn its markers and writes
+``docs/screenshot-dashboard.png`` and ``docs/screenshot-briefing.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from dashboard.browser import launch_chromium
+from dashboard.loading import load_incidents
+
+ROOT = Path(__file__).resolve().parents[1]
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+VIEWPORT = {"width": 1440, "height": 900}
+#: The briefing screenshot opens on this incident when the dataset has it.
+BRIEFING_INCIDENT = "2019-08-23-berlin-khangoshvili"
+
+
+@contextmanager
+def running_server(data: Path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}"
+    log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "serve", "--offline", "--port", str(port),
+         "--address", "127.0.0.1", "--data", str(data)],
+        cwd=ROOT, env={**os.environ, "INCIDENT_MAP_OFFLINE": "1"}, stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the server did not start; see {log.name}")
+            try:
+                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.25)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+
+
+def capture(page, url: str, path: Path) -> None:
+    page.goto(url)
+    frame = page.frame_locator(MAP_IFRAME)
+    frame.locator(".leaflet-container").wait_for(timeout=30_000)
+    frame.locator(".incident-marker").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)  # let the fly-to animation and the chart settle
+    temporary = path.with_suffix(".tmp.png")
+    page.screenshot(path=str(temporary))
+    os.replace(temporary, path)
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT / "data" / "incidents.csv")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    options = parser.parse_args(argv)
+    options.out.mkdir(parents=True, exist_ok=True)
+    ids = set(load_incidents(options.data)["id"])
+    briefing = "view=briefing" + (f"&incident={BRIEFING_INCIDENT}" if BRIEFING_INCIDENT in ids
+                                  else "")
+    views = {"screenshot-dashboard.png": "", "screenshot-briefing.png": briefing}
+    with running_server(options.data.resolve()) as base_url, launch_chromium() as browser:
+        page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
+        for name, query in views.items():
+            capture(page, f"{base_url}/?{query}", options.out / name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

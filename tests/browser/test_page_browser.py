@@ -1,0 +1,136 @@
+"""The dashboard in headless Chromium, against the real offline server.
+
+Expected marker counts come from the dataset through ``apply_filters``; every request
+must stay on the dashboard's origin (checked by the ``page`` fixture).
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import expect
+
+from dashboard.briefing import briefing_steps
+from dashboard.filters import apply_filters, parse_query_params
+from dashboard.loading import load_incidents
+from dashboard.schema import is_http_url, split_sources
+
+from .conftest import DATASET
+
+LOAD_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def incidents():
+    return load_incidents(DATASET)
+
+
+def on_map(incidents, query: str):
+    filters, notices = parse_query_params(parse_qs(query))
+    assert notices == []
+    shown = apply_filters(incidents, filters)
+    return shown[shown["has_coords"]]
+
+
+_views_opened: list[str] = []
+
+
+def open_and_count(page, query: str, expected: int) -> float:
+    """Open ``/?query``; wait until the map shows ``expected`` markers; seconds it took."""
+    _views_opened.append(query)
+    started = time.monotonic()
+    page.page.goto(f"{page.base_url}/?{query}")
+    frame = page.map_frame()
+    expect(frame.locator(".leaflet-container")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    expect(frame.locator(".incident-marker")).to_have_count(expected, timeout=LOAD_TIMEOUT_MS)
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    ("query", "shot"),
+    [("", "dashboard.png"), ("years=2024-2025&country=ES", "dashboard-2024-2025-ES.png")],
+)
+def test_map_draws_one_marker_per_incident(page, incidents, query, shot):
+    expected = on_map(incidents, query)
+    assert len(expected) > 0, "the dataset has no located incident for this view"
+    seconds = open_and_count(page, query, len(expected))
+    when = ("first view since the server started: includes its one-off imports"
+            if len(_views_opened) == 1 else "server warm")
+    print(f"\nmap drawn with {len(expected)} markers in {seconds:.2f} s for '/?{query}' ({when})")
+    if expected["year"].nunique() > 1:
+        expect(page.map_frame().locator(".incident-play-button")).to_be_visible()
+    metric = page.page.get_by_test_id("stMetric").filter(has_text="Incidents").first
+    expected_rows = apply_filters(incidents, parse_query_params(parse_qs(query))[0])
+    expect(metric).to_contain_text(str(len(expected_rows)))
+    page.page.wait_for_timeout(500)
+    page.screenshot(shot)
+
+
+def test_marker_popup_shows_sources(page, incidents):
+    located = on_map(incidents, "")
+    with_links = located[located["sources"].map(
+        lambda cell: any(is_http_url(item) for item in split_sources(cell))
+    )]
+    assert len(with_links) > 0, "no located incident has an http(s) source to check"
+    chosen = with_links.iloc[-1]
+    open_and_count(page, "", len(located))
+    frame = page.map_frame()
+    # A click event on that very marker (a pointer click could land on a neighbour on top).
+    frame.locator(f".incident-{chosen['id']}").first.dispatch_event("click")
+    popup = frame.locator(".leaflet-popup-content")
+    expect(popup).to_be_visible(timeout=10_000)
+    expect(popup).to_contain_text(chosen["title"])
+    for item in split_sources(chosen["sources"]):
+        if is_http_url(item):
+            link = popup.locator(f'a[href="{item}"]')
+            expect(link).to_have_count(1)
+            assert link.get_attribute("target") == "_blank"
+        else:
+            expect(popup).to_contain_text(item)
+    page.screenshot("dashboard-popup.png")
+
+
+def test_briefing_steps_forward(page, incidents):
+    steps = briefing_steps(incidents)
+    assert len(steps) >= 2
+    first, second = (incidents.set_index("id").loc[step] for step in steps[:2])
+    page.page.goto(f"{page.base_url}/?view=briefing")
+    card = page.page.locator(".im-card")
+    expect(card).to_contain_text(first["title"], timeout=LOAD_TIMEOUT_MS)
+    expect(page.page.locator(".im-step")).to_have_text(f"Step 1 of {len(steps)}")
+    expect(page.page.get_by_test_id("stSidebar")).to_have_count(0)
+    page.page.wait_for_timeout(800)
+    page.screenshot("briefing.png")
+
+    page.page.get_by_role("button", name="Next").click()
+    expect(card).to_contain_text(second["title"], timeout=LOAD_TIMEOUT_MS)
+    expect(page.page.locator(".im-step")).to_have_text(f"Step 2 of {len(steps)}")
+    page.page.wait_for_function(
+        "id => new URLSearchParams(location.search).get('incident') === id", arg=steps[1],
+        timeout=10_000,
+    )
+    query = parse_qs(urlparse(page.page.url).query)
+    assert query["view"] == ["briefing"] and query["incident"] == [steps[1]]
+    page.screenshot("briefing-step-2.png")
+
+
+def test_choosing_a_table_row_focuses_the_map(page, incidents):
+    query = "country=ES"
+    rows = apply_filters(incidents, parse_query_params(parse_qs(query))[0])
+    assert len(rows) >= 2
+    chosen = rows.iloc[1]
+    open_and_count(page, query, int(rows["has_coords"].sum()))
+    grid = page.page.get_by_test_id("stDataFrame")
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    # The grid is a canvas: header row, then 35-px rows; the selection boxes are on the left.
+    page.page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * 1 + 17)
+    page.page.wait_for_function(
+        "id => new URLSearchParams(location.search).get('incident') === id",
+        arg=chosen["id"], timeout=10_000,
+    )
+    expect(page.page.locator(".im-card")).to_contain_text(chosen["title"], timeout=10_000)
+    expect(page.map_frame().locator(".incident-focus")).to_have_count(1, timeout=LOAD_TIMEOUT_MS)
+    page.screenshot("dashboard-focus.png")
