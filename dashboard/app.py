@@ -19,11 +19,11 @@ from streamlit_folium import st_folium
 from dashboard import page_state
 from dashboard.assets import assets_available, missing_assets_message
 from dashboard.briefing import briefing_steps, card_html, neighbour, step_index, step_label
-from dashboard.cli import offline_from_env
 from dashboard.filters import Filters, apply_filters, describe, parse_query_params, year_span
 from dashboard.loading import default_data_path, load_incidents
 from dashboard.mapping import build_map
 from dashboard.schema import ATTRIBUTIONS, EVENT_TYPES, DatasetError, InvalidDataset
+from dashboard.settings import offline_requested
 from dashboard.timeline import build_timeline
 
 MAP_HEIGHT = 560
@@ -417,7 +417,7 @@ def main() -> None:
     data_path = default_data_path()
     incidents = load_dataset(data_path)
     span = year_span(incidents)
-    offline = offline_from_env()
+    offline = offline_requested()
     init_state(incidents, span)
     if briefing:
         briefing_view(incidents, span, offline=offline)

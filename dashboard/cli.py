@@ -9,13 +9,9 @@ from pathlib import Path
 import click
 
 from dashboard.schema import DatasetError, read_dataset, validate_file
+from dashboard.settings import offline_requested
 
 APP_PATH = Path(__file__).with_name("app.py")
-
-
-def offline_from_env() -> bool:
-    """True when ``INCIDENT_MAP_OFFLINE`` is set to 1/true/yes."""
-    return os.environ.get("INCIDENT_MAP_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,7 +32,7 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str)
     env = dict(os.environ)
     if data_path is not None:
         env["INCIDENT_MAP_DATA"] = str(data_path.resolve())
-    if offline or offline_from_env():
+    if offline_requested(offline):
         env["INCIDENT_MAP_OFFLINE"] = "1"
     dataset = Path(env.get("INCIDENT_MAP_DATA") or "data/incidents.csv")
     try:
@@ -92,7 +88,7 @@ def locate(place: str, country: str | None, offline: bool | None, as_json: bool)
 
     from dashboard.countries import normalise_country
     from dashboard.geocoding import GeocodingError
-    from dashboard.geocoding.pipeline import offline_requested, resolve
+    from dashboard.geocoding.pipeline import resolve
 
     code = None
     if country:
@@ -128,7 +124,7 @@ def locate(place: str, country: str | None, offline: bool | None, as_json: bool)
 def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | None) -> None:
     """Fill empty lat/lon in PATH; coordinates already there are never changed."""
     from dashboard.geocoding import GeocodingError
-    from dashboard.geocoding.pipeline import geocode_file, offline_requested
+    from dashboard.geocoding.pipeline import geocode_file
 
     try:
         summary = geocode_file(path, offline=offline_requested(offline), dry_run=dry_run,
@@ -189,7 +185,7 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
         if focus_id and focus_id not in set(incidents["id"]):
             raise ExportError(f'no incident with id "{focus_id}" in {dataset}')
         view = View(filters=filters, focus_id=focus_id, cluster=cluster, heatmap=heatmap,
-                    offline=bool(offline or offline_from_env()), title=title)
+                    offline=bool(offline_requested(offline)), title=title)
         path = export_file(incidents, view, output, fmt=fmt, provenance=Provenance.of(dataset),
                            size=size)
     except (ExportError, DatasetError, BrowserNotFound) as error:

@@ -26,19 +26,13 @@ from tqdm import tqdm
 from dashboard.geocoding.cache import GeocodeCache, write_text_atomically
 from dashboard.geocoding.errors import GeocodingError
 from dashboard.geocoding.gazetteer import GeoNamesGazetteer, distance_km
+from dashboard.settings import offline_requested
 
 #: Coarse to fine; the same words as the dataset's ``geo_precision`` column.
 PRECISIONS = ("country", "region", "city", "district", "site")
 #: A Nominatim answer this far from the gazetteer's coarser answer is not trusted.
 MAX_DISAGREEMENT_KM = 50.0
 CACHE_FILE_NAME = "geocode_cache.json"
-
-
-def offline_requested(offline: bool | None = None) -> bool:
-    """``offline`` if given, else ``INCIDENT_MAP_OFFLINE`` (1/true/yes/on)."""
-    if offline:
-        return True
-    return os.environ.get("INCIDENT_MAP_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def default_cache_path(dataset: str | Path | None = None) -> Path:

@@ -13,7 +13,6 @@ from dashboard.geocoding.pipeline import (
     Resolver,
     coarser,
     geocode_file,
-    offline_requested,
 )
 from dashboard.schema import GEO_PRECISIONS
 from tests.conftest import base_row, write_csv
@@ -52,14 +51,6 @@ def test_precision_words_match_the_schema():
 ])
 def test_coarser(first, second, expected):
     assert coarser(first, second) == expected
-
-
-def test_offline_from_the_environment(monkeypatch):
-    monkeypatch.setenv("INCIDENT_MAP_OFFLINE", "1")
-    assert offline_requested(None) is True
-    monkeypatch.setenv("INCIDENT_MAP_OFFLINE", "0")
-    assert offline_requested(None) is False
-    assert offline_requested(True) is True
 
 
 def test_plain_place_names_never_reach_the_network(online_resolver, nominatim_server):
