@@ -29,6 +29,8 @@ from dashboard.timeline import build_timeline
 MAP_HEIGHT = 560
 BRIEFING_MAP_HEIGHT = 640
 MAX_PROBLEMS_SHOWN = 200
+#: Views with more rows than this make their CSV/GeoJSON only when a button is pressed.
+EAGER_EXPORT_ROWS = 5_000
 
 # Session-state keys: filter widgets ("f_*") and the page's own state ("im_*").
 WIDGET_KEYS = ("years", "countries", "types", "attributions", "query")
@@ -219,11 +221,11 @@ def headline_metrics(filtered: pd.DataFrame) -> None:
 
 
 def show_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, height: int,
-             key: str, focus_popup: bool = True) -> None:
+             key: str, focus_popup: bool = True, fly: bool = False) -> None:
     if offline and not assets_available():
         st.warning(missing_assets_message())
     folium_map = build_map(filtered, offline=offline, focus_id=focus_id, height=height,
-                           focus_popup=focus_popup)
+                           focus_popup=focus_popup, fly=fly)
     st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=[])
     missing = folium_map.incident_summary.missing_coords
     if missing == 1:
@@ -304,7 +306,11 @@ def render_downloads(filtered: pd.DataFrame, filters: Filters, *, focus_id: str 
         disabled=not assets_available(), help=None if assets_available() else
         missing_assets_message())
     for column, fmt, label in ((csv_col, "csv", "CSV"), (geo_col, "geojson", "GeoJSON")):
-        column.download_button(label, data=export_bytes(filtered, view, fmt), key=f"download_{fmt}",
+        # Large views: a callable, so the file is made when the button is pressed rather
+        # than on every rerun; small views are made at once (cheap, and testable).
+        data = partial(export_bytes, filtered, view, fmt)
+        column.download_button(label, data=data if len(filtered) > EAGER_EXPORT_ROWS else data(),
+                               key=f"download_{fmt}",
                                file_name=default_file_name(filters, fmt), mime=media_type(fmt),
                                on_click="ignore", width="stretch")
 
@@ -395,7 +401,7 @@ def briefing_view(incidents: pd.DataFrame, span, *, offline: bool) -> None:
     with map_column:
         # The card beside the map says what the popup would; keep the map clear.
         show_map(filtered, offline=offline, focus_id=current, height=BRIEFING_MAP_HEIGHT,
-                 key="briefing_map", focus_popup=False)
+                 key="briefing_map", focus_popup=False, fly=True)
     with card_column:
         if current is None:
             st.info("No incidents match these filters. Go back to the analyst view to "

@@ -83,6 +83,12 @@ PRECISION_LABELS: dict[str, str] = {
     "country": "Country only",
 }
 
+#: Zoom for a focused incident, by location precision; offline the world outline has no
+#: detail past OFFLINE_MAX_FOCUS_ZOOM, so closer zooms would show an empty sea of grey.
+FOCUS_ZOOM: dict[str, int] = {"site": 14, "district": 12, "city": 10, "region": 7, "country": 5}
+OFFLINE_MAX_FOCUS_ZOOM = 6
+FLY_SECONDS = 1.6
+
 DATE_PRECISION_WORDS = {"day": "exact day", "month": "month known", "year": "year known"}
 
 #: More points than this: markers go into clusters (automatic mode).
@@ -124,6 +130,12 @@ class MapSummary:
     focus_found: bool | None
 
 
+def focus_zoom(geo_precision: str, *, offline: bool) -> int:
+    """How close to zoom on a focused incident: ``focus_zoom("site", offline=False) == 14``."""
+    zoom = FOCUS_ZOOM.get(geo_precision, FOCUS_ZOOM["city"])
+    return min(zoom, OFFLINE_MAX_FOCUS_ZOOM) if offline else zoom
+
+
 def persons_radius(persons) -> float:
     """Symbol radius in px for an expulsion of ``persons`` people (area proportional)."""
     if persons is None or pd.isna(persons) or int(persons) <= 0:
@@ -141,13 +153,15 @@ def build_map(
     animate: bool = True,
     height: int | None = None,
     focus_popup: bool = True,
+    fly: bool = False,
 ) -> folium.Map:
     """The incident map for ``incidents`` (a frame from ``dashboard.loading``).
 
     ``offline``: no tile layer (the bundled world outline is the basemap).
     ``cluster``/``heatmap``: None = on when more than CLUSTER_THRESHOLD / HEAT_THRESHOLD
-    incidents are shown. ``focus_id``: zoom to that incident, ring it and (``focus_popup``)
-    open its popup.
+    incidents are shown. ``focus_id``: zoom to that incident (closer for finer location
+    precision), ring it and (``focus_popup``) open its popup; ``fly`` starts from the whole
+    view and flies in (briefing mode).
     The returned map has ``incident_summary`` (:class:`MapSummary`).
     """
     has_coords = _has_coords(incidents)
@@ -179,7 +193,12 @@ def build_map(
     options = {
         "offline": bool(offline),
         "focus": focus_index,
-        "focusZoom": 9,
+        "focusZoom": focus_zoom(
+            shown["geo_precision"].iloc[focus_index] if focus_index is not None else "city",
+            offline=offline,
+        ),
+        "fly": bool(fly),
+        "flySeconds": FLY_SECONDS,
         "focusPopup": bool(focus_popup),
         "bounds": bounds,
         "maxFitZoom": 7,

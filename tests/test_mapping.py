@@ -12,9 +12,12 @@ from dashboard.loading import load_incidents
 from dashboard.mapping import (
     CLUSTER_THRESHOLD,
     EVENT_COLOURS,
+    FOCUS_ZOOM,
     HALO_METRES,
+    OFFLINE_MAX_FOCUS_ZOOM,
     build_map,
     capital_point,
+    focus_zoom,
     persons_radius,
 )
 from dashboard.schema import EVENT_TYPES
@@ -197,6 +200,20 @@ def test_focus_id_zooms_to_that_incident(incidents):
     page, m = render(incidents, focus_id="no-such-incident")
     _, options = incident_payload(page)
     assert options["focus"] is None and m.incident_summary.focus_found is False
+
+
+def test_focus_zoom_follows_location_precision_and_stays_within_the_offline_outline(incidents):
+    row = incidents[incidents["id"] == "2018-03-26-london-expulsion"].iloc[0]
+    _, online = incident_payload(render(incidents, offline=False, focus_id=row["id"])[0])
+    _, offline = incident_payload(render(incidents, offline=True, focus_id=row["id"])[0])
+    assert online["focusZoom"] == FOCUS_ZOOM[row["geo_precision"]]
+    assert offline["focusZoom"] == min(FOCUS_ZOOM[row["geo_precision"]], OFFLINE_MAX_FOCUS_ZOOM)
+    assert focus_zoom("site", offline=False) > focus_zoom("city", offline=False) > focus_zoom(
+        "country", offline=False)
+    assert focus_zoom("site", offline=True) == OFFLINE_MAX_FOCUS_ZOOM
+    assert online["fly"] is False
+    _, flying = incident_payload(render(incidents, focus_id=row["id"], fly=True)[0])
+    assert flying["fly"] is True and flying["flySeconds"] > 0
 
 
 def test_default_view_fits_the_points(incidents):

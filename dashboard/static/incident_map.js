@@ -214,7 +214,14 @@
         radius: d.r[focus] + 7, color: "#111", weight: 2, fill: false, interactive: false,
         className: "incident-focus",
       }).addTo(map);
-      map.setView(latlng, options.focusZoom);
+      if (options.fly && options.bounds && map.getSize().y > 0) {
+        // Briefing: show where we are in the whole picture, then fly in to the incident.
+        map.fitBounds(options.bounds, { padding: [30, 30], maxZoom: options.maxFitZoom,
+                                        animate: false });
+        map.flyTo(latlng, options.focusZoom, { duration: options.flySeconds });
+      } else {
+        map.setView(latlng, options.focusZoom);
+      }
       if (!options.focusPopup) { return; }
       var self = this;
       if (map.getSize().y > 0) { self.openFocus(latlng); return; }

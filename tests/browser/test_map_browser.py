@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.assets import asset_bytes, configure_folium_assets, inline_html
 from dashboard.loading import load_incidents
-from dashboard.mapping import build_map
+from dashboard.mapping import OFFLINE_MAX_FOCUS_ZOOM, build_map
 from tests.map_support import FIXTURE
 
 SHOWN = 7  # incidents with coordinates in the fixture
@@ -139,6 +139,29 @@ def test_focus_opens_the_incident_popup(browser, incidents, tmp_path):
             "Britain expels 23 diplomats"
         assert page.locator(".incident-focus").count() == 1
         assert page.locator(".incident-play").count() == 0
+        assert errors == [] and blocked == []
+    finally:
+        page.close()
+
+
+def test_fly_starts_from_the_whole_view_and_ends_on_the_incident(browser, incidents, tmp_path):
+    path = tmp_path / "fly.html"
+    m = build_map(incidents, offline=True, focus_id="2018-03-26-london-expulsion", fly=True,
+                  focus_popup=False, animate=False)
+    path.write_text(inline_html(m), encoding="utf-8")
+    blocked, errors = [], []
+    page = open_page(browser, path, blocked, errors)
+    try:
+        page.locator(".incident-focus").wait_for(state="attached")
+        map_var = page.evaluate("Object.keys(window).find(k => k.startsWith('map_'))")
+        start_zoom = page.evaluate(f"window['{map_var}'].getZoom()")
+        page.wait_for_function(f"!window['{map_var}']._animatingZoom && "
+                               f"window['{map_var}'].getZoom() === {OFFLINE_MAX_FOCUS_ZOOM}",
+                               timeout=10_000)
+        centre = page.evaluate(f"window['{map_var}'].getCenter()")
+        row = incidents[incidents["id"] == "2018-03-26-london-expulsion"].iloc[0]
+        assert start_zoom < OFFLINE_MAX_FOCUS_ZOOM
+        assert abs(centre["lat"] - row["lat"]) < 0.05 and abs(centre["lng"] - row["lon"]) < 0.05
         assert errors == [] and blocked == []
     finally:
         page.close()
