@@ -22,6 +22,7 @@ from pathlib import Path
 
 from dashboard.browser import launch_chromium
 from dashboard.loading import load_incidents
+from dashboard.mapping import FLY_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -65,7 +66,8 @@ def capture(page, url: str, path: Path) -> None:
     frame = page.frame_locator(MAP_IFRAME)
     frame.locator(".leaflet-container").wait_for(timeout=30_000)
     frame.locator(".incident-marker").first.wait_for(timeout=30_000)
-    page.wait_for_timeout(1500)  # let the fly-to animation and the chart settle
+    # let the briefing's fly-in animation and the chart settle
+    page.wait_for_timeout(1500 + int(FLY_SECONDS * 1000))
     temporary = path.with_suffix(".tmp.png")
     page.screenshot(path=str(temporary))
     os.replace(temporary, path)

@@ -40,6 +40,9 @@
       icon: L.divIcon({ className: classes, iconSize: [2 * r, 2 * r], html: "" }),
       keyboard: true,
       riseOnHover: true,
+      // Small symbols above large ones (a big expulsion circle never hides a killing),
+      // and the focused incident above all.
+      zIndexOffset: Math.round((60 - r) * 1000) + (index === manager.options.focus ? 100000 : 0),
       alt: "",
     });
     marker.incidentIndex = index;
@@ -210,10 +213,19 @@
     var focus = options.focus;
     if (focus !== null && focus !== undefined) {
       var latlng = L.latLng(d.lat[focus], d.lon[focus]);
+      if (!map.getPane("incidentFocus")) {
+        var pane = map.createPane("incidentFocus");
+        pane.style.zIndex = 650;  // above the markers (600), below tooltips and popups
+        pane.style.pointerEvents = "none";
+      }
       L.circleMarker(latlng, {
         radius: d.r[focus] + 7, color: "#111", weight: 2, fill: false, interactive: false,
-        className: "incident-focus",
+        className: "incident-focus", pane: "incidentFocus",
       }).addTo(map);
+      // The frame around the map may be resized after this (Streamlit sizes its iframe once
+      // the page has laid out); Leaflet keeps the top-left corner, so keep the incident
+      // in the centre instead.
+      map.on("resize", function () { map.panTo(latlng, { animate: false }); });
       if (options.fly && options.bounds && map.getSize().y > 0) {
         // Briefing: show where we are in the whole picture, then fly in to the incident.
         map.fitBounds(options.bounds, { padding: [30, 30], maxZoom: options.maxFitZoom,

@@ -11,12 +11,16 @@ from dashboard.loading import load_incidents
 from dashboard.mapping import OFFLINE_MAX_FOCUS_ZOOM, build_map
 from tests.map_support import FIXTURE
 
-SHOWN = 7  # incidents with coordinates in the fixture
-
 
 @pytest.fixture(scope="module")
 def incidents():
     return load_incidents(FIXTURE)
+
+
+@pytest.fixture(scope="module")
+def shown(incidents):
+    """How many incidents the map draws: those with coordinates."""
+    return int(incidents["has_coords"].sum())
 
 
 def open_page(browser, path, blocked: list[str], errors: list[str]):
@@ -37,14 +41,14 @@ def open_page(browser, path, blocked: list[str], errors: list[str]):
     return page
 
 
-def test_offline_export_loads_with_no_requests_and_plays_years(browser, incidents, tmp_path):
+def test_offline_export_loads_with_no_requests_and_plays_years(browser, incidents, shown, tmp_path):
     path = tmp_path / "map.html"
     path.write_text(inline_html(build_map(incidents, offline=True)), encoding="utf-8")
     blocked, errors = [], []
     page = open_page(browser, path, blocked, errors)
     try:
         markers = page.locator(".incident-marker")
-        assert markers.count() == SHOWN
+        assert markers.count() == shown
         assert page.locator(".incident-2018-03-26-london-expulsion").count() == 1
         assert page.locator(".world-outline").count() > 150
         assert page.locator(".incident-halo").count() == 6  # every point but the exact site
@@ -65,13 +69,13 @@ def test_offline_export_loads_with_no_requests_and_plays_years(browser, incident
         page.wait_for_timeout(1200)
         assert play.get_attribute("data-year") == year      # paused: no more steps
         page.locator(".incident-play-slider").fill(str(incidents["year"].max()))
-        assert play.get_attribute("data-year") == "all" and markers.count() == SHOWN
+        assert play.get_attribute("data-year") == "all" and markers.count() == shown
         assert errors == [] and blocked == []
     finally:
         page.close()
 
 
-def test_st_folium_pipeline_keeps_every_element(browser, incidents, tmp_path):
+def test_st_folium_pipeline_keeps_every_element(browser, incidents, shown, tmp_path):
     """Replay what streamlit-folium does: its script string, header and js/css links."""
     import streamlit_folium
 
@@ -101,7 +105,7 @@ def test_st_folium_pipeline_keeps_every_element(browser, incidents, tmp_path):
     blocked, errors = [], []
     page = open_page(browser, path, blocked, errors)
     try:
-        assert page.locator(".incident-marker").count() == SHOWN
+        assert page.locator(".incident-marker").count() == shown
         assert page.locator(".incident-legend").count() == 1
         assert page.locator(".incident-play").count() == 1
         page.locator(".incident-play-slider").fill("2016")
@@ -192,3 +196,35 @@ def test_focus_waits_for_a_map_with_no_height_and_legend_fits(browser, incidents
         assert errors == [] and blocked == []
     finally:
         page.close()
+
+
+def test_small_symbols_and_the_focused_incident_are_never_hidden(browser, make_dataset, tmp_path):
+    """A killing at the same spot as a large expulsion circle stays visible and clickable."""
+    from tests.conftest import base_row
+
+    rows = [
+        base_row(id="killing", lat="52.52", lon="13.40", geo_precision="city", geocoder="manual"),
+        base_row(id="expulsion", event_type="diplomatic_expulsion", persons="40", fatalities="",
+                 lat="52.52", lon="13.40", geo_precision="city", counterpart_country="RU"),
+        base_row(id="verdict", event_type="court_ruling", date="2021-12-15", fatalities="",
+                 lat="52.52", lon="13.40", geo_precision="city"),
+    ]
+    crowd = load_incidents(make_dataset(rows))
+    for focus in (None, "killing", "verdict"):
+        path = tmp_path / f"crowd-{focus}.html"
+        path.write_text(inline_html(build_map(crowd, offline=True, focus_id=focus,
+                                              focus_popup=False, animate=False)),
+                        encoding="utf-8")
+        blocked, errors = [], []
+        page = open_page(browser, path, blocked, errors)
+        try:
+            page.wait_for_timeout(300)
+            box = page.locator(".incident-killing").bounding_box()
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            on_top = page.evaluate(f"document.elementFromPoint({x}, {y}).className")
+            assert "incident-expulsion" not in on_top, on_top
+            if focus:
+                assert f"incident-{focus}" in on_top, on_top
+            assert errors == [] and blocked == []
+        finally:
+            page.close()
