@@ -222,7 +222,7 @@ def headline_metrics(filtered: pd.DataFrame) -> None:
 
 def show_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, height: int,
              key: str, focus_popup: bool = True, fly: bool = False) -> None:
-    if offline and not assets_available():
+    if not assets_available():
         st.warning(missing_assets_message())
     folium_map = build_map(filtered, offline=offline, focus_id=focus_id, height=height,
                            focus_popup=focus_popup, fly=fly)

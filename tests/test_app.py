@@ -249,3 +249,14 @@ def test_missing_front_end_files_are_announced(tmp_path, monkeypatch):
     monkeypatch.setattr(dashboard.assets, "VENDOR_DIR", tmp_path / "vendor")
     at = run_page()
     assert any("front-end files" in warning.value for warning in at.warning)
+
+
+def test_missing_front_end_files_are_announced(monkeypatch, tmp_path):
+    """Without the fetched Leaflet files the map falls back to a CDN, and the page says so."""
+    from dashboard import assets
+
+    monkeypatch.setattr(assets, "VENDOR_DIR", tmp_path / "vendor-not-fetched")
+    for offline in ("1", "0"):
+        monkeypatch.setenv("INCIDENT_MAP_OFFLINE", offline)
+        at = run_page()
+        assert [w.value for w in at.warning] == [assets.missing_assets_message()]

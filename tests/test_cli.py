@@ -57,3 +57,15 @@ def test_serve_refuses_an_invalid_dataset(make_dataset):
     result = run("serve", "--data", str(path), "--port", "8597")
     assert result.returncode == 1
     assert "problem" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ten_different_faults_give_ten_lines():
+    """tests/data/ten_faults.csv breaks ten different rules, one per row."""
+    result = run("validate", str(Path(__file__).parent / "data" / "ten_faults.csv"))
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 10
+    columns = [line.split(", column ")[1].split(":")[0] for line in lines]
+    assert len(set(columns)) == 10, columns
+    assert [int(line.split(",")[0].removeprefix("row ")) for line in lines] == list(range(3, 13))
+    assert "10 problem(s)" in result.stderr
