@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from dashboard.schema import ATTRIBUTIONS, EVENT_TYPES, is_http_url, split_sources
+from dashboard.html_text import sources_html
+from dashboard.schema import ATTRIBUTIONS, EVENT_TYPES
 
 
 def briefing_steps(incidents: pd.DataFrame) -> list[str]:
@@ -51,21 +52,6 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def source_items_html(sources: str) -> list[str]:
-    """Each source as HTML: http(s) URLs become links opening in a new tab, the rest text."""
-    items = []
-    for item in split_sources(sources):
-        label = html.escape(item)
-        if is_http_url(item):
-            items.append(
-                f'<a href="{html.escape(item, quote=True)}" target="_blank" '
-                f'rel="noopener noreferrer">{label}</a>'
-            )
-        else:
-            items.append(f"<span>{label}</span>")
-    return items
-
-
 def card_html(incident: Mapping[str, object], *, heading_level: int = 2) -> str:
     """An incident's card: title, date, place, summary, attribution and sources, all escaped."""
     title = html.escape(_text(incident.get("title")))
@@ -77,7 +63,7 @@ def card_html(incident: Mapping[str, object], *, heading_level: int = 2) -> str:
     attribution = _text(incident.get("attribution"))
     attribution_label = html.escape(ATTRIBUTIONS.get(attribution, attribution))
     sponsor = _text(incident.get("sponsor"))
-    sources = "".join(f"<li>{item}</li>" for item in source_items_html(
+    sources = "".join(f"<li>{item}</li>" for item in sources_html(
         _text(incident.get("sources"))
     ))
     level = min(max(heading_level, 1), 6)

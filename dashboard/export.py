@@ -24,8 +24,9 @@ import pandas as pd
 
 from dashboard import files
 from dashboard.filters import Filters, apply_filters, describe, file_stem
+from dashboard.html_text import sources_html
 from dashboard.loading import dataset_columns, format_date
-from dashboard.schema import EVENT_TYPES, is_http_url, split_sources
+from dashboard.schema import EVENT_TYPES
 
 #: Export formats, their file extensions and media types.
 FORMATS: dict[str, tuple[str, str]] = {
@@ -302,13 +303,7 @@ def table_html(rows: pd.DataFrame) -> str:
                    ("Date", "Type", "Incident", "Place", "Attribution", "Sources"))
     body = []
     for _, row in rows.iterrows():
-        links = []
-        for item in split_sources(row["sources"]):
-            text = html.escape(item)
-            if is_http_url(item):
-                links.append(f'<a href="{text}" rel="noopener noreferrer">{text}</a>')
-            else:
-                links.append(text)
+        links = sources_html(row["sources"])
         label = format_date(row["date"], row["date_precision"])
         body.append(
             f'<tr data-incident="{html.escape(row["id"])}">'

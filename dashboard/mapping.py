@@ -35,6 +35,7 @@ import pandas as pd
 
 from dashboard.assets import assets_available, configure_folium_assets
 from dashboard.countries import country_name
+from dashboard.html_text import source_html
 from dashboard.legend import Legend, LegendContent
 from dashboard.map_plugins import IncidentData, IncidentLayer, IncidentView, YearPlayControl
 from dashboard.outline import WorldOutline, outline_available
@@ -42,7 +43,6 @@ from dashboard.schema import (
     ATTRIBUTIONS,
     EVENT_TYPES,
     GEO_PRECISIONS,
-    is_http_url,
     split_sources,
 )
 
@@ -452,20 +452,9 @@ def details_html(row: dict, *, fatalities: int | None = None,
         parts.append('<dl class="ip-people">' + "".join(people) + "</dl>")
     sources = split_sources(row.get("sources", ""))
     if sources:
-        items = "".join(f"<li>{source_html(s)}</li>" for s in sources)
+        items = "".join(f"<li>{source_html(s, max_label=60)}</li>" for s in sources)
         parts.append(f'<div class="ip-sources"><b>Sources</b><ul>{items}</ul></div>')
     return "".join(parts)
-
-
-def source_html(item: str) -> str:
-    """A source: a safe link for an http(s) URL, plain text for anything else."""
-    if is_http_url(item):
-        href = html.escape(item, quote=True)
-        shown = item.split("://", 1)[1]
-        label = shown if len(shown) <= 60 else shown[:57] + "\u2026"
-        return (f'<a href="{href}" target="_blank" rel="noopener noreferrer">'
-                f"{html.escape(label)}</a>")
-    return html.escape(item)
 
 
 # --------------------------------------------------------------------------- styles

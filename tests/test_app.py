@@ -243,14 +243,6 @@ def test_every_event_type_can_be_chosen():
     assert at.multiselect(key="f_types").options == [EVENT_TYPES[t] for t in EVENT_TYPES]
 
 
-def test_missing_front_end_files_are_announced(tmp_path, monkeypatch):
-    import dashboard.assets
-
-    monkeypatch.setattr(dashboard.assets, "VENDOR_DIR", tmp_path / "vendor")
-    at = run_page()
-    assert any("front-end files" in warning.value for warning in at.warning)
-
-
 def test_missing_front_end_files_are_announced(monkeypatch, tmp_path):
     """Without the fetched Leaflet files the map falls back to a CDN, and the page says so."""
     from dashboard import assets
