@@ -55,3 +55,24 @@ def make_dataset(tmp_path):
         return write_csv(tmp_path / name, rows, columns)
 
     return make
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, bytes]:
+    """The bytes of every file the page offers for download, by file name (under AppTest).
+
+    Streamlit keeps a download button's data in its media file storage; this records what
+    is stored there while the page runs, without changing it.
+    """
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    served: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        if filename and isinstance(path_or_data, bytes):
+            served[filename] = path_or_data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return served

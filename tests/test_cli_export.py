@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from dashboard.export import View, export_bytes
@@ -89,17 +88,8 @@ def test_existing_output_is_replaced_and_nothing_else_touched(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "view.geojson"]
 
 
-def test_page_download_buttons_give_the_cli_bytes(tmp_path, monkeypatch):
+def test_page_download_buttons_give_the_cli_bytes(tmp_path, monkeypatch, downloads):
     """The CSV and GeoJSON the dashboard offers for a URL equal the CLI's for the same values."""
-    served: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def record(self, path_or_data, mimetype, kind, filename=None):
-        if filename and isinstance(path_or_data, bytes):
-            served[filename] = path_or_data
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
     monkeypatch.setenv("INCIDENT_MAP_DATA", str(FIXTURE))
     monkeypatch.setenv("INCIDENT_MAP_OFFLINE", "1")
     at = AppTest.from_file(str(APP), default_timeout=60)
@@ -115,7 +105,7 @@ def test_page_download_buttons_give_the_cli_bytes(tmp_path, monkeypatch):
         out = tmp_path / f"cli.{ext}"
         result = export("-o", str(out), *(a for k, v in PARAMS.items() for a in (f"--{k}", v)))
         assert result.returncode == 0, result.stderr
-        assert served[f"{stem}.{ext}"] == out.read_bytes()
+        assert downloads[f"{stem}.{ext}"] == out.read_bytes()
 
 
 def test_png_without_a_browser_says_what_to_install(tmp_path, monkeypatch):

@@ -150,20 +150,10 @@ def test_html_file_draws_every_incident_with_the_network_refused(browser, incide
         context.close()
 
 
-def test_dashboard_renders_the_png_on_demand(monkeypatch):
+def test_dashboard_renders_the_png_on_demand(monkeypatch, downloads):
     """No PNG until "Render PNG" is pressed; then a download of the requested size."""
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
     from streamlit.testing.v1 import AppTest
 
-    served: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def record(self, path_or_data, mimetype, kind, filename=None):
-        if filename and isinstance(path_or_data, bytes):
-            served[filename] = path_or_data
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
     monkeypatch.setenv("INCIDENT_MAP_DATA", str(FIXTURE))
     monkeypatch.setenv("INCIDENT_MAP_OFFLINE", "1")
     app = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
@@ -177,7 +167,7 @@ def test_dashboard_renders_the_png_on_demand(monkeypatch):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Download PNG" in [b.label for b in at.get("download_button")]
-    png = served["incidents_ES.png"]
+    png = downloads["incidents_ES.png"]
     with Image.open(io.BytesIO(png)) as image:
         assert image.size == (1123, 794)
 
