@@ -118,9 +118,21 @@ def _join(*parts: pd.Series, sep: str = ", ") -> pd.Series:
 
 
 def _coordinates(out: pd.DataFrame, frame: pd.DataFrame, problems: list[Problem]) -> None:
-    lat = pd.to_numeric(_column(frame, "latitude"), errors="coerce")
-    lon = pd.to_numeric(_column(frame, "longitude"), errors="coerce")
+    """Copy usable coordinates; report unusable ones (the row is kept, to geocode later)."""
+    lat_text, lon_text = _column(frame, "latitude"), _column(frame, "longitude")
+    lat = pd.to_numeric(lat_text, errors="coerce")
+    lon = pd.to_numeric(lon_text, errors="coerce")
     valid = lat.between(-90, 90) & lon.between(-180, 180) & ~((lat == 0) & (lon == 0))
+    for column, text, numbers, limit in (
+        ("latitude", lat_text, lat, 90), ("longitude", lon_text, lon, 180)
+    ):
+        unusable = (text != "") & ~numbers.between(-limit, limit)
+        for index in unusable[unusable].index:
+            problems.append(Problem(
+                int(index) + 2, column,
+                f'"{text[index]}" is not a coordinate in decimal degrees between -{limit} '
+                f"and {limit}; the row is kept without coordinates",
+            ))
     out["lat"] = lat.where(valid).map(
         lambda v: "" if pd.isna(v) else f"{v:.6f}".rstrip("0").rstrip(".")
     )
@@ -210,7 +222,8 @@ def _convert_acled(frame: pd.DataFrame) -> ImportResult:
         + "); coordinates as coded by ACLED"
     )
 
-    bad = _report(out, frame, problems, dates, {"event_date": "event_date", "country": "country"})
+    bad = _report(out, frame, problems, dates, {"event_date": "event_date", "country": "country"},
+                  raw_dates)
     return _finish(out, bad, problems, "acled")
 
 
@@ -276,19 +289,26 @@ def _convert_gtd(frame: pd.DataFrame) -> ImportResult:
         out["sources"] = out["sources"] + cite.map(lambda s: f"; {s}" if s else "")
     out["notes"] = "Imported from GTD (" + attack + "); coordinates as coded by GTD"
 
-    bad = _report(out, frame, problems, dates, {"event_date": "iyear", "country": "country_txt"})
+    written = (_column(frame, "iyear") + "-" + _column(frame, "imonth") + "-"
+               + _column(frame, "iday") + " (iyear-imonth-iday)")
+    bad = _report(out, frame, problems, dates, {"event_date": "iyear", "country": "country_txt"},
+                  written)
     return _finish(out, bad, problems, "gtd")
 
 
-def _report(out, frame, problems, dates, names) -> pd.Series:
-    """Record rows that cannot become incidents; return the mask of rows to leave out."""
+def _report(out, frame, problems, dates, names, written: pd.Series) -> pd.Series:
+    """Record rows that cannot become incidents; return the mask of rows to leave out.
+
+    ``written`` is each row's date as the source wrote it, quoted in the message.
+    """
     no_date = dates.isna()
     no_country = out["country"] == ""
     no_id = out["id"].str.fullmatch(r"(acled|gtd)-?")
     for index in no_date[no_date].index:
-        problems.append(
-            Problem(int(index) + 2, names["event_date"], "is not a usable date; row left out")
-        )
+        problems.append(Problem(
+            int(index) + 2, names["event_date"],
+            f'"{written[index]}" is not a usable date; row left out',
+        ))
     for index in no_country[no_country & ~no_date].index:
         value = frame.at[index, names["country"]] if names["country"] in frame.columns else ""
         problems.append(

@@ -16,7 +16,6 @@ import pandas as pd
 
 from dashboard.countries import country_name
 from dashboard.schema import (
-    REQUIRED_COLUMNS,
     InvalidDataset,
     parse_dataset,
     read_dataset,
@@ -64,8 +63,13 @@ def prepare(frame: pd.DataFrame, *, name: str = "dataset") -> pd.DataFrame:
     if problems:
         raise InvalidDataset(name, problems)
     incidents = frame.copy()
-    for column in REQUIRED_COLUMNS:
-        incidents[column] = incidents[column].str.strip()
+    # The validator reads every cell without its surrounding spaces; so does the page
+    # (" PL" must filter and display as "PL", "killing " as "killing").
+    for column in incidents.columns:
+        if pd.api.types.is_object_dtype(incidents[column]) or pd.api.types.is_string_dtype(
+            incidents[column]
+        ):
+            incidents[column] = incidents[column].str.strip()
     incidents["lat"] = pd.to_numeric(incidents["lat"], errors="coerce")
     incidents["lon"] = pd.to_numeric(incidents["lon"], errors="coerce")
     for column in ("fatalities", "persons"):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.countries import is_country_code
+from dashboard.countries import is_country_code, normalise_country
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "id",
@@ -166,9 +166,11 @@ def parse_dataset(raw: bytes, *, name: str = "dataset") -> pd.DataFrame:
         raise DatasetError(f"{name}: the file is empty; expected a CSV with a header row")
     if b"\x00" in raw[:8192]:
         raise DatasetError(f"{name}: looks like a binary file, not a UTF-8 CSV")
-    frame = _read_fast(raw)
+    # A blank line is a row to a spreadsheet user: only the careful parser keeps it,
+    # so that every row after it is reported under the number the user sees.
+    frame = None if _BLANK_LINE.search(raw) else _read_fast(raw)
     if frame is not None:
-        return frame
+        return _checked_shape(frame, raw, name)
     try:
         frame = pd.read_csv(
             io.BytesIO(raw),
@@ -177,6 +179,7 @@ def parse_dataset(raw: bytes, *, name: str = "dataset") -> pd.DataFrame:
             keep_default_na=False,
             na_filter=False,
             skipinitialspace=False,
+            skip_blank_lines=False,
         )
     except (pd.errors.ParserError, csv.Error) as error:
         raise DatasetError(f"{name}: not a well-formed CSV ({_short(error)})") from None
@@ -193,7 +196,35 @@ def parse_dataset(raw: bytes, *, name: str = "dataset") -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise DatasetError(f"{name}: the file is empty; expected a CSV with a header row") from None
     frame.columns = [str(column).strip() for column in frame.columns]
-    return frame
+    return _checked_shape(frame, raw, name)
+
+
+#: A line that holds nothing but white space (between two line breaks).
+_BLANK_LINE = re.compile(rb"\n[ \t]*\r?\n")
+#: Separators spreadsheets use instead of commas (semicolon where the comma is the
+#: decimal mark, tab in "text" exports).
+_OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs"}
+
+
+def _checked_shape(frame: pd.DataFrame, raw: bytes, name: str) -> pd.DataFrame:
+    """Refuse a file separated by something other than commas; drop blank rows.
+
+    Blank rows are dropped but the index keeps each record's position, so that
+    ``index + 2`` stays the row number a spreadsheet shows.
+    """
+    if len(frame.columns) == 1:
+        header = raw.decode("utf-8-sig", errors="replace").splitlines()[0]
+        for separator, plural in _OTHER_SEPARATORS.items():
+            named = {cell.strip().strip('"') for cell in header.split(separator)}
+            if len(named & set(REQUIRED_COLUMNS + RECOMMENDED_COLUMNS)) >= 2 or (
+                separator in header and len(header.split(separator)) >= 3
+            ):
+                raise DatasetError(
+                    f"{name}: the columns are separated by {plural}, not commas; save it "
+                    "as comma-separated CSV (in a spreadsheet: CSV UTF-8, comma-delimited)"
+                )
+    blank = frame.apply(lambda column: column.str.strip() == "").all(axis=1)
+    return frame.loc[~blank] if blank.any() else frame
 
 
 def _read_fast(raw: bytes) -> pd.DataFrame | None:
@@ -235,7 +266,7 @@ def validate_frame(frame: pd.DataFrame) -> list[Problem]:
         return header_problems
     if frame.empty:
         return [Problem(2, "id", "the file has a header but no incidents")]
-    rows = pd.Series(range(2, len(frame) + 2), index=frame.index)
+    rows = _row_numbers(frame)
     text = frame.apply(lambda column: column.str.strip())
 
     def add(mask: pd.Series, column: str, message) -> None:
@@ -270,6 +301,20 @@ def validate_frame(frame: pd.DataFrame) -> list[Problem]:
     _check_integers(text, add)
     _check_sources(text, add)
     return sorted(problems)
+
+
+def _row_numbers(frame: pd.DataFrame) -> pd.Series:
+    """Each row's number as a spreadsheet shows it (header = 1, blank rows counted).
+
+    :func:`parse_dataset` keeps each record's position in the index; any other
+    frame is numbered in order.
+    """
+    index = frame.index
+    if pd.api.types.is_integer_dtype(index) and index.is_monotonic_increasing and (
+        len(index) == 0 or index[0] >= 0
+    ):
+        return pd.Series(index.to_numpy() + 2, index=index)
+    return pd.Series(range(2, len(frame) + 2), index=index)
 
 
 def _check_header(frame: pd.DataFrame) -> list[Problem]:
@@ -321,9 +366,15 @@ def _check_countries(text, add) -> None:
         values = text[column]
         unique = {value: is_country_code(value) for value in values.unique() if value}
         bad = values.map(lambda v, u=unique: bool(v) and not u[v])
-        add(bad, column, lambda v: (
-            f'"{v}" is not an ISO 3166-1 alpha-2 country code; use e.g. DE, ES, RU (XK for Kosovo)'
-        ))
+        add(bad, column, _country_message)
+
+
+def _country_message(value: str) -> str:
+    message = f'"{value}" is not an ISO 3166-1 alpha-2 country code'
+    suggestion = normalise_country(value)
+    if suggestion and suggestion != value:
+        return f"{message}; did you mean {suggestion}?"
+    return f"{message}; use e.g. DE, ES, RU (XK for Kosovo)"
 
 
 def _check_coordinates(text, add) -> None:
@@ -332,7 +383,8 @@ def _check_coordinates(text, add) -> None:
     lon = pd.to_numeric(lon_text, errors="coerce")
     for column, values, numbers, limit in (("lat", lat_text, lat, 90), ("lon", lon_text, lon, 180)):
         add((values != "") & numbers.isna(), column, lambda v: (
-            f'"{v}" is not a number; use decimal degrees'
+            f'"{v}" is not a number; use a point as the decimal mark: "{v.replace(",", ".")}"'
+            if _COMMA_DECIMAL.fullmatch(v) else f'"{v}" is not a number; use decimal degrees'
         ))
         add(numbers.notna() & (numbers.abs() > limit), column, lambda v, lim=limit: (
             f"{v} is out of range; must be between -{lim} and {lim}"
@@ -346,6 +398,9 @@ def _check_coordinates(text, add) -> None:
     add((lat_text != "") & (lon_text != "") & (geocoder == ""), "geocoder", (
         f"is empty but coordinates are set; say where they came from: {', '.join(GEOCODERS)}"
     ))
+
+
+_COMMA_DECIMAL = re.compile(r"[+-]?\d+,\d+")
 
 
 def _check_integers(text, add) -> None:

@@ -103,7 +103,7 @@ def test_acled_rows_become_incidents(acled_file):
 def test_acled_rows_that_cannot_be_converted_are_reported(acled_file):
     result = convert(read_dataset(acled_file))
     assert [str(p) for p in result.problems] == [
-        "row 5, column event_date: is not a usable date; row left out",
+        'row 5, column event_date: "31 February 2024" is not a usable date; row left out',
         'row 6, column country: "Atlantis" is not a country we can code in ISO 3166-1; row left out',
     ]
 
@@ -147,3 +147,34 @@ def test_import_command_writes_a_valid_dataset_and_keeps_existing_files(tmp_path
     forced = subprocess.run([str(BIN), "import", str(gtd_file), "-o", str(out), "--force"],
                             capture_output=True, text=True, timeout=120)
     assert forced.returncode == 0 and len(load_incidents(out)) == 3 and validate_file(out) == []
+
+
+def test_rows_after_a_blank_line_are_reported_under_their_spreadsheet_row(tmp_path):
+    plain = write(tmp_path / "plain.csv", ACLED_COLUMNS, ACLED_ROWS)
+    lines = plain.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "acled.csv"
+    path.write_text("\n".join(lines[:2] + [""] + lines[2:]) + "\n", encoding="utf-8")
+    result = convert(read_dataset(path))
+    assert [(p.row, p.column) for p in result.problems] == [(6, "event_date"), (7, "country")]
+    assert len(result.incidents) == 3
+
+
+def test_unusable_coordinates_are_reported_and_the_row_kept(tmp_path):
+    rows = [dict(ACLED_ROWS[0], latitude="50,45"), dict(ACLED_ROWS[2], longitude="200")]
+    result = convert(read_dataset(write(tmp_path / "acled.csv", ACLED_COLUMNS, rows)))
+    assert [str(p) for p in result.problems] == [
+        'row 2, column latitude: "50,45" is not a coordinate in decimal degrees between -90 and 90; '
+        "the row is kept without coordinates",
+        'row 3, column longitude: "200" is not a coordinate in decimal degrees between -180 and '
+        "180; the row is kept without coordinates",
+    ]
+    assert result.incidents["lat"].tolist() == ["", ""]
+    assert result.incidents["geocoder"].tolist() == ["", ""]
+
+
+def test_a_gtd_date_that_does_not_exist_is_quoted(tmp_path):
+    rows = [dict(GTD_ROWS[0], iday="30", imonth="2")]
+    result = convert(read_dataset(write(tmp_path / "gtd.csv", GTD_COLUMNS, rows)))
+    assert [str(p) for p in result.problems] == [
+        'row 2, column iyear: "2011-2-30 (iyear-imonth-iday)" is not a usable date; row left out'
+    ]

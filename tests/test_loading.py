@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from dashboard.loading import dataset_columns, format_date, load_incidents, load_incidents_bytes
@@ -40,7 +42,7 @@ def test_invalid_data_lists_every_problem(make_dataset):
     with pytest.raises(InvalidDataset) as raised:
         load_incidents(path)
     assert [str(p) for p in raised.value.problems] == [
-        'row 2, column country: "Germany" is not an ISO 3166-1 alpha-2 country code; use e.g. DE, ES, RU (XK for Kosovo)',
+        'row 2, column country: "Germany" is not an ISO 3166-1 alpha-2 country code; did you mean DE?',
         "row 2, column lat: 99 is out of range; must be between -90 and 90",
     ]
 
@@ -52,8 +54,29 @@ def test_uploaded_bytes_load_like_a_file(make_dataset):
 
 def test_curated_dataset_loads_with_every_incident():
     incidents = load_incidents(CURATED)
-    raw_rows = CURATED.read_text(encoding="utf-8").count("\n") - 1
-    assert len(incidents) >= 30 and len(incidents) <= raw_rows
+    with CURATED.open(encoding="utf-8", newline="") as handle:
+        ids = [row["id"] for row in csv.DictReader(handle)]
+    assert len(ids) >= 30 and sorted(incidents["id"]) == sorted(ids)
     assert incidents["id"].is_unique
     killings = set(incidents.loc[incidents["event_type"] == "killing", "country"])
     assert {"TR", "DE", "ES", "GB", "MX", "RU"} <= killings
+
+
+def test_cells_are_read_without_the_spaces_around_them(make_dataset):
+    """The validator accepts " PL" and "killing "; the page must see "PL" and "killing"."""
+    path = make_dataset([base_row(event_type="killing ", counterpart_country=" PL",
+                                  perpetrator="  Vadim Krasikov ", fatalities=" 1 ")])
+    [row] = load_incidents(path).to_dict(orient="records")
+    assert (row["event_type"], row["counterpart_country"], row["perpetrator"]) == (
+        "killing", "PL", "Vadim Krasikov")
+    assert row["fatalities"] == 1
+
+
+def test_rows_after_a_blank_line_keep_their_spreadsheet_number(tmp_path, make_dataset):
+    lines = make_dataset([base_row(id="a"), base_row(id="b", country="Germany")])
+    header, first, second = lines.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "blank.csv"
+    path.write_text("\n".join([header, first, "", second]) + "\n", encoding="utf-8")
+    with pytest.raises(InvalidDataset) as raised:
+        load_incidents(path)
+    assert [(p.row, p.column) for p in raised.value.problems] == [(4, "country")]

@@ -151,3 +151,58 @@ def test_quoted_line_breaks_and_byte_order_mark_are_read(tmp_path, make_dataset)
     with_bom = tmp_path / "bom.csv"
     with_bom.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert validate_file(path) == [] and validate_file(with_bom) == []
+
+
+def test_blank_lines_count_as_rows_like_in_a_spreadsheet(tmp_path, make_dataset):
+    lines = make_dataset([base_row(id="a"), base_row(id="b"), base_row(id="c", date="2024-2-3")])
+    header, first, second, third = lines.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "blank.csv"
+    # A spreadsheet shows the blank line as row 3 and the bad row as row 6.
+    path.write_text("\n".join([header, first, "", second, "   ", third, "", ""]) + "\n",
+                    encoding="utf-8")
+    assert [str(p) for p in validate_file(path)] == [
+        'row 6, column date: "2024-2-3" does not match precision "day"; expected YYYY-MM-DD'
+    ]
+
+
+def test_rows_of_empty_cells_are_skipped_but_counted(make_dataset):
+    empty = {column: "" for column in COLUMNS}
+    problems = problems_for(make_dataset, base_row(id="a"), empty, base_row(id="b", lat="95"))
+    assert problems == ["row 4, column lat: 95 is out of range; must be between -90 and 90"]
+
+
+@pytest.mark.parametrize(("separator", "word"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_separated_by_something_else_is_one_clear_error(tmp_path, separator, word):
+    row = base_row()
+    path = tmp_path / "data.csv"
+    path.write_text(separator.join(COLUMNS) + "\n" + separator.join(row[c] for c in COLUMNS)
+                    + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError) as raised:
+        validate_file(path)
+    assert f"separated by {word}, not commas" in str(raised.value)
+
+
+def test_excel_style_file_with_bom_crlf_and_extra_columns_is_valid(tmp_path, make_dataset):
+    plain = make_dataset([base_row(), base_row(id="b", summary="Two\nlines")],
+                         columns=COLUMNS + ["analyst_comment"])
+    text = plain.read_text(encoding="utf-8").replace("\n", "\r\n")
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert validate_file(path) == []
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"lat": "40,5"}, 'row 2, column lat: "40,5" is not a number; use a point as the decimal mark: "40.5"'),
+    ({"lon": "-3,7"}, 'row 2, column lon: "-3,7" is not a number; use a point as the decimal mark: "-3.7"'),
+    ({"country": "de"}, 'row 2, column country: "de" is not an ISO 3166-1 alpha-2 country code; did you mean DE?'),
+    ({"country": "UK"}, 'row 2, column country: "UK" is not an ISO 3166-1 alpha-2 country code; did you mean GB?'),
+    ({"counterpart_country": "Russia"}, 'row 2, column counterpart_country: "Russia" is not an ISO 3166-1 alpha-2 country code; did you mean RU?'),
+])
+def test_common_slips_get_a_suggestion(make_dataset, changes, expected):
+    assert problems_for(make_dataset, base_row(**changes)) == [expected]
+
+
+def test_values_with_spaces_around_them_are_accepted(make_dataset):
+    row = base_row(event_type="killing ", attribution=" confirmed", country=" DE ",
+                   lat=" 52.5 ", fatalities=" 1 ", counterpart_country=" PL")
+    assert problems_for(make_dataset, row) == []

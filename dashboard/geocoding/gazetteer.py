@@ -32,7 +32,13 @@ How a query is read (``"Moabit, Berlin, Germany"``):
   and context, then population;
 * a query that is only a country, or only a US state, gets ``country`` or
   ``region`` precision at a representative point: the GeoNames place nearest to
-  the population-weighted centroid of all places in that country or state;
+  the population-weighted centroid of all places in that country or state
+  (``"Georgia, USA"`` is the state); a lone name shared by a US state and a US
+  city of over half a million people is the city (``"New York"``,
+  ``"Washington"``), reported as ambiguous with the state as the other candidate;
+* the halves of a bilingual GeoNames name count as names
+  (``"Donostia / San Sebastián"`` answers ``"San Sebastián"``);
+* a query longer than 500 characters is not a place name and gets ``None``;
 * when no part names a place the answer is ``None``; the gazetteer never falls
   back to a distant or merely similar name.
 """
@@ -57,7 +63,7 @@ from geopy.location import Location
 from dashboard.countries import country_name, normalise_country
 
 #: Bump when the index layout or the name folding changes.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 CITIES_FILE = "cities500.json"
 
 #: A place named in the context must lie within this distance of the answer
@@ -68,6 +74,14 @@ DISTRICT_MAX_KM = 25.0
 #: A runner-up farther than this from the winner is a different place.
 DISTINCT_PLACE_KM = 25.0
 EARTH_RADIUS_KM = 6371.0088
+#: Longer text is not a place name; answering it would cost thousands of look-ups.
+MAX_QUERY_CHARS = 500
+#: The longest run of words tried as a name inside a part ("Sankt Peterburg" is 2).
+MAX_NAME_WORDS = 6
+#: A US city this populous is what a lone name means, rather than the US state of that
+#: name ("New York", "Washington"); smaller namesakes lose to the state ("Delaware",
+#: "Virginia"). Either way the answer is marked ambiguous when the other exists.
+CITY_OVER_STATE_POPULATION = 500_000
 
 _TRANSLATE = str.maketrans({
     "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th",
@@ -159,6 +173,10 @@ def build_index(path: str | Path) -> Path:
         admin1 = record.get("admin1code") or ""
         places.append((place_id, record["name"], lat, lon, code, admin1, population))
         keys = {fold(record["name"]): 1}
+        # Bilingual names are written with a slash: "Donostia / San Sebastián",
+        # "Biel/Bienne". Each half is a name in its own right.
+        for half in record["name"].split("/"):
+            keys.setdefault(fold(half), 1)
         for alternate in record.get("alternatenames") or ():
             keys.setdefault(fold(alternate), 0)
         names.extend((key, place_id, is_name) for key, is_name in keys.items() if key)
@@ -228,6 +246,7 @@ class _Query:
     countries: tuple[str, ...] = ()
     us_state: str | None = None
     country_part: str | None = None
+    min_population: int = 0
 
 
 def _strip_parenthesis(text: str) -> tuple[str, str]:
@@ -341,13 +360,27 @@ class GeoNamesGazetteer:
         ``ambiguous`` and up to five ``candidates``. With ``exactly_one=False``
         the answer is a list, best first.
         """
-        if not query or not str(query).strip():
+        if not query or not str(query).strip() or len(str(query)) > MAX_QUERY_CHARS:
             return None
         for reading in self._readings(str(query), _as_codes(country_codes)):
             locations = self._resolve(reading)
             if locations:
+                if reading.min_population:
+                    self._note_state_namesake(locations, reading.parts[0])
                 return locations[0] if exactly_one else locations
         return None
+
+    def _note_state_namesake(self, locations: list[Location], text: str) -> None:
+        """A city that won over the US state of the same name: report the state too."""
+        found = self._area("us_state", self.us_state_code(text) or "")
+        if found is None:
+            return
+        state_name, point = found
+        for location in locations:
+            location.raw["ambiguous"] = True
+            location.raw["candidates"] = [*location.raw["candidates"], {
+                **_describe(point), "name": state_name, "population": None,
+            }]
 
     # -- internals --------------------------------------------------------------
 
@@ -366,7 +399,13 @@ class GeoNamesGazetteer:
             # "Atlanta, Georgia" / "Atlanta, GA": a US state when the country reading fails.
             readings.append(_Query(parts[:-1], ("US",), us_state=state, country_part=last))
         if state and len(parts) == 1 and not country:
+            # "New York": the city when it is a large one, else the state ("Delaware").
+            readings.append(_Query(parts, ("US",), min_population=CITY_OVER_STATE_POPULATION))
             readings.append(_Query([], ("US",), us_state=state, country_part=last))
+        if country == "US" and len(parts) > 1 and self.us_state_code(parts[-2]):
+            # "Georgia, USA": the state, when no place of that name answers first.
+            readings.append(_Query(parts[:-2], ("US",), us_state=self.us_state_code(parts[-2]),
+                                   country_part=parts[-2]))
         if not country:
             readings.append(_Query(parts, hint))
         return readings
@@ -407,7 +446,7 @@ class GeoNamesGazetteer:
             outer, _ = _strip_parenthesis(part)
             words = outer.split()
             context = self._context_points(reading.parts[index + 1:], reading)
-            for size in range(len(words), 0, -1):
+            for size in range(min(len(words), MAX_NAME_WORDS), 0, -1):
                 for start in range(len(words) - size + 1):
                     chunk = words[start:start + size]
                     if not chunk[0][:1].isupper():
@@ -447,6 +486,8 @@ class GeoNamesGazetteer:
                 found = [p for p in found if p.country in reading.countries]
             if reading.us_state:
                 found = [p for p in found if p.admin1 == reading.us_state]
+            if reading.min_population:
+                found = [p for p in found if p.population >= reading.min_population]
             if found:
                 ranked = _rank(found, context)
                 if context and not ranked[0][1][0] and len(ranked) > 1:

@@ -14,6 +14,7 @@ Order of look-ups for a place (see docs/geocoding.md):
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -272,7 +273,18 @@ def _format_coordinate(value: float) -> str:
     return repr(round(float(value), 5))
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[dict], str]:
+@dataclass
+class _Table:
+    """A dataset as read for geocoding: rows keep their spreadsheet numbers."""
+
+    fields: list[str]
+    rows: list[dict]
+    numbers: list[int]  # as a spreadsheet counts (header = 1, blank lines counted)
+    newline: str
+    bom: bool
+
+
+def _read_rows(path: Path) -> _Table:
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -282,28 +294,45 @@ def _read_rows(path: Path) -> tuple[list[str], list[dict], str]:
     except UnicodeDecodeError as error:
         raise GeocodingError(f"{path}: not UTF-8 (byte {error.start})") from None
     newline = "\r\n" if "\r\n" in text else "\n"
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    fields = list(reader.fieldnames or [])
-    if not fields:
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise GeocodingError(f"{path}: not a well-formed CSV ({error})") from None
+    fields = [name.strip() for name in records[0]] if records else []
+    if not any(fields):
         raise GeocodingError(f"{path}: the file is empty; expected a CSV with a header row")
     missing = [c for c in ("place", "lat", "lon") if c not in fields]
     if missing:
         raise GeocodingError(f"{path}: missing column(s) {', '.join(missing)}")
-    rows = list(reader)
+    repeated = sorted({name for name in fields if fields.count(name) > 1})
+    if repeated:
+        raise GeocodingError(f"{path}: column(s) {', '.join(repeated)} appear twice in the header")
+    rows, numbers = [], []
+    for position, cells in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line: nothing to geocode, nothing to keep
+        if len(cells) > len(fields):
+            # Rewriting such a row would drop its extra cells: refuse before touching it.
+            raise GeocodingError(
+                f"{path}: row {position} has {len(cells)} cells but the header has "
+                f"{len(fields)} columns; fix it first (incident-map validate {path})"
+            )
+        rows.append(dict(zip(fields, cells + [""] * (len(fields) - len(cells)), strict=True)))
+        numbers.append(position)
     for column in ("geo_precision", "geocoder"):
         if column not in fields:
             fields.append(column)
-    return fields, rows, newline
+    return _Table(fields, rows, numbers, newline, raw.startswith(codecs.BOM_UTF8))
 
 
-def _write_rows(path: Path, fields: list[str], rows: list[dict], newline: str) -> None:
+def _write_rows(path: Path, table: _Table) -> None:
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator=newline,
-                            extrasaction="ignore")
+    if table.bom:
+        buffer.write("\ufeff")  # keep the byte order mark that spreadsheets rely on
+    writer = csv.DictWriter(buffer, fieldnames=table.fields, lineterminator=table.newline)
     writer.writeheader()
-    for row in rows:
-        writer.writerow({key: ("" if value is None else value) for key, value in row.items()
-                         if key is not None})
+    for row in table.rows:
+        writer.writerow({key: ("" if value is None else value) for key, value in row.items()})
     write_text_atomically(path, buffer.getvalue())
 
 
@@ -324,15 +353,15 @@ def geocode_file(
     at the end, also when the run stops on an error, so nothing resolved is lost.
     """
     path = Path(path)
-    fields, rows, newline = _read_rows(path)
+    table = _read_rows(path)
+    rows = table.rows
     if resolver is None:
         cache = GeocodeCache(cache_path or default_cache_path(path), read_only=dry_run)
         resolver = Resolver(offline=offline, cache=cache)
     summary = Summary(path=path, rows=len(rows), dry_run=dry_run)
 
     todo = []
-    for index, row in enumerate(rows):
-        number = index + 2
+    for number, row in zip(table.numbers, rows, strict=True):
         lat, lon = (row.get("lat") or "").strip(), (row.get("lon") or "").strip()
         if (row.get("geocoder") or "").strip() == "manual" or (lat and lon):
             summary.already_located += 1
@@ -390,14 +419,14 @@ def geocode_file(
             changed += 1
             unsaved += 1
             if not dry_run and unsaved >= checkpoint_every:
-                _write_rows(path, fields, rows, newline)
+                _write_rows(path, table)
                 unsaved = 0
                 summary.written = True
     except GeocodingError as error:
         summary.error = str(error)
     finally:
         if changed and not dry_run and unsaved:
-            _write_rows(path, fields, rows, newline)
+            _write_rows(path, table)
             summary.written = True
     summary.unresolved.sort(key=lambda issue: issue.row)
     return summary

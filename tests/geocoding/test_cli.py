@@ -28,7 +28,7 @@ def test_locate_json_offline():
     data = json.loads(result.stdout)
     assert set(data) == {"query", "lat", "lon", "display_name", "country", "precision",
                          "source"}
-    assert distance_km(data["lat"], data["lon"], 40.9942, 28.9040) < 10
+    assert distance_km(data["lat"], data["lon"], 40.9831, 28.8997) < 10  # Wikipedia
     assert (data["precision"], data["source"], data["country"]) == (
         "district", "gazetteer", "TR")
 

@@ -56,7 +56,7 @@ def test_coarser(first, second, expected):
 def test_plain_place_names_never_reach_the_network(online_resolver, nominatim_server):
     result = online_resolver.resolve("Zeytinburnu, Istanbul")
     assert result.source == "gazetteer" and result.precision == "district"
-    assert distance_km(result.lat, result.lon, 40.9942, 28.9040) < 10
+    assert distance_km(result.lat, result.lon, 40.9831, 28.8997) < 10  # Wikipedia
     assert nominatim_server.requests == []
 
 
@@ -199,3 +199,42 @@ def test_missing_columns_are_a_clear_error(tmp_path, offline_resolver):
     path.write_text("id,place\na,Berlin\n", encoding="utf-8")
     with pytest.raises(GeocodingError, match="missing column"):
         geocode_file(path, resolver=offline_resolver, progress=False)
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused_not_cut(tmp_path, offline_resolver):
+    from dashboard.geocoding.errors import GeocodingError
+
+    path = dataset(tmp_path, base_row(id="a", place="Kiev", lat="", lon="", geocoder=""),
+                   base_row(id="b", place="Warszawa", lat="", lon="", geocoder=""))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0], lines[1], lines[2] + ",kept by hand"]) + "\n",
+                    encoding="utf-8")
+    before = path.read_bytes()
+    with pytest.raises(GeocodingError, match="row 3 has 24 cells but the header has 23"):
+        geocode_file(path, resolver=offline_resolver, progress=False)
+    assert path.read_bytes() == before
+
+
+def test_a_spreadsheet_file_keeps_its_bom_and_line_endings(tmp_path, offline_resolver):
+    plain = dataset(tmp_path, base_row(id="a", place="Kiev", country="UA", lat="", lon="",
+                                       geocoder=""))
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes().replace(b"\n", b"\r\n"))
+    summary = geocode_file(path, resolver=offline_resolver, progress=False)
+    assert summary.resolved == 1
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfid,") and data.count(b"\r\n") == 2
+    assert b"\n" not in data.replace(b"\r\n", b"")
+
+
+def test_issues_name_the_row_a_spreadsheet_shows(tmp_path, offline_resolver):
+    plain = dataset(tmp_path, base_row(id="a", place="Kiev", country="UA", lat="", lon="",
+                                       geocoder=""),
+                    base_row(id="b", place="Nowhere Village, Spain", country="ES", lat="",
+                             lon="", geocoder=""))
+    header, first, second = plain.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "blank.csv"
+    path.write_text("\n".join([header, first, "", second]) + "\n", encoding="utf-8")
+    summary = geocode_file(path, resolver=offline_resolver, progress=False)
+    assert [(issue.row, issue.id) for issue in summary.unresolved] == [(4, "b")]
+    assert [row["id"] for row in read(path)] == ["a", "b"]
