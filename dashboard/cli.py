@@ -102,7 +102,8 @@ def locate(place: str, country: str | None, offline: bool | None, as_json: bool)
         raise click.ClickException(str(error)) from None
     if result is None:
         where = f" in {code}" if code else ""
-        click.echo(f"no match for {place!r}{where}", err=True)
+        shown = place if len(place) <= 80 else place[:77] + "..."
+        click.echo(f"no match for {shown!r}{where}", err=True)
         sys.exit(1)
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False))
@@ -216,4 +217,4 @@ def import_(source_path: Path, output: Path, source: str | None, force: bool) ->
     for problem in result.problems:
         click.echo(str(problem), err=True)
     click.echo(f"{output}: {len(result.incidents)} incidents from {result.source.upper()}"
-               f" ({len(result.problems)} row(s) reported above)", err=True)
+               f" ({len(result.problems)} problem(s) reported above)", err=True)

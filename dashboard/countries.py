@@ -13,6 +13,16 @@ from functools import lru_cache
 
 import pycountry
 
+#: Everyday names where pycountry has only an inverted list-style name ("Congo, The
+#: Democratic Republic of the") and no common name.
+_EVERYDAY_NAMES = {
+    "CD": "Democratic Republic of the Congo",
+    "FM": "Micronesia",
+    "PS": "Palestine",
+    "VG": "British Virgin Islands",
+    "VI": "US Virgin Islands",
+}
+
 #: Codes in use that ISO 3166-1 has not (yet) assigned. Kosovo uses the
 #: user-assigned code XK, as the European Commission and many data sets do.
 EXTRA_COUNTRIES = {"XK": "Kosovo"}
@@ -72,6 +82,8 @@ def country_name(code: str) -> str:
     code = (code or "").upper()
     if code in EXTRA_COUNTRIES:
         return EXTRA_COUNTRIES[code]
+    if code in _EVERYDAY_NAMES:
+        return _EVERYDAY_NAMES[code]
     country = pycountry.countries.get(alpha_2=code)
     if country is None:
         return code
@@ -101,7 +113,8 @@ def normalise_country(text: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _name_index() -> dict[str, str]:
-    index: dict[str, str] = {_fold(name): code for code, name in EXTRA_COUNTRIES.items()}
+    names = {**EXTRA_COUNTRIES, **_EVERYDAY_NAMES}
+    index: dict[str, str] = {_fold(name): code for code, name in names.items()}
     for country in pycountry.countries:
         for attr in ("name", "official_name", "common_name"):
             value = getattr(country, attr, None)

@@ -25,6 +25,9 @@ def test_names_for_codes():
     assert country_name("RU") == "Russian Federation"
     assert country_name("TW") == "Taiwan"  # pycountry's common name wins over the official one
     assert country_name("QQ") == "QQ"
+    assert country_name("CD") == "Democratic Republic of the Congo"
+    assert country_name("PS") == "Palestine"
+    assert normalise_country("Democratic Republic of the Congo") == "CD"
 
 
 def test_country_code_check_is_strict():
