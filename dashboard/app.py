@@ -211,7 +211,7 @@ def sidebar_filters(incidents: pd.DataFrame, span: tuple[int, int] | None) -> No
 
 
 def headline_metrics(filtered: pd.DataFrame) -> None:
-    numbers = page_state.headline_numbers(filtered)
+    numbers = {key: f"{value:,}" for key, value in page_state.headline_numbers(filtered).items()}
     columns = st.columns(4)
     columns[0].metric("Incidents", numbers["incidents"])
     columns[1].metric("Fatalities", numbers["fatalities"])
@@ -221,11 +221,12 @@ def headline_metrics(filtered: pd.DataFrame) -> None:
 
 
 def show_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, height: int,
-             key: str, focus_popup: bool = True, fly: bool = False) -> None:
+             key: str, focus_popup: bool = True, fly: bool = False,
+             legend_open: bool | None = None) -> None:
     if not assets_available():
         st.warning(missing_assets_message())
     folium_map = build_map(filtered, offline=offline, focus_id=focus_id, height=height,
-                           focus_popup=focus_popup, fly=fly)
+                           focus_popup=focus_popup, fly=fly, legend_open=legend_open)
     st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=[])
     missing = folium_map.incident_summary.missing_coords
     if missing == 1:
@@ -362,7 +363,7 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
         # The chosen years, or the years the filtered incidents cover.
         years = filters.years or year_span(filtered)
         st.altair_chart(build_timeline(filtered, years=years), width="stretch")
-        st.subheader(f"{len(filtered)} incidents" if len(filtered) != 1 else "1 incident")
+        st.subheader(f"{len(filtered):,} incidents" if len(filtered) != 1 else "1 incident")
         incident_table(filtered, focus_id)
     render_downloads(filtered, filters, focus_id=focus_id, offline=offline, data_path=data_path)
 
@@ -399,9 +400,10 @@ def briefing_view(incidents: pd.DataFrame, span, *, offline: bool) -> None:
 
     map_column, card_column = st.columns([3, 2], gap="large")
     with map_column:
-        # The card beside the map says what the popup would; keep the map clear.
+        # The card beside the map says what the popup would, and the legend starts closed
+        # (a presenter opens it when asked): keep the map clear.
         show_map(filtered, offline=offline, focus_id=current, height=BRIEFING_MAP_HEIGHT,
-                 key="briefing_map", focus_popup=False, fly=True)
+                 key="briefing_map", focus_popup=False, fly=True, legend_open=False)
     with card_column:
         if current is None:
             st.info("No incidents match these filters. Go back to the analyst view to "

@@ -110,8 +110,9 @@ def _km(km: float) -> str:
 class Legend(RawMacroElement):
     """A collapsible legend control (``<details>``).
 
-    It starts closed on maps narrower than ``collapse_below`` px and never grows taller than
-    ``max_height`` of the map (it scrolls instead); long lists use two columns.
+    It starts closed on maps narrower than ``collapse_below`` px (``start_open`` True or False
+    decides instead) and never grows taller than ``max_height`` of the map (it scrolls
+    instead); long lists use two columns.
     """
 
     _template = Template("""
@@ -165,12 +166,17 @@ class Legend(RawMacroElement):
                             box.style.maxHeight = Math.max(80, limit) + "px";
                             return size;
                         }
+                        var startOpen = {{ this.start_open|tojson }};  // null: by width
+                        function decide(width) {
+                            return startOpen === null ? width > {{ this.collapse_below }}
+                                                      : startOpen;
+                        }
                         var size = fit();
-                        box.open = size.x > {{ this.collapse_below }};
+                        box.open = decide(size.x);
                         map.on("resize", fit);
                         if (size.x === 0) {  // not laid out yet: decide once it has a size
                             map.once("resize", function () {
-                                box.open = map.getSize().x > {{ this.collapse_below }};
+                                box.open = decide(map.getSize().x);
                             });
                         }
                         L.DomEvent.disableClickPropagation(box);
@@ -186,7 +192,7 @@ class Legend(RawMacroElement):
     def __init__(self, content: LegendContent, *, title: str = "Legend",
                  position: str = "bottomright", collapse_below: int = 1000,
                  max_height: float = 0.6,
-                 size_colour: str = "#CC79A7"):
+                 size_colour: str = "#CC79A7", start_open: bool | None = None):
         super().__init__()
         self._name = "Legend"
         self.content = content
@@ -195,6 +201,7 @@ class Legend(RawMacroElement):
         self.summary = script_json(f"<summary>{_e(title)}</summary>")
         self.position = position
         self.collapse_below = int(collapse_below)
+        self.start_open = None if start_open is None else bool(start_open)
         self.max_height = float(max_height)
         self.size_colour = _css_colour(size_colour)
         self.size_fill = _css_colour(size_colour) + "33"

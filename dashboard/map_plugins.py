@@ -9,7 +9,8 @@ includes them too, so the same map works in the page and in an exported HTML fil
   the drawing code (``static/incident_map.js``) and the marker styles.
 - :class:`IncidentLayer` is one toggleable layer (markers, clusters, halos, flows, heat),
   built in the browser from that data only when it is first shown.
-- :class:`IncidentView` fits the view (or focuses one incident) once every layer is added.
+- :class:`IncidentView` fits the view (or focuses one incident) once every layer and control
+  is added.
 - :class:`YearPlayControl` plays the incidents year by year, entirely in the browser.
 """
 
@@ -138,7 +139,7 @@ class IncidentLayer(JSCSSMixin, Layer):
 
 
 class IncidentView(MacroElement):
-    """Fit the view to the incidents, or focus one; add after every incident layer."""
+    """Fit the view to the incidents, or focus one; add after every layer and control."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}

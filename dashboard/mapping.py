@@ -154,6 +154,7 @@ def build_map(
     height: int | None = None,
     focus_popup: bool = True,
     fly: bool = False,
+    legend_open: bool | None = None,
 ) -> folium.Map:
     """The incident map for ``incidents`` (a frame from ``dashboard.loading``).
 
@@ -161,7 +162,7 @@ def build_map(
     ``cluster``/``heatmap``: None = on when more than CLUSTER_THRESHOLD / HEAT_THRESHOLD
     incidents are shown. ``focus_id``: zoom to that incident (closer for finer location
     precision), ring it and (``focus_popup``) open its popup; ``fly`` starts from the whole
-    view and flies in (briefing mode).
+    view and flies in (briefing mode). ``legend_open``: None = open on wide maps only.
     The returned map has ``incident_summary`` (:class:`MapSummary`).
     """
     has_coords = _has_coords(incidents)
@@ -215,16 +216,18 @@ def build_map(
             IncidentLayer("markers", "Incidents", show=not clustered).add_to(m)
         IncidentLayer("clusters", "Clusters", show=clustered).add_to(m)
         IncidentLayer("heat", "Heat map", show=heat).add_to(m)
-    IncidentView().add_to(m)
 
     content = _legend_content(shown, flows=bool(flows), links=bool(links),
                               clustered=clustered, heat=heat)
     if not content.is_empty():
-        Legend(content, size_colour=EVENT_COLOURS["diplomatic_expulsion"]).add_to(m)
+        Legend(content, size_colour=EVENT_COLOURS["diplomatic_expulsion"],
+               start_open=legend_open).add_to(m)
     years = shown["year"] if count else pd.Series([], dtype=int)
     if animate and count and years.nunique() > 1:
         YearPlayControl(int(years.min()), int(years.max())).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    # Last: the view is fitted around the controls, so they must exist by then.
+    IncidentView().add_to(m)
 
     configure_folium_assets(m, local=assets_available())
     m.incident_summary = MapSummary(

@@ -252,3 +252,17 @@ def test_missing_front_end_files_are_announced(monkeypatch, tmp_path):
         monkeypatch.setenv("INCIDENT_MAP_OFFLINE", offline)
         at = run_page()
         assert [w.value for w in at.warning] == [assets.missing_assets_message()]
+
+
+def test_large_numbers_have_thousands_separators(monkeypatch, make_dataset):
+    """A projector audience reads 1,200 at a glance, not 1200."""
+    from tests.conftest import base_row
+
+    rows = [base_row(id="2020-01-01-paris-expulsion", date="2020-01-01",
+                     event_type="diplomatic_expulsion", persons="1200", fatalities="",
+                     counterpart_country="RU", country="FR", lat="48.85", lon="2.35"),
+            base_row()]
+    monkeypatch.setenv("INCIDENT_MAP_DATA", str(make_dataset(rows)))
+    at = run_page()
+    assert metric(at, "People expelled") == "1,200"
+    assert metric(at, "Incidents") == "2"

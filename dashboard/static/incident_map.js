@@ -30,6 +30,15 @@
     return d.title[i] + " \u00b7 " + d.dates[d.date[i]];
   }
 
+  function popupOptions(manager) {
+    // A popup taller than the map would hide its title or slide under the controls at the
+    // bottom: long ones scroll instead (Leaflet's maxHeight), sized to the map.
+    var options = { maxWidth: manager.options.popupWidth, className: "incident-popup-wrapper" };
+    var height = manager.map.getSize().y;
+    if (height > 0) { options.maxHeight = Math.max(160, height - 150); }
+    return options;
+  }
+
   function markerFor(manager, index) {
     var d = manager.data;
     var r = d.r[index];
@@ -47,8 +56,7 @@
     });
     marker.incidentIndex = index;
     marker.bindTooltip(tooltipHtml(d, index), { direction: "top", offset: [0, -r] });
-    marker.bindPopup(function () { return popupHtml(d, index); },
-      { maxWidth: manager.options.popupWidth, className: "incident-popup-wrapper" });
+    marker.bindPopup(function () { return popupHtml(d, index); }, popupOptions(manager));
     return marker;
   }
 
@@ -82,7 +90,11 @@
         this.items = made.items;
         this.shown = [];
         for (var i = 0; i < this.items.length; i++) { this.shown.push(false); }
+        // On the map first: markercluster's addLayers on a group that is not on a map
+        // scans its whole pending list for every marker (quadratic in the marker count).
+        map.addLayer(this.inner);
         this.applyYear();
+        return;
       }
       map.addLayer(this.inner);
     },
@@ -193,6 +205,35 @@
     },
   };
 
+  /* fitBounds options that keep incidents clear of the controls at the bottom of the map
+   * (the play control and scale on the left, the legend on the right): the bottom padding
+   * is the height they take; an open, tall legend pads the right side instead. */
+  function fitOptions(map, options, extra) {
+    var container = map.getContainer(), size = map.getSize();
+    function corner(name) {
+      var box = container.querySelector(".leaflet-" + name.split("-").join(".leaflet-"));
+      var width = 0, height = 0;
+      if (box) {
+        Array.prototype.forEach.call(box.children, function (control) {
+          width = Math.max(width, control.offsetWidth);
+          height += control.offsetHeight + 10;
+        });
+      }
+      return { width: width, height: height };
+    }
+    var bl = corner("bottom-left"), br = corner("bottom-right");
+    var margin = 20;
+    // Only pad a side when what is left of the map is still large enough to show the data.
+    var bottom = Math.max(bl.height, br.height < size.y / 3 ? br.height : 0);
+    var right = br.height >= size.y / 3 && br.width < size.x / 2 ? br.width : 0;
+    var fit = {
+      paddingTopLeft: [margin, margin],
+      paddingBottomRight: [margin + right, margin + bottom],
+      maxZoom: options.maxFitZoom,
+    };
+    return L.extend(fit, extra || {});
+  }
+
   function Manager(map, data, options) {
     this.map = map;
     this.data = data;
@@ -224,18 +265,22 @@
       }).addTo(map);
       // The frame around the map may be resized after this (Streamlit sizes its iframe once
       // the page has laid out); Leaflet keeps the top-left corner, so keep the incident
-      // in the centre instead.
-      map.on("resize", function () { map.panTo(latlng, { animate: false }); });
+      // in the centre instead, then let an open popup pan back into view (its top, with the
+      // title, would otherwise be cut off when the popup is taller than half the map).
+      var self = this;
+      map.on("resize", function () {
+        map.panTo(latlng, { animate: false });
+        if (self.focusPopup && self.focusPopup.isOpen()) { self.focusPopup.update(); }
+      });
       if (options.fly && options.bounds && map.getSize().y > 0) {
         // Briefing: show where we are in the whole picture, then fly in to the incident.
-        map.fitBounds(options.bounds, { padding: [30, 30], maxZoom: options.maxFitZoom,
-                                        animate: false });
+        map.fitBounds(options.bounds, fitOptions(map, options, { animate: false }));
         map.flyTo(latlng, options.focusZoom, { duration: options.flySeconds });
       } else {
-        map.setView(latlng, options.focusZoom);
+        // No animation: the popup opened below measures its pan into view on the final view.
+        map.setView(latlng, options.focusZoom, { animate: false });
       }
       if (!options.focusPopup) { return; }
-      var self = this;
       if (map.getSize().y > 0) { self.openFocus(latlng); return; }
       // The map has no height yet (e.g. a frame still being sized): open once it has one.
       map.once("resize", function () {
@@ -243,20 +288,34 @@
         self.openFocus(latlng);
       });
     } else if (options.bounds) {
-      map.fitBounds(options.bounds, { padding: [30, 30], maxZoom: options.maxFitZoom });
+      map.fitBounds(options.bounds, fitOptions(map, options));
       if (map.getSize().y === 0) {
         map.once("resize", function () {
-          map.fitBounds(options.bounds, { padding: [30, 30], maxZoom: options.maxFitZoom });
+          map.fitBounds(options.bounds, fitOptions(map, options));
         });
       }
     }
   };
   Manager.prototype.openFocus = function (latlng) {
+    // A popup measures its width when it opens; streamlit-folium adds Leaflet's style sheet
+    // without waiting for it, so wait until it applies (the map pane is then absolutely
+    // positioned), or the popup keeps an unstyled, full-width offset beside its marker.
+    var self = this, pane = this.map.getPane("mapPane"), tries = 0;
+    (function whenStyled() {
+      if (window.getComputedStyle(pane).position === "absolute" || tries++ > 200) {
+        self.openFocusNow(latlng);
+      } else {
+        setTimeout(whenStyled, 25);
+      }
+    })();
+  };
+  Manager.prototype.openFocusNow = function (latlng) {
     var map = this.map, d = this.data, focus = this.options.focus, self = this;
     var opened = this.layers.some(function (layer) {
       if (!map.hasLayer(layer)) { return false; }
       var marker = layer.findMarker(focus);
       if (!marker) { return false; }
+      self.focusPopup = marker.getPopup();
       if (layer.inner.zoomToShowLayer) {
         layer.inner.zoomToShowLayer(marker, function () { marker.openPopup(); });
       } else {
@@ -265,7 +324,7 @@
       return true;
     });
     if (!opened) {
-      L.popup({ maxWidth: self.options.popupWidth }).setLatLng(latlng)
+      self.focusPopup = L.popup(popupOptions(self)).setLatLng(latlng)
         .setContent(popupHtml(d, focus)).openOn(map);
     }
   };
@@ -276,6 +335,10 @@
     create: function (map, data, options) {
       // clusters need a maximum zoom, which the map otherwise only gets from a tile layer
       if (map.options.maxZoom === undefined) { map.setMaxZoom(options.maxZoom); }
+      // Leaflet's default credit carries a national flag; a briefing map stays neutral.
+      if (map.attributionControl) {
+        map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+      }
       var manager = new Manager(map, data, options);
       map.incidentMap = manager;
       return manager;

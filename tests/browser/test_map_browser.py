@@ -228,3 +228,172 @@ def test_small_symbols_and_the_focused_incident_are_never_hidden(browser, make_d
             assert errors == [] and blocked == []
         finally:
             page.close()
+
+
+def test_focus_popup_stays_in_view_when_the_frame_is_resized_again(browser, incidents, tmp_path):
+    """Streamlit resizes the map's frame more than once; the open popup's top stays visible."""
+    path = tmp_path / "resized.html"
+    m = build_map(incidents, offline=True, focus_id="2018-03-26-london-expulsion", animate=False)
+    page_html = inline_html(m).replace("<body>", "<body style='height:0'>", 1)
+    path.write_text(page_html, encoding="utf-8")
+    errors = []
+    page = browser.new_page(viewport={"width": 900, "height": 700})
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(path.as_uri())
+        page.evaluate("document.body.style.height = '700px';"
+                      "window.dispatchEvent(new Event('resize'))")
+        page.locator(".incident-popup").wait_for()
+        page.wait_for_timeout(500)
+        page.evaluate("document.body.style.height = '420px';"
+                      "window.dispatchEvent(new Event('resize'))")
+        page.wait_for_timeout(800)
+        box = page.locator(".leaflet-popup").bounding_box()
+        assert box["height"] > 210  # taller than half the map: re-centring alone would cut it
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 420, box
+        assert errors == []
+    finally:
+        page.close()
+
+
+def test_clusters_of_many_incidents_are_built_without_quadratic_work(browser, tmp_path):
+    """markercluster's addLayers scans its pending list per marker when the group is not on
+    the map yet (n² work: a minute for 200,000 incidents); the layer adds the group first."""
+    import numpy as np
+    import pandas as pd
+
+    count = 3000
+    rng = np.random.default_rng(7)
+    crowd = pd.DataFrame({
+        "id": [f"i{n}" for n in range(count)], "lat": rng.uniform(35, 60, count),
+        "lon": rng.uniform(-10, 30, count), "event_type": "arrest", "attribution": "confirmed",
+        "geo_precision": "city", "date_precision": "day", "year": 2020, "title": "t",
+        "date_label": "1 May 2020", "place": "p", "has_coords": True,
+    })
+    path = tmp_path / "clusters.html"
+    page_html = inline_html(build_map(crowd, offline=True, cluster=True, animate=False))
+    # Count how many pending markers hasLayer scans, before the map's own script runs.
+    probe = ("<script>(function(){var p=L.MarkerClusterGroup.prototype,h=p.hasLayer;"
+             "window.scanned=0;p.hasLayer=function(l){"
+             "window.scanned+=(this._needsClustering||[]).length;return h.call(this,l);};})();"
+             "</script>")
+    marker = "window.IncidentMap.create("
+    start = page_html.index(marker)
+    script_start = page_html.rindex("<script>", 0, start)
+    path.write_text(page_html[:script_start] + probe + page_html[script_start:],
+                    encoding="utf-8")
+    errors = []
+    page = browser.new_page(viewport={"width": 1100, "height": 700})
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_selector(".marker-cluster")
+        assert page.evaluate("window.scanned") < count
+        assert errors == []
+    finally:
+        page.close()
+
+
+def test_fitted_view_keeps_every_incident_clear_of_the_controls(browser, make_dataset, tmp_path):
+    """No symbol starts under the play control, the scale or the open legend (incidents in
+    the south-west, south-east and north-east corners of the data), and the map's credit
+    is plain text (Leaflet's default carries a flag)."""
+    from tests.conftest import base_row
+
+    # 40-57.8 N spans about 630 px at zoom 5: the extent just fits a 700 px map with a
+    # plain 30 px margin, so the southern incidents would sit under the bottom controls.
+    corners = {"south-west": ("2019", "40.0", "-8.0"), "south-east": ("2020", "40.0", "23.0"),
+               "north-east": ("2021", "57.8", "24.0")}
+    rows = [base_row(id=f"{year}-01-01-{name}", date=f"{year}-01-01", lat=lat, lon=lon)
+            for name, (year, lat, lon) in corners.items()]
+    path = tmp_path / "controls.html"
+    spread = load_incidents(make_dataset(rows))
+    path.write_text(inline_html(build_map(spread, offline=True)), encoding="utf-8")
+    blocked, errors = [], []
+    page = open_page(browser, path, blocked, errors)
+    try:
+        page.wait_for_timeout(300)
+        assert page.locator(".incident-legend").get_attribute("open") is not None
+        controls = [page.locator(".leaflet-control").nth(i).bounding_box()
+                    for i in range(page.locator(".leaflet-control").count())]
+        markers = page.locator(".incident-marker")
+        for i in range(markers.count()):
+            box = markers.nth(i).bounding_box()
+            for control in controls:
+                overlaps = (box["x"] < control["x"] + control["width"]
+                            and control["x"] < box["x"] + box["width"]
+                            and box["y"] < control["y"] + control["height"]
+                            and control["y"] < box["y"] + box["height"])
+                assert not overlaps, (markers.nth(i).get_attribute("class"), box, control)
+        credit = page.locator(".leaflet-control-attribution")
+        assert credit.locator("svg").count() == 0 and "Leaflet" in credit.inner_text()
+        assert errors == [] and blocked == []
+    finally:
+        page.close()
+    # Briefing mode asks for a closed legend, however wide the map.
+    path.write_text(inline_html(build_map(spread, offline=True, legend_open=False)),
+                    encoding="utf-8")
+    page = open_page(browser, path, blocked, errors)
+    try:
+        assert page.locator(".incident-legend").get_attribute("open") is None
+        page.locator(".incident-legend summary").click()
+        assert page.locator(".incident-legend").get_attribute("open") is not None
+        assert errors == [] and blocked == []
+    finally:
+        page.close()
+
+
+def test_focus_popup_opens_in_view_on_a_map_sized_from_the_start(browser, incidents, tmp_path):
+    """The popup's pan into view is measured after the jump to the incident, not during a
+    zoom animation (which left the popup's title above the map in the dashboard)."""
+    path = tmp_path / "sized.html"
+    m = build_map(incidents, offline=True, focus_id="2018-03-26-london-expulsion", animate=False)
+    path.write_text(inline_html(m), encoding="utf-8")
+    errors = []
+    page = browser.new_page(viewport={"width": 900, "height": 420})
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(path.as_uri())
+        page.locator(".incident-popup").wait_for()
+        page.wait_for_timeout(1000)
+        box = page.locator(".leaflet-popup").bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 420, box
+        # a long popup scrolls, leaving room for the controls at the bottom of the map
+        assert box["y"] + box["height"] <= 420 - 100, box
+        assert page.locator(".leaflet-popup-scrolled").count() == 1
+        assert errors == []
+    finally:
+        page.close()
+
+
+def test_focus_popup_sits_on_its_marker_when_the_style_sheet_arrives_late(browser, incidents,
+                                                                          tmp_path):
+    """In the dashboard Leaflet's CSS is added after the map script runs; the focus popup
+    still ends up centred over its incident."""
+    path = tmp_path / "late-css.html"
+    m = build_map(incidents, offline=True, focus_id="2018-03-26-london-expulsion", animate=False)
+    page_html = inline_html(m)
+    css_start = page_html.index(".leaflet-pane")
+    style_start = page_html.rindex("<style>", 0, css_start)
+    style_end = page_html.index("</style>", css_start) + len("</style>")
+    css = page_html[style_start + len("<style>"):style_end - len("</style>")]
+    assert ".leaflet-popup" in css
+    late = ("<script>setTimeout(function () { var s = document.createElement('style');"
+            f"s.textContent = {json.dumps(css)}; document.head.appendChild(s); }}, 400);"
+            "</script>").replace("</style", "<\\/style")
+    page_html = page_html[:style_start] + page_html[style_end:]
+    page_html = page_html.replace("</body>", late + "</body>", 1)
+    path.write_text(page_html, encoding="utf-8")
+    errors = []
+    page = browser.new_page(viewport={"width": 900, "height": 600})
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(path.as_uri())
+        page.locator(".incident-popup").wait_for()
+        page.wait_for_timeout(800)
+        popup = page.locator(".leaflet-popup").bounding_box()
+        focus = page.locator(".incident-focus").bounding_box()
+        assert abs((popup["x"] + popup["width"] / 2) - (focus["x"] + focus["width"] / 2)) < 20
+        assert errors == []
+    finally:
+        page.close()
