@@ -142,8 +142,14 @@ def show_notices(filters_changed: bool) -> None:
     """Warnings about ignored URL parameters, until the user changes a filter."""
     if filters_changed:
         st.session_state["im_notices"] = []
-    for notice in st.session_state.get("im_notices", []):
-        st.warning(page_state.plain(notice), icon=":material/link_off:")
+    notices = st.session_state.get("im_notices", [])
+    if len(notices) == 1:
+        st.warning(page_state.plain(notices[0]), icon=":material/link_off:")
+    elif notices:
+        # One box, so a link with several bad values does not push the map off the screen.
+        items = "\n".join(f"- {page_state.plain(notice)}" for notice in notices)
+        st.warning(f"Some settings in the link were ignored:\n\n{items}",
+                   icon=":material/link_off:")
 
 
 def _reset_filters(span: tuple[int, int] | None) -> None:

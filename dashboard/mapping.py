@@ -89,6 +89,11 @@ FOCUS_ZOOM: dict[str, int] = {"site": 14, "district": 12, "city": 10, "region": 
 OFFLINE_MAX_FOCUS_ZOOM = 6
 FLY_SECONDS = 1.6
 
+#: The play control steps through every year; a long span is paced to take about this long.
+PLAY_SECONDS = 24
+PLAY_MIN_INTERVAL_MS = 250
+PLAY_MAX_INTERVAL_MS = 900
+
 DATE_PRECISION_WORDS = {"day": "exact day", "month": "month known", "year": "year known"}
 
 #: More points than this: markers go into clusters (automatic mode).
@@ -128,6 +133,13 @@ class MapSummary:
     heatmap: bool
     flows: int
     focus_found: bool | None
+
+
+def play_interval_ms(years: int) -> int:
+    """Time per year of the play control: a long span plays in about PLAY_SECONDS, a short
+    one no faster than a year per PLAY_MAX_INTERVAL_MS (``play_interval_ms(86) == 279``)."""
+    interval = round(PLAY_SECONDS * 1000 / max(years, 1))
+    return max(PLAY_MIN_INTERVAL_MS, min(PLAY_MAX_INTERVAL_MS, interval))
 
 
 def focus_zoom(geo_precision: str, *, offline: bool) -> int:
@@ -224,7 +236,8 @@ def build_map(
                start_open=legend_open).add_to(m)
     years = shown["year"] if count else pd.Series([], dtype=int)
     if animate and count and years.nunique() > 1:
-        YearPlayControl(int(years.min()), int(years.max())).add_to(m)
+        first, last = int(years.min()), int(years.max())
+        YearPlayControl(first, last, interval_ms=play_interval_ms(last - first + 1)).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     # Last: the view is fitted around the controls, so they must exist by then.
     IncidentView().add_to(m)

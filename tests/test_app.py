@@ -266,3 +266,10 @@ def test_large_numbers_have_thousands_separators(monkeypatch, make_dataset):
     at = run_page()
     assert metric(at, "People expelled") == "1,200"
     assert metric(at, "Incidents") == "2"
+
+
+def test_several_bad_values_share_one_notice():
+    at = run_page({"years": "2030-1990", "country": "XX", "type": "murder", "foo": "1"})
+    assert len(at.warning) == 1
+    text = at.warning[0].value
+    assert text.count("\n- ") == 4 and "ignored" in text

@@ -19,6 +19,7 @@ from dashboard.mapping import (
     capital_point,
     focus_zoom,
     persons_radius,
+    play_interval_ms,
 )
 from dashboard.schema import EVENT_TYPES
 from scripts.make_large_dataset import write_dataset
@@ -254,3 +255,13 @@ def test_many_points_switch_on_clusters_then_heat(tmp_path):
     data, _ = incident_payload(page)
     assert data["summary"] is None and data["more"] is None  # compact popups
     assert len(page) < 6000 * 200  # bounded: well under 200 bytes per incident
+
+
+def test_play_pace_follows_the_span_of_years(incidents):
+    assert play_interval_ms(86) * 86 == pytest.approx(24_000, rel=0.02)  # 1940-2025 in ~24 s
+    assert play_interval_ms(7) == 900  # a short span is not rushed
+    assert play_interval_ms(1000) == 250  # nor a very long one a blur
+    page, _ = render(incidents)
+    years = incidents.loc[incidents["has_coords"], "year"]
+    expected = play_interval_ms(int(years.max() - years.min() + 1))
+    assert f"setInterval(step, {expected})" in page
