@@ -227,12 +227,12 @@ def headline_metrics(filtered: pd.DataFrame) -> None:
 
 
 def show_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, height: int,
-             key: str, focus_popup: bool = True, fly: bool = False,
-             legend_open: bool | None = None) -> None:
+             key: str, **map_options) -> None:
+    """The map of ``filtered``; ``map_options`` go to :func:`dashboard.mapping.build_map`."""
     if not assets_available():
         st.warning(missing_assets_message())
     folium_map = build_map(filtered, offline=offline, focus_id=focus_id, height=height,
-                           focus_popup=focus_popup, fly=fly, legend_open=legend_open)
+                           **map_options)
     st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=[])
     missing = folium_map.incident_summary.missing_coords
     if missing == 1:
@@ -407,9 +407,10 @@ def briefing_view(incidents: pd.DataFrame, span, *, offline: bool) -> None:
     map_column, card_column = st.columns([3, 2], gap="large")
     with map_column:
         # The card beside the map says what the popup would, and the legend starts closed
-        # (a presenter opens it when asked): keep the map clear.
+        # (a presenter opens it when asked): keep the map clear, but name the place.
         show_map(filtered, offline=offline, focus_id=current, height=BRIEFING_MAP_HEIGHT,
-                 key="briefing_map", focus_popup=False, fly=True, legend_open=False)
+                 key="briefing_map", focus_popup=False, fly=True, focus_label=True,
+                 legend_open=False)
     with card_column:
         if current is None:
             st.info("No incidents match these filters. Go back to the analyst view to "

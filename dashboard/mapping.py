@@ -166,6 +166,7 @@ def build_map(
     height: int | None = None,
     focus_popup: bool = True,
     fly: bool = False,
+    focus_label: bool = False,
     legend_open: bool | None = None,
 ) -> folium.Map:
     """The incident map for ``incidents`` (a frame from ``dashboard.loading``).
@@ -174,7 +175,8 @@ def build_map(
     ``cluster``/``heatmap``: None = on when more than CLUSTER_THRESHOLD / HEAT_THRESHOLD
     incidents are shown. ``focus_id``: zoom to that incident (closer for finer location
     precision), ring it and (``focus_popup``) open its popup; ``fly`` starts from the whole
-    view and flies in (briefing mode). ``legend_open``: None = open on wide maps only.
+    view and flies in, and ``focus_label`` names its place on the map (briefing mode).
+    ``legend_open``: None = open on wide maps only.
     The returned map has ``incident_summary`` (:class:`MapSummary`).
     """
     has_coords = _has_coords(incidents)
@@ -211,6 +213,7 @@ def build_map(
             offline=offline,
         ),
         "fly": bool(fly),
+        "focusLabel": bool(focus_label),
         "flySeconds": FLY_SECONDS,
         "focusPopup": bool(focus_popup),
         "bounds": bounds,
@@ -508,6 +511,9 @@ def marker_css() -> str:
         ".incident-popup li{word-break:break-word;}",
         ".incident-popup .ip-id{color:#888;font-size:11px;margin-top:4px;}",
         ".leaflet-container.incident-map-offline{background:#f4f7f9;}",
+        ".incident-focus-label{font:600 15px/1.3 system-ui,sans-serif;color:#111;"
+        "padding:4px 8px;border-radius:4px;white-space:normal;width:max-content;"
+        "max-width:240px;}",
     ]
     return "\n".join(rules)
 

@@ -263,6 +263,12 @@
         radius: d.r[focus] + 7, color: "#111", weight: 2, fill: false, interactive: false,
         className: "incident-focus", pane: "incidentFocus",
       }).addTo(map);
+      if (options.focusLabel) {
+        // Briefing: name the place on the map itself (the offline outline has no labels).
+        L.tooltip({ permanent: true, direction: "right", offset: [d.r[focus] + 8, 0],
+                    className: "incident-focus-label", interactive: false })
+          .setLatLng(latlng).setContent(d.places[d.place[focus]]).addTo(map);
+      }
       // The frame around the map may be resized after this (Streamlit sizes its iframe once
       // the page has laid out); Leaflet keeps the top-left corner, so keep the incident
       // in the centre instead, then let an open popup pan back into view (its top, with the

@@ -151,7 +151,7 @@ def test_focus_opens_the_incident_popup(browser, incidents, tmp_path):
 def test_fly_starts_from_the_whole_view_and_ends_on_the_incident(browser, incidents, tmp_path):
     path = tmp_path / "fly.html"
     m = build_map(incidents, offline=True, focus_id="2018-03-26-london-expulsion", fly=True,
-                  focus_popup=False, animate=False)
+                  focus_popup=False, focus_label=True, animate=False)
     path.write_text(inline_html(m), encoding="utf-8")
     blocked, errors = [], []
     page = open_page(browser, path, blocked, errors)
@@ -166,6 +166,7 @@ def test_fly_starts_from_the_whole_view_and_ends_on_the_incident(browser, incide
         row = incidents[incidents["id"] == "2018-03-26-london-expulsion"].iloc[0]
         assert start_zoom < OFFLINE_MAX_FOCUS_ZOOM
         assert abs(centre["lat"] - row["lat"]) < 0.05 and abs(centre["lng"] - row["lon"]) < 0.05
+        assert page.locator(".incident-focus-label").inner_text() == row["place"]
         assert errors == [] and blocked == []
     finally:
         page.close()
