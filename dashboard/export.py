@@ -3,10 +3,12 @@
 The dashboard's download buttons and ``incident-map export`` both call :func:`export_bytes`
 with the same :class:`View`, so one set of filters gives the same bytes from either.
 
->>> incidents = load_incidents("tests/data/export_fixture.csv")         # doctest: +SKIP
->>> view = View(filters=Filters(countries=("DE", "ES")))                 # doctest: +SKIP
->>> export_bytes(incidents, view, "geojson")[:40]                         # doctest: +SKIP
-b'{"type": "FeatureCollection", "features"'
+Example::
+
+    incidents = load_incidents("tests/data/export_fixture.csv")
+    view = View(filters=Filters(countries=("DE", "ES")))
+    export_bytes(incidents, view, "geojson")[:40]
+    # b'{"type": "FeatureCollection", "features"'
 """
 
 from __future__ import annotations

@@ -4,9 +4,11 @@ The mapping of precision codes follows the tables in ``data/README.md``. A row t
 be converted is reported (row and column, as a spreadsheet counts them) and left out; the
 input file is never changed.
 
->>> result = convert(read_dataset("acled_export.csv"))   # doctest: +SKIP
->>> result.source, len(result.incidents), [str(p) for p in result.problems][:1]  # doctest: +SKIP
-('acled', 41210, ['row 17, column event_date: "31/02/2021" is not a date'])
+Example::
+
+    result = convert(read_dataset("acled_export.csv"))
+    result.source, len(result.incidents), [str(p) for p in result.problems][:1]
+    # ('acled', 41210, ['row 17, column event_date: "31/02/2021" is not a date'])
 """
 
 from __future__ import annotations

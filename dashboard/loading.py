@@ -1,8 +1,10 @@
 """Load a validated dataset into a typed DataFrame ready for filtering and mapping.
 
->>> incidents = load_incidents("data/incidents.csv")        # doctest: +SKIP
->>> incidents.loc[0, ["id", "year", "date_label"]].tolist()  # doctest: +SKIP
-['1940-08-20-mexico-city-trotsky', 1940, '20 August 1940']
+Example::
+
+    incidents = load_incidents("data/incidents.csv")
+    incidents.loc[0, ["id", "year", "date_label"]].tolist()
+    # ['1940-08-20-mexico-city-trotsky', 1940, '20 August 1940']
 """
 
 from __future__ import annotations

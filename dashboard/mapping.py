@@ -1,8 +1,10 @@
 """Build the incident map: a DataFrame of incidents in, a ``folium.Map`` out.
 
->>> m = build_map(incidents, offline=True)          # doctest: +SKIP
->>> m.incident_summary.missing_coords               # doctest: +SKIP
-3
+Example::
+
+    m = build_map(incidents, offline=True)
+    m.incident_summary.missing_coords
+    # 3
 
 How the map encodes the data:
 

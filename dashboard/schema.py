@@ -3,9 +3,11 @@
 Both the loader and ``incident-map validate`` use this module, so a file that
 validates is a file the dashboard opens.
 
->>> problems = validate_frame(read_dataset("data/incidents.csv"))  # doctest: +SKIP
->>> [str(p) for p in problems]                                     # doctest: +SKIP
-['row 7, column date: "2024-02-30" is not a real date; expected YYYY-MM-DD for precision "day"']
+Example::
+
+    problems = validate_frame(read_dataset("data/incidents.csv"))
+    [str(p) for p in problems]
+    # ['row 7, column date: "2024-02-30" is not a real date; expected YYYY-MM-DD ...']
 """
 
 from __future__ import annotations

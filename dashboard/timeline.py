@@ -1,8 +1,10 @@
 """The timeline under the map: incidents per year, stacked by event type (Altair).
 
->>> chart = build_timeline(incidents, years=(2019, 2025))   # doctest: +SKIP
->>> chart.to_dict()["mark"]["type"]                          # doctest: +SKIP
-'bar'
+Example::
+
+    chart = build_timeline(incidents, years=(2019, 2025))
+    chart.to_dict()["mark"]["type"]
+    # 'bar'
 """
 
 from __future__ import annotations

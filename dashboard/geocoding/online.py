@@ -1,9 +1,11 @@
 """Nominatim through geopy: a descriptive user agent, at most one request a second,
 retries with exponential back-off, and one clear error when the service stays down.
 
->>> geocoder = OnlineGeocoder()                             # doctest: +SKIP
->>> geocoder.geocode("American School of Madrid").raw["precision"]   # doctest: +SKIP
-'site'
+Example::
+
+    geocoder = OnlineGeocoder()
+    geocoder.geocode("American School of Madrid").raw["precision"]
+    # 'site'
 
 Throttling wraps the callable (``geopy.extra.rate_limiter.RateLimiter``) and the
 retries wrap the throttled call; both take ``sleep`` and ``clock`` callables so

@@ -8,8 +8,10 @@ Order of look-ups for a place (see docs/geocoding.md):
 3. Nominatim, unless offline, for sites such as a school or a park;
 4. the gazetteer's coarser answer (the next part that names a place), if any.
 
->>> resolve("Zeytinburnu, Istanbul", offline=True).precision     # doctest: +SKIP
-'district'
+Example::
+
+    resolve("Zeytinburnu, Istanbul", offline=True).precision
+    # 'district'
 """
 
 from __future__ import annotations
