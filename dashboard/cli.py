@@ -44,7 +44,7 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str)
             f"{dataset} has {len(problems)} problem(s); run `incident-map validate {dataset}`."
         )
     command = [
-        sys.executable, "-m", "streamlit", "run", str(APP_PATH),
+        sys.executable, "-m", "dashboard.server", "run", str(APP_PATH),
         "--server.port", str(port),
         "--server.address", address,
         "--server.headless", "true",
