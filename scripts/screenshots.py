@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 from dashboard.browser import launch_chromium
 from dashboard.loading import load_incidents
+from dashboard.local_server import running_dashboard
 from dashboard.mapping import FLY_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,34 +27,10 @@ VIEWPORT = {"width": 1440, "height": 900}
 BRIEFING_INCIDENT = "2019-08-23-berlin-khangoshvili"
 
 
-@contextmanager
 def running_server(data: Path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    base_url = f"http://127.0.0.1:{port}"
-    log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dashboard", "serve", "--offline", "--port", str(port),
-         "--address", "127.0.0.1", "--data", str(data)],
-        cwd=ROOT, env={**os.environ, "INCIDENT_MAP_OFFLINE": "1"}, stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the server did not start; see {log.name}")
-            try:
-                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.25)
-        yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
+    """The dashboard on a free port (offline), its log in a temporary file."""
+    log = Path(tempfile.gettempdir()) / "incident-map-screenshots.log"
+    return running_dashboard(data=data, log_path=log, cwd=ROOT)
 
 
 def capture(page, url: str, path: Path) -> None:

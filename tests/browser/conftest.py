@@ -6,74 +6,25 @@ One server and one browser per test session. The server's output goes to
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from dashboard.browser import BrowserNotFound, find_chromium, launch_chromium
+from dashboard.local_server import running_dashboard
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DATASET = ROOT / "data" / "incidents.csv"
-STARTUP_TIMEOUT = 60.0
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 VIEWPORT = {"width": 1400, "height": 1000}
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(base_url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"the server exited with code {process.returncode}; see {log}:\n"
-                + log.read_text(encoding="utf-8", errors="replace")[-2000:]
-            )
-        try:
-            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(f"the server did not answer /_stcore/health within {STARTUP_TIMEOUT}s")
-
-
 def serve(*, data: Path = DATASET, log_name: str = "server.log") -> Iterator[str]:
     """Start ``incident-map serve --offline`` on a free port; yield its base URL; stop it."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log = ARTIFACTS / log_name
-    command = [sys.executable, "-m", "dashboard", "serve", "--port", str(port), "--offline",
-               "--address", "127.0.0.1", "--data", str(data)]
-    env = {**os.environ, "INCIDENT_MAP_OFFLINE": "1"}
-    with log.open("w", encoding="utf-8") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output,
-                                   stderr=subprocess.STDOUT)
-        try:
-            wait_healthy(base_url, process, log)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    with running_dashboard(data=data, log_path=ARTIFACTS / log_name, cwd=ROOT) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")
