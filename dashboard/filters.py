@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -38,17 +38,8 @@ class Filters:
     attributions: tuple[str, ...] = ()
     query: str = ""
 
-    def is_empty(self) -> bool:
-        return self == Filters()
-
     def with_years(self, years: tuple[int, int] | None) -> Filters:
         return replace(self, years=years)
-
-
-@dataclass
-class ParsedParams:
-    filters: Filters = field(default_factory=Filters)
-    notices: list[str] = field(default_factory=list)
 
 
 def _values(params: Mapping[str, object], key: str) -> list[str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -451,7 +450,3 @@ def split_sources(cell: str) -> list[str]:
 def is_http_url(item: str) -> bool:
     """True for an absolute http(s) URL, the only links the dashboard renders."""
     return bool(re.match(r"^https?://[^\s/$.?#].[^\s]*$", item, flags=re.IGNORECASE))
-
-
-def format_problems(problems: Iterable[Problem]) -> str:
-    return "\n".join(str(problem) for problem in problems)

@@ -1,4 +1,8 @@
-"""Settings read from the environment, in one place."""
+"""The offline setting (``--offline`` or ``INCIDENT_MAP_OFFLINE``), read in one place.
+
+Other environment variables are read by the module they configure (the dataset by
+``loading``, the browser by ``browser``, the geocoders and their caches by ``geocoding``).
+"""
 
 from __future__ import annotations
 
