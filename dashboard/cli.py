@@ -29,12 +29,14 @@ def main() -> None:
 @click.option("--address", default="localhost", show_default=True, help="Address to listen on.")
 def serve(data_path: Path | None, port: int, offline: bool | None, address: str) -> None:
     """Start the dashboard."""
+    from dashboard.loading import default_data_path
+
     env = dict(os.environ)
+    dataset = data_path.resolve() if data_path is not None else default_data_path()
     if data_path is not None:
-        env["INCIDENT_MAP_DATA"] = str(data_path.resolve())
+        env["INCIDENT_MAP_DATA"] = str(dataset)
     if offline_requested(offline):
         env["INCIDENT_MAP_OFFLINE"] = "1"
-    dataset = Path(env.get("INCIDENT_MAP_DATA") or "data/incidents.csv")
     try:
         problems = validate_file(dataset)
     except DatasetError as error:
@@ -186,7 +188,7 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
         if focus_id and focus_id not in set(incidents["id"]):
             raise ExportError(f'no incident with id "{focus_id}" in {dataset}')
         view = View(filters=filters, focus_id=focus_id, cluster=cluster, heatmap=heatmap,
-                    offline=bool(offline_requested(offline)), title=title)
+                    offline=offline_requested(offline), title=title)
         path = export_file(incidents, view, output, fmt=fmt, provenance=Provenance.of(dataset),
                            size=size)
     except (ExportError, DatasetError, BrowserNotFound) as error:

@@ -26,24 +26,28 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from dashboard.geocoding.cache import GeocodeCache, write_text_atomically
+from dashboard.files import write_atomic
+from dashboard.geocoding.cache import GeocodeCache
 from dashboard.geocoding.errors import GeocodingError
 from dashboard.geocoding.gazetteer import GeoNamesGazetteer, distance_km
+from dashboard.loading import default_data_path
+from dashboard.schema import GEO_PRECISIONS
 from dashboard.settings import offline_requested
 
-#: Coarse to fine; the same words as the dataset's ``geo_precision`` column.
-PRECISIONS = ("country", "region", "city", "district", "site")
+#: Coarse to fine: the dataset's ``geo_precision`` words (listed there fine to coarse).
+PRECISIONS = tuple(reversed(GEO_PRECISIONS))
 #: A Nominatim answer this far from the gazetteer's coarser answer is not trusted.
 MAX_DISAGREEMENT_KM = 50.0
 CACHE_FILE_NAME = "geocode_cache.json"
+#: ``GeocodeCache.get`` answers this for a query never asked (``None`` is "not found").
+_NOT_CACHED = object()
 
 
 def default_cache_path(dataset: str | Path | None = None) -> Path:
     """``$INCIDENT_MAP_GEOCODE_CACHE``, else ``geocode_cache.json`` beside the dataset."""
     if os.environ.get("INCIDENT_MAP_GEOCODE_CACHE"):
         return Path(os.environ["INCIDENT_MAP_GEOCODE_CACHE"])
-    dataset = dataset or os.environ.get("INCIDENT_MAP_DATA") or "data/incidents.csv"
-    return Path(dataset).parent / CACHE_FILE_NAME
+    return Path(dataset or default_data_path()).parent / CACHE_FILE_NAME
 
 
 def coarser(first: str | None, second: str | None) -> str | None:
@@ -157,8 +161,10 @@ class Resolver:
         coarse = _from_location(place, local) if local is not None else None
 
         source = "nominatim"
-        if self.cache is not None and cache_has(self.cache, source, place, country):
-            entry = self.cache.get(source, place, country)
+        entry = _NOT_CACHED
+        if self.cache is not None:
+            entry = self.cache.get(source, place, country, default=_NOT_CACHED)
+        if entry is not _NOT_CACHED:
             found = _from_cached(place, entry) if entry else None
         elif self.offline:
             return coarse
@@ -169,14 +175,6 @@ class Resolver:
                                _cache_entry(location) if location is not None else None)
             found = _from_location(place, location) if location is not None else None
         return _prefer(found, coarse)
-
-
-def cache_has(cache: GeocodeCache, source: str, place: str, country: str | None) -> bool:
-    try:
-        cache.lookup(source, place, country)
-    except KeyError:
-        return False
-    return True
 
 
 def _prefer(found: Result | None, coarse: Result | None) -> Result | None:
@@ -335,7 +333,7 @@ def _write_rows(path: Path, table: _Table) -> None:
     writer.writeheader()
     for row in table.rows:
         writer.writerow({key: ("" if value is None else value) for key, value in row.items()})
-    write_text_atomically(path, buffer.getvalue())
+    write_atomic(path, buffer.getvalue())
 
 
 def geocode_file(
