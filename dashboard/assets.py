@@ -35,7 +35,8 @@ from pathlib import Path
 from dashboard.files import write_atomic
 
 VENDOR_DIR = Path(__file__).with_name("static") / "vendor"
-MANIFEST = VENDOR_DIR / ".fetched"
+#: Written under the vendor folder after a fetch: the pinned packages and their files.
+MANIFEST_NAME = ".fetched"
 URL_PREFIX = "/app/static/vendor/"
 
 
@@ -151,7 +152,7 @@ def _expected_manifest() -> dict:
 def assets_available(vendor_dir: Path | None = None) -> bool:
     """True when every pinned file is present (``make assets`` has run)."""
     base = vendor_dir or VENDOR_DIR
-    manifest = base / ".fetched"
+    manifest = base / MANIFEST_NAME
     try:
         recorded = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -214,8 +215,8 @@ def fetch(vendor_dir: Path | None = None, *, force: bool = False, npm: str | Non
             if filename is None:
                 raise AssetError(f"npm did not return {package.spec}")
             _extract(Path(tmp) / Path(filename).name, package, base)
-    _write_atomic(base / ".fetched",
-                  (json.dumps(_expected_manifest(), indent=2) + "\n").encode("utf-8"))
+    write_atomic(base / MANIFEST_NAME, json.dumps(_expected_manifest(), indent=2) + "\n",
+                 parents=True)
     return True
 
 
@@ -229,12 +230,7 @@ def _extract(tarball: Path, package: Package, base: Path) -> None:
             handle = archive.extractfile(member)
             if handle is None:
                 raise AssetError(f"{package.spec}: {source} is not a regular file")
-            _write_atomic(base / dest, handle.read())
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, data)
+            write_atomic(base / dest, handle.read(), parents=True)
 
 
 # --------------------------------------------------------------------------- folium

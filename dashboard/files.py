@@ -7,14 +7,16 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | Path, data: bytes | str) -> Path:
+def write_atomic(path: str | Path, data: bytes | str, *, parents: bool = False) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``.
 
     A reader sees the old file or the new one, never a mix; an existing file keeps its
-    permissions. ``str`` data is written as UTF-8. Raises ``OSError`` on failure, leaving
-    ``path`` as it was.
+    permissions. ``str`` data is written as UTF-8. ``parents`` creates missing folders
+    first. Raises ``OSError`` on failure, leaving ``path`` as it was.
     """
     path = Path(path)
+    if parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")

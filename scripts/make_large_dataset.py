@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
+import io
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from dashboard import schema
+from dashboard.files import write_atomic
 
 COLUMNS = [
     "id", "date", "date_precision", "event_type", "title", "summary", "place", "country",
@@ -35,10 +37,9 @@ CITIES = [
     ("Mexico City", "MX", 19.433, -99.133), ("Tokyo", "JP", 35.68, 139.76),
     ("Sofia", "BG", 42.698, 23.322), ("Vilnius", "LT", 54.687, 25.28),
 ]
-EVENT_TYPES = ["killing", "attempted_killing", "arrest", "prisoner_exchange", "court_ruling",
-               "diplomatic_expulsion", "intelligence_disclosure", "assessment", "other"]
-ATTRIBUTIONS = ["confirmed", "suspected", "alleged", "unknown"]
-PRECISIONS = ["site", "district", "city", "region", "country"]
+EVENT_TYPES = list(schema.EVENT_TYPES)
+ATTRIBUTIONS = list(schema.ATTRIBUTIONS)
+PRECISIONS = list(schema.GEO_PRECISIONS)
 
 
 def make_rows(count: int, seed: int = 7) -> list[list[str]]:
@@ -91,19 +92,11 @@ def write_dataset(path: str | Path, count: int, *, seed: int = 7) -> Path:
     """Write ``count`` synthetic rows to ``path`` atomically; returns the path."""
     if count < 1:
         raise ValueError("count must be at least 1")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(COLUMNS)
-            writer.writerows(make_rows(count, seed))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    writer.writerows(make_rows(count, seed))
+    return write_atomic(path, buffer.getvalue(), parents=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,6 @@ from dashboard.files import write_atomic
 from dashboard.geocoding.errors import GeocodingError
 
 CACHE_FORMAT = 1
-DEFAULT_CACHE_PATH = Path("data") / "geocode_cache.json"
 _MISSING = object()
 
 
@@ -34,17 +33,10 @@ def cache_key(source: str, query: str, country: str | None = None) -> str:
     return f"{source}|{(country or '').upper()}|{normalised}"
 
 
-def write_text_atomically(path: str | Path, text: str) -> None:
-    """Write ``text`` beside ``path`` then rename it over ``path`` (creating the folder)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, text)
-
-
 class GeocodeCache:
     """Answers keyed by source, country hint and query; saved after every change."""
 
-    def __init__(self, path: str | Path = DEFAULT_CACHE_PATH, *, read_only: bool = False):
+    def __init__(self, path: str | Path, *, read_only: bool = False):
         self.path = Path(path)
         self.read_only = read_only
         self._lock = threading.Lock()
@@ -96,4 +88,4 @@ class GeocodeCache:
             return
         document = {"format": CACHE_FORMAT, "entries": dict(sorted(self.entries.items()))}
         text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
-        write_text_atomically(self.path, text)
+        write_atomic(self.path, text, parents=True)
