@@ -19,7 +19,25 @@ from streamlit_folium import st_folium
 from dashboard import page_state
 from dashboard.assets import assets_available, missing_assets_message
 from dashboard.briefing import briefing_steps, card_html, neighbour, step_index, step_label
-from dashboard.filters import Filters, apply_filters, describe, parse_query_params, year_span
+from dashboard.browser import BrowserNotFound
+from dashboard.export import (
+    SIZE_PRESETS,
+    ExportError,
+    PngSize,
+    Provenance,
+    View,
+    default_file_name,
+    export_bytes,
+    media_type,
+)
+from dashboard.filters import (
+    MAX_QUERY_LENGTH,
+    Filters,
+    apply_filters,
+    describe,
+    parse_query_params,
+    year_span,
+)
 from dashboard.loading import default_data_path, load_incidents
 from dashboard.mapping import build_map
 from dashboard.schema import ATTRIBUTIONS, EVENT_TYPES, DatasetError, InvalidDataset
@@ -127,9 +145,13 @@ def init_state(incidents: pd.DataFrame, span: tuple[int, int] | None) -> None:
     st.session_state["im_initialised"] = True
 
 
+def widget_state() -> dict[str, object]:
+    """The filter widgets' current values, by name."""
+    return {name: st.session_state.get(f"f_{name}") for name in WIDGET_KEYS}
+
+
 def current_filters(span: tuple[int, int] | None) -> Filters:
-    values = {name: st.session_state.get(f"f_{name}") for name in WIDGET_KEYS}
-    return page_state.filters_from_widgets(values, span=span)
+    return page_state.filters_from_widgets(widget_state(), span=span)
 
 
 def sync_url(params: dict[str, str]) -> None:
@@ -153,10 +175,8 @@ def show_notices(filters_changed: bool) -> None:
 
 
 def _reset_filters(span: tuple[int, int] | None) -> None:
-    st.session_state["f_years"] = span
-    for name in ("countries", "types", "attributions"):
-        st.session_state[f"f_{name}"] = []
-    st.session_state["f_query"] = ""
+    for name, value in page_state.widget_values(Filters(), span=span).items():
+        st.session_state[f"f_{name}"] = value
     st.session_state["im_incident"] = None
 
 
@@ -210,7 +230,7 @@ def sidebar_filters(incidents: pd.DataFrame, span: tuple[int, int] | None) -> No
         )
         st.text_input(
             "Search", key="f_query", placeholder="Title, summary, place or people",
-            max_chars=200,
+            max_chars=MAX_QUERY_LENGTH,
         )
         st.button("Reset filters", key="reset", on_click=_reset_filters, args=(span,),
                   width="stretch")
@@ -264,21 +284,7 @@ def incident_table(filtered: pd.DataFrame, focus_id: str | None) -> None:
 
 def render_downloads(filtered: pd.DataFrame, filters: Filters, *, focus_id: str | None,
                      offline: bool, data_path: Path) -> None:
-    """DOWNLOADS: the export buttons for the current view (filled in by dashboard/export.py)."""
-    from functools import partial
-
-    from dashboard.browser import BrowserNotFound
-    from dashboard.export import (
-        SIZE_PRESETS,
-        ExportError,
-        PngSize,
-        Provenance,
-        View,
-        default_file_name,
-        export_bytes,
-        media_type,
-    )
-
+    """The export buttons for the current view (the files are made by dashboard/export.py)."""
     view = View(filters=filters, focus_id=focus_id, offline=offline)
     provenance = Provenance.of(data_path)
     st.subheader("Export this view")
@@ -308,14 +314,14 @@ def render_downloads(filtered: pd.DataFrame, filters: Filters, *, focus_id: str 
     html_col, csv_col, geo_col = st.columns(3)
     html_col.download_button(
         "HTML (interactive)", key="download_html", on_click="ignore", width="stretch",
-        data=partial(export_bytes, filtered, view, "html", provenance=provenance),
+        data=functools.partial(export_bytes, filtered, view, "html", provenance=provenance),
         file_name=default_file_name(filters, "html"), mime=media_type("html"),
         disabled=not assets_available(), help=None if assets_available() else
         missing_assets_message())
     for column, fmt, label in ((csv_col, "csv", "CSV"), (geo_col, "geojson", "GeoJSON")):
         # Large views: a callable, so the file is made when the button is pressed rather
         # than on every rerun; small views are made at once (cheap, and testable).
-        data = partial(export_bytes, filtered, view, fmt)
+        data = functools.partial(export_bytes, filtered, view, fmt)
         column.download_button(label, data=data if len(filtered) > EAGER_EXPORT_ROWS else data(),
                                key=f"download_{fmt}",
                                file_name=default_file_name(filters, fmt), mime=media_type(fmt),
@@ -336,10 +342,7 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
     sidebar_filters(incidents, span)
     filters = current_filters(span)
     filtered = apply_filters(incidents, filters)
-    filters_changed = (
-        {name: st.session_state.get(f"f_{name}") for name in WIDGET_KEYS}
-        != st.session_state.get("im_initial_values")
-    )
+    filters_changed = widget_state() != st.session_state.get("im_initial_values")
     incident = st.session_state.get("im_incident")
     focus_id = incident if incident in set(filtered["id"]) else None
     params = page_state.page_params(filters, span=span, incident=incident)
@@ -366,9 +369,8 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
             st.html(card_html(row.to_dict(), heading_level=3))
     if not filtered.empty:
         st.subheader("Incidents per year")
-        # The chosen years, or the years the filtered incidents cover.
-        years = filters.years or year_span(filtered)
-        st.altair_chart(build_timeline(filtered, years=years), width="stretch")
+        # The chosen years, or (no year filter) the years the filtered incidents cover.
+        st.altair_chart(build_timeline(filtered, years=filters.years), width="stretch")
         st.subheader(f"{len(filtered):,} incidents" if len(filtered) != 1 else "1 incident")
         incident_table(filtered, focus_id)
     render_downloads(filtered, filters, focus_id=focus_id, offline=offline, data_path=data_path)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
+from dashboard.filters import year_span
 from dashboard.mapping import EVENT_COLOURS
 from dashboard.schema import EVENT_TYPES
 
@@ -63,12 +64,7 @@ def build_timeline(
     """
     colours = EVENT_COLOURS if colours is None else colours
     counts = yearly_counts(incidents)
-    if years is None:
-        if counts.empty:
-            years = (0, 0)
-        else:
-            years = (int(counts["year"].min()), int(counts["year"].max()))
-    start, end = years
+    start, end = years or year_span(incidents) or (0, 0)
     present = [t for t in EVENT_TYPES if t in set(counts["event_type"])]
     labels = [EVENT_TYPES[t] for t in present]
     palette = [colours.get(t, "#777777") for t in present]
