@@ -27,7 +27,7 @@ import pandas as pd
 from dashboard import files
 from dashboard.filters import Filters, apply_filters, describe, file_stem
 from dashboard.html_text import sources_html
-from dashboard.loading import dataset_columns, format_date
+from dashboard.loading import dataset_columns
 from dashboard.schema import EVENT_TYPES
 
 #: Export formats, their file extensions and media types.
@@ -219,7 +219,7 @@ def data_date_text(rows: pd.DataFrame, provenance: Provenance) -> str:
     parts = []
     if not rows.empty and "date_start" in rows.columns:
         newest = rows.sort_values("date_start").iloc[-1]
-        parts.append(f"Newest incident: {format_date(newest['date'], newest['date_precision'])}")
+        parts.append(f"Newest incident: {newest['date_label']}")
     if provenance.file_date:
         parts.append(f"dataset file of {provenance.file_date:%-d %b %Y}")
     return " · ".join(parts)
@@ -306,10 +306,9 @@ def table_html(rows: pd.DataFrame) -> str:
     body = []
     for _, row in rows.iterrows():
         links = sources_html(row["sources"])
-        label = format_date(row["date"], row["date_precision"])
         body.append(
             f'<tr data-incident="{html.escape(row["id"])}">'
-            f"<td>{html.escape(label)}</td>"
+            f'<td>{html.escape(row["date_label"])}</td>'
             f'<td>{html.escape(EVENT_TYPES.get(row["event_type"], row["event_type"]))}</td>'
             f'<td><strong>{html.escape(row["title"])}</strong><br>'
             f'<span class="summary">{html.escape(row["summary"])}</span></td>'
