@@ -40,7 +40,7 @@ from dashboard.countries import country_name
 from dashboard.html_text import source_html
 from dashboard.legend import Legend, LegendContent
 from dashboard.map_plugins import IncidentData, IncidentLayer, IncidentView, YearPlayControl
-from dashboard.outline import WorldOutline, outline_available
+from dashboard.outline import WATER_COLOUR, WorldOutline, outline_available
 from dashboard.schema import (
     ATTRIBUTIONS,
     EVENT_TYPES,
@@ -512,7 +512,7 @@ def marker_css() -> str:
         ".incident-popup ul{margin:2px 0 4px;padding-left:16px;}",
         ".incident-popup li{word-break:break-word;}",
         ".incident-popup .ip-id{color:#888;font-size:11px;margin-top:4px;}",
-        ".leaflet-container.incident-map-offline{background:#f4f7f9;}",
+        f".leaflet-container.incident-map-offline{{background:{WATER_COLOUR};}}",
         ".incident-focus-label{font:600 15px/1.3 system-ui,sans-serif;color:#111;"
         "padding:4px 8px;border-radius:4px;white-space:normal;width:max-content;"
         "max-width:240px;}",

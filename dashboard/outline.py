@@ -23,6 +23,7 @@ OUTLINE_PANE = "outlinePane"
 OUTLINE_Z_INDEX = 150
 LAND_FILL = "#e4e4e0"
 BORDER_COLOUR = "#b9b9b4"
+#: The offline map's background (``mapping.marker_css`` styles it).
 WATER_COLOUR = "#f4f7f9"
 
 
@@ -131,11 +132,6 @@ class WorldOutline(Layer, RawMacroElement):
     """Light grey land with thin borders, in a non-interactive pane under the tiles."""
 
     _template = Template("""
-        {% macro header(this, kwargs) %}
-            <style>
-                .leaflet-container.incident-map-offline { background: {{ this.water }}; }
-            </style>
-        {% endmacro %}
         {% macro script(this, kwargs) %}
             if (!{{ this._parent.get_name() }}.getPane({{ this.pane|tojson }})) {
                 var pane = {{ this._parent.get_name() }}.createPane({{ this.pane|tojson }});
@@ -164,4 +160,3 @@ class WorldOutline(Layer, RawMacroElement):
         self.z_index = OUTLINE_Z_INDEX
         self.fill = LAND_FILL
         self.border = BORDER_COLOUR
-        self.water = WATER_COLOUR

@@ -138,20 +138,22 @@
     return out;
   }
 
+  function markerItems(manager) {
+    return allIndexes(manager.data).map(function (i) {
+      return { layer: markerFor(manager, i), index: i };
+    });
+  }
+
   var builders = {
     markers: function (manager) {
-      var d = manager.data, items = [];
-      allIndexes(d).forEach(function (i) { items.push({ layer: markerFor(manager, i), index: i }); });
-      return { group: L.featureGroup(), items: items };
+      return { group: L.featureGroup(), items: markerItems(manager) };
     },
     clusters: function (manager) {
-      var d = manager.data, items = [];
-      allIndexes(d).forEach(function (i) { items.push({ layer: markerFor(manager, i), index: i }); });
       var group = L.markerClusterGroup({
         chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50,
         spiderfyOnMaxZoom: true,
       });
-      return { group: group, items: items };
+      return { group: group, items: markerItems(manager) };
     },
     halos: function (manager) {
       var d = manager.data, items = [];
