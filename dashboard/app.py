@@ -282,6 +282,9 @@ def incident_table(filtered: pd.DataFrame, focus_id: str | None) -> None:
     st.caption("Select a row to show that incident on the map.")
 
 
+# A fragment: choosing a PNG size or pressing "Render PNG" reruns only this part, not the
+# map, chart and table above it (which matters on large datasets).
+@st.fragment
 def render_downloads(filtered: pd.DataFrame, filters: Filters, *, focus_id: str | None,
                      offline: bool, data_path: Path) -> None:
     """The export buttons for the current view (the files are made by dashboard/export.py)."""
