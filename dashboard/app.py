@@ -47,6 +47,8 @@ from dashboard.timeline import build_timeline
 MAP_HEIGHT = 560
 BRIEFING_MAP_HEIGHT = 640
 MAX_PROBLEMS_SHOWN = 200
+#: The table shows at most this many rows (all of them go to the map and the exports).
+TABLE_ROWS = 5_000
 #: Views with more rows than this make their CSV/GeoJSON only when a button is pressed.
 EAGER_EXPORT_ROWS = 5_000
 
@@ -262,12 +264,13 @@ def show_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, hei
 
 
 def incident_table(filtered: pd.DataFrame, focus_id: str | None) -> None:
-    ids = filtered["id"].tolist()
+    rows = page_state.table_rows(filtered, focus_id, limit=TABLE_ROWS)
+    ids = rows["id"].tolist()
     # A new key when the rows change, so a selection never points at another incident.
     table_key = f"table_{abs(hash(tuple(ids))):x}"
     selected = [ids.index(focus_id)] if focus_id in ids else []
     st.dataframe(
-        page_state.table_frame(filtered),
+        page_state.table_frame(rows),
         key=table_key,
         on_select=functools.partial(_select_row, table_key, ids),
         selection_mode="single-row",
@@ -279,7 +282,12 @@ def incident_table(filtered: pd.DataFrame, focus_id: str | None) -> None:
             "On map": st.column_config.CheckboxColumn(width="small"),
         },
     )
-    st.caption("Select a row to show that incident on the map.")
+    if len(rows) < len(filtered):
+        st.caption(f"Showing {len(rows):,} of {len(filtered):,} incidents in date order; "
+                   "narrow the filters to see others, or export the CSV for all of them. "
+                   "Select a row to show that incident on the map.")
+    else:
+        st.caption("Select a row to show that incident on the map.")
 
 
 # A fragment: choosing a PNG size or pressing "Render PNG" reruns only this part, not the

@@ -159,6 +159,21 @@ def headline_numbers(incidents: pd.DataFrame) -> dict[str, int]:
     }
 
 
+def table_rows(incidents: pd.DataFrame, focus_id: str | None, *, limit: int) -> pd.DataFrame:
+    """The first ``limit`` incidents in date order, and the focused one if it is further on.
+
+    A table of hundreds of thousands of rows would be sent to the browser on every rerun;
+    the map and the exports still get every incident.
+    """
+    if len(incidents) <= limit:
+        return incidents
+    head = incidents.iloc[:limit]
+    if focus_id is None or focus_id in set(head["id"]):
+        return head
+    focused = incidents[incidents["id"] == focus_id]
+    return pd.concat([head.iloc[: limit - len(focused)], focused]) if len(focused) else head
+
+
 def table_frame(incidents: pd.DataFrame) -> pd.DataFrame:
     """The incidents as the table shows them, in date order."""
     table = pd.DataFrame(

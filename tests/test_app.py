@@ -273,3 +273,18 @@ def test_several_bad_values_share_one_notice():
     assert len(at.warning) == 1
     text = at.warning[0].value
     assert text.count("\n- ") == 4 and "ignored" in text
+
+
+def test_a_large_view_caps_the_table_but_not_the_metrics(tmp_path, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_large_dataset", Path(__file__).resolve().parents[1] / "scripts" / "make_large_dataset.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path = module.write_dataset(tmp_path / "large.csv", 5_300)
+    monkeypatch.setenv("INCIDENT_MAP_DATA", str(path))
+    at = run_page()
+    assert metric(at, "Incidents") == "5,300"
+    assert len(at.dataframe[0].value) == 5_000
+    assert any("Showing 5,000 of 5,300 incidents" in c.value for c in at.caption)

@@ -104,3 +104,16 @@ def test_table_frame(incidents):
     assert len(table) == len(incidents)
     assert list(table.columns[:3]) == ["Date", "Type", "Title"]
     assert table["On map"].sum() == incidents["has_coords"].sum()
+
+
+def test_the_table_is_capped_but_keeps_the_focused_incident():
+    import pandas as pd
+
+    from dashboard.page_state import table_rows
+
+    incidents = pd.DataFrame({"id": [f"i{n}" for n in range(10)]})
+    assert table_rows(incidents, None, limit=20)["id"].tolist() == incidents["id"].tolist()
+    assert table_rows(incidents, None, limit=4)["id"].tolist() == ["i0", "i1", "i2", "i3"]
+    assert table_rows(incidents, "i2", limit=4)["id"].tolist() == ["i0", "i1", "i2", "i3"]
+    assert table_rows(incidents, "i8", limit=4)["id"].tolist() == ["i0", "i1", "i2", "i8"]
+    assert table_rows(incidents, "gone", limit=4)["id"].tolist() == ["i0", "i1", "i2", "i3"]
