@@ -253,8 +253,10 @@ def show_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, hei
     """The map of ``filtered``; ``map_options`` go to :func:`dashboard.mapping.build_map`."""
     if not assets_available():
         st.warning(missing_assets_message())
+    # The dashboard serves the plugins' files itself, so they can wait until a layer
+    # needs them: the map draws sooner.
     folium_map = build_map(filtered, offline=offline, focus_id=focus_id, height=height,
-                           **map_options)
+                           lazy_plugins=True, **map_options)
     st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=[])
     missing = folium_map.incident_summary.missing_coords
     if missing == 1:

@@ -122,11 +122,14 @@ class IncidentLayer(JSCSSMixin, Layer):
     _template = Template("""
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = {{ this._parent.get_name() }}.incidentMap.layer(
-                {{ this.kind|tojson }});
+                {{ this.kind|tojson }}, {{ this.plugin }});
         {% endmacro %}
     """)
 
-    def __init__(self, kind: str, name: str, *, show: bool = True):
+    def __init__(self, kind: str, name: str, *, show: bool = True, lazy: bool = False):
+        """``lazy``: a layer that starts hidden loads its plugin's files only when first
+        shown, so the map does not wait for them (not for pages opened from disk, which
+        must carry every file)."""
         if kind not in LAYER_KINDS:
             raise ValueError(f"unknown incident layer kind {kind!r}; use one of {LAYER_KINDS}")
         super().__init__(name=name, overlay=True, control=True, show=show)
@@ -134,8 +137,15 @@ class IncidentLayer(JSCSSMixin, Layer):
         self.kind = kind
         js, css = _PLUGIN_FILES.get(kind, ([], []))
         # per instance, so the same-origin/CDN choice is made when the map is built
-        self.default_js = [(link, asset_url(dest)) for link, dest in js]
-        self.default_css = [(link, asset_url(dest)) for link, dest in css]
+        js = [(link, asset_url(dest)) for link, dest in js]
+        css = [(link, asset_url(dest)) for link, dest in css]
+        if lazy and not show and (js or css):
+            self.default_js, self.default_css = [], []
+            self.plugin = script_json({"js": [url for _, url in js],
+                                       "css": [url for _, url in css]})
+        else:
+            self.default_js, self.default_css = js, css
+            self.plugin = "null"
 
 
 class IncidentView(MacroElement):

@@ -170,6 +170,7 @@ def build_map(
     fly: bool = False,
     focus_label: bool = False,
     legend_open: bool | None = None,
+    lazy_plugins: bool = False,
 ) -> folium.Map:
     """The incident map for ``incidents`` (a frame from ``dashboard.loading``).
 
@@ -178,7 +179,9 @@ def build_map(
     incidents are shown. ``focus_id``: zoom to that incident (closer for finer location
     precision), ring it and (``focus_popup``) open its popup; ``fly`` starts from the whole
     view and flies in, and ``focus_label`` names its place on the map (briefing mode).
-    ``legend_open``: None = open on wide maps only.
+    ``legend_open``: None = open on wide maps only. ``lazy_plugins``: the cluster and heat
+    map plugins load only when their layer is first switched on (for a page served by the
+    dashboard; a page opened from disk needs them inside it, so the default is off).
     The returned map has ``incident_summary`` (:class:`MapSummary`).
     """
     has_coords = _has_coords(incidents)
@@ -231,8 +234,8 @@ def build_map(
         IncidentLayer("flows", "Expulsion flows", show=few_lines).add_to(m)
         if not large or not clustered:
             IncidentLayer("markers", "Incidents", show=not clustered).add_to(m)
-        IncidentLayer("clusters", "Clusters", show=clustered).add_to(m)
-        IncidentLayer("heat", "Heat map", show=heat).add_to(m)
+        IncidentLayer("clusters", "Clusters", show=clustered, lazy=lazy_plugins).add_to(m)
+        IncidentLayer("heat", "Heat map", show=heat, lazy=lazy_plugins).add_to(m)
 
     content = _legend_content(shown, flows=bool(flows), links=bool(links),
                               clustered=clustered, heat=heat)

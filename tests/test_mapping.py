@@ -265,3 +265,21 @@ def test_play_pace_follows_the_span_of_years(incidents):
     years = incidents.loc[incidents["has_coords"], "year"]
     expected = play_interval_ms(int(years.max() - years.min() + 1))
     assert f"setInterval(step, {expected})" in page
+
+
+def test_hidden_cluster_and_heat_layers_can_load_their_plugins_later(incidents):
+    assert len(incidents) < CLUSTER_THRESHOLD  # both layers start hidden
+    eager, _ = render(incidents)
+    lazy, _ = render(incidents, lazy_plugins=True)
+    assert any("markercluster" in url for url in script_and_link_urls(eager))
+    assert any("leaflet-heat" in url for url in script_and_link_urls(eager))
+    assert not any("markercluster" in url or "leaflet-heat" in url
+                   for url in script_and_link_urls(lazy))
+    # ... but the layers still know where their files are
+    assert '"js":["/app/static/vendor/leaflet.markercluster/leaflet.markercluster.js"]' in lazy
+    assert '"js":["/app/static/vendor/leaflet.heat/leaflet-heat.js"]' in lazy
+
+
+def test_a_layer_shown_from_the_start_declares_its_plugin_even_when_lazy(incidents):
+    page, _ = render(incidents, lazy_plugins=True, cluster=True)
+    assert any("markercluster" in url for url in script_and_link_urls(page))

@@ -74,16 +74,60 @@
   }
 
   /* One toggleable layer whose content is made on first use, then filtered by year. */
+  // Plugin files a layer needs, loaded on first use (each URL once per page).
+  var loading = {};
+  function loadScript(url) {
+    if (!loading[url]) {
+      loading[url] = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = url;
+        script.onload = resolve;
+        script.onerror = function () { reject(new Error("could not load " + url)); };
+        document.head.appendChild(script);
+      });
+    }
+    return loading[url];
+  }
+  function loadPlugin(plugin) {
+    plugin.css.forEach(function (url) {
+      if (loading[url]) { return; }
+      loading[url] = true;
+      var link = document.createElement("link");
+      link.rel = "stylesheet";
+      link.href = url;
+      document.head.appendChild(link);
+    });
+    // one after another: a plugin's later files may build on its first
+    return plugin.js.reduce(function (done, url) {
+      return done.then(function () { return loadScript(url); });
+    }, Promise.resolve());
+  }
+
   var LazyLayer = L.Layer.extend({
-    initialize: function (manager, kind, build) {
+    initialize: function (manager, kind, build, plugin) {
       this.manager = manager;
       this.kind = kind;
       this.build = build;
+      this.plugin = plugin;  // files to load before the first build, or null
       this.items = null;   // [{layer, index}] or null before the first build
       this.inner = null;   // the Leaflet group holding the items
       manager.layers.push(this);
     },
     onAdd: function (map) {
+      if (!this.inner && this.plugin) {
+        var self = this;
+        if (!this.pending) {
+          this.pending = loadPlugin(this.plugin).then(function () {
+            self.plugin = null;
+            self.pending = null;
+            if (self._map) { self.onAdd(self._map); }  // still wanted once the files are in
+          }, function (error) {
+            self.pending = null;  // try again the next time the layer is switched on
+            if (window.console) { window.console.error(error); }
+          });
+        }
+        return;
+      }
       if (!this.inner) {
         var made = this.build(this.manager);
         this.inner = made.group;
@@ -243,8 +287,8 @@
     this.layers = [];
     this.year = null;
   }
-  Manager.prototype.layer = function (kind) {
-    return new LazyLayer(this, kind, builders[kind]);
+  Manager.prototype.layer = function (kind, plugin) {
+    return new LazyLayer(this, kind, builders[kind], plugin || null);
   };
   Manager.prototype.setYear = function (year) {
     this.year = year;

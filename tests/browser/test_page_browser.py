@@ -92,6 +92,22 @@ def test_marker_popup_shows_sources(page, incidents):
     page.screenshot("dashboard-popup.png")
 
 
+def test_cluster_and_heat_layers_load_their_plugins_when_switched_on(page, incidents):
+    located = on_map(incidents, "")
+    open_and_count(page, "", len(located))
+    frame = page.map_frame()
+    assert frame.locator(".marker-cluster").count() == 0
+    frame.locator(".leaflet-control-layers").hover()
+    frame.get_by_label("Clusters").check()
+    expect(frame.locator(".marker-cluster").first).to_be_visible(timeout=10_000)
+    frame.get_by_label("Heat map").check()
+    expect(frame.locator("canvas.leaflet-heatmap-layer")).to_have_count(1, timeout=10_000)
+    loaded = [url for url in page.requests if "markercluster" in url or "leaflet-heat" in url]
+    assert loaded and all(url.startswith(page.base_url + "/app/static/vendor/")
+                          for url in loaded), loaded
+    page.screenshot("dashboard-clusters-heat.png")
+
+
 def test_briefing_steps_forward(page, incidents):
     steps = briefing_steps(incidents)
     assert len(steps) >= 2
