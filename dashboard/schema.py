@@ -354,6 +354,12 @@ def _check_dates(text, add, problems, rows) -> None:
         add(bad, "date", lambda v, p=precision: (
             f'"{v}" is not a real date; expected {DATE_FORMATS[p]} for precision "{p}"'
         ))
+        # An incident cannot have happened after today (the start of its month or year,
+        # at those precisions).
+        future = (parsed > pd.Timestamp.today().normalize()).reindex(text.index, fill_value=False)
+        add(future, "date", lambda v: (
+            f'"{v}" is after today; an incident\'s date cannot be in the future'
+        ))
     iso = dates.str.match(r"^\d{4}(-\d{2}){0,2}$")
     add((dates != "") & (precisions == "") & ~iso, "date", lambda v: (
         f'"{v}" is not an ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD)'

@@ -206,3 +206,20 @@ def test_values_with_spaces_around_them_are_accepted(make_dataset):
     row = base_row(event_type="killing ", attribution=" confirmed", country=" DE ",
                    lat=" 52.5 ", fatalities=" 1 ", counterpart_country=" PL")
     assert problems_for(make_dataset, row) == []
+
+
+def test_dates_in_the_future_are_refused(make_dataset):
+    import datetime as dt
+
+    next_year = dt.date.today().year + 1
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    rows = [
+        base_row(id="tomorrow", date=tomorrow),
+        base_row(id="next-year", date=str(next_year), date_precision="year"),
+        base_row(id="this-year", date=str(dt.date.today().year), date_precision="year"),
+        base_row(id="today", date=dt.date.today().isoformat()),
+    ]
+    assert problems_for(make_dataset, *rows) == [
+        f'row 2, column date: "{tomorrow}" is after today; an incident\'s date cannot be in the future',
+        f'row 3, column date: "{next_year}" is after today; an incident\'s date cannot be in the future',
+    ]
