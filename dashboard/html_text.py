@@ -16,6 +16,11 @@ import html
 from dashboard.schema import is_http_url, split_sources
 
 
+def escape(value: object) -> str:
+    """Any value as HTML text, quotes included (safe in attributes too)."""
+    return html.escape(str(value), quote=True)
+
+
 def source_html(item: str, *, max_label: int | None = None) -> str:
     """One source: a safe link for an http(s) URL (label without the scheme), else text."""
     if not is_http_url(item):

@@ -20,6 +20,7 @@ import pycountry
 
 from dashboard.countries import normalise_country
 from dashboard.files import write_atomic
+from dashboard.loading import text_column
 from dashboard.schema import RECOMMENDED_COLUMNS, REQUIRED_COLUMNS, DatasetError, Problem
 
 OUTPUT_COLUMNS = list(REQUIRED_COLUMNS) + [c for c in RECOMMENDED_COLUMNS if c != "related_id"]
@@ -40,15 +41,36 @@ GTD_GEO_PRECISION = {"1": "city", "2": "region", "3": "region", "4": "region", "
 #: otherwise, coded as the territory's ISO code today. Rows under a dissolved federation
 #: (Soviet Union, Yugoslavia, Czechoslovakia) go to its largest successor: check them.
 GTD_COUNTRIES = {
-    "West Germany (FRG)": "DE", "East Germany (GDR)": "DE", "Soviet Union": "RU",
-    "Yugoslavia": "RS", "Serbia-Montenegro": "RS", "Czechoslovakia": "CZ", "Zaire": "CD",
-    "Rhodesia": "ZW", "South Vietnam": "VN", "South Yemen": "YE", "North Yemen": "YE",
-    "West Bank and Gaza Strip": "PS", "Bosnia-Herzegovina": "BA", "Macedonia": "MK",
-    "Ivory Coast": "CI", "Republic of the Congo": "CG", "People's Republic of the Congo": "CG",
-    "Democratic Republic of the Congo": "CD", "Slovak Republic": "SK", "East Timor": "TL",
-    "Vatican City": "VA", "Falkland Islands": "FK", "New Hebrides": "VU", "Brunei": "BN",
-    "St. Kitts and Nevis": "KN", "St. Lucia": "LC", "Kosovo": "XK", "Hong Kong": "HK",
-    "Macau": "MO", "International": "",
+    "West Germany (FRG)": "DE",
+    "East Germany (GDR)": "DE",
+    "Soviet Union": "RU",
+    "Yugoslavia": "RS",
+    "Serbia-Montenegro": "RS",
+    "Czechoslovakia": "CZ",
+    "Zaire": "CD",
+    "Rhodesia": "ZW",
+    "South Vietnam": "VN",
+    "South Yemen": "YE",
+    "North Yemen": "YE",
+    "West Bank and Gaza Strip": "PS",
+    "Bosnia-Herzegovina": "BA",
+    "Macedonia": "MK",
+    "Ivory Coast": "CI",
+    "Republic of the Congo": "CG",
+    "People's Republic of the Congo": "CG",
+    "Democratic Republic of the Congo": "CD",
+    "Slovak Republic": "SK",
+    "East Timor": "TL",
+    "Vatican City": "VA",
+    "Falkland Islands": "FK",
+    "New Hebrides": "VU",
+    "Brunei": "BN",
+    "St. Kitts and Nevis": "KN",
+    "St. Lucia": "LC",
+    "Kosovo": "XK",
+    "Hong Kong": "HK",
+    "Macau": "MO",
+    "International": "",
 }
 
 ACLED_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%m-%Y", "%d/%m/%Y", "%d-%B-%Y")
@@ -93,12 +115,6 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], source: str) -> None
         )
 
 
-def _column(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name in frame.columns:
-        return frame[name].fillna("").astype(str).str.strip()
-    return pd.Series("", index=frame.index)
-
-
 def _countries(codes: pd.Series, names: pd.Series) -> pd.Series:
     """ISO alpha-2 from numeric ISO codes (ACLED's ``iso``) or names, cached per value."""
     lookup: dict[tuple[str, str], str] = {}
@@ -121,20 +137,24 @@ def _join(*parts: pd.Series, sep: str = ", ") -> pd.Series:
 
 def _coordinates(out: pd.DataFrame, frame: pd.DataFrame, problems: list[Problem]) -> None:
     """Copy usable coordinates; report unusable ones (the row is kept, to geocode later)."""
-    lat_text, lon_text = _column(frame, "latitude"), _column(frame, "longitude")
+    lat_text, lon_text = text_column(frame, "latitude"), text_column(frame, "longitude")
     lat = pd.to_numeric(lat_text, errors="coerce")
     lon = pd.to_numeric(lon_text, errors="coerce")
     valid = lat.between(-90, 90) & lon.between(-180, 180) & ~((lat == 0) & (lon == 0))
     for column, text, numbers, limit in (
-        ("latitude", lat_text, lat, 90), ("longitude", lon_text, lon, 180)
+        ("latitude", lat_text, lat, 90),
+        ("longitude", lon_text, lon, 180),
     ):
         unusable = (text != "") & ~numbers.between(-limit, limit)
         for index in unusable[unusable].index:
-            problems.append(Problem(
-                int(index) + 2, column,
-                f'"{text[index]}" is not a coordinate in decimal degrees between -{limit} '
-                f"and {limit}; the row is kept without coordinates",
-            ))
+            problems.append(
+                Problem(
+                    int(index) + 2,
+                    column,
+                    f'"{text[index]}" is not a coordinate in decimal degrees between -{limit} '
+                    f"and {limit}; the row is kept without coordinates",
+                )
+            )
     out["lat"] = lat.where(valid).map(
         lambda v: "" if pd.isna(v) else f"{v:.6f}".rstrip("0").rstrip(".")
     )
@@ -164,27 +184,29 @@ def _convert_acled(frame: pd.DataFrame) -> ImportResult:
     _require(frame, ACLED_REQUIRED, "ACLED")
     problems: list[Problem] = []
     out = pd.DataFrame(index=frame.index)
-    event_id = _column(frame, "event_id_cnty")
+    event_id = text_column(frame, "event_id_cnty")
     out["id"] = "acled-" + event_id.str.lower().str.replace(
         r"[^a-z0-9]+", "-", regex=True
     ).str.strip("-")
 
-    raw_dates = _column(frame, "event_date")
+    raw_dates = text_column(frame, "event_date")
     dates = pd.Series(pd.NaT, index=frame.index)
     for fmt in ACLED_DATE_FORMATS:
         missing = dates.isna()
         if not missing.any():
             break
         dates[missing] = pd.to_datetime(raw_dates[missing], format=fmt, errors="coerce")
-    precision = _column(frame, "time_precision").map(ACLED_TIME_PRECISION).fillna("day")
+    precision = text_column(frame, "time_precision").map(ACLED_TIME_PRECISION).fillna("day")
     out["date_precision"] = precision
     out["date"] = dates.dt.strftime("%Y-%m-%d").where(
         precision == "day", dates.dt.strftime("%Y-%m")
     )
 
-    event_type = _column(frame, "event_type")
-    sub_event = _column(frame, "sub_event_type")
-    fatalities = pd.to_numeric(_column(frame, "fatalities"), errors="coerce").fillna(0).astype(int)
+    event_type = text_column(frame, "event_type")
+    sub_event = text_column(frame, "sub_event_type")
+    fatalities = (
+        pd.to_numeric(text_column(frame, "fatalities"), errors="coerce").fillna(0).astype(int)
+    )
     violent = event_type.isin(
         ["Violence against civilians", "Battles", "Explosions/Remote violence"]
     )
@@ -196,25 +218,29 @@ def _convert_acled(frame: pd.DataFrame) -> ImportResult:
     ] = "attempted_killing"
     out.loc[sub_event == "Arrests", "event_type"] = "arrest"
 
-    location = _column(frame, "location")
+    location = text_column(frame, "location")
     out["title"] = (
         sub_event.where(sub_event != "", event_type)
         + " in "
-        + location.where(location != "", _column(frame, "country"))
+        + location.where(location != "", text_column(frame, "country"))
     )
-    out["summary"] = _column(frame, "notes").where(_column(frame, "notes") != "", out["title"])
-    out["place"] = _join(location, _column(frame, "admin1"), _column(frame, "country"))
-    out["country"] = _countries(_column(frame, "iso"), _column(frame, "country"))
+    out["summary"] = text_column(frame, "notes").where(
+        text_column(frame, "notes") != "", out["title"]
+    )
+    out["place"] = _join(location, text_column(frame, "admin1"), text_column(frame, "country"))
+    out["country"] = _countries(text_column(frame, "iso"), text_column(frame, "country"))
     _coordinates(out, frame, problems)
-    out["geo_precision"] = _column(frame, "geo_precision").map(ACLED_GEO_PRECISION).fillna("city")
+    out["geo_precision"] = (
+        text_column(frame, "geo_precision").map(ACLED_GEO_PRECISION).fillna("city")
+    )
     # ACLED names actors; inter1 = 1 marks state forces as the reported actor.
-    state_actor = _column(frame, "inter1").isin(["1", "State forces"])
+    state_actor = text_column(frame, "inter1").isin(["1", "State forces"])
     out["attribution"] = state_actor.map({True: "alleged", False: "unknown"})
-    out["perpetrator"] = _column(frame, "actor1")
-    out["target"] = _column(frame, "actor2")
-    out["sponsor"] = _column(frame, "actor1").where(state_actor, "")
+    out["perpetrator"] = text_column(frame, "actor1")
+    out["target"] = text_column(frame, "actor2")
+    out["sponsor"] = text_column(frame, "actor1").where(state_actor, "")
     out["fatalities"] = fatalities.astype(str)
-    source_text = _column(frame, "source").str.replace(";", ",", regex=False)
+    source_text = text_column(frame, "source").str.replace(";", ",", regex=False)
     out["sources"] = "ACLED event " + event_id + source_text.map(lambda s: f"; {s}" if s else "")
     out["notes"] = (
         "Imported from ACLED ("
@@ -224,8 +250,9 @@ def _convert_acled(frame: pd.DataFrame) -> ImportResult:
         + "); coordinates as coded by ACLED"
     )
 
-    bad = _report(out, frame, problems, dates, {"event_date": "event_date", "country": "country"},
-                  raw_dates)
+    bad = _report(
+        out, frame, problems, dates, {"event_date": "event_date", "country": "country"}, raw_dates
+    )
     return _finish(out, bad, problems, "acled")
 
 
@@ -233,12 +260,12 @@ def _convert_gtd(frame: pd.DataFrame) -> ImportResult:
     _require(frame, GTD_REQUIRED, "GTD")
     problems: list[Problem] = []
     out = pd.DataFrame(index=frame.index)
-    event_id = _column(frame, "eventid")
+    event_id = text_column(frame, "eventid")
     out["id"] = "gtd-" + event_id.str.replace(r"[^0-9A-Za-z]+", "-", regex=True).str.lower()
 
-    year = pd.to_numeric(_column(frame, "iyear"), errors="coerce")
-    month = pd.to_numeric(_column(frame, "imonth"), errors="coerce").fillna(0)
-    day = pd.to_numeric(_column(frame, "iday"), errors="coerce").fillna(0)
+    year = pd.to_numeric(text_column(frame, "iyear"), errors="coerce")
+    month = pd.to_numeric(text_column(frame, "imonth"), errors="coerce").fillna(0)
+    day = pd.to_numeric(text_column(frame, "iday"), errors="coerce").fillna(0)
     precision = pd.Series("day", index=frame.index)
     precision[day == 0] = "month"
     precision[month == 0] = "year"
@@ -251,50 +278,62 @@ def _convert_gtd(frame: pd.DataFrame) -> ImportResult:
     out.loc[precision == "month", "date"] = dates.dt.strftime("%Y-%m")
     out.loc[precision == "year", "date"] = dates.dt.strftime("%Y")
 
-    attack = _column(frame, "attacktype1_txt")
-    killed = pd.to_numeric(_column(frame, "nkill"), errors="coerce")
+    attack = text_column(frame, "attacktype1_txt")
+    killed = pd.to_numeric(text_column(frame, "nkill"), errors="coerce")
     out["event_type"] = "other"
     out.loc[killed.fillna(0) > 0, "event_type"] = "killing"
     out.loc[(attack == "Assassination") & (killed.fillna(0) == 0), "event_type"] = (
         "attempted_killing"
     )
 
-    city = _column(frame, "city").replace("Unknown", "")
+    city = text_column(frame, "city").replace("Unknown", "")
     out["title"] = (
         attack.where(attack != "", "Incident")
         + " in "
-        + city.where(city != "", _column(frame, "country_txt"))
+        + city.where(city != "", text_column(frame, "country_txt"))
     )
-    out["summary"] = _column(frame, "summary").where(_column(frame, "summary") != "", out["title"])
+    out["summary"] = text_column(frame, "summary").where(
+        text_column(frame, "summary") != "", out["title"]
+    )
     out["place"] = _join(
-        city, _column(frame, "provstate").replace("Unknown", ""), _column(frame, "country_txt")
+        city,
+        text_column(frame, "provstate").replace("Unknown", ""),
+        text_column(frame, "country_txt"),
     )
-    country_txt = _column(frame, "country_txt")
+    country_txt = text_column(frame, "country_txt")
     out["country"] = country_txt.map(GTD_COUNTRIES).fillna(
         _countries(pd.Series("", index=frame.index), country_txt)
     )
     _coordinates(out, frame, problems)
-    out["geo_precision"] = _column(frame, "specificity").map(GTD_GEO_PRECISION).fillna("city")
-    group = _column(frame, "gname")
-    uncertain = _column(frame, "guncertain1") == "1"
+    out["geo_precision"] = text_column(frame, "specificity").map(GTD_GEO_PRECISION).fillna("city")
+    group = text_column(frame, "gname")
+    uncertain = text_column(frame, "guncertain1") == "1"
     out["attribution"] = "alleged"
     out.loc[uncertain, "attribution"] = "suspected"
     out.loc[group.isin(["", "Unknown"]), "attribution"] = "unknown"
     out["perpetrator"] = group.replace("Unknown", "")
-    out["target"] = _column(frame, "target1")
+    out["target"] = text_column(frame, "target1")
     out["fatalities"] = killed.map(lambda v: "" if pd.isna(v) or v < 0 else str(int(v)))
     cites = [
-        _column(frame, c).str.replace(";", ",", regex=False) for c in ("scite1", "scite2", "scite3")
+        text_column(frame, c).str.replace(";", ",", regex=False)
+        for c in ("scite1", "scite2", "scite3")
     ]
     out["sources"] = "GTD event " + event_id
     for cite in cites:
         out["sources"] = out["sources"] + cite.map(lambda s: f"; {s}" if s else "")
     out["notes"] = "Imported from GTD (" + attack + "); coordinates as coded by GTD"
 
-    written = (_column(frame, "iyear") + "-" + _column(frame, "imonth") + "-"
-               + _column(frame, "iday") + " (iyear-imonth-iday)")
-    bad = _report(out, frame, problems, dates, {"event_date": "iyear", "country": "country_txt"},
-                  written)
+    written = (
+        text_column(frame, "iyear")
+        + "-"
+        + text_column(frame, "imonth")
+        + "-"
+        + text_column(frame, "iday")
+        + " (iyear-imonth-iday)"
+    )
+    bad = _report(
+        out, frame, problems, dates, {"event_date": "iyear", "country": "country_txt"}, written
+    )
     return _finish(out, bad, problems, "gtd")
 
 
@@ -307,10 +346,13 @@ def _report(out, frame, problems, dates, names, written: pd.Series) -> pd.Series
     no_country = out["country"] == ""
     no_id = out["id"].str.fullmatch(r"(acled|gtd)-?")
     for index in no_date[no_date].index:
-        problems.append(Problem(
-            int(index) + 2, names["event_date"],
-            f'"{written[index]}" is not a usable date; row left out',
-        ))
+        problems.append(
+            Problem(
+                int(index) + 2,
+                names["event_date"],
+                f'"{written[index]}" is not a usable date; row left out',
+            )
+        )
     for index in no_country[no_country & ~no_date].index:
         value = frame.at[index, names["country"]] if names["country"] in frame.columns else ""
         problems.append(

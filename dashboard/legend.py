@@ -7,11 +7,11 @@ expulsion symbols and the flow and link lines. Every text is HTML-escaped here.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
 from folium.template import Template
 
+from dashboard.html_text import escape
 from dashboard.map_plugins import RawMacroElement, script_json
 
 
@@ -36,17 +36,14 @@ class LegendContent:
         return not (self.types or self.attributions or self.precisions or self.sizes)
 
 
-def _e(text) -> str:
-    return html.escape(str(text), quote=True)
-
 
 def legend_html(content: LegendContent) -> str:
     """The legend's inner HTML (every text escaped)."""
     parts: list[str] = []
     if content.types:
         rows = "".join(
-            f'<li class="il-type" data-type="{_e(key)}"><span class="il-swatch" '
-            f'style="background:{_e(colour)}"></span>{_e(label)}</li>'
+            f'<li class="il-type" data-type="{escape(key)}"><span class="il-swatch" '
+            f'style="background:{escape(colour)}"></span>{escape(label)}</li>'
             for key, label, colour in content.types
         )
         columns = ' class="il-cols"' if len(content.types) > 3 else ""
@@ -54,8 +51,8 @@ def legend_html(content: LegendContent) -> str:
                      "</ul></div>")
     if content.attributions:
         rows = "".join(
-            f'<li class="il-attribution" data-attribution="{_e(key)}">'
-            f'<span class="im-symbol il-symbol im-a-{_e(key)}"></span>{_e(label)}</li>'
+            f'<li class="il-attribution" data-attribution="{escape(key)}">'
+            f'<span class="im-symbol il-symbol im-a-{escape(key)}"></span>{escape(label)}</li>'
             for key, label in content.attributions
         )
         parts.append(
@@ -65,10 +62,10 @@ def legend_html(content: LegendContent) -> str:
         rows = []
         for key, label, km in content.precisions:
             ring = ('<span class="il-ring"></span>' if km else "")
-            extent = f" (ring \u2248 {_e(_km(km))})" if km else ""
+            extent = f" (ring \u2248 {escape(_km(km))})" if km else ""
             rows.append(
-                f'<li class="il-precision" data-precision="{_e(key)}"><span class="il-point">'
-                f'<span class="il-dot"></span>{ring}</span>{_e(label)}{extent}</li>'
+                f'<li class="il-precision" data-precision="{escape(key)}"><span class="il-point">'
+                f'<span class="il-dot"></span>{ring}</span>{escape(label)}{extent}</li>'
             )
         parts.append(
             '<div class="il-section"><h5>Location precision</h5><ul class="il-cols">'
@@ -198,7 +195,7 @@ class Legend(RawMacroElement):
         self.content = content
         self.html = legend_html(content)
         self.body = script_json(self.html)
-        self.summary = script_json(f"<summary>{_e(title)}</summary>")
+        self.summary = script_json(f"<summary>{escape(title)}</summary>")
         self.position = position
         self.collapse_below = int(collapse_below)
         self.start_open = None if start_open is None else bool(start_open)

@@ -136,6 +136,13 @@ def _search_text(incidents: pd.DataFrame) -> pd.Series:
     return joined.map(folded)
 
 
+def text_column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name`` as stripped text (missing values and a missing column: ``""``)."""
+    if name in frame.columns:
+        return frame[name].fillna("").astype(str).str.strip()
+    return pd.Series("", index=frame.index, dtype=object)
+
+
 def dataset_columns(incidents: pd.DataFrame) -> list[str]:
     """The dataset's own columns (no derived ones), in file order."""
     return [c for c in incidents.columns if c not in DERIVED_COLUMNS]

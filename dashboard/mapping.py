@@ -26,7 +26,6 @@ All incidents travel to the browser as one compact JSON object and are drawn the
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,8 +36,9 @@ import pandas as pd
 
 from dashboard.assets import assets_available, configure_folium_assets
 from dashboard.countries import country_name
-from dashboard.html_text import source_html
+from dashboard.html_text import escape, source_html
 from dashboard.legend import Legend, LegendContent
+from dashboard.loading import text_column
 from dashboard.map_plugins import IncidentData, IncidentLayer, IncidentView, YearPlayControl
 from dashboard.outline import WATER_COLOUR, WorldOutline, outline_available
 from dashboard.schema import (
@@ -268,11 +268,6 @@ def _has_coords(incidents: pd.DataFrame) -> pd.Series:
 
 # --------------------------------------------------------------------------- data
 
-def _text(shown: pd.DataFrame, column: str) -> pd.Series:
-    if column not in shown.columns:
-        return pd.Series([""] * len(shown), index=shown.index)
-    return shown[column].fillna("").astype(str).str.strip()
-
 
 def _incident_data(shown: pd.DataFrame, *, compact: bool) -> tuple[dict, list, list]:
     """The column-wise JSON object the browser draws from, plus flows and links.
@@ -282,28 +277,28 @@ def _incident_data(shown: pd.DataFrame, *, compact: bool) -> tuple[dict, list, l
     """
     types, attrs, precs = list(EVENT_TYPES), list(ATTRIBUTIONS), list(GEO_PRECISIONS)
     count = len(shown)
-    ids = _text(shown, "id")
-    related = _text(shown, "related_id")
+    ids = text_column(shown, "id")
+    related = text_column(shown, "related_id")
     position = {value: index for index, value in enumerate(_list(ids))}
     parent = [position.get(value, -1) if value else -1 for value in _list(related)]
-    is_expulsion = (_text(shown, "event_type") == "diplomatic_expulsion").to_numpy()
+    is_expulsion = (text_column(shown, "event_type") == "diplomatic_expulsion").to_numpy()
     persons = _numbers(shown, "persons")
     radius = np.full(count, MARKER_RADIUS)
     for index in np.flatnonzero(is_expulsion):
         radius[index] = persons_radius(persons[index])
     radius[np.asarray(parent, dtype=int) >= 0] *= CHILD_SCALE
 
-    titles = _escaped(_text(shown, "title"), limit=TITLE_LIMIT_COMPACT if compact else None)
-    dates, date_index = _table(_escaped(_text(shown, "date_label")))
-    places, place_index = _table(_escaped(_text(shown, "place")))
+    titles = _escaped(text_column(shown, "title"), limit=TITLE_LIMIT_COMPACT if compact else None)
+    dates, date_index = _table(_escaped(text_column(shown, "date_label")))
+    places, place_index = _table(_escaped(text_column(shown, "place")))
     date_precisions = list(DATE_PRECISION_WORDS)
     data = {
         "lat": shown["lat"].astype(float).round(5).tolist(),
         "lon": shown["lon"].astype(float).round(5).tolist(),
-        "type": _codes(_text(shown, "event_type"), types),
-        "attr": _codes(_text(shown, "attribution"), attrs),
-        "prec": _codes(_text(shown, "geo_precision"), precs),
-        "dp": _codes(_text(shown, "date_precision"), date_precisions),
+        "type": _codes(text_column(shown, "event_type"), types),
+        "attr": _codes(text_column(shown, "attribution"), attrs),
+        "prec": _codes(text_column(shown, "geo_precision"), precs),
+        "dp": _codes(text_column(shown, "date_precision"), date_precisions),
         "year": shown["year"].astype(int).tolist(),
         "r": np.round(radius, 1).tolist(),
         "id": _list(ids.str.replace(r"[^A-Za-z0-9_-]", "", regex=True)),
@@ -314,15 +309,15 @@ def _incident_data(shown: pd.DataFrame, *, compact: bool) -> tuple[dict, list, l
         "place": place_index,
         "places": places,
         "types": [t.replace("_", "-") for t in types],
-        "typeLabels": [_esc(EVENT_TYPES[t]) for t in types],
+        "typeLabels": [escape(EVENT_TYPES[t]) for t in types],
         "attrs": attrs,
-        "attrLabels": [_esc(ATTRIBUTIONS[a]) for a in attrs],
-        "precWords": [_esc(PRECISION_LABELS[p].lower()) for p in precs],
-        "dateWords": [_esc(DATE_PRECISION_WORDS[p]) for p in date_precisions],
+        "attrLabels": [escape(ATTRIBUTIONS[a]) for a in attrs],
+        "precWords": [escape(PRECISION_LABELS[p].lower()) for p in precs],
+        "dateWords": [escape(DATE_PRECISION_WORDS[p]) for p in date_precisions],
         "colours": [EVENT_COLOURS[t] for t in types],
         "haloMetres": [HALO_METRES[p] for p in precs],
         "flowColour": EVENT_COLOURS["diplomatic_expulsion"],
-        "summary": None if compact else _escaped(_text(shown, "summary")),
+        "summary": None if compact else _escaped(text_column(shown, "summary")),
         "more": None if compact else _details(shown, persons),
     }
     flows = _flows(shown, is_expulsion)
@@ -341,7 +336,7 @@ def _escaped(values: pd.Series, *, limit: int | None = None) -> list[str]:
         long = values.str.len() > limit
         values = values.where(~long, values.str.slice(0, limit - 1) + "\u2026")
     unique = pd.unique(values.to_numpy(dtype=object))
-    escaped = {value: _esc(value) for value in unique}
+    escaped = {value: escape(value) for value in unique}
     return [escaped[value] for value in _list(values)]
 
 
@@ -364,14 +359,11 @@ def _list(values: pd.Series) -> list:
     return values.to_numpy(dtype=object).tolist()
 
 
-def _esc(value) -> str:
-    return html.escape(str(value), quote=True)
-
 
 def _flows(shown: pd.DataFrame, is_expulsion: np.ndarray) -> list:
     """[row, lat, lon, tooltip html, weight] from each expulsion to its counterpart state."""
-    counterpart = _text(shown, "counterpart_country")
-    country = _text(shown, "country")
+    counterpart = text_column(shown, "counterpart_country")
+    country = text_column(shown, "country")
     selected = np.flatnonzero(is_expulsion & (counterpart != "").to_numpy())
     if not len(selected):
         return []
@@ -401,7 +393,7 @@ def _flow_tip(origin: str, code: str, people: int | None, fallback: pd.DataFrame
     lat, lon, capital = point
     count = "" if people is None else f": {people} {'person' if people == 1 else 'people'}"
     where = f"{capital}, {country_name(code)}" if capital else country_name(code)
-    tip = f"{_esc(country_name(origin))} \u2192 {_esc(where)}{_esc(count)}"
+    tip = f"{escape(country_name(origin))} \u2192 {escape(where)}{escape(count)}"
     weight = 1.5 if people is None else round(min(6.0, 1.5 + math.sqrt(people) / 2), 1)
     return (round(lat, 4), round(lon, 4)), tip, weight
 
@@ -441,7 +433,7 @@ def capital_point(code: str) -> tuple[float, float, str] | None:
 
 def _details(shown: pd.DataFrame, persons: list[int | None]) -> list[str]:
     """People and sources of each incident as escaped HTML (the end of its popup)."""
-    columns = {c: _list(_text(shown, c)) for c in (
+    columns = {c: _list(text_column(shown, c)) for c in (
         "perpetrator", "sponsor", "target", "counterpart_country", "sources")}
     fatalities = _numbers(shown, "fatalities")
     return [details_html({c: values[i] for c, values in columns.items()},
@@ -459,7 +451,7 @@ def _numbers(shown: pd.DataFrame, column: str) -> list[int | None]:
 def details_html(row: dict, *, fatalities: int | None = None,
                  persons: int | None = None) -> str:
     """People (perpetrator, sponsor, target, persons, fatalities) and sources, escaped."""
-    e = _esc
+    e = escape
     people = []
     for key, label in (("perpetrator", "Perpetrator"), ("sponsor", "Sponsor"),
                        ("target", "Target")):
