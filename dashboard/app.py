@@ -118,20 +118,17 @@ def load_dataset(path: Path) -> pd.DataFrame:
 # ---------------------------------------------------------------- state
 
 
-def init_state(incidents: pd.DataFrame, span: tuple[int, int] | None) -> None:
+def init_state(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
     """On a session's first run, set the widgets from the URL (the URL is the truth)."""
     if st.session_state.get("im_initialised"):
         return
     # get_all keeps repeated keys: ?country=DE&country=ES means DE and ES.
     params = {key: st.query_params.get_all(key) for key in st.query_params}
     filters, notices = parse_query_params(params)
-    if span is not None:
-        _, years_notice = page_state.fit_years(filters.years, span)
-        if years_notice:
-            notices.append(years_notice)
-        values = page_state.widget_values(filters, span=span)
-    else:
-        values = page_state.widget_values(filters.with_years(None), span=(0, 0))
+    _, years_notice = page_state.fit_years(filters.years, span)
+    if years_notice:
+        notices.append(years_notice)
+    values = page_state.widget_values(filters, span=span)
     for name, value in values.items():
         st.session_state[f"f_{name}"] = value
     view = st.query_params.get("view")
@@ -152,7 +149,7 @@ def widget_state() -> dict[str, object]:
     return {name: st.session_state.get(f"f_{name}") for name in WIDGET_KEYS}
 
 
-def current_filters(span: tuple[int, int] | None) -> Filters:
+def current_filters(span: tuple[int, int]) -> Filters:
     return page_state.filters_from_widgets(widget_state(), span=span)
 
 
@@ -176,7 +173,7 @@ def show_notices(filters_changed: bool) -> None:
                    icon=":material/link_off:")
 
 
-def _reset_filters(span: tuple[int, int] | None) -> None:
+def _reset_filters(span: tuple[int, int]) -> None:
     for name, value in page_state.widget_values(Filters(), span=span).items():
         st.session_state[f"f_{name}"] = value
     st.session_state["im_incident"] = None
@@ -200,12 +197,12 @@ def _step(steps: list[str], current: str | None, offset: int) -> None:
 # ---------------------------------------------------------------- widgets
 
 
-def sidebar_filters(incidents: pd.DataFrame, span: tuple[int, int] | None) -> None:
+def sidebar_filters(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
     with st.sidebar:
         st.header("Filters")
-        if span is not None and span[0] < span[1]:
+        if span[0] < span[1]:
             st.slider("Years", min_value=span[0], max_value=span[1], step=1, key="f_years")
-        elif span is not None:
+        else:
             st.caption(f"All incidents are from {span[0]}.")
         options = page_state.country_options(
             incidents["country"].unique(), st.session_state.get("f_countries") or ()
@@ -446,7 +443,7 @@ def main() -> None:
     )
     data_path = default_data_path()
     incidents = load_dataset(data_path)
-    span = year_span(incidents)
+    span = year_span(incidents)  # never None: a dataset that loads has incidents
     offline = offline_requested()
     init_state(incidents, span)
     if briefing:

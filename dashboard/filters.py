@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -38,8 +38,6 @@ class Filters:
     attributions: tuple[str, ...] = ()
     query: str = ""
 
-    def with_years(self, years: tuple[int, int] | None) -> Filters:
-        return replace(self, years=years)
 
 
 def _values(params: Mapping[str, object], key: str) -> list[str]:
