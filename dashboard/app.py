@@ -331,7 +331,8 @@ def render_downloads(filtered: pd.DataFrame, filters: Filters, *, focus_id: str 
     for column, fmt, label in ((csv_col, "csv", "CSV"), (geo_col, "geojson", "GeoJSON")):
         # Large views: a callable, so the file is made when the button is pressed rather
         # than on every rerun; small views are made at once (cheap, and testable).
-        data = functools.partial(export_bytes, filtered, view, fmt)
+        # The CSV carries a byte-order mark so Excel reads it as UTF-8 (--excel).
+        data = functools.partial(export_bytes, filtered, view, fmt, excel=fmt == "csv")
         column.download_button(label, data=data if len(filtered) > EAGER_EXPORT_ROWS else data(),
                                key=f"download_{fmt}",
                                file_name=default_file_name(filters, fmt), mime=media_type(fmt),

@@ -11,7 +11,8 @@ import click
 from dashboard.schema import DatasetError, read_dataset, validate_file
 from dashboard.settings import offline_requested
 
-APP_PATH = Path(__file__).with_name("app.py")
+#: What ``streamlit run`` starts: the page behind the Host check (``web_app.py``).
+APP_PATH = Path(__file__).with_name("web_app.py")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,8 +28,13 @@ def main() -> None:
 @click.option("--offline", is_flag=True, default=None,
               help="Request nothing outside the dashboard's origin (also INCIDENT_MAP_OFFLINE=1).")
 @click.option("--address", default="localhost", show_default=True, help="Address to listen on.")
-def serve(data_path: Path | None, port: int, offline: bool | None, address: str) -> None:
+@click.option("--allowed-host", "extra_hosts", multiple=True, metavar="NAME",
+              help="Another Host name to answer to, e.g. the public name behind a reverse "
+                   "proxy (repeatable; also INCIDENT_MAP_ALLOWED_HOSTS).")
+def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
+          extra_hosts: tuple[str, ...]) -> None:
     """Start the dashboard."""
+    from dashboard.hosts import ENV_VAR, allowed_hosts
     from dashboard.loading import default_data_path
 
     env = dict(os.environ)
@@ -37,6 +43,9 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str)
         env["INCIDENT_MAP_DATA"] = str(dataset)
     if offline_requested(offline):
         env["INCIDENT_MAP_OFFLINE"] = "1"
+    from_env = [name for name in os.environ.get(ENV_VAR, "").split(",") if name.strip()]
+    hosts = allowed_hosts(address, extra=[*from_env, *extra_hosts])
+    env[ENV_VAR] = ",".join(hosts)
     try:
         problems = validate_file(dataset)
     except DatasetError as error:
@@ -51,6 +60,11 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str)
         "--server.address", address,
         "--server.headless", "true",
         "--server.enableStaticServing", "true",
+        # Requests whose Host is not ours are refused (DNS rebinding); Streamlit checks
+        # the websocket's Host and Origin too, and keeps its XSRF and CORS protection.
+        *(part for host in hosts for part in ("--server.allowedHosts", host)),
+        "--server.enableXsrfProtection", "true",
+        "--server.enableCORS", "true",
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
         "--client.toolbarMode", "minimal",
@@ -163,11 +177,13 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
               help="PNG device scale (1, 2 or 3); 2 doubles the pixels for print.")
 @click.option("--offline", is_flag=True, default=None,
               help="Bundled world outline instead of web tiles (also INCIDENT_MAP_OFFLINE=1).")
+@click.option("--excel", is_flag=True,
+              help="CSV: start with a UTF-8 byte-order mark so Excel reads the text right.")
 def export(output: Path, fmt: str | None, data_path: Path | None, years: str | None,
            country: str | None, event_type: str | None, attribution: str | None,
            query: str | None, focus_id: str | None, cluster: bool | None,
            heatmap: bool | None, title: str, preset: str | None, width: int | None,
-           height: int | None, scale: int, offline: bool | None) -> None:
+           height: int | None, scale: int, offline: bool | None, excel: bool) -> None:
     """Export the view chosen by the filters as PNG, HTML, CSV or GeoJSON."""
     from dashboard.browser import BrowserNotFound
     from dashboard.export import ExportError, PngSize, Provenance, View, export_file, format_for
@@ -190,7 +206,7 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
         view = View(filters=filters, focus_id=focus_id, cluster=cluster, heatmap=heatmap,
                     offline=offline_requested(offline), title=title)
         path = export_file(incidents, view, output, fmt=fmt, provenance=Provenance.of(dataset),
-                           size=size)
+                           size=size, excel=excel)
     except (ExportError, DatasetError, BrowserNotFound) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"wrote {path} ({fmt}, {path.stat().st_size:,} bytes)", err=True)

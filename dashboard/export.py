@@ -29,6 +29,7 @@ from dashboard.filters import Filters, apply_filters, describe, file_stem
 from dashboard.html_text import sources_html
 from dashboard.loading import dataset_columns
 from dashboard.schema import EVENT_TYPES
+from dashboard.spreadsheet import neutralise_frame
 
 #: Export formats, their file extensions and media types.
 FORMATS: dict[str, tuple[str, str]] = {
@@ -160,12 +161,19 @@ def view_rows(incidents: pd.DataFrame, view: View) -> pd.DataFrame:
     return apply_filters(incidents, view.filters)
 
 
-def csv_bytes(rows: pd.DataFrame) -> bytes:
-    """The rows in the dataset's own columns, as a UTF-8 CSV that passes ``validate``."""
+def csv_bytes(rows: pd.DataFrame, *, excel: bool = False) -> bytes:
+    """The rows in the dataset's own columns, as a UTF-8 CSV that passes ``validate``.
+
+    Cells that a spreadsheet would run as a formula are neutralised (see
+    ``dashboard.spreadsheet``; reading the file back restores them). ``excel`` starts the
+    file with a UTF-8 byte-order mark, which Excel needs to read the text as UTF-8.
+    """
     columns = dataset_columns(rows)
     buffer = io.StringIO()
-    rows[columns].to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue().encode("utf-8")
+    # RFC 4180 line ends: the writer then quotes a cell holding a lone carriage return,
+    # which would otherwise split the row for every reader.
+    neutralise_frame(rows[columns]).to_csv(buffer, index=False, lineterminator="\r\n")
+    return ("\ufeff" if excel else "").encode("utf-8") + buffer.getvalue().encode("utf-8")
 
 
 def _json_value(value: object) -> object:
@@ -271,13 +279,16 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
 
 
 def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
-                 provenance: Provenance | None = None, size: PngSize | None = None) -> bytes:
-    """The export of ``view`` in ``fmt`` (png, html, csv, geojson) as bytes."""
+                 provenance: Provenance | None = None, size: PngSize | None = None,
+                 excel: bool = False) -> bytes:
+    """The export of ``view`` in ``fmt`` (png, html, csv, geojson) as bytes.
+
+    ``excel``: a CSV starts with a UTF-8 byte-order mark (see :func:`csv_bytes`)."""
     fmt = format_for("", fmt)
     rows = view_rows(incidents, view)
     provenance = provenance or Provenance()
     if fmt == "csv":
-        return csv_bytes(rows)
+        return csv_bytes(rows, excel=excel)
     if fmt == "geojson":
         return geojson_bytes(rows)
     from dashboard import snapshot
@@ -288,11 +299,12 @@ def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
 
 
 def export_file(incidents: pd.DataFrame, view: View, path: str | Path, *, fmt: str | None = None,
-                provenance: Provenance | None = None, size: PngSize | None = None) -> Path:
+                provenance: Provenance | None = None, size: PngSize | None = None,
+                excel: bool = False) -> Path:
     """Export ``view`` to ``path`` (format from the extension unless ``fmt``), atomically."""
     fmt = format_for(path, fmt)
     check_writable(path)
-    data = export_bytes(incidents, view, fmt, provenance=provenance, size=size)
+    data = export_bytes(incidents, view, fmt, provenance=provenance, size=size, excel=excel)
     return write_atomic(path, data)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.countries import is_country_code, normalise_country
+from dashboard.spreadsheet import restore_frame
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "id",
@@ -225,7 +226,7 @@ def _checked_shape(frame: pd.DataFrame, raw: bytes, name: str) -> pd.DataFrame:
                     "as comma-separated CSV (in a spreadsheet: CSV UTF-8, comma-delimited)"
                 )
     blank = frame.apply(lambda column: column.str.strip() == "").all(axis=1)
-    return frame.loc[~blank] if blank.any() else frame
+    return restore_frame(frame.loc[~blank].copy() if blank.any() else frame)
 
 
 def _read_fast(raw: bytes) -> pd.DataFrame | None:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import folium
 import pandas as pd
-from branca.element import Element
 
 from dashboard.export import (
     ExportError,
@@ -30,6 +29,7 @@ from dashboard.export import (
     sources_text,
     table_html,
 )
+from dashboard.map_plugins import RawElement
 
 #: Seconds to wait for the map to finish drawing before giving up.
 READY_TIMEOUT_S = 20.0
@@ -119,23 +119,23 @@ def _decorate(fmap: folium.Map, rows: pd.DataFrame, view: View, provenance: Prov
     root = fmap.get_root()
     title = html.escape(view.title)
     root.title = title  # branca renders it inside <title> unescaped, so escape it here
-    root.header.add_child(Element(f"<style>{_PAGE_CSS}{layout_css}</style>"),
+    root.header.add_child(RawElement(f"<style>{_PAGE_CSS}{layout_css}</style>"),
                           name="export_style")
-    root.html.add_child(Element(
+    root.html.add_child(RawElement(
         f'<header class="export-header"><h1>{title}</h1>'
         f"<p>{html.escape(caption(view, rows))}</p></header>"
     ), name="export_header")
-    root.html.add_child(Element(
+    root.html.add_child(RawElement(
         f'<footer class="export-footer"><span>{html.escape(data_date_text(rows, provenance))}'
         f"</span><span>{html.escape(sources_text(provenance, offline=view.offline))}</span>"
         "</footer>"
     ), name="export_footer")
     if table:
-        root.html.add_child(Element(
+        root.html.add_child(RawElement(
             f'<section class="export-table-wrap">{table_html(rows)}</section>'
         ), name="export_table")
     name = fmap.get_name()
-    root.script.add_child(Element(_READY_JS % {"map_name": f'"{name}"'}), name="export_ready")
+    root.script.add_child(RawElement(_READY_JS % {"map_name": f'"{name}"'}), name="export_ready")
 
 
 def _self_contained(fmap: folium.Map) -> str:
