@@ -22,7 +22,7 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--data", "data_path", type=click.Path(path_type=Path, readable=False),
               help="Dataset to open (default: $INCIDENT_MAP_DATA or data/incidents.csv).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True)
 @click.option("--offline", is_flag=True, default=None,
@@ -38,7 +38,7 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
     from dashboard.loading import default_data_path
 
     env = dict(os.environ)
-    dataset = data_path.resolve() if data_path is not None else default_data_path()
+    dataset = data_path.absolute() if data_path is not None else default_data_path()
     if data_path is not None:
         env["INCIDENT_MAP_DATA"] = str(dataset)
     if offline_requested(offline):
@@ -75,7 +75,7 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
 
 
 @main.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path, readable=False))
 def validate(path: Path) -> None:
     """Check a dataset: one line per problem, exit 1 if there is any."""
     try:
@@ -132,11 +132,11 @@ def locate(place: str, country: str | None, offline: bool | None, as_json: bool)
 
 
 @main.command()
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("path", type=click.Path(path_type=Path, readable=False))
 @click.option("--offline", is_flag=True, default=None,
               help="Use only the offline gazetteer and the cache (also INCIDENT_MAP_OFFLINE=1).")
 @click.option("--dry-run", is_flag=True, help="Resolve and report, but write nothing.")
-@click.option("--cache", "cache_path", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--cache", "cache_path", type=click.Path(path_type=Path, readable=False),
               help="Cache of online answers (default: geocode_cache.json beside PATH).")
 def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | None) -> None:
     """Fill empty lat/lon in PATH; coordinates already there are never changed."""
@@ -155,10 +155,11 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
 
 
 @main.command()
-@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+@click.option("-o", "--output", "output", required=True,
+              type=click.Path(path_type=Path, readable=False),
               help="File to write; the format follows its extension unless --format is given.")
 @click.option("--format", "fmt", help="png, html, csv or geojson (default: from -o's extension).")
-@click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--data", "data_path", type=click.Path(path_type=Path, readable=False),
               help="Dataset (default: $INCIDENT_MAP_DATA or data/incidents.csv).")
 @click.option("--years", help="Inclusive range as in the URL, e.g. 2019-2025.")
 @click.option("--country", help="Comma-separated ISO codes or names, e.g. DE,ES.")
@@ -213,26 +214,33 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
 
 
 @main.command(name="import")
-@click.argument("source_path", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.argument("source_path", type=click.Path(path_type=Path, readable=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path, readable=False), required=True,
               help="Dataset to write (refuses to replace an existing file without --force).")
 @click.option("--from", "source", type=click.Choice(["acled", "gtd"]), default=None,
               help="Source format (default: detected from the header).")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def import_(source_path: Path, output: Path, source: str | None, force: bool) -> None:
     """Convert an ACLED or GTD export into a dataset the dashboard opens."""
+    from dashboard.export import ExportError, check_writable
     from dashboard.importers import convert, write_dataset
 
     if output.exists() and not force:
         raise click.ClickException(f"{output} exists; choose another name or add --force")
     try:
+        check_writable(output)
         result = convert(read_dataset(source_path), source)
-        write_dataset(result.incidents, output)
-    except DatasetError as error:
+    except (DatasetError, ExportError) as error:
         raise click.ClickException(str(error)) from None
-    except OSError as error:
-        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
     for problem in result.problems:
         click.echo(str(problem), err=True)
+    if result.incidents.empty:
+        raise click.ClickException(
+            f"nothing converted from {source_path}: every row was refused (reasons above); "
+            f"{output} was not written")
+    try:
+        write_dataset(result.incidents, output)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
     click.echo(f"{output}: {len(result.incidents)} incidents from {result.source.upper()}"
                f" ({len(result.problems)} problem(s) reported above)", err=True)

@@ -1,8 +1,11 @@
-"""Writing files so that nothing is ever half-written: a temporary file, then a rename."""
+"""Files: writing so that nothing is ever half-written (a temporary file, then a rename),
+and reading only regular files, with a one-line reason for anything else."""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -36,3 +39,59 @@ def write_atomic(path: str | Path, data: bytes | str, *, parents: bool = False) 
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+class UnreadableFile(OSError):
+    """A path that is not a regular file we can read; the message says why, in one line."""
+
+
+def read_regular_file(path: str | Path) -> bytes:
+    """The bytes of the regular file at ``path``, or UnreadableFile with a one-line reason.
+
+    Never blocks: the file is opened without waiting (a FIFO with no writer, a device) and
+    checked to be a regular file before anything is read, so a named pipe, a socket, a
+    device, a folder, a symlink loop or a missing file each get a clear message.
+    """
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        raise UnreadableFile(f"{path}: {_reason(error)}") from None
+    try:
+        kind = os.fstat(fd).st_mode
+        if stat.S_ISDIR(kind):
+            raise UnreadableFile(f"{path}: is a folder, not a file")
+        if not stat.S_ISREG(kind):
+            raise UnreadableFile(f"{path}: is {_special_kind(kind)}, not a regular file")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    except UnreadableFile:
+        raise
+    except OSError as error:
+        raise UnreadableFile(f"{path}: {_reason(error)}") from None
+    finally:
+        os.close(fd)
+
+
+def _reason(error: OSError) -> str:
+    reasons = {
+        errno.ENOENT: "no such file",
+        errno.EACCES: "permission denied (cannot be read)",
+        errno.EPERM: "permission denied (cannot be read)",
+        errno.ELOOP: "is a symbolic link loop",
+        errno.ENOTDIR: "a folder in its path is a file",
+        errno.EISDIR: "is a folder, not a file",
+        errno.ENAMETOOLONG: "the name is too long",
+    }
+    return reasons.get(error.errno, f"cannot be read ({error.strerror or error})")
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"

@@ -21,7 +21,14 @@ import pycountry
 from dashboard.countries import normalise_country
 from dashboard.files import write_atomic
 from dashboard.loading import text_column
-from dashboard.schema import RECOMMENDED_COLUMNS, REQUIRED_COLUMNS, DatasetError, Problem
+from dashboard.schema import (
+    RECOMMENDED_COLUMNS,
+    REQUIRED_COLUMNS,
+    DatasetError,
+    Problem,
+    validate_frame,
+)
+from dashboard.spreadsheet import neutralise_frame
 
 OUTPUT_COLUMNS = list(REQUIRED_COLUMNS) + [c for c in RECOMMENDED_COLUMNS if c != "related_id"]
 
@@ -176,8 +183,18 @@ def _finish(
         problems.append(
             Problem(int(index) + 2, "id", f'"{out.at[index, "id"]}" appears twice; kept the first')
         )
-    out = out[~duplicated].reset_index(drop=True)
-    return ImportResult(source, out, sorted(problems))
+    out = out[~duplicated]
+    # Whatever the conversion made, the dataset must pass ``validate``: a row it refuses
+    # (a future date, a link that is not http(s), ...) is reported and left out.
+    refused = validate_frame(out) if len(out) else []
+    if refused and refused[0].row == 1:  # header problems: a bug in the conversion itself
+        raise DatasetError("; ".join(str(p) for p in refused))
+    rows = {problem.row for problem in refused}
+    for problem in refused:
+        problems.append(Problem(problem.row, problem.column,
+                                f"{problem.message} (in the converted row); row left out"))
+    out = out[~(out.index.to_series() + 2).isin(rows)]
+    return ImportResult(source, out.reset_index(drop=True), sorted(problems))
 
 
 def _convert_acled(frame: pd.DataFrame) -> ImportResult:
@@ -369,4 +386,4 @@ def _report(out, frame, problems, dates, names, written: pd.Series) -> pd.Series
 
 def write_dataset(incidents: pd.DataFrame, path) -> None:
     """Write converted incidents as a UTF-8 CSV dataset, atomically."""
-    write_atomic(path, incidents.to_csv(index=False, lineterminator="\n"))
+    write_atomic(path, neutralise_frame(incidents).to_csv(index=False, lineterminator="\r\n"))

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.countries import is_country_code, normalise_country
+from dashboard.files import UnreadableFile, read_regular_file
 from dashboard.spreadsheet import restore_frame
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -109,6 +110,12 @@ NON_EMPTY_COLUMNS: tuple[str, ...] = (
 )
 
 INTEGER_COLUMNS: tuple[str, ...] = ("fatalities", "persons")
+#: The largest count accepted in ``fatalities`` and ``persons`` (larger is a typing error,
+#: and would not fit the dashboard's 64-bit integers).
+MAX_COUNT = 10_000_000
+#: The earliest year a date may have. Year 0000 (ISO 8601's 1 BC) and other early years
+#: are typing errors in this domain, and dates before 1678 do not fit pandas' timestamps.
+MIN_YEAR = 1800
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_PATTERNS = {
@@ -150,15 +157,10 @@ class InvalidDataset(DatasetError):
 
 def read_dataset(path: str | Path) -> pd.DataFrame:
     """Read a dataset as text columns (empty cells are ``""``), or raise DatasetError."""
-    path = Path(path)
-    if not path.exists():
-        raise DatasetError(f"{path}: no such file")
-    if path.is_dir():
-        raise DatasetError(f"{path}: is a folder, not a CSV file")
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise DatasetError(f"{path}: cannot be read ({error.strerror or error})") from None
+        raw = read_regular_file(path)
+    except UnreadableFile as error:
+        raise DatasetError(str(error)) from None
     return parse_dataset(raw, name=str(path))
 
 
@@ -275,7 +277,7 @@ def validate_frame(frame: pd.DataFrame) -> list[Problem]:
         for index in mask[mask].index:
             value = text.at[index, column] if column in text.columns else ""
             msg = message(value) if callable(message) else message
-            problems.append(Problem(int(rows[index]), column, msg))
+            problems.append(Problem(int(rows[index]), column, _shorten_quotes(msg)))
 
     for column in NON_EMPTY_COLUMNS:
         add(text[column] == "", column, "is empty; a value is required")
@@ -303,6 +305,14 @@ def validate_frame(frame: pd.DataFrame) -> list[Problem]:
     _check_integers(text, add)
     _check_sources(text, add)
     return sorted(problems)
+
+
+_LONG_QUOTE = re.compile(r'"([^"]{60})[^"]{10,}"')
+
+
+def _shorten_quotes(message: str) -> str:
+    """A message that quotes a very long cell quotes its first 60 characters only."""
+    return _LONG_QUOTE.sub(lambda m: f'"{m.group(1)}\u2026"', message)
 
 
 def _row_numbers(frame: pd.DataFrame) -> pd.Series:
@@ -357,6 +367,10 @@ def _check_dates(text, add, problems, rows) -> None:
         ))
         # An incident cannot have happened after today (the start of its month or year,
         # at those precisions).
+        early = (parsed.dt.year < MIN_YEAR).reindex(text.index, fill_value=False)
+        add(early, "date", lambda v: (
+            f'"{v}" is before {MIN_YEAR}, the earliest year accepted; check the year'
+        ))
         future = (parsed > pd.Timestamp.today().normalize()).reindex(text.index, fill_value=False)
         add(future, "date", lambda v: (
             f'"{v}" is after today; an incident\'s date cannot be in the future'
@@ -416,9 +430,19 @@ def _check_integers(text, add) -> None:
         if column not in text.columns:
             continue
         values = text[column]
-        add((values != "") & ~values.str.fullmatch(r"\d+"), column, lambda v: (
+        whole = values.str.fullmatch(r"\d+")
+        add((values != "") & ~whole, column, lambda v: (
             f'"{v}" is not a whole number of zero or more'
         ))
+        too_large = values.where(whole, "0").map(_over_max_count).astype(bool)
+        add(too_large, column, lambda v: (
+            f'"{v if len(v) <= 20 else v[:17] + "..."}" is too large; at most {MAX_COUNT:,}'
+        ))
+
+
+def _over_max_count(digits: str) -> bool:
+    digits = digits.lstrip("0")
+    return len(digits) > len(str(MAX_COUNT)) or int(digits or "0") > MAX_COUNT
 
 
 def _check_sources(text, add) -> None:

@@ -20,7 +20,7 @@ import json
 import threading
 from pathlib import Path
 
-from dashboard.files import write_atomic
+from dashboard.files import UnreadableFile, read_regular_file, write_atomic
 from dashboard.geocoding.errors import GeocodingError
 
 CACHE_FORMAT = 1
@@ -43,10 +43,12 @@ class GeocodeCache:
         self.entries: dict[str, dict | None] = self._read()
 
     def _read(self) -> dict[str, dict | None]:
-        if not self.path.exists():
+        if not self.path.exists() and not self.path.is_symlink():
             return {}
         try:
-            document = json.loads(self.path.read_text(encoding="utf-8"))
+            document = json.loads(read_regular_file(self.path).decode("utf-8"))
+        except UnreadableFile as error:
+            raise GeocodingError(f"{error}; give a cache file with --cache") from None
         except (OSError, ValueError) as error:
             raise GeocodingError(
                 f"{self.path}: cannot read the geocoding cache ({error}); "

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from dashboard.files import write_atomic
+from dashboard.files import UnreadableFile, read_regular_file, write_atomic
 from dashboard.geocoding.cache import GeocodeCache
 from dashboard.geocoding.errors import GeocodingError
 from dashboard.geocoding.gazetteer import GeoNamesGazetteer, distance_km
@@ -286,9 +286,9 @@ class _Table:
 
 def _read_rows(path: Path) -> _Table:
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise GeocodingError(f"{path}: cannot read ({error.strerror or error})") from None
+        raw = read_regular_file(path)
+    except UnreadableFile as error:
+        raise GeocodingError(str(error)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -91,4 +91,5 @@ def test_geocode_command(tmp_path):
 
 def test_geocode_missing_file(tmp_path):
     result = run("geocode", str(tmp_path / "nope.csv"), "--offline")
-    assert result.exit_code == 2 and "does not exist" in result.output
+    assert result.exit_code == 1 and "no such file" in result.output
+    assert "Traceback" not in result.output and "Usage" not in result.output

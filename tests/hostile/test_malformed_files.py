@@ -1,0 +1,112 @@
+"""Every malformed file gets one clear answer from every command, and a clear box on the page.
+
+``validate``: exit 1 and either one ``error:`` line or only ``row N, column C: ...`` lines.
+``import`` and ``export``: exit 1 and one ``Error:`` line. ``geocode``: a file it can read
+may be geocoded (it only needs ``place``, ``lat``, ``lon``); anything else is exit 1 with one
+line. Never a traceback, never click's usage text, never a hang (each command runs in its
+own process with a time limit). The page shows an error box and no exception.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.hostile.malformed import CONTENTS, SPECIAL, write_corpus
+
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+NAMES = sorted([*CONTENTS, *SPECIAL, "missing.csv"])
+PROBLEM_LINE = re.compile(r"^row \d+, column [^:]+: .+")
+#: Commands run in one child process per file (several commands per process, to keep the
+#: suite fast); each returns its exit code and output.
+RUNNER = """
+import json, sys
+from click.testing import CliRunner
+from dashboard.cli import main
+path, out = sys.argv[1], sys.argv[2]
+runner = CliRunner()
+results = {}
+for name, args in (
+    ("validate", ["validate", path]),
+    ("import", ["import", path, "-o", out + "/imported.csv", "--force"]),
+    ("export", ["export", "-o", out + "/exported.csv", "--data", path]),
+    ("geocode", ["geocode", path, "--offline", "--dry-run", "--cache", out + "/cache.json"]),
+):
+    result = runner.invoke(main, args)
+    crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
+    results[name] = {"code": result.exit_code, "output": result.output, "crashed": crashed}
+print(json.dumps(results))
+"""
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> dict[str, Path]:
+    return write_corpus(tmp_path_factory.mktemp("malformed"))
+
+
+def test_the_corpus_is_large_enough():
+    assert len(NAMES) >= 40
+
+
+def _run(path: Path, out: Path) -> dict:
+    import json
+
+    out.mkdir(exist_ok=True)
+    completed = subprocess.run([sys.executable, "-c", RUNNER, str(path), str(out)],
+                               capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _clear(output: str) -> bool:
+    return "Traceback" not in output and "Usage:" not in output and "Try '" not in output
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_commands_answer_in_one_clear_way(name, corpus, tmp_path):
+    results = _run(corpus[name], tmp_path / "out")
+    for command, result in results.items():
+        assert not result["crashed"], (command, result["output"][-1500:])
+        assert _clear(result["output"]), (command, result["output"][-1500:])
+    validate = results["validate"]
+    assert validate["code"] == 1, validate["output"]
+    lines = [line for line in validate["output"].splitlines() if line.strip()]
+    problems = [line for line in lines if PROBLEM_LINE.match(line)]
+    if problems:  # readable: one line per problem, plus the count
+        assert len(problems) == len(lines) - 1 and lines[-1].endswith("problem(s)"), lines[:5]
+        assert all(len(line) < 400 for line in problems), "a problem line quotes too much"
+    else:  # unreadable: exactly one line
+        assert len(lines) == 1 and lines[0].startswith("error: "), lines
+    for command in ("import", "export"):
+        result = results[command]
+        lines = [line for line in result["output"].splitlines() if line.strip()]
+        assert result["code"] == 1, (command, lines[-5:])
+        assert lines and lines[-1].startswith("Error: "), (command, lines[-5:])
+    geocode = results["geocode"]
+    assert geocode["code"] in (0, 1)
+    if geocode["code"] == 1:
+        lines = [line for line in geocode["output"].splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("Error: "), lines
+    # nothing was written for a file that converts nothing
+    assert not (tmp_path / "out" / "imported.csv").exists()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_page_shows_a_clear_box(name, corpus, monkeypatch):
+    if name in SPECIAL and name == "fifo.csv":
+        # The page reads the file in the server's process: prove it does not block.
+        pass
+    monkeypatch.setenv("INCIDENT_MAP_DATA", str(corpus[name]))
+    monkeypatch.setenv("INCIDENT_MAP_OFFLINE", "1")
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1, errors
+    assert "problem" in errors[0] or "cannot be opened" in errors[0]
+    assert "Traceback" not in errors[0]
