@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 assets: install
-	$(BIN)/python -m dashboard.assets fetch
+	$(BIN)/python -m dashboard.maps.assets fetch
 
 browser:
 	@scripts/ensure-chromium.sh

@@ -16,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from dashboard.browser import launch_chromium
-from dashboard.filters import apply_filters, parse_query_params
-from dashboard.loading import load_incidents
-from dashboard.local_server import running_dashboard
+from dashboard.data.filters import apply_filters, parse_query_params
+from dashboard.data.loading import load_incidents
+from dashboard.exports.browser import launch_chromium
+from dashboard.server.background import running_dashboard
 
 ROOT = Path(__file__).resolve().parents[1]
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.filters import Filters, apply_filters
-from dashboard.importers import convert, write_dataset
-from dashboard.loading import load_incidents
-from dashboard.schema import read_dataset
+from dashboard.data.filters import Filters, apply_filters
+from dashboard.data.importers import convert, write_dataset
+from dashboard.data.loading import load_incidents
+from dashboard.data.schema import read_dataset
 
 PLACES = [
     ("Kyiv", "Kyiv City", "Ukraine", "804", 50.45, 30.52),

@@ -14,8 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dashboard.loading import load_incidents  # noqa: E402
-from dashboard.mapping import build_map  # noqa: E402
+from dashboard.data.loading import load_incidents  # noqa: E402
+from dashboard.maps.mapping import build_map  # noqa: E402
 from scripts.make_large_dataset import write_dataset  # noqa: E402
 
 

@@ -33,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from streamlit.testing.v1 import AppTest
 
-    from dashboard.filters import year_span
-    from dashboard.loading import load_incidents
+    from dashboard.data.filters import year_span
+    from dashboard.data.loading import load_incidents
 
     span = year_span(load_incidents(options.data))
     middle = (span[0] + span[1]) // 2

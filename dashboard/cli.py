@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from dashboard.schema import DatasetError, read_dataset, validate_file
-from dashboard.settings import offline_requested
+from dashboard.base.settings import offline_requested
+from dashboard.data.schema import DatasetError, read_dataset, validate_file
 
 #: What ``streamlit run`` starts: the page behind the Host check (``web_app.py``).
 APP_PATH = Path(__file__).with_name("web_app.py")
@@ -34,8 +34,8 @@ def main() -> None:
 def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
           extra_hosts: tuple[str, ...]) -> None:
     """Start the dashboard."""
-    from dashboard.hosts import ENV_VAR, allowed_hosts
-    from dashboard.loading import default_data_path
+    from dashboard.data.loading import default_data_path
+    from dashboard.server.hosts import ENV_VAR, allowed_hosts
 
     env = dict(os.environ)
     dataset = data_path.absolute() if data_path is not None else default_data_path()
@@ -55,7 +55,7 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
             f"{dataset} has {len(problems)} problem(s); run `incident-map validate {dataset}`."
         )
     command = [
-        sys.executable, "-m", "dashboard.server", "run", str(APP_PATH),
+        sys.executable, "-m", "dashboard.server.launch", "run", str(APP_PATH),
         "--server.port", str(port),
         "--server.address", address,
         "--server.headless", "true",
@@ -102,7 +102,7 @@ def locate(place: str, country: str | None, offline: bool | None, as_json: bool)
     """Resolve one PLACE to coordinates; exit 1 when nothing matches."""
     import json
 
-    from dashboard.countries import normalise_country
+    from dashboard.data.countries import normalise_country
     from dashboard.geocoding import GeocodingError
     from dashboard.geocoding.pipeline import resolve
 
@@ -186,10 +186,17 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
            heatmap: bool | None, title: str, preset: str | None, width: int | None,
            height: int | None, scale: int, offline: bool | None, excel: bool) -> None:
     """Export the view chosen by the filters as PNG, HTML, CSV or GeoJSON."""
-    from dashboard.browser import BrowserNotFound
-    from dashboard.export import ExportError, PngSize, Provenance, View, export_file, format_for
-    from dashboard.filters import parse_query_params
-    from dashboard.loading import default_data_path, load_incidents
+    from dashboard.data.filters import parse_query_params
+    from dashboard.data.loading import default_data_path, load_incidents
+    from dashboard.exports.browser import BrowserNotFound
+    from dashboard.exports.formats import (
+        ExportError,
+        PngSize,
+        Provenance,
+        View,
+        export_file,
+        format_for,
+    )
 
     params = {key: value for key, value in (
         ("years", years), ("country", country), ("type", event_type),
@@ -222,8 +229,8 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def import_(source_path: Path, output: Path, source: str | None, force: bool) -> None:
     """Convert an ACLED or GTD export into a dataset the dashboard opens."""
-    from dashboard.export import ExportError, check_writable
-    from dashboard.importers import convert, write_dataset
+    from dashboard.data.importers import convert, write_dataset
+    from dashboard.exports.formats import ExportError, check_writable
 
     if output.exists() and not force:
         raise click.ClickException(f"{output} exists; choose another name or add --force")

@@ -3,7 +3,7 @@
 Streamlit serves ``app.py`` as usual (the page, its websocket, static files, health
 check); Starlette's ``TrustedHostMiddleware`` answers 400 to every HTTP and websocket
 request whose ``Host`` is not one of the names in ``INCIDENT_MAP_ALLOWED_HOSTS``
-(``dashboard.hosts``), before Streamlit sees it.
+(``dashboard.server.hosts``), before Streamlit sees it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from streamlit.starlette import App
 
-from dashboard.hosts import hosts_from_env
+from dashboard.server.hosts import hosts_from_env
 
 PAGE_PATH = Path(__file__).with_name("app.py")
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dashboard import schema
-from dashboard.files import write_atomic
+from dashboard.base.files import write_atomic
+from dashboard.data import schema
 
 COLUMNS = [
     "id", "date", "date_precision", "event_type", "title", "summary", "place", "country",

@@ -15,10 +15,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from dashboard.browser import launch_chromium
-from dashboard.loading import load_incidents
-from dashboard.local_server import running_dashboard
-from dashboard.mapping import FLY_SECONDS
+from dashboard.data.loading import load_incidents
+from dashboard.exports.browser import launch_chromium
+from dashboard.maps.mapping import FLY_SECONDS
+from dashboard.server.background import running_dashboard
 
 ROOT = Path(__file__).resolve().parents[1]
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'

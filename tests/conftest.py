@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.schema import RECOMMENDED_COLUMNS, REQUIRED_COLUMNS
+from dashboard.data.schema import RECOMMENDED_COLUMNS, REQUIRED_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 CURATED = ROOT / "data" / "incidents.csv"

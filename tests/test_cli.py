@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import CURATED, base_row
+from tests.paths import FIXTURES
 
 BIN = Path(sys.executable).with_name("incident-map")
 
@@ -60,8 +61,8 @@ def test_serve_refuses_an_invalid_dataset(make_dataset):
 
 
 def test_ten_different_faults_give_ten_lines():
-    """tests/data/ten_faults.csv breaks ten different rules, one per row."""
-    result = run("validate", str(Path(__file__).parent / "data" / "ten_faults.csv"))
+    """tests/fixtures/ten_faults.csv breaks ten different rules, one per row."""
+    result = run("validate", str(FIXTURES / "ten_faults.csv"))
     assert result.returncode == 1
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 10

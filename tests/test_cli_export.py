@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.export import View, export_bytes
-from dashboard.filters import apply_filters, parse_query_params
-from dashboard.loading import load_incidents
+from dashboard.data.filters import apply_filters, parse_query_params
+from dashboard.data.loading import load_incidents
+from dashboard.exports.formats import View, export_bytes
+from tests.paths import APP, FIXTURES
 
 BIN = Path(sys.executable).with_name("incident-map")
-FIXTURE = Path(__file__).parent / "data" / "export_fixture.csv"
-APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+FIXTURE = FIXTURES / "export_fixture.csv"
 PARAMS = {"years": "2019-2025", "country": "DE,ES", "type": "killing,diplomatic_expulsion"}
 
 
@@ -114,8 +114,8 @@ def test_png_without_a_browser_says_what_to_install(tmp_path, monkeypatch):
     """No Chromium anywhere: one line naming the package, exit 1, no file."""
     from click.testing import CliRunner
 
-    from dashboard import browser
     from dashboard.cli import main
+    from dashboard.exports import browser
 
     monkeypatch.setenv("INCIDENT_MAP_CHROMIUM", "")
     monkeypatch.setattr(browser.shutil, "which", lambda name: None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.cli import main
-from dashboard.filters import FILTER_PARAMS, PAGE_PARAMS
+from dashboard.data.filters import FILTER_PARAMS, PAGE_PARAMS
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

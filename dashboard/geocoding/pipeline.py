@@ -26,13 +26,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from dashboard.files import UnreadableFile, read_regular_file, write_atomic
+from dashboard.base.files import UnreadableFile, read_regular_file, write_atomic
+from dashboard.base.settings import offline_requested
+from dashboard.data.loading import default_data_path
+from dashboard.data.schema import GEO_PRECISIONS
 from dashboard.geocoding.cache import GeocodeCache
 from dashboard.geocoding.errors import GeocodingError
 from dashboard.geocoding.gazetteer import GeoNamesGazetteer, distance_km
-from dashboard.loading import default_data_path
-from dashboard.schema import GEO_PRECISIONS
-from dashboard.settings import offline_requested
 
 #: Coarse to fine: the dataset's ``geo_precision`` words (listed there fine to coarse).
 PRECISIONS = tuple(reversed(GEO_PRECISIONS))

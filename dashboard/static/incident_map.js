@@ -1,6 +1,6 @@
 /* Incident Map: draws incidents from one compact, column-wise data object.
  *
- * Python (dashboard/mapping.py) escapes every text it puts in `tip` and `popup`, so the
+ * Python (dashboard/maps/mapping.py) escapes every text it puts in `tip` and `popup`, so the
  * strings here are HTML already and are handed to Leaflet as they are.
  * Layers are built lazily: a layer the reader never switches on costs nothing.
  */

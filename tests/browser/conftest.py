@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.browser import BrowserNotFound, find_chromium, launch_chromium
-from dashboard.local_server import running_dashboard
+from dashboard.exports.browser import BrowserNotFound, find_chromium, launch_chromium
+from dashboard.server.background import running_dashboard
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"

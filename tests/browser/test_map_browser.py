@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from dashboard.assets import asset_bytes, configure_folium_assets, inline_html
-from dashboard.loading import load_incidents
-from dashboard.mapping import OFFLINE_MAX_FOCUS_ZOOM, build_map
-from tests.map_support import FIXTURE
+from dashboard.data.loading import load_incidents
+from dashboard.maps.assets import asset_bytes, configure_folium_assets, inline_html
+from dashboard.maps.mapping import OFFLINE_MAX_FOCUS_ZOOM, build_map
+from tests.maps.map_support import FIXTURE
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.briefing import briefing_steps
-from dashboard.filters import apply_filters, parse_query_params
-from dashboard.loading import load_incidents
-from dashboard.schema import is_http_url, split_sources
+from dashboard.data.filters import apply_filters, parse_query_params
+from dashboard.data.loading import load_incidents
+from dashboard.data.schema import is_http_url, split_sources
+from dashboard.page.briefing import briefing_steps
 
 from .conftest import DATASET
 

@@ -17,12 +17,13 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from dashboard.export import PngSize, Provenance, View, export_file
-from dashboard.loading import load_incidents
-from dashboard.mapping import EVENT_COLOURS
-from dashboard.snapshot import render_snapshot
+from dashboard.data.loading import load_incidents
+from dashboard.exports.formats import PngSize, Provenance, View, export_file
+from dashboard.exports.snapshot import render_snapshot
+from dashboard.maps.mapping import EVENT_COLOURS
+from tests.paths import APP, FIXTURES
 
-FIXTURE = Path(__file__).resolve().parents[1] / "data" / "export_fixture.csv"
+FIXTURE = FIXTURES / "export_fixture.csv"
 BIN = Path(sys.executable).with_name("incident-map")
 
 
@@ -156,7 +157,7 @@ def test_dashboard_renders_the_png_on_demand(monkeypatch, downloads):
 
     monkeypatch.setenv("INCIDENT_MAP_DATA", str(FIXTURE))
     monkeypatch.setenv("INCIDENT_MAP_OFFLINE", "1")
-    app = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+    app = APP
     at = AppTest.from_file(str(app), default_timeout=90)
     at.query_params["country"] = "ES"
     at.run()

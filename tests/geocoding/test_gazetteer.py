@@ -15,8 +15,9 @@ from dashboard.geocoding.gazetteer import (
     distance_km,
     fold,
 )
+from tests.paths import FIXTURES
 
-CASES_FILE = Path(__file__).resolve().parents[1] / "data" / "gazetteer_cases.csv"
+CASES_FILE = FIXTURES / "gazetteer_cases.csv"
 CASES = list(csv.DictReader(CASES_FILE.open(encoding="utf-8")))
 
 

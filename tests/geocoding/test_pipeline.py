@@ -6,6 +6,7 @@ import csv
 
 import pytest
 
+from dashboard.data.schema import GEO_PRECISIONS
 from dashboard.geocoding.cache import GeocodeCache
 from dashboard.geocoding.gazetteer import distance_km
 from dashboard.geocoding.pipeline import (
@@ -14,7 +15,6 @@ from dashboard.geocoding.pipeline import (
     coarser,
     geocode_file,
 )
-from dashboard.schema import GEO_PRECISIONS
 from tests.conftest import base_row, write_csv
 
 PARK = "Kleiner Tiergarten park, Moabit, Berlin, Germany"

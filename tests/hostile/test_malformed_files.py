@@ -18,8 +18,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.hostile.malformed import CONTENTS, SPECIAL, write_corpus
+from tests.paths import APP
 
-APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 NAMES = sorted([*CONTENTS, *SPECIAL, "missing.csv"])
 PROBLEM_LINE = re.compile(r"^row \d+, column [^:]+: .+")
 #: Commands run in one child process per file (several commands per process, to keep the

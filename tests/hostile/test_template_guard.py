@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.export import View, export_bytes
-from dashboard.filters import Filters
-from dashboard.loading import load_incidents
+from dashboard.data.filters import Filters
+from dashboard.data.loading import load_incidents
+from dashboard.exports.formats import View, export_bytes
 
 PACKAGE = Path(__file__).resolve().parents[2] / "dashboard"
 
@@ -70,7 +70,7 @@ TEMPLATES = [
 
 @pytest.mark.parametrize("payload", TEMPLATES)
 def test_html_export_shows_template_text_literally(payload):
-    incidents = load_incidents("tests/data/export_fixture.csv")
+    incidents = load_incidents("tests/fixtures/export_fixture.csv")
     for column in ("title", "summary", "place", "perpetrator", "target", "notes"):
         incidents[column] = payload
     incidents["sources"] = "https://example.org/" + payload

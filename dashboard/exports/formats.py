@@ -1,0 +1,204 @@
+"""Exports of the current view: CSV, GeoJSON, a self-contained HTML page and a PNG snapshot.
+
+The dashboard's download buttons and ``incident-map export`` both call :func:`export_bytes`
+with the same :class:`View`, so one set of filters gives the same bytes from either.
+
+Example::
+
+    incidents = load_incidents("tests/fixtures/export_fixture.csv")
+    view = View(filters=Filters(countries=("DE", "ES")))
+    export_bytes(incidents, view, "geojson")[:40]
+    # b'{"type": "FeatureCollection", "features"'
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.base import files
+from dashboard.data.filters import Filters, apply_filters, file_stem
+from dashboard.data.loading import dataset_columns
+from dashboard.data.spreadsheet import neutralise_frame
+from dashboard.exports import snapshot
+from dashboard.exports.view import (
+    DEFAULT_TITLE,
+    SIZE_PRESETS,
+    ExportError,
+    PngSize,
+    Provenance,
+    View,
+)
+
+#: Export formats, their file extensions and media types.
+FORMATS: dict[str, tuple[str, str]] = {
+    "png": (".png", "image/png"),
+    "html": (".html", "text/html"),
+    "csv": (".csv", "text/csv"),
+    "geojson": (".geojson", "application/geo+json"),
+}
+EXTENSIONS: dict[str, str] = {ext: fmt for fmt, (ext, _) in FORMATS.items()}
+EXTENSIONS.update({".htm": "html", ".json": "geojson"})
+
+# -- names and formats --------------------------------------------------------------------
+
+
+def format_for(path: str | Path, explicit: str | None = None) -> str:
+    """The export format: ``explicit`` if given, else from the file extension."""
+    if explicit:
+        fmt = explicit.lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise ExportError(f'unknown format "{explicit}"; use one of {", ".join(FORMATS)}')
+        return fmt
+    suffix = Path(path).suffix.lower()
+    if suffix not in EXTENSIONS:
+        shown = f'"{suffix}"' if suffix else "no extension"
+        raise ExportError(
+            f"cannot tell the format from {shown}; name the file .png, .html, .csv or "
+            ".geojson, or pass --format"
+        )
+    return EXTENSIONS[suffix]
+
+
+def default_file_name(filters: Filters, fmt: str) -> str:
+    """A descriptive file name: ``incidents_2019-2025_DE-ES.png``."""
+    return file_stem(filters) + FORMATS[fmt][0]
+
+
+def media_type(fmt: str) -> str:
+    return FORMATS[fmt][1]
+
+
+# -- data formats -------------------------------------------------------------------------
+
+
+def view_rows(incidents: pd.DataFrame, view: View) -> pd.DataFrame:
+    """The rows the view shows (filters applied; the focus only moves the map)."""
+    return apply_filters(incidents, view.filters)
+
+
+def csv_bytes(rows: pd.DataFrame, *, excel: bool = False) -> bytes:
+    """The rows in the dataset's own columns, as a UTF-8 CSV that passes ``validate``.
+
+    Cells that a spreadsheet would run as a formula are neutralised (see
+    ``dashboard.data.spreadsheet``; reading the file back restores them). ``excel`` starts the
+    file with a UTF-8 byte-order mark, which Excel needs to read the text as UTF-8.
+    """
+    columns = dataset_columns(rows)
+    buffer = io.StringIO()
+    # RFC 4180 line ends: the writer then quotes a cell holding a lone carriage return,
+    # which would otherwise split the row for every reader.
+    neutralise_frame(rows[columns]).to_csv(buffer, index=False, lineterminator="\r\n")
+    return ("\ufeff" if excel else "").encode("utf-8") + buffer.getvalue().encode("utf-8")
+
+
+def _json_value(value: object) -> object:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    return value
+
+
+def geojson_dict(rows: pd.DataFrame) -> dict:
+    """An RFC 7946 FeatureCollection: one Feature per row, ``[lon, lat]`` points.
+
+    Rows without coordinates keep their Feature with ``"geometry": null`` (RFC 7946, 3.2),
+    so the count always equals the number of rows. Properties are the dataset's columns.
+    """
+    columns = dataset_columns(rows)
+    features = []
+    for record in rows[columns].to_dict(orient="records"):
+        properties = {column: _json_value(record[column]) for column in columns}
+        lat, lon = properties.get("lat"), properties.get("lon")
+        geometry = None
+        if lat is not None and lon is not None:
+            geometry = {"type": "Point", "coordinates": [float(lon), float(lat)]}
+        features.append({
+            "type": "Feature",
+            "id": properties["id"],
+            "geometry": geometry,
+            "properties": properties,
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def geojson_bytes(rows: pd.DataFrame) -> bytes:
+    text = json.dumps(geojson_dict(rows), ensure_ascii=False, allow_nan=False)
+    return (text + "\n").encode("utf-8")
+
+
+# -- files ----------------------------------------------------------------------------------
+
+
+def check_writable(path: str | Path) -> Path:
+    """Fail early, before any work, when ``path`` cannot be written."""
+    path = Path(path)
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; give a file name such as {path / 'map.png'}")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ExportError(f"cannot write {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ExportError(f"cannot write {path}: folder {folder} is not writable")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ExportError(f"cannot write {path}: the file is read-only")
+    return path
+
+
+def write_atomic(path: str | Path, data: bytes) -> Path:
+    """Check ``path`` can be written, then write it atomically (see ``dashboard.base.files``)."""
+    path = check_writable(path)
+    try:
+        return files.write_atomic(path, data)
+    except OSError as error:
+        raise ExportError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+# -- the one entry point --------------------------------------------------------------------
+
+
+def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
+                 provenance: Provenance | None = None, size: PngSize | None = None,
+                 excel: bool = False) -> bytes:
+    """The export of ``view`` in ``fmt`` (png, html, csv, geojson) as bytes.
+
+    ``excel``: a CSV starts with a UTF-8 byte-order mark (see :func:`csv_bytes`)."""
+    fmt = format_for("", fmt)
+    rows = view_rows(incidents, view)
+    provenance = provenance or Provenance()
+    if fmt == "csv":
+        return csv_bytes(rows, excel=excel)
+    if fmt == "geojson":
+        return geojson_bytes(rows)
+
+    if fmt == "html":
+        return snapshot.html_page(rows, view, provenance=provenance).encode("utf-8")
+    return snapshot.render_png(rows, view, provenance=provenance, size=size or PngSize())
+
+
+def export_file(incidents: pd.DataFrame, view: View, path: str | Path, *, fmt: str | None = None,
+                provenance: Provenance | None = None, size: PngSize | None = None,
+                excel: bool = False) -> Path:
+    """Export ``view`` to ``path`` (format from the extension unless ``fmt``), atomically."""
+    fmt = format_for(path, fmt)
+    check_writable(path)
+    data = export_bytes(incidents, view, fmt, provenance=provenance, size=size, excel=excel)
+    return write_atomic(path, data)
+
+
+__all__ = [
+    "DEFAULT_TITLE", "ExportError", "FORMATS", "PngSize", "Provenance",
+    "SIZE_PRESETS", "View", "check_writable", "csv_bytes", "default_file_name", "export_bytes",
+    "export_file", "format_for", "geojson_bytes", "geojson_dict", "media_type",
+    "view_rows", "write_atomic",
+]

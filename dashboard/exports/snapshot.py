@@ -1,0 +1,266 @@
+"""The map as a page of its own: a self-contained HTML file and a PNG snapshot of it.
+
+Both start from the same ``folium.Map`` the dashboard shows
+(:func:`dashboard.maps.mapping.build_map` with the view's filters, layers and focus), add a
+title, the filters in words, the data's date and the sources, and inline every script and
+style sheet so nothing is fetched but map tiles (and not even those offline, where the
+bundled world outline is the basemap).
+
+The PNG is that page opened in headless Chromium at the requested size and device scale,
+captured once the map has finished drawing: the tile layer's ``load`` event online, the
+first painted frame after the outline offline.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass
+
+import folium
+import pandas as pd
+
+from dashboard.data.schema import EVENT_TYPES
+from dashboard.exports.view import (
+    ExportError,
+    PngSize,
+    Provenance,
+    View,
+    caption,
+    data_date_text,
+    sources_text,
+)
+from dashboard.maps.html_text import sources_html
+from dashboard.maps.plugins import RawElement
+
+#: Seconds to wait for the map to finish drawing before giving up.
+READY_TIMEOUT_S = 20.0
+
+_PAGE_CSS = """
+html, body { margin: 0; padding: 0; }
+body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #1f2328;
+       background: #fff; }
+.export-header { order: 0; padding: 14px 22px 10px; border-bottom: 1px solid #d0d7de; }
+.export-header h1 { margin: 0; font-size: 24px; line-height: 1.2; }
+.export-header p { margin: 4px 0 0; font-size: 15px; color: #4a525a; }
+.export-footer { order: 2; display: flex; justify-content: space-between; gap: 16px;
+                 padding: 6px 22px; font-size: 12px; color: #4a525a;
+                 border-top: 1px solid #d0d7de; }
+.folium-map { order: 1; }
+.export-table-wrap { order: 3; padding: 8px 22px 24px; }
+.incident-table { border-collapse: collapse; width: 100%; font-size: 13px; }
+.incident-table th, .incident-table td { border-bottom: 1px solid #e1e4e8; padding: 6px 8px;
+                                         text-align: left; vertical-align: top; }
+.incident-table .summary { color: #4a525a; }
+"""
+
+#: PNG: header, map, footer fill the viewport exactly.
+_SNAPSHOT_CSS = """
+html, body { height: 100%; overflow: hidden; }
+body { display: flex; flex-direction: column; }
+.export-header, .export-footer { flex: none; }
+.folium-map { flex: 1 1 0 !important; height: auto !important; min-height: 0; }
+"""
+
+#: HTML file: the map takes most of the window, the table follows below.
+_DOCUMENT_CSS = """
+body { display: flex; flex-direction: column; min-height: 100vh; }
+.folium-map { flex: none !important; height: 72vh !important; min-height: 360px; }
+"""
+
+#: Sets ``window.incidentExportReady`` once tiles (online) or the first frame (offline) are drawn.
+_READY_JS = """
+window.incidentExportReady = false;
+window.addEventListener("load", function () {
+  var map = window[%(map_name)s];
+  var waits = [];
+  map.eachLayer(function (layer) {
+    if (layer instanceof L.TileLayer && layer.isLoading && layer.isLoading()) {
+      waits.push(new Promise(function (resolve) { layer.once("load", resolve); }));
+    }
+  });
+  Promise.all(waits).then(function () {
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () { window.incidentExportReady = true; });
+    });
+  });
+});
+"""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A rendered PNG and where the map sits in it, for checking marker positions.
+
+    ``map_box`` is (left, top, width, height) of the map in CSS pixels; ``bounds`` is the
+    map's (south, west, north, east) in degrees; ``controls`` are the boxes of the map's
+    controls (legend, zoom, layers), which cover what lies under them. CSS pixels times
+    ``scale`` are image pixels.
+    """
+
+    png: bytes
+    map_box: tuple[float, float, float, float]
+    bounds: tuple[float, float, float, float]
+    controls: tuple[tuple[float, float, float, float], ...]
+    scale: int
+    seconds: float
+
+
+def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None) -> folium.Map:
+    """The dashboard's map for ``view``: same builder, filters, layers and focus."""
+    from dashboard.maps.mapping import build_map
+
+    focus = view.focus_id if view.focus_id in set(rows["id"]) else None
+    return build_map(rows, offline=view.offline, focus_id=focus, cluster=view.cluster,
+                     heatmap=view.heatmap, animate=False, height=height)
+
+
+def _decorate(fmap: folium.Map, rows: pd.DataFrame, view: View, provenance: Provenance, *,
+              layout_css: str, table: bool) -> None:
+    """Add the header, footer, optional table, page CSS and the ready flag to the figure."""
+    root = fmap.get_root()
+    title = html.escape(view.title)
+    root.title = title  # branca renders it inside <title> unescaped, so escape it here
+    root.header.add_child(RawElement(f"<style>{_PAGE_CSS}{layout_css}</style>"),
+                          name="export_style")
+    root.html.add_child(RawElement(
+        f'<header class="export-header"><h1>{title}</h1>'
+        f"<p>{html.escape(caption(view, rows))}</p></header>"
+    ), name="export_header")
+    root.html.add_child(RawElement(
+        f'<footer class="export-footer"><span>{html.escape(data_date_text(rows, provenance))}'
+        f"</span><span>{html.escape(sources_text(provenance, offline=view.offline))}</span>"
+        "</footer>"
+    ), name="export_footer")
+    if table:
+        root.html.add_child(RawElement(
+            f'<section class="export-table-wrap">{table_html(rows)}</section>'
+        ), name="export_table")
+    name = fmap.get_name()
+    root.script.add_child(RawElement(_READY_JS % {"map_name": f'"{name}"'}), name="export_ready")
+
+
+def _self_contained(fmap: folium.Map) -> str:
+    from dashboard.maps.assets import AssetError, inline_html
+
+    try:
+        return inline_html(fmap)
+    except AssetError as error:
+        raise ExportError(str(error)) from None
+
+
+def html_page(rows: pd.DataFrame, view: View, *, provenance: Provenance) -> str:
+    """One HTML file with the interactive map, legend and table; opens from disk offline."""
+    fmap = build_view_map(rows, view)
+    _decorate(fmap, rows, view, provenance, layout_css=_DOCUMENT_CSS, table=True)
+    return _self_contained(fmap)
+
+
+def snapshot_page(rows: pd.DataFrame, view: View, *, provenance: Provenance) -> tuple[str, str]:
+    """The page the PNG is taken of (header, map with legend, footer) and the map's JS name."""
+    fmap = build_view_map(rows, view)
+    _decorate(fmap, rows, view, provenance, layout_css=_SNAPSHOT_CSS, table=False)
+    return _self_contained(fmap), fmap.get_name()
+
+
+def render_snapshot(rows: pd.DataFrame, view: View, *, provenance: Provenance,
+                    size: PngSize, timeout_s: float = READY_TIMEOUT_S) -> Snapshot:
+    """Open the snapshot page in headless Chromium and capture it once the map is drawn."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    from dashboard.exports.browser import find_chromium, launch_chromium
+
+    started = time.perf_counter()
+    find_chromium()  # no browser: say what to install before doing any work
+    page_html, map_name = snapshot_page(rows, view, provenance=provenance)
+    try:
+        with launch_chromium() as browser:
+            context = browser.new_context(
+                viewport={"width": size.width, "height": size.height},
+                device_scale_factor=size.scale,
+            )
+            page = context.new_page()
+            if view.offline:
+                page.route("**/*", _refuse_network)
+            page.set_content(page_html, wait_until="load", timeout=timeout_s * 1000)
+            try:
+                page.wait_for_function("window.incidentExportReady === true",
+                                       timeout=timeout_s * 1000, polling=50)
+            except PlaywrightTimeout:
+                hint = "" if view.offline else "; the map tiles may be unreachable: try --offline"
+                raise ExportError(
+                    f"the map did not finish drawing within {timeout_s:g} s{hint}"
+                ) from None
+            geometry = page.evaluate(_GEOMETRY_JS, map_name)
+            png = page.screenshot(type="png", full_page=False, animations="disabled")
+            context.close()
+    except PlaywrightError as error:
+        message = str(error).strip().splitlines()[0] if str(error).strip() else "unknown error"
+        raise ExportError(f"headless Chromium failed: {message}") from None
+    box = geometry["box"]
+    bounds = geometry["bounds"]
+    return Snapshot(
+        png=png,
+        map_box=(box["x"], box["y"], box["width"], box["height"]),
+        bounds=(bounds["south"], bounds["west"], bounds["north"], bounds["east"]),
+        controls=tuple(tuple(rect) for rect in geometry["controls"]),
+        scale=size.scale,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def render_png(rows: pd.DataFrame, view: View, *, provenance: Provenance,
+               size: PngSize) -> bytes:
+    """The PNG bytes of :func:`render_snapshot`."""
+    return render_snapshot(rows, view, provenance=provenance, size=size).png
+
+
+def _refuse_network(route) -> None:
+    """Offline: only the page itself and inline data; everything else is refused."""
+    url = route.request.url
+    if url.startswith(("data:", "blob:", "about:")):
+        route.continue_()
+    else:
+        route.abort()
+
+
+_GEOMETRY_JS = """
+(name) => {
+  const map = window[name];
+  const rect = map.getContainer().getBoundingClientRect();
+  const b = map.getBounds();
+  const controls = Array.from(map.getContainer().querySelectorAll(".leaflet-control"))
+    .map((el) => el.getBoundingClientRect())
+    .filter((r) => r.width > 0 && r.height > 0)
+    .map((r) => [r.left, r.top, r.width, r.height]);
+  return {
+    controls: controls,
+    box: {x: rect.left, y: rect.top, width: rect.width, height: rect.height},
+    bounds: {south: b.getSouth(), west: b.getWest(), north: b.getNorth(), east: b.getEast()},
+  };
+}
+"""
+
+
+def table_html(rows: pd.DataFrame) -> str:
+    """An escaped HTML table of ``rows``: date, type, title, place, attribution, sources."""
+    head = "".join(f"<th>{name}</th>" for name in
+                   ("Date", "Type", "Incident", "Place", "Attribution", "Sources"))
+    body = []
+    for _, row in rows.iterrows():
+        links = sources_html(row["sources"])
+        body.append(
+            f'<tr data-incident="{html.escape(row["id"])}">'
+            f'<td>{html.escape(row["date_label"])}</td>'
+            f'<td>{html.escape(EVENT_TYPES.get(row["event_type"], row["event_type"]))}</td>'
+            f'<td><strong>{html.escape(row["title"])}</strong><br>'
+            f'<span class="summary">{html.escape(row["summary"])}</span></td>'
+            f'<td>{html.escape(row["place"])}</td>'
+            f'<td>{html.escape(row["attribution"])}</td>'
+            f'<td>{"<br>".join(links)}</td></tr>'
+        )
+    return (
+        '<table class="incident-table"><thead><tr>' + head + "</tr></thead><tbody>"
+        + "".join(body) + "</tbody></table>"
+    )

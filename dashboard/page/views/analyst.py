@@ -1,0 +1,177 @@
+"""The analyst view: filters in the sidebar, headline numbers, map, timeline and table."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.data.filters import (
+    MAX_QUERY_LENGTH,
+    Filters,
+    apply_filters,
+    describe,
+)
+from dashboard.data.schema import ATTRIBUTIONS, EVENT_TYPES
+from dashboard.page import state as page_state
+from dashboard.page.briefing import card_html
+from dashboard.page.timeline import build_timeline
+from dashboard.page.views.common import (
+    MAP_HEIGHT,
+    current_filters,
+    link_html,
+    show_map,
+    show_notices,
+    sync_url,
+    widget_state,
+)
+from dashboard.page.views.downloads import render_downloads
+
+#: The table shows at most this many rows (all of them go to the map and the exports).
+TABLE_ROWS = 5_000
+
+ANALYST_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+.im-card { font-size: 1rem; line-height: 1.45; }
+.im-card .im-card-title { font-size: 1.35rem; }
+.im-card li { overflow-wrap: anywhere; }
+</style>
+"""
+
+
+
+def _reset_filters(span: tuple[int, int]) -> None:
+    for name, value in page_state.widget_values(Filters(), span=span).items():
+        st.session_state[f"f_{name}"] = value
+    st.session_state["im_incident"] = None
+
+
+def _toggle_assessments() -> None:
+    types = st.session_state.get("f_types") or []
+    st.session_state["f_types"] = page_state.set_assessments(types, st.session_state["f_assess"])
+
+
+def _select_row(table_key: str, ids: list[str]) -> None:
+    st.session_state["im_incident"] = page_state.incident_from_selection(
+        st.session_state.get(table_key), ids
+    )
+
+
+
+def sidebar_filters(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
+    with st.sidebar:
+        st.header("Filters")
+        if span[0] < span[1]:
+            st.slider("Years", min_value=span[0], max_value=span[1], step=1, key="f_years")
+        else:
+            st.caption(f"All incidents are from {span[0]}.")
+        options = page_state.country_options(
+            incidents["country"].unique(), st.session_state.get("f_countries") or ()
+        )
+        st.multiselect(
+            "Countries", options, key="f_countries", format_func=page_state.country_label,
+            placeholder="All countries",
+        )
+        st.multiselect(
+            "Event types", list(EVENT_TYPES), key="f_types", format_func=EVENT_TYPES.get,
+            placeholder="All event types",
+        )
+        st.session_state["f_assess"] = page_state.assessments_shown(
+            st.session_state.get("f_types") or []
+        )
+        st.toggle(
+            "Show assessments", key="f_assess", on_change=_toggle_assessments,
+            help="Assessments are analysts' judgements rather than single events.",
+        )
+        st.multiselect(
+            "Attribution", list(ATTRIBUTIONS), key="f_attributions",
+            format_func=lambda value: value.capitalize(), placeholder="Any attribution",
+            help="; ".join(f"{key}: {label}" for key, label in ATTRIBUTIONS.items()),
+        )
+        st.text_input(
+            "Search", key="f_query", placeholder="Title, summary, place or people",
+            max_chars=MAX_QUERY_LENGTH,
+        )
+        st.button("Reset filters", key="reset", on_click=_reset_filters, args=(span,),
+                  width="stretch")
+
+
+def headline_metrics(filtered: pd.DataFrame) -> None:
+    numbers = {key: f"{value:,}" for key, value in page_state.headline_numbers(filtered).items()}
+    columns = st.columns(4)
+    columns[0].metric("Incidents", numbers["incidents"])
+    columns[1].metric("Fatalities", numbers["fatalities"])
+    columns[2].metric("People expelled", numbers["expelled"],
+                      help="Persons in diplomatic expulsions, where the number was published.")
+    columns[3].metric("Countries", numbers["countries"])
+
+
+
+def incident_table(filtered: pd.DataFrame, focus_id: str | None) -> None:
+    rows = page_state.table_rows(filtered, focus_id, limit=TABLE_ROWS)
+    ids = rows["id"].tolist()
+    # A new key when the rows change, so a selection never points at another incident.
+    table_key = f"table_{abs(hash(tuple(ids))):x}"
+    selected = [ids.index(focus_id)] if focus_id in ids else []
+    st.dataframe(
+        page_state.table_frame(rows),
+        key=table_key,
+        on_select=functools.partial(_select_row, table_key, ids),
+        selection_mode="single-row",
+        selection_default={"selection": {"rows": selected}} if selected else None,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Title": st.column_config.TextColumn(width="large"),
+            "On map": st.column_config.CheckboxColumn(width="small"),
+        },
+    )
+    if len(rows) < len(filtered):
+        st.caption(f"Showing {len(rows):,} of {len(filtered):,} incidents in date order; "
+                   "narrow the filters to see others, or export the CSV for all of them. "
+                   "Select a row to show that incident on the map.")
+    else:
+        st.caption("Select a row to show that incident on the map.")
+
+
+
+def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Path) -> None:
+    st.html(ANALYST_CSS)
+    sidebar_filters(incidents, span)
+    filters = current_filters(span)
+    filtered = apply_filters(incidents, filters)
+    filters_changed = widget_state() != st.session_state.get("im_initial_values")
+    incident = st.session_state.get("im_incident")
+    focus_id = incident if incident in set(filtered["id"]) else None
+    params = page_state.page_params(filters, span=span, incident=incident)
+    sync_url(params)
+
+    title, link = st.columns([4, 1], vertical_alignment="bottom")
+    title.title("Incident Map")
+    title.caption(page_state.plain(f"{describe(filters)} · {data_path.name}"))
+    link.markdown(
+        link_html("Present as briefing ▸", {**params, "view": "briefing"}),
+        unsafe_allow_html=True,
+    )
+    show_notices(filters_changed)
+    headline_metrics(filtered)
+    if filtered.empty:
+        st.info("No incidents match these filters. Widen the years, clear a filter, "
+                "or press **Reset filters** in the sidebar.")
+    elif incident and focus_id is None:
+        st.info("The incident in the link is hidden by the current filters.")
+    show_map(filtered, offline=offline, focus_id=focus_id, height=MAP_HEIGHT, key="map")
+    if focus_id is not None:
+        row = filtered[filtered["id"] == focus_id].iloc[0]
+        with st.container(border=True):
+            st.html(card_html(row.to_dict(), heading_level=3))
+    if not filtered.empty:
+        st.subheader("Incidents per year")
+        # The chosen years, or (no year filter) the years the filtered incidents cover.
+        st.altair_chart(build_timeline(filtered, years=filters.years), width="stretch")
+        st.subheader(f"{len(filtered):,} incidents" if len(filtered) != 1 else "1 incident")
+        incident_table(filtered, focus_id)
+    render_downloads(filtered, filters, focus_id=focus_id, offline=offline, data_path=data_path)

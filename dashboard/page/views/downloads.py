@@ -1,0 +1,77 @@
+"""The export buttons of the analyst view: PNG rendered on demand, HTML, CSV and GeoJSON."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.data.filters import (
+    Filters,
+)
+from dashboard.exports.browser import BrowserNotFound
+from dashboard.exports.formats import (
+    SIZE_PRESETS,
+    ExportError,
+    PngSize,
+    Provenance,
+    View,
+    default_file_name,
+    export_bytes,
+    media_type,
+)
+from dashboard.maps.assets import assets_available, missing_assets_message
+
+#: Views with more rows than this make their CSV/GeoJSON only when a button is pressed.
+EAGER_EXPORT_ROWS = 5_000
+
+# A fragment: choosing a PNG size or pressing "Render PNG" reruns only this part, not the
+# map, chart and table above it (which matters on large datasets).
+@st.fragment
+def render_downloads(filtered: pd.DataFrame, filters: Filters, *, focus_id: str | None,
+                     offline: bool, data_path: Path) -> None:
+    """The export buttons for the current view (files made by ``dashboard.exports``)."""
+    view = View(filters=filters, focus_id=focus_id, offline=offline)
+    provenance = Provenance.of(data_path)
+    st.subheader("Export this view")
+    size_col, scale_col, render_col, png_col = st.columns([2, 1, 2, 2],
+                                                          vertical_alignment="bottom")
+    preset = size_col.selectbox(
+        "PNG size", list(SIZE_PRESETS), key="export_preset",
+        format_func=lambda k: {"hd": "1600×900", "fhd": "1920×1080 (Full HD)",
+                               "a4": "A4 landscape"}.get(k, k))
+    scale = 2 if scale_col.checkbox("2× for print", key="export_scale2") else 1
+    size = PngSize.from_options(preset=preset, scale=scale)
+    token = repr((view, size, provenance))
+    if render_col.button("Render PNG", key="export_render_png", width="stretch"):
+        with st.spinner("Rendering the PNG in headless Chromium…"):
+            try:
+                png = export_bytes(filtered, view, "png", provenance=provenance, size=size)
+                st.session_state["export_png"] = (token, png)
+            except (ExportError, BrowserNotFound) as error:
+                st.error(f"PNG export failed: {error}")
+    stored = st.session_state.get("export_png")
+    if stored and stored[0] == token:
+        png_col.download_button("Download PNG", data=stored[1], key="download_png",
+                                file_name=default_file_name(filters, "png"), mime="image/png",
+                                on_click="ignore", type="primary", width="stretch")
+    else:
+        png_col.caption("Render the PNG, then download it here.")
+    html_col, csv_col, geo_col = st.columns(3)
+    html_col.download_button(
+        "HTML (interactive)", key="download_html", on_click="ignore", width="stretch",
+        data=functools.partial(export_bytes, filtered, view, "html", provenance=provenance),
+        file_name=default_file_name(filters, "html"), mime=media_type("html"),
+        disabled=not assets_available(), help=None if assets_available() else
+        missing_assets_message())
+    for column, fmt, label in ((csv_col, "csv", "CSV"), (geo_col, "geojson", "GeoJSON")):
+        # Large views: a callable, so the file is made when the button is pressed rather
+        # than on every rerun; small views are made at once (cheap, and testable).
+        # The CSV carries a byte-order mark so Excel reads it as UTF-8 (--excel).
+        data = functools.partial(export_bytes, filtered, view, fmt, excel=fmt == "csv")
+        column.download_button(label, data=data if len(filtered) > EAGER_EXPORT_ROWS else data(),
+                               key=f"download_{fmt}",
+                               file_name=default_file_name(filters, fmt), mime=media_type(fmt),
+                               on_click="ignore", width="stretch")

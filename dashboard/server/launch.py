@@ -1,0 +1,39 @@
+"""Run the Streamlit server for the page, with its libraries and caches already loaded.
+
+Streamlit runs the page in the server's own process, so whatever is imported and cached
+here before the server starts is not paid for by the first visitor (about a second on
+this project's machine: folium, altair, the world outline and the capitals used for
+expulsion flows).
+
+``python -m dashboard.server.launch run dashboard/web_app.py [streamlit options]`` takes
+exactly the arguments of ``streamlit run``; ``incident-map serve`` uses it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def warm_up() -> None:
+    """Import the page's libraries and fill the map's process-wide caches."""
+    # Nothing that imports streamlit itself: its configuration must first be read from
+    # the command line by ``streamlit run`` (streamlit-folium is therefore left out).
+    import altair  # noqa: F401
+    import folium  # noqa: F401
+
+    from dashboard.maps import mapping, outline
+
+    mapping.capital_point("RU")
+    outline.outline_available()  # reads and caches the outline when it is there
+
+
+def main(argv: list[str]) -> None:
+    warm_up()
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", *argv]
+    cli.main()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,63 @@
+"""The export pages as HTML text: self-contained, escaped, captioned (the browser tier is in
+tests/browser/test_snapshot.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from dashboard.data.filters import Filters, apply_filters, describe
+from dashboard.data.loading import load_incidents
+from dashboard.exports.snapshot import html_page, snapshot_page
+from dashboard.exports.view import Provenance, View, data_date_text
+from tests.paths import FIXTURES
+
+FIXTURE = FIXTURES / "export_fixture.csv"
+
+
+@pytest.fixture(scope="module")
+def incidents() -> pd.DataFrame:
+    return load_incidents(FIXTURE)
+
+
+@pytest.mark.parametrize("offline", [True, False])
+def test_html_page_loads_nothing_from_outside(incidents, offline):
+    page = html_page(incidents, View(offline=offline), provenance=Provenance.of(FIXTURE))
+    assert re.search(r"<script[^>]+\bsrc=", page) is None
+    assert re.search(r"<link[^>]+\bhref=", page) is None
+    assert "L.map(" in page  # Leaflet and the map itself are inline
+    assert ("basemaps.cartocdn.com" in page) is not offline  # tiles only online
+
+
+def test_title_and_captions_are_escaped_and_say_what_is_shown(incidents):
+    filters = Filters(years=(2019, 2025), countries=("DE", "ES"))
+    view = View(filters=filters, offline=True, title='<img src=x onerror="alert(1)">')
+    provenance = Provenance.of(FIXTURE)
+    page, map_name = snapshot_page(apply_filters(incidents, filters), view, provenance=provenance)
+    assert '<img src=x onerror="alert(1)">' not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert "<title>&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</title>" in page
+    assert describe(filters) in page
+    assert "Sources: export_fixture.csv" in page
+    assert "Natural Earth" in page and "CARTO" not in page.split('class="export-footer"')[1]
+    rows = apply_filters(incidents, filters)
+    assert data_date_text(rows, provenance) in page
+    assert f"var {map_name} = L.map(" in page
+
+
+def test_html_page_has_one_table_row_per_incident(incidents):
+    rows = apply_filters(incidents, Filters(event_types=("killing",)))
+    page = html_page(rows, View(filters=Filters(event_types=("killing",)), offline=True),
+                     provenance=Provenance())
+    table = page.split('<table class="incident-table">', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr data-incident=") == len(rows)
+    for identifier in rows["id"]:
+        assert f'data-incident="{identifier}"' in table
+
+
+def test_data_date_names_the_newest_incident_and_the_file_date(incidents):
+    text = data_date_text(incidents, Provenance(name="x.csv"))
+    newest = incidents.sort_values("date_start").iloc[-1]["date_label"]
+    assert text == f"Newest incident: {newest}"

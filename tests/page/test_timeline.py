@@ -1,0 +1,74 @@
+"""The timeline chart: counts per year and type, the map's colours, the filtered years."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import altair as alt
+import pytest
+
+from dashboard.data.filters import Filters, apply_filters
+from dashboard.data.loading import load_incidents
+from dashboard.data.schema import EVENT_TYPES
+from dashboard.maps.mapping import EVENT_COLOURS
+from dashboard.page.timeline import _year_ticks, build_timeline, yearly_counts
+from tests.paths import FIXTURES
+
+FIXTURE = FIXTURES / "page_fixture.csv"
+
+
+@pytest.fixture(scope="module")
+def incidents():
+    return load_incidents(FIXTURE)
+
+
+def chart_values(spec: dict) -> list[dict]:
+    datasets = spec["datasets"]
+    (values,) = datasets.values()
+    return values
+
+
+def test_counts_match_the_rows(incidents):
+    counts = yearly_counts(incidents)
+    expected = Counter(zip(incidents["year"], incidents["event_type"], strict=True))
+    got = {(row.year, row.event_type): row.count for row in counts.itertuples()}
+    assert got == dict(expected)
+    assert counts["count"].sum() == len(incidents)
+
+
+def test_chart_is_stacked_bars_in_the_map_colours(incidents):
+    chart = build_timeline(incidents)
+    assert isinstance(chart, alt.Chart)
+    spec = chart.to_dict()
+    assert spec["mark"]["type"] == "bar"
+    colour = spec["encoding"]["color"]
+    present = [t for t in EVENT_TYPES if t in set(incidents["event_type"])]
+    assert colour["scale"]["domain"] == [EVENT_TYPES[t] for t in present]
+    assert colour["scale"]["range"] == [EVENT_COLOURS[t] for t in present]
+    assert spec["encoding"]["x"]["scale"]["domain"] == list(range(2006, 2026))
+    values = chart_values(spec)
+    assert sum(v["count"] for v in values) == len(incidents)
+
+
+def test_chart_follows_the_filters(incidents):
+    filters = Filters(years=(2019, 2024), event_types=("killing", "diplomatic_expulsion"))
+    filtered = apply_filters(incidents, filters)
+    spec = build_timeline(filtered, years=filters.years).to_dict()
+    values = chart_values(spec)
+    assert sum(v["count"] for v in values) == len(filtered)
+    assert {v["event_type"] for v in values} == {"killing", "diplomatic_expulsion"}
+    assert spec["encoding"]["x"]["scale"]["domain"] == list(range(2019, 2025))
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["Killing", "Diplomatic expulsion"]
+
+
+def test_empty_chart_does_not_fail(incidents):
+    empty = apply_filters(incidents, Filters(query="nothing matches"))
+    spec = build_timeline(empty, years=(2000, 2001)).to_dict()
+    assert chart_values(spec) == []
+
+
+def test_year_ticks_stay_readable():
+    assert _year_ticks(2019, 2025) == list(range(2019, 2026))
+    ticks = _year_ticks(1940, 2025)
+    assert len(ticks) <= 16 and ticks[0] >= 1940 and ticks[-1] <= 2025
+    assert all(t % 10 == 0 for t in ticks)
