@@ -143,7 +143,8 @@ def apply_filters(incidents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     mask = pd.Series(True, index=incidents.index)
     if filters.years:
         start, end = filters.years
-        mask &= incidents["year"].between(start, end)
+        # an undated row has no year, so a year filter leaves it out
+        mask &= incidents["year"].between(start, end).fillna(False).astype(bool)
     if filters.countries:
         mask &= incidents["country"].isin(filters.countries)
     if filters.event_types:
@@ -159,7 +160,10 @@ def year_span(incidents: pd.DataFrame) -> tuple[int, int] | None:
     """The first and last year in ``incidents``; None when it is empty."""
     if incidents.empty:
         return None
-    return int(incidents["year"].min()), int(incidents["year"].max())
+    years = incidents["year"].dropna()
+    if years.empty:  # only undated rows
+        return None
+    return int(years.min()), int(years.max())
 
 
 def _join_words(items: Iterable[str]) -> str:

@@ -83,23 +83,32 @@ def prepare(frame: pd.DataFrame, *, name: str = "dataset") -> pd.DataFrame:
                    "notes", "related_id"):
         if column not in incidents.columns:
             incidents[column] = ""
-    incidents["year"] = incidents["date"].str.slice(0, 4).astype(int)
+    # An undated assessment has no year and no start date (<NA>, NaT): it is never placed
+    # in a year it does not have.
+    incidents["year"] = pd.to_numeric(incidents["date"].str.slice(0, 4),
+                                      errors="coerce").astype("Int64")
     lengths = incidents["date"].str.len()
     padded = incidents["date"].copy()
     padded[lengths == 7] = padded[lengths == 7] + "-01"
     padded[lengths == 4] = padded[lengths == 4] + "-01-01"
-    incidents["date_start"] = pd.to_datetime(padded, format="%Y-%m-%d")
+    incidents["date_start"] = pd.to_datetime(padded.where(padded != ""), format="%Y-%m-%d")
     incidents["date_label"] = _date_labels(incidents["date_start"], incidents["date_precision"])
     names = {code: country_name(code) for code in incidents["country"].unique()}
     incidents["country_name"] = incidents["country"].map(names)
     incidents["search_text"] = _search_text(incidents)
     incidents["has_coords"] = incidents["lat"].notna() & incidents["lon"].notna()
-    incidents = incidents.sort_values(["date_start", "id"], kind="stable").reset_index(drop=True)
+    incidents = incidents.sort_values(["date_start", "id"], kind="stable",
+                                      na_position="last").reset_index(drop=True)
     return incidents
+
+
+UNDATED_LABEL = "Undated"
 
 
 def format_date(date: str, precision: str) -> str:
     """A date as a reader says it at its precision: ``"February 2024"``, ``"2018"``."""
+    if not date:
+        return UNDATED_LABEL
     parts = date.split("-")
     if precision == "year" or len(parts) == 1:
         return parts[0]
@@ -115,7 +124,8 @@ def _date_labels(starts: pd.Series, precisions: pd.Series) -> pd.Series:
     months = starts.dt.month.map(dict(enumerate(MONTHS, start=1)))
     labels = starts.dt.day.astype(str) + " " + months + " " + years
     labels = labels.where(precisions == "day", months + " " + years)
-    return labels.where(precisions != "year", years)
+    labels = labels.where(precisions != "year", years)
+    return labels.where(starts.notna(), UNDATED_LABEL)
 
 
 def fold_text(text: str) -> str:
@@ -141,6 +151,15 @@ def text_column(frame: pd.DataFrame, name: str) -> pd.Series:
     if name in frame.columns:
         return frame[name].fillna("").astype(str).str.strip()
     return pd.Series("", index=frame.index, dtype=object)
+
+
+def data_as_of(incidents: pd.DataFrame):
+    """The latest ``checked`` date of ``incidents`` (when its rows were last checked against
+    their sources), or None when the dataset has no such column or no date in it."""
+    if "checked" not in incidents.columns:
+        return None
+    checked = pd.to_datetime(incidents["checked"], format="%Y-%m-%d", errors="coerce").dropna()
+    return None if checked.empty else checked.max().date()
 
 
 def dataset_columns(incidents: pd.DataFrame) -> list[str]:

@@ -51,9 +51,15 @@ RECOMMENDED_COLUMNS: tuple[str, ...] = (
     "source_quote",
     "notes",
     "related_id",
+    "checked",
 )
 
-DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year")
+DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year", "undated")
+#: The one date precision whose ``date`` is empty: an assessment that describes a pattern
+#: without a date of its own (never a guessed year).
+UNDATED = "undated"
+#: Event types that may be undated.
+UNDATED_TYPES: tuple[str, ...] = ("assessment",)
 
 EVENT_TYPES: dict[str, str] = {
     "killing": "Killing",
@@ -63,6 +69,8 @@ EVENT_TYPES: dict[str, str] = {
     "court_ruling": "Court ruling",
     "diplomatic_expulsion": "Diplomatic expulsion",
     "intelligence_disclosure": "Intelligence disclosure",
+    "sabotage": "Sabotage or arson",
+    "plot": "Foiled plot",
     "assessment": "Assessment",
     "other": "Other",
 }
@@ -279,8 +287,12 @@ def validate_frame(frame: pd.DataFrame) -> list[Problem]:
             msg = message(value) if callable(message) else message
             problems.append(Problem(int(rows[index]), column, _shorten_quotes(msg)))
 
+    undated = text["date_precision"] == UNDATED
     for column in NON_EMPTY_COLUMNS:
-        add(text[column] == "", column, "is empty; a value is required")
+        empty = text[column] == ""
+        if column == "date":
+            empty &= ~undated
+        add(empty, column, "is empty; a value is required")
 
     ids = text["id"]
     add((ids != "") & ~ids.str.match(ID_PATTERN), "id", lambda v: (
@@ -300,6 +312,8 @@ def validate_frame(frame: pd.DataFrame) -> list[Problem]:
         ))
 
     _check_dates(text, add, problems, rows)
+    _check_undated(text, add)
+    _check_checked(text, add)
     _check_countries(text, add)
     _check_coordinates(text, add)
     _check_integers(text, add)
@@ -378,6 +392,41 @@ def _check_dates(text, add, problems, rows) -> None:
     iso = dates.str.match(r"^\d{4}(-\d{2}){0,2}$")
     add((dates != "") & (precisions == "") & ~iso, "date", lambda v: (
         f'"{v}" is not an ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD)'
+    ))
+
+
+def _check_undated(text, add) -> None:
+    undated = text["date_precision"] == UNDATED
+    add(undated & (text["date"] != ""), "date", lambda v: (
+        f'"{v}" is set but date_precision is "undated"; leave the date empty or give its '
+        "precision (day, month or year)"
+    ))
+    add(undated & ~text["event_type"].isin(UNDATED_TYPES), "date_precision", (
+        f'"undated" is only for {", ".join(UNDATED_TYPES)} rows; give the date you know'
+    ))
+
+
+def _check_checked(text, add) -> None:
+    """``checked``: when the row was last checked against its sources (YYYY-MM-DD)."""
+    if "checked" not in text.columns:
+        return
+    checked = text["checked"]
+    given = checked != ""
+    shaped = checked.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+    parsed = pd.to_datetime(checked.where(given & shaped), format="%Y-%m-%d", errors="coerce")
+    add(given & parsed.isna(), "checked", lambda v: (
+        f'"{v}" is not a real date; expected YYYY-MM-DD (the day the row was checked)'
+    ))
+    add(parsed > pd.Timestamp.today().normalize(), "checked", lambda v: (
+        f'"{v}" is after today; a row cannot have been checked in the future'
+    ))
+    # The row cannot have been checked before its incident happened.
+    start = text["date"].where(text["date"].str.match(r"^\d{4}(-\d{2}){0,2}$"), "")
+    start = start.where(start.str.len() != 4, start + "-01-01")
+    start = start.where(start.str.len() != 7, start + "-01")
+    starts = pd.to_datetime(start.where(start != ""), format="%Y-%m-%d", errors="coerce")
+    add(parsed.notna() & starts.notna() & (parsed < starts), "checked", lambda v: (
+        f'"{v}" is before the incident\'s date; check the date or the row\'s checked date'
     ))
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.data.filters import Filters, describe
+from dashboard.data.loading import data_as_of
 
 #: PNG sizes in CSS pixels (width, height). ``a4`` is A4 landscape at 96 dpi;
 #: with ``scale=2`` it gives about 192 dpi for print.
@@ -103,15 +104,21 @@ class PngSize:
 
 
 def data_date_text(rows: pd.DataFrame, provenance: Provenance) -> str:
-    """``Newest incident: 21 May 2025 · dataset file of 21 Nov 2025``.
+    """``Newest incident: 21 May 2025 · data as of 29 Nov 2026``.
 
-    Both dates are named: the newest incident's date (what the data covers) and the
-    dataset file's modification date (when it was last edited)."""
+    Two dates are named: the newest incident's date (what the data covers) and when the
+    rows were last checked against their sources (the dataset's ``checked`` column, see
+    :func:`dashboard.data.loading.data_as_of`); a dataset without that column names its
+    file's modification date instead."""
     parts = []
-    if not rows.empty and "date_start" in rows.columns:
-        newest = rows.sort_values("date_start").iloc[-1]
+    dated = rows.dropna(subset=["date_start"]) if "date_start" in rows.columns else rows[:0]
+    if not dated.empty:
+        newest = dated.sort_values("date_start").iloc[-1]
         parts.append(f"Newest incident: {newest['date_label']}")
-    if provenance.file_date:
+    as_of = data_as_of(rows)
+    if as_of:
+        parts.append(f"data as of {as_of:%-d %b %Y}")
+    elif provenance.file_date:
         parts.append(f"dataset file of {provenance.file_date:%-d %b %Y}")
     return " · ".join(parts)
 

@@ -57,6 +57,8 @@ EVENT_COLOURS: dict[str, str] = {
     "court_ruling": "#009E73",
     "diplomatic_expulsion": "#CC79A7",
     "intelligence_disclosure": "#000000",
+    "sabotage": "#7B3294",
+    "plot": "#A6761D",
     "assessment": "#B59A00",
     "other": "#8C8C8C",
 }
@@ -96,7 +98,8 @@ PLAY_SECONDS = 24
 PLAY_MIN_INTERVAL_MS = 250
 PLAY_MAX_INTERVAL_MS = 900
 
-DATE_PRECISION_WORDS = {"day": "exact day", "month": "month known", "year": "year known"}
+DATE_PRECISION_WORDS = {"day": "exact day", "month": "month known", "year": "year known",
+                        "undated": "no date of its own"}
 
 #: More points than this: markers go into clusters (automatic mode).
 CLUSTER_THRESHOLD = 300
@@ -242,7 +245,7 @@ def build_map(
     if not content.is_empty():
         Legend(content, size_colour=EVENT_COLOURS["diplomatic_expulsion"],
                start_open=legend_open).add_to(m)
-    years = shown["year"] if count else pd.Series([], dtype=int)
+    years = shown["year"].dropna() if count else pd.Series([], dtype=int)
     if animate and count and years.nunique() > 1:
         first, last = int(years.min()), int(years.max())
         YearPlayControl(first, last, interval_ms=play_interval_ms(last - first + 1)).add_to(m)
@@ -299,7 +302,7 @@ def _incident_data(shown: pd.DataFrame, *, compact: bool) -> tuple[dict, list, l
         "attr": _codes(text_column(shown, "attribution"), attrs),
         "prec": _codes(text_column(shown, "geo_precision"), precs),
         "dp": _codes(text_column(shown, "date_precision"), date_precisions),
-        "year": shown["year"].astype(int).tolist(),
+        "year": shown["year"].astype(object).where(shown["year"].notna(), None).tolist(),
         "r": np.round(radius, 1).tolist(),
         "id": _list(ids.str.replace(r"[^A-Za-z0-9_-]", "", regex=True)),
         "parent": parent,

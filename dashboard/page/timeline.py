@@ -28,7 +28,7 @@ def yearly_counts(incidents: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"year": [], "event_type": [], "type_label": [], "count": [],
                              "type_order": []})
     counts = (
-        incidents.groupby(["year", "event_type"], observed=True)
+        incidents.dropna(subset=["year"]).groupby(["year", "event_type"], observed=True)
         .size()
         .reset_index(name="count")
     )

@@ -9,7 +9,8 @@
   if (window.IncidentMap) { return; }
 
   function yearVisible(manager, index) {
-    return manager.year === null || manager.data.year[index] <= manager.year;
+    var year = manager.data.year[index];  // null: undated, shown only with every year
+    return manager.year === null || (year !== null && year <= manager.year);
   }
 
   function popupHtml(d, i) {

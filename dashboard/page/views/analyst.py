@@ -14,6 +14,7 @@ from dashboard.data.filters import (
     apply_filters,
     describe,
 )
+from dashboard.data.loading import data_as_of
 from dashboard.data.schema import ATTRIBUTIONS, EVENT_TYPES
 from dashboard.page import state as page_state
 from dashboard.page.briefing import card_html
@@ -151,7 +152,9 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
 
     title, link = st.columns([4, 1], vertical_alignment="bottom")
     title.title("Incident Map")
-    title.caption(page_state.plain(f"{describe(filters)} · {data_path.name}"))
+    as_of = data_as_of(incidents)
+    as_of_text = f" · data as of {as_of:%-d %b %Y}" if as_of else ""
+    title.caption(page_state.plain(f"{describe(filters)} · {data_path.name}{as_of_text}"))
     link.markdown(
         link_html("Present as briefing ▸", {**params, "view": "briefing"}),
         unsafe_allow_html=True,
