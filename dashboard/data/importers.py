@@ -207,7 +207,7 @@ def _convert_acled(frame: pd.DataFrame) -> ImportResult:
     ).str.strip("-")
 
     raw_dates = text_column(frame, "event_date")
-    dates = pd.Series(pd.NaT, index=frame.index)
+    dates = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[s]")  # years 1-9999
     for fmt in ACLED_DATE_FORMATS:
         missing = dates.isna()
         if not missing.any():
