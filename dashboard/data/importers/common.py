@@ -148,6 +148,9 @@ def parse_dates(raw: pd.Series) -> pd.Series:
     """Dates in any style the sources write; NaT where none fits."""
     dates = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     text = raw.fillna("").astype(str).str.strip()
+    # A time of day after an ISO date ("2016-03-02 00:00:00.000", UCDP) says nothing more.
+    text = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?$", r"\1",
+                            regex=True)
     formats = DATE_FORMATS
     slashed = text.str.extract(_SLASHED)
     if not slashed.empty:

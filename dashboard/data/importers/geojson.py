@@ -103,4 +103,4 @@ def convert_dataset(table: SourceTable) -> ImportResult:
     problems += [Problem(p.row, p.column, f"{p.message}; row left out") for p in refused]
     frame = frame[~(frame.index.to_series() + 2).isin(rows)]
     problems.sort(key=lambda p: (p.row, p.column or ""))
-    return ImportResult("geojson", frame.reset_index(drop=True), problems, table.rows_read)
+    return ImportResult("dataset", frame.reset_index(drop=True), problems, table.rows_read)

@@ -77,9 +77,15 @@ def decode(raw: bytes, name: str) -> tuple[str, str]:
     sample = raw[:SAMPLE_BYTES]
     if position >= SAMPLE_BYTES:
         sample += raw[max(0, position - 4096): position + 4096]
-    best = from_bytes(sample).best()
-    candidates = [best.encoding] if best is not None else []
-    candidates.append(FALLBACK_ENCODING)
+    candidates = [FALLBACK_ENCODING]
+    matches = list(from_bytes(sample))
+    if matches:
+        # Few accented letters in a mostly ASCII file fit many code pages equally well; of
+        # those that fit best, Windows-1252 is the one spreadsheets and START write.
+        least = min(match.chaos for match in matches)
+        fitting = [match for match in matches if match.chaos <= least + 0.01]
+        if not any(FALLBACK_ENCODING in match.could_be_from_charset for match in fitting):
+            candidates.insert(0, fitting[0].encoding)
     for encoding in candidates:
         try:
             return raw.decode(encoding), encoding
