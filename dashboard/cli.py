@@ -66,6 +66,8 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
         "--server.enableXsrfProtection", "true",
         "--server.enableCORS", "true",
         "--server.fileWatcherType", "none",
+        # "Load your data" takes analysts' exports (GTD's CSV is about 160 MB).
+        "--server.maxUploadSize", "1024",
         "--browser.gatherUsageStats", "false",
         "--client.toolbarMode", "minimal",
         "--theme.base", "light",

@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -59,8 +60,6 @@ def read_table(raw: bytes, *, name: str = "file") -> SourceTable:
         )
     text, encoding = decode(raw, name)
     if text.lstrip().startswith(("{", "[")):
-        from dashboard.data.importers.geojson import read_geojson
-
         return read_geojson(text, name=name, encoding=encoding)
     return _read_csv(text, name, encoding)
 
@@ -103,6 +102,10 @@ def _read_csv(text: str, name: str, encoding: str) -> SourceTable:
     delimiter = max((",", ";", "\t"), key=first.count)
     if not first.count(delimiter):
         delimiter = ","
+    fast = _read_fast(text, delimiter)
+    if fast is not None:
+        _check_header(list(fast.columns), name)
+        return SourceTable(_clean(fast), "csv", encoding, [], len(fast))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [cell.strip().lstrip("\ufeff") for cell in next(reader)]
@@ -125,6 +128,27 @@ def _read_csv(text: str, name: str, encoding: str) -> SourceTable:
     _check_header(header, name)
     frame = pd.DataFrame(rows, columns=header, index=index, dtype=object)
     return SourceTable(_clean(frame), "csv", encoding, problems, len(rows) + len(problems))
+
+
+#: A line holding only white space: pyarrow skips it, which would shift row numbers.
+_BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+
+
+def _read_fast(text: str, delimiter: str) -> pd.DataFrame | None:
+    """pyarrow's multi-threaded reader, for files it reads cleanly (no blank line, every row
+    as wide as the header); None otherwise, and the careful reader explains what is wrong."""
+    if _BLANK_LINE.search(text):
+        return None
+    try:
+        frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), engine="pyarrow", dtype=str,
+                            keep_default_na=False, sep=delimiter)
+    except Exception:  # noqa: BLE001 - any failure means: use the careful reader
+        return None
+    columns = [str(column).strip().lstrip("\ufeff") for column in frame.columns]
+    if len(set(columns)) != len(columns) or frame.isna().any().any():
+        return None
+    frame.columns = columns
+    return frame.astype(object)
 
 
 def _check_header(header: list[str], name: str) -> None:
@@ -200,3 +224,60 @@ def parse_json(text: str, name: str) -> object:
         raise DatasetError(
             f"{name}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from None
+
+
+def read_geojson(text: str, *, name: str = "file", encoding: str = "utf-8") -> SourceTable:
+    data = parse_json(text, name)
+    if not isinstance(data, dict) or data.get("type") not in ("FeatureCollection", "Feature"):
+        raise DatasetError(
+            f"{name}: JSON but not GeoJSON (expected a FeatureCollection of point Features)")
+    features = [data] if data.get("type") == "Feature" else data.get("features")
+    if not isinstance(features, list):
+        raise DatasetError(f'{name}: a FeatureCollection without a "features" list')
+    records, problems = [], []
+    for position, feature in enumerate(features):
+        row = position + 2
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problems.append(Problem(row, "type", "not a GeoJSON Feature; row left out"))
+            continue
+        properties = feature.get("properties") or {}
+        if not isinstance(properties, dict):
+            problems.append(Problem(row, "properties", "not an object; row left out"))
+            continue
+        record = {str(key): _text(value) for key, value in properties.items()}
+        geometry = feature.get("geometry")
+        lat = lon = ""
+        if geometry is not None:
+            kind = geometry.get("type") if isinstance(geometry, dict) else None
+            point = geometry.get("coordinates") if kind == "Point" else None
+            if (not isinstance(point, list) or len(point) < 2
+                    or not all(isinstance(v, int | float) for v in point[:2])):
+                problems.append(Problem(
+                    row, "geometry",
+                    f"a {kind or 'malformed'} geometry; only Point features are read; "
+                    "row left out"))
+                continue
+            lon, lat = _text(point[0]), _text(point[1])
+        record["\0lat"], record["\0lon"] = lat, lon
+        records.append((position, record))
+    if not records and not problems:
+        raise DatasetError(f"{name}: a FeatureCollection without features")
+    frame = pd.DataFrame([r for _, r in records], index=[p for p, _ in records], dtype=object)
+    frame = frame.fillna("")
+    taken = set(frame.columns)
+    lat_name = "latitude" if "latitude" not in taken else "geometry_latitude"
+    lon_name = "longitude" if "longitude" not in taken else "geometry_longitude"
+    frame = frame.rename(columns={"\0lat": lat_name, "\0lon": lon_name})
+    return SourceTable(frame, "geojson", encoding, problems, len(features))
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, int | str):
+        return str(value).strip()
+    return json.dumps(value, ensure_ascii=False)
