@@ -18,9 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.data.filters import Filters, apply_filters
-from dashboard.data.importers import convert, write_dataset
+from dashboard.data.importers import convert_source, read_file, write_dataset
 from dashboard.data.loading import load_incidents
-from dashboard.data.schema import read_dataset
 
 PLACES = [
     ("Kyiv", "Kyiv City", "Ukraine", "804", 50.45, 30.52),
@@ -77,10 +76,10 @@ def main() -> None:
         synthetic_acled(rows).to_csv(source, index=False)
         timings = {}
         start = time.perf_counter()
-        frame = read_dataset(source)
+        table = read_file(source)
         timings["read export"] = time.perf_counter() - start
         start = time.perf_counter()
-        result = convert(frame)
+        result = convert_source(table)
         timings["convert"] = time.perf_counter() - start
         start = time.perf_counter()
         write_dataset(result.incidents, output)
@@ -94,6 +93,7 @@ def main() -> None:
         )
         timings["filter"] = time.perf_counter() - start
     print(f"rows: {rows:,} -> incidents: {len(incidents):,} (filtered view: {len(shown):,})")
+    print(f"summary: {result.summary()}")
     for step, seconds in timings.items():
         print(f"{step:>16}: {seconds:7.3f} s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

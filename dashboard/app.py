@@ -15,6 +15,7 @@ from dashboard.data.loading import default_data_path
 from dashboard.page.views.analyst import analyst_view
 from dashboard.page.views.briefing import briefing_view
 from dashboard.page.views.common import init_state, load_dataset
+from dashboard.page.views.upload import upload_view
 
 
 def main() -> None:
@@ -26,6 +27,8 @@ def main() -> None:
     )
     data_path = default_data_path()
     incidents = load_dataset(data_path)
+    if not briefing:  # "Load your data": an uploaded file may take the dataset's place
+        incidents, data_path = upload_view(incidents, data_path)
     span = year_span(incidents)  # never None: a dataset that loads has incidents
     offline = offline_requested()
     init_state(incidents, span)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from dashboard.base.settings import offline_requested
-from dashboard.data.schema import DatasetError, read_dataset, validate_file
+from dashboard.data.schema import DatasetError, validate_file
 
 #: What ``streamlit run`` starts: the page behind the Host check (``web_app.py``).
 APP_PATH = Path(__file__).with_name("web_app.py")
@@ -66,6 +66,8 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
         "--server.enableXsrfProtection", "true",
         "--server.enableCORS", "true",
         "--server.fileWatcherType", "none",
+        # "Load your data" takes analysts' exports (GTD's CSV is about 160 MB).
+        "--server.maxUploadSize", "1024",
         "--browser.gatherUsageStats", "false",
         "--client.toolbarMode", "minimal",
         "--theme.base", "light",
@@ -224,30 +226,45 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
 @click.argument("source_path", type=click.Path(path_type=Path, readable=False))
 @click.option("-o", "--output", type=click.Path(path_type=Path, readable=False), required=True,
               help="Dataset to write (refuses to replace an existing file without --force).")
-@click.option("--from", "source", type=click.Choice(["acled", "gtd"]), default=None,
-              help="Source format (default: detected from the header).")
+@click.option("--from", "source", type=click.Choice(["acled", "gtd", "ucdp", "geojson", "csv"]),
+              default=None, help="Source format (default: detected from the file).")
+@click.option("--map", "map_file", type=click.Path(path_type=Path, readable=False), default=None,
+              help='Column mapping file: a JSON object {"field": "column"} for --from csv.')
+@click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
+              help="Map one of our fields to a column of the file (repeatable), e.g. "
+                   "--column date=\"Event date\".")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
-def import_(source_path: Path, output: Path, source: str | None, force: bool) -> None:
-    """Convert an ACLED or GTD export into a dataset the dashboard opens."""
-    from dashboard.data.importers import convert, write_dataset
+def import_(source_path: Path, output: Path, source: str | None, map_file: Path | None,
+            columns: tuple[str, ...], force: bool) -> None:
+    """Convert an ACLED, GTD, UCDP GED, GeoJSON, CSV or .xlsx file into a dataset."""
+    from dashboard.data.importers import (
+        NAMES,
+        import_file,
+        parse_options,
+        read_mapping,
+        write_dataset,
+    )
     from dashboard.exports.formats import ExportError, check_writable
 
     if output.exists() and not force:
         raise click.ClickException(f"{output} exists; choose another name or add --force")
     try:
+        mapping = read_mapping(map_file) if map_file else {}
+        mapping.update(parse_options(columns))
         check_writable(output)
-        result = convert(read_dataset(source_path), source)
+        result = import_file(source_path, source, mapping or None)
     except (DatasetError, ExportError) as error:
         raise click.ClickException(str(error)) from None
     for problem in result.problems:
         click.echo(str(problem), err=True)
+    name = NAMES.get(result.source, result.source)
     if result.incidents.empty:
         raise click.ClickException(
-            f"nothing converted from {source_path}: every row was refused (reasons above); "
-            f"{output} was not written")
+            f"nothing converted from {source_path} ({name}; {result.summary()}): every row was "
+            f"refused (reasons above); {output} was not written")
     try:
         write_dataset(result.incidents, output)
     except OSError as error:
         raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
-    click.echo(f"{output}: {len(result.incidents)} incidents from {result.source.upper()}"
-               f" ({len(result.problems)} problem(s) reported above)", err=True)
+    click.echo(f"{output}: {len(result.incidents)} incidents from {name} "
+               f"({result.summary()}; {len(result.problems)} problem(s) reported above)", err=True)

@@ -71,6 +71,8 @@ CITIES_FILE = "cities500.json"
 #: A place named in the context must lie within this distance of the answer
 #: ("Villajoyosa, Alicante": 30 km; a same-named village 50 km out is another place).
 CONTEXT_RADIUS_KM = 40.0
+#: A place this large that shares the first-order region of a context place counts as near it.
+SAME_REGION_MIN_POPULATION = 5_000
 #: Upper bound of the "core" of a larger place, inside which a match is a district.
 DISTRICT_MAX_KM = 25.0
 #: A runner-up farther than this from the winner is a different place.
@@ -255,6 +257,22 @@ def _strip_parenthesis(text: str) -> tuple[str, str]:
     inner = " ".join(re.findall(r"\(([^)]*)\)", text))
     outer = re.sub(r"\([^)]*\)", " ", text)
     return " ".join(outer.split()), " ".join(inner.split())
+
+
+#: Words that mark a part as a site inside a place (an address, a building, a park).
+_SITE_WORDS = frozenset("""
+    street st road rd avenue ave boulevard blvd lane square park airport station hotel school
+    hospital embassy consulate church mosque cathedral bridge market university prison
+    building house office restaurant cafe bar club garage metro harbour harbor port
+    strasse str ulitsa calle rue via
+""".split())
+
+
+def _is_site(part: str) -> bool:
+    """``"Unknown Street 1"``, ``"Millennium Hotel"``: a site, not a settlement's name."""
+    words = fold(part).split()
+    return any(ch.isdigit() for ch in part) or any(
+        w in _SITE_WORDS or w.endswith(("strasse", "straße")) for w in words)
 
 
 def _keys_for(part: str) -> list[str]:
@@ -461,9 +479,10 @@ class GeoNamesGazetteer:
                         locations = self._locations(
                             ranked, context, reading.parts, index, " ".join(chunk)
                         )
+                        # One word of a longer name: somewhere around that place, not it.
                         for location in locations:
                             location.raw["partial"] = True
-                            location.raw["precision"] = "city"
+                            location.raw["precision"] = "region"
                         return locations
         return []
 
@@ -529,6 +548,11 @@ class GeoNamesGazetteer:
         locations = []
         for place, _ in ranked[:5]:
             precision, parent = self._precision(place, context)
+            if index > 0 and not _is_site(parts[0]):
+                # The first part names a place we do not know (a village); a later part (a
+                # town, a province read through its capital) only says its region. A street
+                # or a building in a known city is still in that city.
+                precision = "region"
             names = [place.name]
             if parent is not None:
                 names.append(parent.name)
@@ -587,9 +611,15 @@ def _rank(found: list[Place], context: list[Place]) -> list[tuple[Place, tuple]]
     best_named = max((p.population for p in found if p.is_name), default=None)
     keyed: dict[int, tuple[Place, tuple]] = {}
     for place in found:
+        # Near a context place, or a town in the same first-order region: "Santarém, Pará"
+        # names the state through its capital (Belém, 700 km away), whose region code the
+        # town shares. A hamlet elsewhere in a province is not taken on that ground alone
+        # ("Kadıköy, Istanbul" is not the village of that name 58 km out).
         near = any(
             c.id == place.id
             or distance_km(c.lat, c.lon, place.lat, place.lon) <= CONTEXT_RADIUS_KM
+            or (c.admin1 and place.population >= SAME_REGION_MIN_POPULATION
+                and (c.country, c.admin1) == (place.country, place.admin1))
             for c in context
         )
         named = best_named is None or place.is_name or place.population >= 100 * max(best_named, 1)

@@ -76,7 +76,8 @@ class Result:
 
     def as_json(self) -> dict:
         """The fields ``incident-map locate --json`` prints."""
-        keys = ("query", "lat", "lon", "display_name", "country", "precision", "source")
+        keys = ("query", "lat", "lon", "display_name", "country", "precision", "source",
+                "ambiguous", "partial")
         data = asdict(self)
         return {key: data[key] for key in keys}
 
@@ -243,6 +244,7 @@ class Summary:
     manual: int = 0
     unresolved: list[Issue] = field(default_factory=list)
     ambiguous: list[Issue] = field(default_factory=list)
+    partial: list[Issue] = field(default_factory=list)
     written: bool = False
     dry_run: bool = False
     error: str | None = None
@@ -260,6 +262,9 @@ class Summary:
         lines += [f"    {issue}" for issue in self.unresolved]
         lines.append(f"  ambiguous: {len(self.ambiguous)}")
         lines += [f"    {issue}" for issue in self.ambiguous]
+        lines.append(f"  partial (only part of the place matched; precision lowered): "
+                     f"{len(self.partial)}")
+        lines += [f"    {issue}" for issue in self.partial]
         if self.error:
             lines.append(f"  stopped early: {self.error}")
         if self.dry_run:
@@ -416,6 +421,10 @@ def geocode_file(
                     [c for c in result.candidates
                      if (c.get("lat"), c.get("lon")) != (result.lat, result.lon)][:4],
                 ))
+            if result.partial:
+                summary.partial.append(Issue(
+                    number, ident, place,
+                    f"matched only {result.display_name}; written as {row['geo_precision']}"))
             changed += 1
             unsaved += 1
             if not dry_run and unsaved >= checkpoint_every:

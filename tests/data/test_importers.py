@@ -91,7 +91,7 @@ def test_acled_rows_become_incidents(acled_file):
     kyiv = rows["acled-ukr12345"]
     assert (kyiv["date"], kyiv["date_precision"], kyiv["event_type"]) == ("2024-02-13", "day", "killing")
     assert (kyiv["country"], kyiv["lat"], kyiv["lon"], kyiv["geo_precision"]) == ("UA", "50.4547", "30.5238", "city")
-    assert kyiv["sources"] == "ACLED event UKR12345; Ukrainska Pravda, Kyiv Independent"
+    assert kyiv["sources"] == "ACLED event UKR12345; Ukrainska Pravda; Kyiv Independent"
     assert kyiv["attribution"] == "unknown" and kyiv["summary"] == "A man was shot dead."
     arrest = rows["acled-esp77"]
     assert (arrest["date"], arrest["date_precision"]) == ("2025-05", "month")  # a week is not a day
@@ -127,8 +127,9 @@ def test_gtd_rows_become_incidents(gtd_file):
 def test_unknown_tables_are_refused(tmp_path):
     path = tmp_path / "other.csv"
     path.write_text("a,b\n1,2\n", encoding="utf-8")
-    with pytest.raises(DatasetError, match="not an ACLED or GTD export"):
-        detect_source(read_dataset(path))
+    assert detect_source(read_dataset(path)) == "table"
+    with pytest.raises(DatasetError, match="no date or country column found among: a, b"):
+        convert(read_dataset(path))
 
 
 def test_import_command_writes_a_valid_dataset_and_keeps_existing_files(tmp_path, acled_file, gtd_file):
@@ -201,9 +202,12 @@ def test_import_never_writes_what_validate_refuses(tmp_path):
     assert "Traceback" not in result.stderr
     assert validate_file(out) == []
     ids = set(read_dataset(out)["id"])
-    assert ids == {"acled-ukr12345", "acled-formula1"}
+    assert ids == {"acled-ukr12345", "acled-neg1", "acled-formula1"}
     for row in (3, 4, 6, 7):  # the refused rows, each named with its row number
         assert f"row {row}, " in result.stderr, result.stderr
+    # a count that is not one is reported and left empty, never silently changed
+    assert 'row 5, column fatalities: "-5" is not a count of zero or more' in result.stderr
+    assert read_dataset(out).set_index("id").at["acled-neg1", "fatalities"] == ""
     # formula cells are neutralised in the file and read back as written
     assert "'=HYPERLINK" in out.read_text(encoding="utf-8")
     written = read_dataset(out).set_index("id").loc["acled-formula1"]

@@ -27,7 +27,8 @@ def test_locate_json_offline():
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) == {"query", "lat", "lon", "display_name", "country", "precision",
-                         "source"}
+                         "source", "ambiguous", "partial"}
+    assert (data["ambiguous"], data["partial"]) == (False, False)
     assert distance_km(data["lat"], data["lon"], 40.9831, 28.8997) < 10  # Wikipedia
     assert (data["precision"], data["source"], data["country"]) == (
         "district", "gazetteer", "TR")

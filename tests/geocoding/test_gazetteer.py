@@ -103,7 +103,8 @@ def test_a_hint_never_lands_in_another_country(gazetteer):
 def test_a_district_missing_from_the_data_falls_back_to_its_city(gazetteer):
     location = gazetteer.geocode("Kadıköy, Istanbul")   # only far-out villages share the name
     assert location.raw["name"] == "Istanbul"
-    assert location.raw["precision"] == "city"
+    # A fallback only knows the area the later part names: never "city" for a guess.
+    assert location.raw["precision"] == "region"
     assert location.raw["partial"] is True
     assert location.raw["unmatched"] == ["Kadıköy"]
 
@@ -233,3 +234,30 @@ def test_a_very_long_query_answers_at_once(gazetteer):
     assert gazetteer.geocode("x" * 60_000) is None
     assert gazetteer.geocode("Berlin " * 2_000 + ", Germany") is None
     assert time.monotonic() - started < 5
+
+
+def test_the_province_chooses_among_namesakes_instead_of_replacing_the_place(gazetteer):
+    # Santarém (Pará, Brazil: Wikipedia 2°26′S 54°42′W) and Belém, the state capital, are
+    # 700 km apart; "Pará" is also an old name of Belém.
+    location = gazetteer.geocode("Santarém, Pará, Brazil")
+    assert location.raw["name"] == "Santarém"
+    assert distance_km(location.latitude, location.longitude, -2.43, -54.70) < 25
+    assert location.raw["partial"] is False and location.raw["precision"] == "city"
+
+
+def test_a_place_not_in_the_gazetteer_reports_only_its_region(gazetteer):
+    location = gazetteer.geocode("Zzyzxville, Kharkiv, Ukraine")
+    assert location.raw["name"] == "Kharkiv"
+    assert (location.raw["partial"], location.raw["precision"]) == (True, "region")
+
+
+def test_one_word_of_a_longer_name_is_a_partial_region_match(gazetteer):
+    location = gazetteer.geocode("Ankara Esenboga Airport, Turkey")
+    assert location.raw["name"] == "Ankara"
+    assert (location.raw["partial"], location.raw["precision"]) == (True, "region")
+
+
+def test_a_street_in_a_known_city_stays_in_that_city(gazetteer):
+    location = gazetteer.geocode("Unknown Street 1, Berlin, Germany")
+    assert (location.raw["name"], location.raw["precision"]) == ("Berlin", "city")
+    assert location.raw["partial"] is True

@@ -82,7 +82,7 @@ def test_a_far_away_nominatim_hit_is_not_trusted(online_resolver):
 def test_json_fields(offline_resolver):
     data = offline_resolver.resolve("Pozuelo de Alarcon").as_json()
     assert list(data) == ["query", "lat", "lon", "display_name", "country", "precision",
-                          "source"]
+                          "source", "ambiguous", "partial"]
     assert data["country"] == "ES" and data["precision"] == "city"
 
 
@@ -210,7 +210,9 @@ def test_a_row_with_more_cells_than_the_header_is_refused_not_cut(tmp_path, offl
     path.write_text("\n".join([lines[0], lines[1], lines[2] + ",kept by hand"]) + "\n",
                     encoding="utf-8")
     before = path.read_bytes()
-    with pytest.raises(GeocodingError, match="row 3 has 24 cells but the header has 23"):
+    columns = len(lines[0].split(","))
+    with pytest.raises(GeocodingError,
+                       match=f"row 3 has {columns + 1} cells but the header has {columns}"):
         geocode_file(path, resolver=offline_resolver, progress=False)
     assert path.read_bytes() == before
 
@@ -238,3 +240,21 @@ def test_issues_name_the_row_a_spreadsheet_shows(tmp_path, offline_resolver):
     summary = geocode_file(path, resolver=offline_resolver, progress=False)
     assert [(issue.row, issue.id) for issue in summary.unresolved] == [(4, "b")]
     assert [row["id"] for row in read(path)] == ["a", "b"]
+
+
+def test_a_fallback_is_written_at_region_precision_and_listed_as_partial(tmp_path, offline_resolver):
+    path = dataset(
+        tmp_path,
+        base_row(id="village", place="Zzyzxville, Kharkiv, Ukraine", country="UA", lat="",
+                 lon="", geocoder="", geo_precision="city"),
+        base_row(id="town", place="Santarém, Pará, Brazil", country="BR", lat="", lon="",
+                 geocoder="", geo_precision="city"),
+    )
+    summary = geocode_file(path, resolver=offline_resolver, progress=False)
+    after = {row["id"]: row for row in read(path)}
+    assert after["village"]["geo_precision"] == "region"     # never "city" for a guess
+    assert after["town"]["geo_precision"] == "city"
+    assert distance_km(float(after["town"]["lat"]), float(after["town"]["lon"]), -2.43, -54.70) < 25
+    assert [issue.id for issue in summary.partial] == ["village"]
+    assert "partial (only part of the place matched; precision lowered): 1" in "\n".join(
+        summary.lines())

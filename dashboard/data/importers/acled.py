@@ -1,0 +1,157 @@
+"""ACLED exports, every layout since 2015, into incidents.
+
+- Column names in any case, old names included (``ally_actor_1``, shapefile's ``geo_precis``).
+- Event types old and new: before 2019 ACLED wrote ``Battle-No change of territory``,
+  ``Remote violence``, ``Violence Against Civilians``; since then ``Battles``,
+  ``Explosions/Remote violence``, ``Violence against civilians``.
+- Dyadic files (one row per event, ``actor1`` and ``actor2``) and monadic files (one row
+  per actor): the rows of one ``event_id_cnty`` are merged into one incident that names
+  every actor, and counted as merged.
+- Dates in every style ACLED files carry (``2020-05-09``, ``09 May 2020``, and what Excel
+  writes: ``9-May-20``, ``31-12-19``, ``01-January-2015``); ``iso`` is optional.
+- ``source`` is a ``;``-separated list in ACLED and stays one.
+
+The precision codes follow ``data/README.md``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.data.importers.common import (
+    ImportResult,
+    coordinates,
+    count_text,
+    country_codes,
+    finish,
+    join_parts,
+    parse_dates,
+    refuse_missing,
+    require,
+    split_list,
+    text_column,
+)
+from dashboard.data.schema import Problem
+
+REQUIRED = ("event_id_cnty", "event_date", "event_type", "country", "latitude", "longitude")
+#: Old column names, as ACLED wrote them before 2019 or as a shapefile truncates them.
+RENAMES = {"ally_actor_1": "assoc_actor_1", "ally_actor_2": "assoc_actor_2",
+           "geo_precis": "geo_precision", "time_preci": "time_precision",
+           "event_id_c": "event_id_cnty", "event_date_": "event_date", "event_type_": "event_type",
+           "sub_event_": "sub_event_type"}
+
+#: ACLED ``time_precision``: 1 actual date; 2 a week; 3 a month. We have no week level,
+#: so a week is kept at month precision (coarser, never falsely precise).
+TIME_PRECISION = {"1": "day", "2": "month", "3": "month"}
+#: ACLED ``geo_precision``: 1 the town; 2 part of a region near a town; 3 a larger region.
+GEO_PRECISION = {"1": "city", "2": "region", "3": "region"}
+#: Event types of political violence, old and new, in lower case.
+VIOLENT = ("battle", "violence against civilians", "explosions/remote violence", "remote violence")
+STATE_FORCES = {"1", "state forces"}
+
+
+def convert_acled(frame: pd.DataFrame, rows_in: int | None = None) -> ImportResult:
+    frame = frame.rename(columns=lambda c: RENAMES.get(c.lower(), c.lower()))
+    require(frame, REQUIRED, "ACLED")
+    rows_in = len(frame) if rows_in is None else rows_in
+    problems: list[Problem] = []
+    frame, merged = _merge_actor_rows(frame, problems)
+    out = pd.DataFrame(index=frame.index)
+    event_id = text_column(frame, "event_id_cnty")
+    out["id"] = "acled-" + event_id.str.lower().str.replace(
+        r"[^a-z0-9]+", "-", regex=True).str.strip("-")
+
+    raw_dates = text_column(frame, "event_date")
+    dates = parse_dates(raw_dates)
+    precision = text_column(frame, "time_precision").map(TIME_PRECISION).fillna("day")
+    out["date_precision"] = precision
+    out["date"] = dates.dt.strftime("%Y-%m-%d").where(precision == "day",
+                                                     dates.dt.strftime("%Y-%m"))
+
+    event_type = text_column(frame, "event_type")
+    kind = event_type.str.lower()
+    sub_event = text_column(frame, "sub_event_type")
+    fatalities = pd.to_numeric(text_column(frame, "fatalities"), errors="coerce")
+    deaths = fatalities.fillna(0)
+    violent = kind.str.startswith(VIOLENT)
+    out["event_type"] = "other"
+    out.loc[violent & (deaths > 0), "event_type"] = "killing"
+    out.loc[(kind == "violence against civilians") & (sub_event == "Attack") & (deaths == 0),
+            "event_type"] = "attempted_killing"
+    out.loc[sub_event.str.lower() == "arrests", "event_type"] = "arrest"
+
+    country = text_column(frame, "country")
+    location = text_column(frame, "location")
+    out["title"] = (sub_event.where(sub_event != "", event_type) + " in "
+                    + location.where(location != "", country))
+    notes = text_column(frame, "notes")
+    out["summary"] = notes.where(notes != "", out["title"])
+    out["place"] = join_parts(location, text_column(frame, "admin1"), country)
+    out["country"] = country_codes(country, text_column(frame, "iso"))
+    coordinates(out, text_column(frame, "latitude"), text_column(frame, "longitude"), problems)
+    out["geo_precision"] = text_column(frame, "geo_precision").map(GEO_PRECISION).fillna("city")
+    # ACLED names actors; inter1 = 1 ("State forces" since 2024) marks state forces.
+    state_actor = text_column(frame, "inter1").str.lower().isin(STATE_FORCES)
+    out["attribution"] = state_actor.map({True: "alleged", False: "unknown"})
+    actor1 = join_parts(text_column(frame, "actor1"), text_column(frame, "assoc_actor_1"),
+                        sep="; ")
+    out["perpetrator"] = actor1
+    out["target"] = join_parts(text_column(frame, "actor2"),
+                               text_column(frame, "assoc_actor_2"), sep="; ")
+    out["sponsor"] = text_column(frame, "actor1").where(state_actor, "")
+    out["fatalities"] = count_text(text_column(frame, "fatalities"), "fatalities", problems)
+    sources = split_list(text_column(frame, "source"))
+    out["sources"] = "ACLED event " + event_id + sources.map(lambda s: f"; {s}" if s else "")
+    out["notes"] = ("Imported from ACLED (" + event_type + " / " + sub_event
+                    + "); coordinates as coded by ACLED")
+
+    bad = refuse_missing(out, problems, dates,
+                         {"date": raw_dates, "country": country},
+                         {"date": "event_date", "country": "country", "id": "event_id_cnty"})
+    return finish(out, bad, problems, "acled", rows_in, merged)
+
+
+def _merge_actor_rows(frame: pd.DataFrame, problems: list[Problem]) -> tuple[pd.DataFrame, int]:
+    """One row per event: the rows of a monadic file (one per actor) become one dyadic row.
+
+    The first row's actor stays ``actor1``; the actors of the other rows join ``actor2``.
+    A state-forces actor on any row keeps ``inter1`` = state forces on the first when it
+    is the first row's. Rows of one id with different dates are not the same event: the
+    later ones are reported and left out.
+    """
+    event_id = text_column(frame, "event_id_cnty")
+    repeated = event_id.duplicated(keep=False) & (event_id != "")
+    if not repeated.any():
+        return frame, 0
+    frame = frame.copy()
+    for column in ("actor1", "actor2", "assoc_actor_1", "assoc_actor_2", "inter2"):
+        if column not in frame.columns:
+            frame[column] = ""
+    drop: list = []
+    merged = 0
+    subset = frame.loc[repeated]
+    for _, group in subset.groupby(event_id[repeated], sort=False):
+        first = group.index[0]
+        same = group["event_date"] == group.at[first, "event_date"]
+        for index in group.index[~same.to_numpy()]:
+            problems.append(Problem(
+                int(index) + 2, "event_id_cnty",
+                f'"{group.at[index, "event_id_cnty"]}" appears again with another date '
+                f'("{group.at[index, "event_date"]}"); row left out'))
+            drop.append(index)
+        group = group[same]
+        if len(group) < 2:
+            continue
+        known = [str(group.at[first, "actor1"]).strip()]
+        others: list[str] = []
+        for value in list(group["actor2"]) + list(group["actor1"].iloc[1:]):
+            value = str(value).strip()
+            if value and value not in known and value not in others:
+                others.append(value)
+        frame.at[first, "actor2"] = "; ".join(others)
+        assoc = [str(v).strip() for v in group["assoc_actor_1"].iloc[1:]]
+        assoc += [str(v).strip() for v in group["assoc_actor_2"]]
+        frame.at[first, "assoc_actor_2"] = "; ".join(dict.fromkeys(a for a in assoc if a))
+        drop.extend(group.index[1:])
+        merged += len(group) - 1
+    return frame.drop(index=drop), merged

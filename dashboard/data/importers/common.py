@@ -1,0 +1,281 @@
+"""What every importer shares: the result and its counts, countries, dates, coordinates,
+sources, and the last step that keeps only rows ``validate`` accepts.
+
+>>> dates = parse_dates(pd.Series(["9-May-20", "31-12-19", "01-January-2015", "21 March 2020"]))
+>>> dates.dt.strftime("%Y-%m-%d").tolist()
+['2020-05-09', '2019-12-31', '2015-01-01', '2020-03-21']
+>>> country_codes(pd.Series(["Democratic Republic of Congo", "Ivory Coast", "Swaziland"])).tolist()
+['CD', 'CI', 'SZ']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pycountry
+
+from dashboard.base.files import write_atomic
+from dashboard.data.countries import normalise_country
+from dashboard.data.loading import text_column
+from dashboard.data.schema import (
+    RECOMMENDED_COLUMNS,
+    REQUIRED_COLUMNS,
+    DatasetError,
+    Problem,
+    validate_frame,
+)
+from dashboard.data.spreadsheet import neutralise_frame
+
+OUTPUT_COLUMNS = list(REQUIRED_COLUMNS) + [c for c in RECOMMENDED_COLUMNS if c != "related_id"]
+
+#: Country names the sources use (ACLED, GTD, UCDP, spreadsheets) that pycountry spells
+#: otherwise, and states that no longer exist, coded as the territory's ISO code today.
+#: Rows under a dissolved federation (Soviet Union, Yugoslavia, Czechoslovakia) go to its
+#: largest successor: check them.
+COUNTRY_NAMES = {
+    "west germany (frg)": "DE", "east germany (gdr)": "DE", "soviet union": "RU",
+    "yugoslavia": "RS", "serbia-montenegro": "RS", "serbia and montenegro": "RS",
+    "czechoslovakia": "CZ", "zaire": "CD", "rhodesia": "ZW", "south vietnam": "VN",
+    "south yemen": "YE", "north yemen": "YE", "west bank and gaza strip": "PS",
+    "bosnia-herzegovina": "BA", "bosnia and herzegovina": "BA", "macedonia": "MK",
+    "north macedonia": "MK", "ivory coast": "CI", "cote d'ivoire": "CI",
+    "republic of the congo": "CG", "republic of congo": "CG", "congo": "CG",
+    "congo, rep.": "CG", "people's republic of the congo": "CG",
+    "democratic republic of the congo": "CD", "democratic republic of congo": "CD",
+    "dr congo": "CD", "drc": "CD", "congo, dem. rep.": "CD", "slovak republic": "SK",
+    "east timor": "TL", "timor-leste": "TL", "vatican city": "VA", "vatican": "VA",
+    "falkland islands": "FK", "new hebrides": "VU", "brunei": "BN", "cape verde": "CV",
+    "cabo verde": "CV", "swaziland": "SZ", "eswatini": "SZ", "kingdom of eswatini": "SZ",
+    "st. kitts and nevis": "KN", "saint kitts and nevis": "KN", "st. lucia": "LC",
+    "saint lucia": "LC", "st. vincent and the grenadines": "VC", "kosovo": "XK",
+    "hong kong": "HK", "macau": "MO", "macao": "MO", "burma": "MM", "myanmar": "MM",
+    "palestine": "PS", "gaza strip": "PS", "west bank": "PS", "gambia": "GM",
+    "the gambia": "GM", "bahamas": "BS", "the bahamas": "BS", "micronesia": "FM",
+    "laos": "LA", "russia": "RU", "syria": "SY", "iran": "IR", "turkey": "TR",
+    "turkiye": "TR", "south korea": "KR", "north korea": "KP", "taiwan": "TW",
+    "czech republic": "CZ", "czechia": "CZ", "kyrgyzstan": "KG", "moldova": "MD",
+    "tanzania": "TZ", "vietnam": "VN", "bolivia": "BO", "venezuela": "VE",
+    "united states": "US", "united states of america": "US", "usa": "US",
+    "united kingdom": "GB", "uk": "GB", "great britain": "GB", "kampuchea": "KH",
+    "malagasy": "MG", "upper volta": "BF", "dahomey": "BJ", "ceylon": "LK",
+    "saint-barthelemy": "BL", "saint-martin": "MF", "curacao": "CW",
+    "caribbean netherlands": "BQ", "reunion": "RE", "sao tome and principe": "ST",
+    "guinea-bissau": "GW", "international": "",
+}
+
+#: Date styles the sources write, most common first: ISO, ACLED's "21 March 2020",
+#: and what Excel writes when it saves a date column ("9-May-20", "31-12-19").
+DATE_FORMATS = (
+    "%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%d-%b-%y", "%d %b %y",
+    "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%y", "%d/%m/%y", "%Y/%m/%d",
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%B %d, %Y", "%b %d, %Y",
+)
+#: Month first, for files in the US style: used when a value's second number is above 12.
+MONTH_FIRST_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y")
+_SLASHED = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-]\d{2,4}$")
+
+
+@dataclass
+class ImportResult:
+    """The converted incidents, every problem found (row, column, why) and the counts."""
+
+    source: str
+    incidents: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    rows_in: int = 0
+    merged: int = 0
+    encoding: str = ""
+
+    @property
+    def rows_out(self) -> int:
+        return len(self.incidents)
+
+    @property
+    def refused(self) -> int:
+        return self.rows_in - self.merged - self.rows_out
+
+    def summary(self) -> str:
+        """One line: ``"412 rows in, 398 incidents out, 10 refused, 4 merged"``."""
+        return (f"{self.rows_in:,} rows in, {self.rows_out:,} incidents out, "
+                f"{self.refused:,} refused, {self.merged:,} merged")
+
+
+def require(frame: pd.DataFrame, columns, source: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DatasetError(
+            f"not a complete {source} export: missing column(s) {', '.join(missing)}"
+        )
+
+
+def _fold(name: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", name.strip().casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
+
+
+def country_code(name: str, numeric: str = "") -> str:
+    """ISO alpha-2 for a numeric ISO code or a country name as the sources write it."""
+    if numeric.isdigit() and int(numeric) > 0:
+        country = pycountry.countries.get(numeric=f"{int(numeric):03d}")
+        if country:
+            return country.alpha_2
+    folded = _fold(name)
+    if folded in COUNTRY_NAMES:
+        return COUNTRY_NAMES[folded]
+    code = normalise_country(name)
+    if code:
+        return code
+    # UCDP writes a former name in brackets: "Russia (Soviet Union)", "DR Congo (Zaire)".
+    outer = re.sub(r"\s*\(.*?\)\s*", "", name).strip()
+    if outer and outer != name.strip():
+        return country_code(outer)
+    return ""
+
+
+def country_codes(names: pd.Series, numeric: pd.Series | None = None) -> pd.Series:
+    """``country_code`` row by row, computed once per distinct value."""
+    numeric = numeric if numeric is not None else pd.Series("", index=names.index)
+    pairs = list(zip(numeric, names, strict=True))
+    lookup = {pair: country_code(pair[1], pair[0]) for pair in set(pairs)}
+    return pd.Series([lookup[pair] for pair in pairs], index=names.index, dtype=object)
+
+
+def parse_dates(raw: pd.Series) -> pd.Series:
+    """Dates in any style the sources write; NaT where none fits."""
+    dates = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")  # years 1-9999
+    text = raw.fillna("").astype(str).str.strip()
+    # A time of day after an ISO date ("2016-03-02 00:00:00.000", UCDP) says nothing more.
+    text = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?$", r"\1",
+                            regex=True)
+    formats = DATE_FORMATS
+    slashed = text.str.extract(_SLASHED)
+    if not slashed.empty:
+        first = pd.to_numeric(slashed[0], errors="coerce")
+        second = pd.to_numeric(slashed[1], errors="coerce")
+        if (second > 12).any() and not (first > 12).any():
+            formats = MONTH_FIRST_FORMATS + DATE_FORMATS
+    for fmt in formats:
+        missing = dates.isna() & (text != "")
+        if not missing.any():
+            break
+        dates[missing] = pd.to_datetime(text[missing], format=fmt, errors="coerce")
+    # Excel's day numbers ("43960" is 2020-05-09), when a date cell was saved as a number.
+    serial = dates.isna() & text.str.fullmatch(r"[2-5]\d{4}")
+    if serial.any():
+        dates[serial] = pd.to_datetime("1899-12-30") + pd.to_timedelta(
+            pd.to_numeric(text[serial]), unit="D")
+    return dates
+
+
+def join_parts(*parts: pd.Series, sep: str = ", ") -> pd.Series:
+    """Join non-empty parts row by row, leaving out a part equal to the one before."""
+    joined = parts[0].copy()
+    previous = parts[0]
+    for part in parts[1:]:
+        use = (part != "") & (part.str.casefold() != previous.str.casefold())
+        joined = joined.where(~use, part.where(joined == "", joined + sep + part))
+        previous = part.where(part != "", previous)
+    return joined
+
+
+def split_list(text: pd.Series, sep: str = ";") -> pd.Series:
+    """A ``;``-separated list cleaned up: one space after each separator, no empty items."""
+    return text.map(lambda cell: "; ".join(p.strip() for p in cell.split(sep) if p.strip()))
+
+
+def number_text(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: "" if pd.isna(v) else f"{v:.6f}".rstrip("0").rstrip("."))
+
+
+def count_text(text: pd.Series, column: str, problems: list[Problem]) -> pd.Series:
+    """A count (deaths) as dataset text: a whole number of zero or more, else empty.
+
+    A cell that holds something else (``-5``, ``-99`` for "unknown", ``many``) is reported
+    by row and column and left empty, never silently dropped.
+    """
+    numbers = pd.to_numeric(text, errors="coerce")
+    usable = numbers.notna() & (numbers >= 0) & (numbers == numbers.round())
+    unusable = (text.fillna("").astype(str).str.strip() != "") & ~usable
+    for index in unusable[unusable].index:
+        problems.append(Problem(int(index) + 2, column,
+                                f'"{text[index]}" is not a count of zero or more; left empty'))
+    return numbers.where(usable).map(lambda v: "" if pd.isna(v) else str(int(v)))
+
+
+def coordinates(out, lat_text, lon_text, problems, names=("latitude", "longitude")) -> None:
+    """Copy usable coordinates; report unusable ones (the row is kept, to geocode later)."""
+    lat = pd.to_numeric(lat_text, errors="coerce")
+    lon = pd.to_numeric(lon_text, errors="coerce")
+    valid = lat.between(-90, 90) & lon.between(-180, 180) & ~((lat == 0) & (lon == 0))
+    for column, text, numbers, limit in (
+        (names[0], lat_text, lat, 90),
+        (names[1], lon_text, lon, 180),
+    ):
+        unusable = (text != "") & ~numbers.between(-limit, limit)
+        for index in unusable[unusable].index:
+            problems.append(Problem(
+                int(index) + 2, column,
+                f'"{text[index]}" is not a coordinate in decimal degrees between -{limit} '
+                f"and {limit}; the row is kept without coordinates"))
+    out["lat"] = number_text(lat.where(valid))
+    out["lon"] = number_text(lon.where(valid))
+    out["geocoder"] = valid.map({True: "manual", False: ""})
+
+
+def refuse_missing(out, problems, dates, written, columns) -> pd.Series:
+    """Report rows without a date, a country or an id; return the mask of rows left out.
+
+    ``written`` is each row's date and ``countries`` its country as the source wrote them;
+    ``columns`` names the source columns to report (``date``, ``country``, ``id``).
+    """
+    no_date = dates.isna() if dates is not None else pd.Series(False, index=out.index)
+    no_country = out["country"] == ""
+    no_id = out["id"].str.fullmatch(r"(acled|gtd|ucdp)?-?")
+    for index in no_date[no_date].index:
+        problems.append(Problem(int(index) + 2, columns["date"],
+                                f'"{written["date"][index]}" is not a usable date; row left out'))
+    for index in no_country[no_country & ~no_date].index:
+        problems.append(Problem(
+            int(index) + 2, columns["country"],
+            f'"{written["country"][index]}" is not a country we can code in ISO 3166-1; '
+            "row left out"))
+    for index in no_id[no_id & ~no_date & ~no_country].index:
+        problems.append(Problem(int(index) + 2, columns["id"], "has no event id; row left out"))
+    return no_date | no_country | no_id
+
+
+def finish(out: pd.DataFrame, bad: pd.Series, problems: list[Problem], source: str,
+           rows_in: int, merged: int = 0) -> ImportResult:
+    """Keep only the rows ``validate`` accepts, reporting the others; sort the problems."""
+    for column in OUTPUT_COLUMNS:
+        if column not in out.columns:
+            out[column] = ""
+    out = out.loc[~bad, OUTPUT_COLUMNS]
+    duplicated = out["id"].duplicated(keep="first")
+    for index in duplicated[duplicated].index:
+        problems.append(Problem(
+            int(index) + 2, "id",
+            f'"{out.at[index, "id"]}" appears twice with different contents; kept the first'))
+    out = out[~duplicated]
+    refused = validate_frame(out) if len(out) else []
+    if refused and refused[0].row == 1:  # header problems: a bug in the conversion itself
+        raise DatasetError("; ".join(str(p) for p in refused))
+    rows = {problem.row for problem in refused}
+    for problem in refused:
+        problems.append(Problem(problem.row, problem.column,
+                                f"{problem.message} (in the converted row); row left out"))
+    out = out[~(out.index.to_series() + 2).isin(rows)]
+    problems.sort(key=lambda p: (p.row, p.column or ""))
+    return ImportResult(source, out.reset_index(drop=True), problems, rows_in, merged)
+
+
+def write_dataset(incidents: pd.DataFrame, path) -> None:
+    """Write converted incidents as a UTF-8 CSV dataset, atomically."""
+    write_atomic(path, neutralise_frame(incidents).to_csv(index=False, lineterminator="\r\n"))
+
+
+__all__ = ["ImportResult", "OUTPUT_COLUMNS", "text_column", "write_dataset"]
