@@ -15,6 +15,18 @@ from dashboard.data.schema import DatasetError, validate_file
 APP_PATH = Path(__file__).with_name("web_app.py")
 
 
+class CliError(click.ClickException):
+    """An error printed as one line: line breaks and control characters from a value the
+    user gave (or a file held) are shown escaped, so nothing can fake a second line."""
+
+    def __init__(self, message: str):
+        super().__init__(_one_line(message))
+
+
+def _one_line(text: str) -> str:
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="incident-map")
 def main() -> None:
@@ -49,9 +61,9 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
     try:
         problems = validate_file(dataset)
     except DatasetError as error:
-        raise click.ClickException(str(error)) from None
+        raise CliError(str(error)) from None
     if problems:
-        raise click.ClickException(
+        raise CliError(
             f"{dataset} has {len(problems)} problem(s); run `incident-map validate {dataset}`."
         )
     command = [
@@ -83,11 +95,11 @@ def validate(path: Path) -> None:
     try:
         problems = validate_file(path)
     except DatasetError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(_one_line(f"error: {error}"), err=True)
         sys.exit(1)
     if problems:
         for problem in problems:
-            click.echo(str(problem))
+            click.echo(_one_line(str(problem)))
         click.echo(f"{path}: {len(problems)} problem(s)", err=True)
         sys.exit(1)
     click.echo(f"{path}: valid")
@@ -117,7 +129,7 @@ def locate(place: str, country: str | None, offline: bool | None, as_json: bool)
     try:
         result = resolve(place, country=code, offline=offline_requested(offline))
     except GeocodingError as error:
-        raise click.ClickException(str(error)) from None
+        raise CliError(str(error)) from None
     if result is None:
         where = f" in {code}" if code else ""
         shown = place if len(place) <= 80 else place[:77] + "..."
@@ -149,9 +161,9 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
         summary = geocode_file(path, offline=offline_requested(offline), dry_run=dry_run,
                                cache_path=cache_path, progress=True)
     except GeocodingError as error:
-        raise click.ClickException(str(error)) from None
+        raise CliError(str(error)) from None
     for line in summary.lines():
-        click.echo(line)
+        click.echo(_one_line(line))
     if summary.error:
         sys.exit(1)
 
@@ -205,7 +217,7 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
         ("attribution", attribution), ("q", query)) if value is not None}
     filters, notices = parse_query_params(params)
     if notices:
-        raise click.ClickException(" ".join(n.replace("Ignored ", "invalid ", 1) for n in notices))
+        raise CliError(" ".join(n.replace("Ignored ", "invalid ", 1) for n in notices))
     dataset = data_path or default_data_path()
     try:
         fmt = format_for(output, fmt)
@@ -218,7 +230,7 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
         path = export_file(incidents, view, output, fmt=fmt, provenance=Provenance.of(dataset),
                            size=size, excel=excel)
     except (ExportError, DatasetError, BrowserNotFound) as error:
-        raise click.ClickException(str(error)) from None
+        raise CliError(str(error)) from None
     click.echo(f"wrote {path} ({fmt}, {path.stat().st_size:,} bytes)", err=True)
 
 
@@ -247,24 +259,24 @@ def import_(source_path: Path, output: Path, source: str | None, map_file: Path 
     from dashboard.exports.formats import ExportError, check_writable
 
     if output.exists() and not force:
-        raise click.ClickException(f"{output} exists; choose another name or add --force")
+        raise CliError(f"{output} exists; choose another name or add --force")
     try:
         mapping = read_mapping(map_file) if map_file else {}
         mapping.update(parse_options(columns))
         check_writable(output)
         result = import_file(source_path, source, mapping or None)
     except (DatasetError, ExportError) as error:
-        raise click.ClickException(str(error)) from None
+        raise CliError(str(error)) from None
     for problem in result.problems:
-        click.echo(str(problem), err=True)
+        click.echo(_one_line(str(problem)), err=True)
     name = NAMES.get(result.source, result.source)
     if result.incidents.empty:
-        raise click.ClickException(
+        raise CliError(
             f"nothing converted from {source_path} ({name}; {result.summary()}): every row was "
             f"refused (reasons above); {output} was not written")
     try:
         write_dataset(result.incidents, output)
     except OSError as error:
-        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
+        raise CliError(f"cannot write {output}: {error.strerror or error}") from None
     click.echo(f"{output}: {len(result.incidents)} incidents from {name} "
                f"({result.summary()}; {len(result.problems)} problem(s) reported above)", err=True)

@@ -23,16 +23,22 @@ from dashboard.data.schema import EVENT_TYPES
 
 ASSESSMENT = "assessment"
 NON_ASSESSMENT_TYPES = tuple(t for t in EVENT_TYPES if t != ASSESSMENT)
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:])")
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:&])")
+#: A colon before a letter could open one of Streamlit's directives (``:material/icon:``,
+#: ``:red[text]``, ``:smile:``), which backslashes do not stop: a word joiner (U+2060,
+#: invisible) after it does.
+DIRECTIVE_COLON = re.compile(r"\\:(?=[A-Za-z])")
 
 
 def plain(text: str) -> str:
     r"""``text`` with every Markdown character escaped, so values from a URL show as typed.
 
-    >>> print(plain("[x](https://e.example) $5 *b*"))
-    \[x\]\(https\://e\.example\) \$5 \*b\*
+    >>> print(plain("[x](https://e.example) $5 *b* &amp;"))
+    \[x\]\(https\://e\.example\) \$5 \*b\* \&amp;
+    >>> plain(":red[x]") == "\\:\u2060red\\[x\\]"
+    True
     """
-    return MARKDOWN_SPECIALS.sub(r"\\\1", text)
+    return DIRECTIVE_COLON.sub("\\:\u2060", MARKDOWN_SPECIALS.sub(r"\\\1", text))
 
 
 def fit_years(

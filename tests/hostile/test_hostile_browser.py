@@ -402,18 +402,12 @@ def test_url_parameters_carry_payloads(visit, hostile_incidents, name):
         assert_clean(watch, f"URL parameters ({name}): popups")
 
 
-#: Values that Streamlit's Markdown still turns into something else after
-#: ``page_state.plain`` escaped them (see the xfail reason below).
+#: Values Streamlit's Markdown would turn into something else (character references,
+#: directives such as ``:material/warning:``) unless ``page_state.plain`` escapes them.
 UNESCAPED = {"country": "&lt;b&gt;x&lt;/b&gt; &amp; &#106;avascript",
              "type": P[83]}  # :red[<img ...>] :material/warning:
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "dashboard/page/state.py plain() escapes Markdown punctuation but not '&', and cannot "
-    "stop Streamlit's ':material/<name>:' icon shortcodes: in the notices "
-    "(page/views/common.py show_notices), the analyst caption and the briefing heading a "
-    "character reference from the URL ('&lt;b&gt;', '&amp;', '&#106;') is shown decoded "
-    "and ':material/warning:' as an icon, not as the value typed"))
 def test_notices_show_references_and_icon_codes_as_typed(visit):
     watch = visit("/?" + urlencode([*UNESCAPED.items(), ("q", UNESCAPED["country"])]))
     page_wait(watch, HAS_ALERT, None)

@@ -225,11 +225,6 @@ def test_cli_export_with_hostile_filters_fails_cleanly(hostile_dataset, tmp_path
         assert not out.exists()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "dashboard/cli.py export() quotes the value raw in its error: the notices of "
-    "parse_query_params for --country/--type/--attribution/--years, and 'no incident with "
-    "id \"...\"' for --incident; a value with a line break (or a terminal escape) prints "
-    "several lines, one of which can pass for another message"))
 @pytest.mark.parametrize("option", FILTER_OPTIONS)
 def test_cli_error_for_a_value_with_a_line_break_is_one_line(hostile_dataset, tmp_path,
                                                              option):

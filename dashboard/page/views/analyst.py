@@ -37,7 +37,7 @@ ANALYST_CSS = """
 <style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 .im-card { font-size: 1rem; line-height: 1.45; }
-.im-card .im-card-title { font-size: 1.35rem; }
+.im-card .im-card-title { font-size: 1.35rem; overflow-wrap: anywhere; }
 .im-card li { overflow-wrap: anywhere; }
 </style>
 """

@@ -29,7 +29,8 @@ BRIEFING_CSS = """
 [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; padding-bottom: 1rem; }
 [data-testid="stHeader"] { display: none; }
 .im-card { font-size: 1.3rem; line-height: 1.5; }
-.im-card .im-card-title { font-size: 2.1rem; line-height: 1.2; margin-bottom: 0.4rem; }
+.im-card .im-card-title { font-size: 2.1rem; line-height: 1.2; margin-bottom: 0.4rem;
+  overflow-wrap: anywhere; }
 .im-card .im-card-meta { font-size: 1.15rem; color: #444; }
 .im-card ul { padding-left: 1.2rem; }
 .im-card li { font-size: 1.05rem; overflow-wrap: anywhere; }
