@@ -21,6 +21,7 @@ import pandas as pd
 from dashboard.data.importers.common import (
     ImportResult,
     coordinates,
+    count_text,
     country_codes,
     finish,
     join_parts,
@@ -101,7 +102,7 @@ def convert_acled(frame: pd.DataFrame, rows_in: int | None = None) -> ImportResu
     out["target"] = join_parts(text_column(frame, "actor2"),
                                text_column(frame, "assoc_actor_2"), sep="; ")
     out["sponsor"] = text_column(frame, "actor1").where(state_actor, "")
-    out["fatalities"] = fatalities.map(lambda v: "" if pd.isna(v) or v < 0 else str(int(v)))
+    out["fatalities"] = count_text(fatalities)
     sources = split_list(text_column(frame, "source"))
     out["sources"] = "ACLED event " + event_id + sources.map(lambda s: f"; {s}" if s else "")
     out["notes"] = ("Imported from ACLED (" + event_type + " / " + sub_event

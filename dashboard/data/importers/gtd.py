@@ -13,6 +13,7 @@ import pandas as pd
 from dashboard.data.importers.common import (
     ImportResult,
     coordinates,
+    count_text,
     country_codes,
     finish,
     join_parts,
@@ -85,7 +86,7 @@ def convert_gtd(frame: pd.DataFrame, rows_in: int | None = None) -> ImportResult
     out.loc[group.isin(["", "Unknown"]), "attribution"] = "unknown"
     out["perpetrator"] = group.replace("Unknown", "")
     out["target"] = text_column(frame, "target1")
-    out["fatalities"] = killed.map(lambda v: "" if pd.isna(v) or v < 0 else str(int(v)))
+    out["fatalities"] = count_text(killed)
     # A GTD citation is one source that may itself hold a semicolon: keep it one item.
     out["sources"] = "GTD event " + event_id
     for column in ("scite1", "scite2", "scite3"):

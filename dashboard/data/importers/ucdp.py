@@ -20,6 +20,7 @@ import pandas as pd
 from dashboard.data.importers.common import (
     ImportResult,
     coordinates,
+    count_text,
     country_codes,
     finish,
     join_parts,
@@ -85,7 +86,7 @@ def convert_ucdp(frame: pd.DataFrame, rows_in: int | None = None) -> ImportResul
     out["perpetrator"] = side_a
     out["sponsor"] = side_a.where(side_a.str.startswith("Government of"), "")
     out["target"] = side_b
-    out["fatalities"] = best.map(lambda v: "" if pd.isna(v) or v < 0 else str(int(v)))
+    out["fatalities"] = count_text(best)
     articles = split_list(text_column(frame, "source_article"))
     out["sources"] = "UCDP GED event " + event_id + articles.map(lambda s: f"; {s}" if s else "")
     low, high = text_column(frame, "low"), text_column(frame, "high")
