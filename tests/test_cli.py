@@ -29,7 +29,7 @@ def test_validate_prints_one_line_per_problem(make_dataset):
     lines = result.stdout.strip().splitlines()
     assert lines == [
         'row 2, column date: "2019-02-30" is not a real date; expected YYYY-MM-DD for precision "day"',
-        'row 2, column event_type: "murder" is not allowed; use one of: killing, attempted_killing, arrest, prisoner_exchange, court_ruling, diplomatic_expulsion, intelligence_disclosure, assessment, other',
+        'row 2, column event_type: "murder" is not allowed; use one of: killing, attempted_killing, arrest, prisoner_exchange, court_ruling, diplomatic_expulsion, intelligence_disclosure, sabotage, plot, assessment, other',
         'row 3, column country: "ZZ" is not an ISO 3166-1 alpha-2 country code; use e.g. DE, ES, RU (XK for Kosovo)',
         'row 3, column id: "2019-08-23-berlin-khangoshvili" repeats the id of row 2; ids must be unique',
     ]

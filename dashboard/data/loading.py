@@ -120,9 +120,10 @@ def format_date(date: str, precision: str) -> str:
 
 def _date_labels(starts: pd.Series, precisions: pd.Series) -> pd.Series:
     """Vectorised :func:`format_date` over parsed dates."""
-    years = starts.dt.year.astype(str)
+    # Int64, so an undated row (NaT) does not turn every other year into a float ("2019.0")
+    years = starts.dt.year.astype("Int64").astype(str)
     months = starts.dt.month.map(dict(enumerate(MONTHS, start=1)))
-    labels = starts.dt.day.astype(str) + " " + months + " " + years
+    labels = starts.dt.day.astype("Int64").astype(str) + " " + months + " " + years
     labels = labels.where(precisions == "day", months + " " + years)
     labels = labels.where(precisions != "year", years)
     return labels.where(starts.notna(), UNDATED_LABEL)

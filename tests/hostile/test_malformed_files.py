@@ -110,3 +110,25 @@ def test_the_page_shows_a_clear_box(name, corpus, monkeypatch):
     assert len(errors) == 1, errors
     assert "problem" in errors[0] or "cannot be opened" in errors[0]
     assert "Traceback" not in errors[0]
+
+
+def test_an_unreadable_file_gets_one_line(tmp_path):
+    """A file the user may not read: one line and exit 1 (run as an unprivileged user, since
+    root reads everything)."""
+    import os
+    import shutil
+
+    path = tmp_path / "secret.csv"
+    path.write_bytes(CONTENTS["bad-date.csv"])
+    path.chmod(0)
+    tmp_path.chmod(0o755)
+    command = [sys.executable, "-m", "dashboard", "validate", str(path)]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        assert setpriv, "running as root needs setpriv (util-linux) to drop privileges"
+        command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                            cwd=APP.parents[1])
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert result.returncode == 1, lines
+    assert lines == [f"error: {path}: permission denied (cannot be read)"]

@@ -146,7 +146,7 @@ def country_codes(names: pd.Series, numeric: pd.Series | None = None) -> pd.Seri
 
 def parse_dates(raw: pd.Series) -> pd.Series:
     """Dates in any style the sources write; NaT where none fits."""
-    dates = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    dates = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")  # years 1-9999
     text = raw.fillna("").astype(str).str.strip()
     # A time of day after an ISO date ("2016-03-02 00:00:00.000", UCDP) says nothing more.
     text = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?$", r"\1",
@@ -192,10 +192,19 @@ def number_text(values: pd.Series) -> pd.Series:
     return values.map(lambda v: "" if pd.isna(v) else f"{v:.6f}".rstrip("0").rstrip("."))
 
 
-def count_text(values: pd.Series) -> pd.Series:
-    """Whole numbers as text; empty for a missing or negative count."""
-    counts = values.where(values >= 0).round().astype("Int64")
-    return counts.astype(str).where(counts.notna(), "").astype(object)
+def count_text(text: pd.Series, column: str, problems: list[Problem]) -> pd.Series:
+    """A count (deaths) as dataset text: a whole number of zero or more, else empty.
+
+    A cell that holds something else (``-5``, ``-99`` for "unknown", ``many``) is reported
+    by row and column and left empty, never silently dropped.
+    """
+    numbers = pd.to_numeric(text, errors="coerce")
+    usable = numbers.notna() & (numbers >= 0) & (numbers == numbers.round())
+    unusable = (text.fillna("").astype(str).str.strip() != "") & ~usable
+    for index in unusable[unusable].index:
+        problems.append(Problem(int(index) + 2, column,
+                                f'"{text[index]}" is not a count of zero or more; left empty'))
+    return numbers.where(usable).map(lambda v: "" if pd.isna(v) else str(int(v)))
 
 
 def coordinates(out, lat_text, lon_text, problems, names=("latitude", "longitude")) -> None:

@@ -86,7 +86,7 @@ def convert_gtd(frame: pd.DataFrame, rows_in: int | None = None) -> ImportResult
     out.loc[group.isin(["", "Unknown"]), "attribution"] = "unknown"
     out["perpetrator"] = group.replace("Unknown", "")
     out["target"] = text_column(frame, "target1")
-    out["fatalities"] = count_text(killed)
+    out["fatalities"] = count_text(text_column(frame, "nkill"), "nkill", problems)
     # A GTD citation is one source that may itself hold a semicolon: keep it one item.
     out["sources"] = "GTD event " + event_id
     for column in ("scite1", "scite2", "scite3"):

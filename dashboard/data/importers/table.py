@@ -205,8 +205,8 @@ def convert_table(frame: pd.DataFrame, mapping: dict[str, str], *, name: str = "
 
     out["attribution"] = "unknown"
     out["perpetrator"], out["target"] = column("perpetrator"), column("target")
-    deaths = pd.to_numeric(column("fatalities"), errors="coerce")
-    out["fatalities"] = count_text(deaths)
+    out["fatalities"] = count_text(column("fatalities"), mapping.get("fatalities", "fatalities"),
+                                   problems)
     sources = split_list(column("sources"))
     out["sources"] = sources.where(sources != "", f"{name}, row " + rows)
     kept_type = raw_type.map(lambda t: f"; type in the file: {t}" if t else "")
