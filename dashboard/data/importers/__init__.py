@@ -88,6 +88,10 @@ def convert_source(table: SourceTable, source: str | None = None,
     elif source == "ucdp":
         result = convert_ucdp(frame, rows_in)
     elif source == "dataset":
+        if table.kind == "csv":
+            raise DatasetError(
+                f"{name} is already an Incident Map dataset: open it with `incident-map serve "
+                f"--data {name}` and check it with `incident-map validate {name}`")
         result = convert_dataset(table)
     else:
         result = convert_table(frame, resolve_mapping(list(frame.columns), mapping), name=name,

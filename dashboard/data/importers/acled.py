@@ -48,6 +48,8 @@ GEO_PRECISION = {"1": "city", "2": "region", "3": "region"}
 #: Event types of political violence, old and new, in lower case.
 VIOLENT = ("battle", "violence against civilians", "explosions/remote violence", "remote violence")
 STATE_FORCES = {"1", "state forces"}
+#: ``inter`` codes of crowds: 5 rioters, 6 protesters, 7 civilians (numbers or, since 2024, words).
+CROWDS = {"5", "6", "7", "rioters", "protesters", "civilians"}
 
 
 def convert_acled(frame: pd.DataFrame, rows_in: int | None = None) -> ImportResult:
@@ -90,6 +92,7 @@ def convert_acled(frame: pd.DataFrame, rows_in: int | None = None) -> ImportResu
     out["country"] = country_codes(country, text_column(frame, "iso"))
     coordinates(out, text_column(frame, "latitude"), text_column(frame, "longitude"), problems)
     out["geo_precision"] = text_column(frame, "geo_precision").map(GEO_PRECISION).fillna("city")
+    frame = _state_forces_first(frame)
     # ACLED names actors; inter1 = 1 ("State forces" since 2024) marks state forces.
     state_actor = text_column(frame, "inter1").str.lower().isin(STATE_FORCES)
     out["attribution"] = state_actor.map({True: "alleged", False: "unknown"})
@@ -111,13 +114,33 @@ def convert_acled(frame: pd.DataFrame, rows_in: int | None = None) -> ImportResu
     return finish(out, bad, problems, "acled", rows_in, merged)
 
 
+def _state_forces_first(frame: pd.DataFrame) -> pd.DataFrame:
+    """When protesters, rioters or civilians meet state forces, the state forces acted.
+
+    ACLED's actor order implies no direction; it lists protesters first when police
+    intervene. Such a row is read with the state forces as the first actor, so they become
+    the perpetrator and the protesters the target.
+    """
+    inter1 = text_column(frame, "inter1").str.lower()
+    inter2 = text_column(frame, "inter2").str.lower()
+    swap = inter1.isin(CROWDS) & inter2.isin(STATE_FORCES)
+    if not swap.any():
+        return frame
+    frame = frame.copy()
+    for first, second in (("actor1", "actor2"), ("assoc_actor_1", "assoc_actor_2"),
+                          ("inter1", "inter2")):
+        one, two = text_column(frame, first), text_column(frame, second)
+        frame[first] = one.where(~swap, two)
+        frame[second] = two.where(~swap, one)
+    return frame
+
+
 def _merge_actor_rows(frame: pd.DataFrame, problems: list[Problem]) -> tuple[pd.DataFrame, int]:
     """One row per event: the rows of a monadic file (one per actor) become one dyadic row.
 
-    The first row's actor stays ``actor1``; the actors of the other rows join ``actor2``.
-    A state-forces actor on any row keeps ``inter1`` = state forces on the first when it
-    is the first row's. Rows of one id with different dates are not the same event: the
-    later ones are reported and left out.
+    The first row's actor stays ``actor1``; the actors of the other rows join ``actor2``
+    (``inter2`` is state forces when one of them is). Rows of one id with different dates
+    are not the same event: the later ones are reported and left out.
     """
     event_id = text_column(frame, "event_id_cnty")
     repeated = event_id.duplicated(keep=False) & (event_id != "")
@@ -149,6 +172,10 @@ def _merge_actor_rows(frame: pd.DataFrame, problems: list[Problem]) -> tuple[pd.
             if value and value not in known and value not in others:
                 others.append(value)
         frame.at[first, "actor2"] = "; ".join(others)
+        inters = [str(v).strip().lower() for v in group["inter1"].iloc[1:]] if (
+            "inter1" in group.columns) else []
+        if any(v in STATE_FORCES for v in inters):
+            frame.at[first, "inter2"] = "State forces"
         assoc = [str(v).strip() for v in group["assoc_actor_1"].iloc[1:]]
         assoc += [str(v).strip() for v in group["assoc_actor_2"]]
         frame.at[first, "assoc_actor_2"] = "; ".join(dict.fromkeys(a for a in assoc if a))

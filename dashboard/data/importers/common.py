@@ -139,9 +139,9 @@ def country_code(name: str, numeric: str = "") -> str:
 def country_codes(names: pd.Series, numeric: pd.Series | None = None) -> pd.Series:
     """``country_code`` row by row, computed once per distinct value."""
     numeric = numeric if numeric is not None else pd.Series("", index=names.index)
-    pairs = list(zip(numeric, names, strict=True))
-    lookup = {pair: country_code(pair[1], pair[0]) for pair in set(pairs)}
-    return pd.Series([lookup[pair] for pair in pairs], index=names.index, dtype=object)
+    keys = numeric.astype(str) + "\0" + names.astype(str)
+    lookup = {key: country_code(*reversed(key.split("\0", 1))) for key in keys.unique()}
+    return keys.map(lookup).astype(object)
 
 
 def parse_dates(raw: pd.Series) -> pd.Series:
@@ -184,7 +184,8 @@ def join_parts(*parts: pd.Series, sep: str = ", ") -> pd.Series:
 
 def split_list(text: pd.Series, sep: str = ";") -> pd.Series:
     """A ``;``-separated list cleaned up: one space after each separator, no empty items."""
-    return text.map(lambda cell: "; ".join(p.strip() for p in cell.split(sep) if p.strip()))
+    joined = text.str.replace(rf"\s*{re.escape(sep)}[\s{re.escape(sep)}]*", "; ", regex=True)
+    return joined.str.strip().str.strip(";").str.strip()
 
 
 def number_text(values: pd.Series) -> pd.Series:
@@ -221,8 +222,9 @@ def coordinates(out, lat_text, lon_text, problems, names=("latitude", "longitude
                 int(index) + 2, column,
                 f'"{text[index]}" is not a coordinate in decimal degrees between -{limit} '
                 f"and {limit}; the row is kept without coordinates"))
-    out["lat"] = number_text(lat.where(valid))
-    out["lon"] = number_text(lon.where(valid))
+    # The source's own digits, where they are a usable coordinate.
+    out["lat"] = lat_text.str.strip().where(valid, "")
+    out["lon"] = lon_text.str.strip().where(valid, "")
     out["geocoder"] = valid.map({True: "manual", False: ""})
 
 

@@ -27,10 +27,10 @@ import pandas as pd
 from dashboard.data.importers.common import (
     ImportResult,
     coordinates,
+    count_text,
     country_codes,
     finish,
     join_parts,
-    number_text,
     parse_dates,
     refuse_missing,
     split_list,
@@ -205,8 +205,8 @@ def convert_table(frame: pd.DataFrame, mapping: dict[str, str], *, name: str = "
 
     out["attribution"] = "unknown"
     out["perpetrator"], out["target"] = column("perpetrator"), column("target")
-    deaths = pd.to_numeric(column("fatalities"), errors="coerce")
-    out["fatalities"] = number_text(deaths.where(deaths >= 0).round())
+    out["fatalities"] = count_text(column("fatalities"), mapping.get("fatalities", "fatalities"),
+                                   problems)
     sources = split_list(column("sources"))
     out["sources"] = sources.where(sources != "", f"{name}, row " + rows)
     kept_type = raw_type.map(lambda t: f"; type in the file: {t}" if t else "")

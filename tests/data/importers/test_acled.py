@@ -74,8 +74,10 @@ def test_monadic_rows_of_one_event_are_merged_not_dropped(tmp_path):
     assert result.problems == []
     assert (result.rows_in, result.rows_out, result.merged, result.refused) == (3, 2, 1, 0)
     event = result.incidents.set_index("id").loc["acled-geo5"]
-    assert event["perpetrator"] == "Protesters (Georgia)"
-    assert event["target"] == "Police Forces of Georgia (2013-)"
+    # The police intervened: they are the actor, not the protesters.
+    assert event["perpetrator"] == "Police Forces of Georgia (2013-)"
+    assert event["target"] == "Protesters (Georgia)"
+    assert (event["sponsor"], event["attribution"]) == ("Police Forces of Georgia (2013-)", "alleged")
     assert result.summary() == "3 rows in, 2 incidents out, 0 refused, 1 merged"
 
 
@@ -118,3 +120,12 @@ def test_import_command_reports_the_counts_and_writes_a_valid_dataset(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "1 incidents from ACLED (2 rows in, 1 incidents out, 0 refused, 1 merged" in result.stderr
     assert validate_file(out) == [] and len(load_incidents(out)) == 1
+
+
+def test_a_dyadic_protest_row_names_the_intervening_police_as_the_actor(tmp_path):
+    rows = [acled_row(event_type="Protests", sub_event_type="Excessive force against protesters",
+                      actor1="Protesters (Belarus)", inter1="6", actor2="Police Forces of Belarus",
+                      inter2="1", fatalities="0", country="Belarus", iso="112")]
+    incident = import_file(write_csv(tmp_path / "acled.csv", ACLED_2024, rows)).incidents.iloc[0]
+    assert (incident["perpetrator"], incident["target"]) == ("Police Forces of Belarus",
+                                                             "Protesters (Belarus)")

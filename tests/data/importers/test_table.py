@@ -81,3 +81,10 @@ def test_what_cannot_be_mapped_is_said_in_one_line(tmp_path):
     assert 'the mapping names column "Nation" for country, but the file has no such column' in run.stderr
     run = run_import(path, "-o", tmp_path / "out.csv", "--column", "colour=When")
     assert run.returncode == 1 and "unknown field(s) colour" in run.stderr
+
+
+def test_a_dataset_csv_is_not_converted_again():
+    from tests.paths import FIXTURES
+
+    with pytest.raises(DatasetError, match="already an Incident Map dataset"):
+        import_file(FIXTURES / "export_fixture.csv")
