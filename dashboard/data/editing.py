@@ -221,6 +221,8 @@ def suggest_id(row: dict[str, str]) -> str:
         bare = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
         return "-".join(re.findall(r"[a-z0-9]+", bare.lower())[:words])
 
+    if not (row.get("date") and row.get("title") and row.get("place")):
+        return ""
     place = (row.get("place") or "").split(",")[0]
     parts = [slug(row.get("date", ""), 3), slug(place, 3), slug(row.get("title", ""), 2)]
     candidate = "-".join(part for part in parts if part)

@@ -48,7 +48,7 @@ def build_picker_map(candidates, point: tuple[float, float] | None, *, offline: 
     centre = point or ((candidates[0].lat, candidates[0].lon) if candidates else None)
     zoom = ZOOM.get(precision, 10) if centre else 3
     if offline:
-        zoom = min(zoom, 8)  # the outline has no streets: closer shows nothing more
+        zoom = min(zoom, 6)  # the outline has no streets: closer shows only grey land
     m = folium.Map(location=centre or DEFAULT_LOCATION, zoom_start=zoom, tiles=None,
                    control_scale=True, min_zoom=2, height=f"{int(height)}px")
     if not offline:
