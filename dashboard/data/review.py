@@ -9,6 +9,8 @@ Reasons (one row may have several):
 - ``coarse precision``: ``geo_precision`` is ``region`` or ``country`` for a geocoded row;
 - ``hand-set point without a note``: ``geocoder`` is ``manual`` and ``notes`` does not say
   where the coordinates come from;
+- ``ambiguous geocode`` (given by the caller, who asks the gazetteer: see
+  ``dashboard.geocoding.candidates.ambiguous_rows``);
 - ``not checked for a long time``: ``checked`` is older than ``stale_days`` (when the
   dataset has that column; an empty cell is ``never checked``).
 
@@ -88,15 +90,20 @@ def row_reasons(row: dict[str, str], *, today: date | None = None,
 
 
 def review_queue(frame: pd.DataFrame, *, today: date | None = None,
-                 stale_days: int = STALE_DAYS) -> pd.DataFrame:
+                 stale_days: int = STALE_DAYS,
+                 extra: dict[str, str] | None = None) -> pd.DataFrame:
     """The rows that need a person: columns ``id``, ``title``, ``place``, ``reasons``.
 
     ``frame`` holds the dataset as text (``read_dataset``); rows keep the file's order.
+    ``extra`` adds a reason by id (e.g. ambiguous geocodes found by the gazetteer).
     """
+    extra = extra or {}
     has_checked = "checked" in frame.columns
     records = []
     for row in frame.to_dict("records"):
         reasons = row_reasons(row, today=today, stale_days=stale_days, has_checked=has_checked)
+        if str(row.get("id", "")) in extra:
+            reasons.append(extra[str(row.get("id", ""))])
         if reasons:
             records.append({"id": row.get("id", ""), "title": row.get("title", ""),
                             "place": row.get("place", ""), "reasons": "; ".join(reasons)})

@@ -165,3 +165,34 @@ def clear_point(row: dict[str, str]) -> dict[str, str]:
     changed.update(lat="", lon="", geocoder="")
     return changed
 
+
+
+#: The most rows :func:`ambiguous_rows` looks up at once (each is a few indexed queries).
+MAX_AMBIGUITY_ROWS = 5_000
+
+
+def ambiguous_rows(rows, *, gazetteer: GeoNamesGazetteer | None = None,
+                   limit: int = MAX_AMBIGUITY_ROWS) -> dict[str, str]:
+    """For rows placed by the gazetteer, a reason by id when their place is ambiguous.
+
+    ``rows`` are dicts with ``id``, ``place``, ``country`` and ``geocoder``; only the
+    first ``limit`` gazetteer rows are looked up.
+    """
+    gazetteer = gazetteer or GeoNamesGazetteer()
+    found: dict[str, str] = {}
+    looked = 0
+    for row in rows:
+        if (row.get("geocoder") or "").strip() != "gazetteer" or not row.get("place"):
+            continue
+        looked += 1
+        if looked > limit:
+            break
+        country = (row.get("country") or "").strip() or None
+        location = gazetteer.geocode(row["place"], country_codes=country)
+        if location is None or not location.raw.get("ambiguous"):
+            continue
+        others = [f"{c.get('name')} ({c.get('country')})"
+                  for c in (location.raw.get("candidates") or [])[1:3]]
+        found[str(row["id"])] = "ambiguous geocode" + (
+            f": also {'; '.join(others)}" if others else "")
+    return found

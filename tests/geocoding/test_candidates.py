@@ -51,3 +51,39 @@ def test_a_hand_set_point_is_never_replaced_by_a_candidate():
 def test_a_point_placed_by_hand_is_manual_and_wraps_longitudes():
     row = apply_manual_point(base_row(geocoder="gazetteer"), 40.45, -3.75 + 360)
     assert (row["geocoder"], row["geo_precision"], row["lon"]) == ("manual", "site", "-3.75")
+
+
+def test_online_candidates_come_first_with_their_site_precision(make_online):
+    """Nominatim (a loopback server answering as Nominatim does) finds the school itself."""
+    place = "American School of Madrid, Pozuelo de Alarcon, Spain"
+    found, notice = find_candidates(place, offline=False, online=make_online())
+    assert notice is None
+    assert (found[0].name, found[0].source, found[0].precision) == (
+        "American School of Madrid", "nominatim", "site")
+    assert any(c.source == "gazetteer" for c in found[1:])
+
+
+def test_a_failing_nominatim_leaves_the_gazetteer_and_a_notice(make_online, nominatim_server):
+    nominatim_server.default = "500"
+    found, notice = find_candidates("Villajoyosa, Spain", offline=False,
+                                    online=make_online(retries=0))
+    assert notice and "Nominatim did not answer" in notice
+    assert [c.source for c in found] == ["gazetteer"]
+
+
+def test_ambiguous_gazetteer_rows_are_found_for_the_review_queue():
+    from dashboard.data.review import review_queue
+    from dashboard.geocoding.candidates import ambiguous_rows
+
+    rows = [base_row(id="a-1", place="Springfield", country="", geocoder="gazetteer",
+                     geo_precision="city"),
+            base_row(id="b-2", place="Springfield", country="", geocoder="manual",
+                     notes="site from the ruling"),
+            base_row(id="c-3", place="Villajoyosa, Spain", country="ES", geocoder="gazetteer",
+                     geo_precision="city")]
+    found = ambiguous_rows(rows)
+    assert list(found) == ["a-1"] and found["a-1"].startswith("ambiguous geocode: also ")
+    import pandas as pd
+
+    queue = review_queue(pd.DataFrame(rows).drop(columns=["checked"]), extra=found)
+    assert queue["id"].tolist() == ["a-1"]

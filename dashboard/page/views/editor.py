@@ -27,7 +27,9 @@ from dashboard.data.schema import (
     split_sources,
 )
 from dashboard.geocoding.candidates import (
+    MAX_AMBIGUITY_ROWS,
     ManualPoint,
+    ambiguous_rows,
     apply_candidate,
     apply_manual_point,
     clear_point,
@@ -413,7 +415,18 @@ def _merge_panel(conflict: dict, row: dict[str, str]) -> None:
 def _review_section(data_path: Path) -> None:
     snapshot = editing.open_snapshot(data_path)
     frame = pd.DataFrame(list(snapshot.rows.values()), columns=snapshot.header, dtype=str)
-    queue = review_queue(frame)
+    ambiguous = st.session_state.get("ed_ambiguous", {}).get(snapshot.digest)
+    queue = review_queue(frame, extra=ambiguous)
+    if ambiguous is None and st.button(
+            "Also check the gazetteer's answers for ambiguous places", key="ed_check_ambiguous",
+            help=f"Looks up the place of up to {MAX_AMBIGUITY_ROWS:,} rows placed by the "
+                 "gazetteer and lists those with a namesake elsewhere."):
+        with st.spinner("Asking the gazetteer..."):
+            found = ambiguous_rows(snapshot.rows.values())
+        st.session_state["ed_ambiguous"] = {snapshot.digest: found}
+        st.rerun()
+    if ambiguous is not None:
+        st.caption(f"Gazetteer answers checked: {len(ambiguous)} ambiguous.")
     if queue.empty:
         st.success("Nothing to review: every row has coordinates at the precision its "
                    "place allows.")
