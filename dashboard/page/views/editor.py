@@ -440,17 +440,30 @@ def _review_section(data_path: Path) -> None:
         width="stretch")
 
 
+def _changed_summary(entry: editing.ChangeEntry) -> str:
+    if entry.before is None:
+        return "(a new row)"
+    if entry.after is None:
+        return "(row removed)"
+    return ", ".join(entry.changed_columns())
+
+
 def _log_section(data_path: Path) -> None:
+    undone = st.session_state.pop("ed_undone", None)
+    if undone:
+        st.success(undone)
     entries = editing.read_log(editing.change_log_path(data_path))
     if not entries:
         st.info("No saves yet.")
         return
     newest = list(reversed(entries))
+    undone_by = {e.undoes: e.seq for e in entries if e.undoes is not None}
     table = pd.DataFrame({
         "change": [e.seq for e in newest], "when (UTC)": [e.at for e in newest],
         "who": [e.who for e in newest], "action": [e.action for e in newest],
         "incident": [e.id for e in newest],
-        "columns": [", ".join(e.changed_columns()) for e in newest],
+        "columns": [_changed_summary(e) for e in newest],
+        "undone by": [str(undone_by.get(e.seq, "")) for e in newest],
     })
     st.dataframe(table, hide_index=True, width="stretch")
     seq = st.selectbox("Change", [e.seq for e in newest], key="ed_log_pick",
@@ -470,4 +483,5 @@ def _log_section(data_path: Path) -> None:
             st.error(str(error))
             return
         st.session_state["ed_reload"] = None
-        st.success(f"Undone: change {seq} (recorded as change {done.seq}).")
+        st.session_state["ed_undone"] = f"Undone: change {seq} (recorded as change {done.seq})."
+        st.rerun()
