@@ -6,7 +6,8 @@ Reasons (one row may have several):
 - ``partial geocode``: a geocoder placed the row at a town's, region's or country's point
   while the place names something smaller (a street, a building, a park: a digit or a
   word such as "school", "embassy", "Straße" in the first part of ``place``);
-- ``coarse precision``: ``geo_precision`` is ``region`` or ``country`` for a geocoded row;
+- ``coarse precision``: ``geo_precision`` is ``region`` or ``country`` for a geocoded row
+  whose place names something inside it ("Garching, Bavaria", not "Bavaria");
 - ``hand-set point without a note``: ``geocoder`` is ``manual`` and ``notes`` does not say
   where the coordinates come from;
 - ``ambiguous geocode`` (given by the caller, who asks the gazetteer: see
@@ -46,6 +47,10 @@ COARSE = ("region", "country")
 SMALLER_THAN_SITE_MISSING = ("district", "city", "region", "country")
 
 
+def _parts(place: str) -> list[str]:
+    return [part for part in (p.strip() for p in place.split(",")) if part]
+
+
 def names_a_site(place: str) -> bool:
     """True when the first part of ``place`` names something smaller than a town."""
     first = (place or "").split(",")[0]
@@ -71,8 +76,10 @@ def row_reasons(row: dict[str, str], *, today: date | None = None,
     elif geocoder in ("gazetteer", "nominatim"):
         if precision in SMALLER_THAN_SITE_MISSING and names_a_site(row.get("place") or ""):
             reasons.append(f"partial geocode: {precision} precision but the place names a site")
-        elif precision in COARSE:
-            reasons.append(f"coarse precision: {precision}")
+        elif precision in COARSE and len(_parts(row.get("place") or "")) > 1:
+            # "Bavaria" at region precision is as fine as its place; "Garching, Bavaria"
+            # at region precision is not.
+            reasons.append(f"coarse precision: {precision} for a place named more closely")
     if point_note_missing(row):
         reasons.append("hand-set point without a note on where it comes from")
     if has_checked:

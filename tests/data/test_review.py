@@ -16,7 +16,7 @@ def test_each_reason_is_found():
         "no coordinates": base_row(lat="", lon="", geocoder=""),
         "partial geocode": base_row(place="Kreittmayrstraße 7, Munich", geocoder="gazetteer",
                                     geo_precision="city"),
-        "coarse precision": base_row(place="Bavaria", geocoder="gazetteer",
+        "coarse precision": base_row(place="Garching, Bavaria", geocoder="gazetteer",
                                      geo_precision="region"),
         "hand-set point without a note": base_row(notes=""),
     }
@@ -24,6 +24,8 @@ def test_each_reason_is_found():
         assert any(r.startswith(reason) for r in row_reasons(row, today=today)), reason
     fine = base_row(notes="Coordinates from the court ruling's address.")
     assert row_reasons(fine, today=today) == []
+    as_fine_as_named = base_row(place="Russia", geocoder="gazetteer", geo_precision="country")
+    assert row_reasons(as_fine_as_named, today=today) == []
 
 
 def test_checked_dates_long_ago_or_missing_are_due():
@@ -42,4 +44,5 @@ def test_the_queue_lists_ids_and_reasons_in_file_order():
                          ).drop(columns=["checked"])
     queue = review_queue(frame)
     assert queue["id"].tolist() == ["a-1", "c-3"]
-    assert queue["reasons"].tolist() == ["no coordinates", "coarse precision: country"]
+    assert queue["reasons"].tolist() == ["no coordinates",
+                                        "coarse precision: country for a place named more closely"]
