@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from dashboard.data.editing import change_log_path, open_snapshot
 from dashboard.server.background import running_dashboard
@@ -57,10 +58,8 @@ def _choose(page, label: str, value: str) -> None:
 def _pick_incident(page, row_id: str) -> None:
     page.get_by_label("Incident", exact=True).click()
     page.keyboard.type(row_id)  # the list is long: typing filters it
-    page.get_by_role("option", name=row_id).first.click()
-    page.wait_for_function(
-        "id => [...document.querySelectorAll('input')].some(i => i.value === id)", arg=row_id,
-        timeout=WAIT)
+    page.get_by_role("option", name=row_id, exact=True).click()
+    expect(page.get_by_label("Id (slug)", exact=True)).to_have_value(row_id, timeout=WAIT)
     page.wait_for_timeout(1000)
 
 
