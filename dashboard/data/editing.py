@@ -28,7 +28,7 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -64,6 +64,28 @@ class Conflict(EditError):
         self.snapshot = snapshot
 
 
+class Rows(Mapping):
+    """Rows by id, each made into a ``{column: text}`` dict only when asked for (a large
+    file opens without building hundreds of thousands of dicts)."""
+
+    def __init__(self, header: list[str], cells: dict[str, list[str]]):
+        self._header = header
+        self._cells = cells
+
+    def __getitem__(self, row_id: str) -> dict[str, str]:
+        return {column: (restore(cell) if cell[:1] == "'" else cell)
+                for column, cell in zip(self._header, self._cells[row_id], strict=False)}
+
+    def __contains__(self, row_id) -> bool:
+        return row_id in self._cells
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cells)
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The dataset file as the editor opened it."""
@@ -73,7 +95,7 @@ class Snapshot:
     digest: str
     header: list[str]
     #: Rows by id, as text (spreadsheet apostrophes removed, as the dashboard reads them).
-    rows: dict[str, dict[str, str]]
+    rows: Rows
     #: Where each row's record lies in the decoded text (start, end), by id.
     spans: dict[str, tuple[int, int]] = field(repr=False)
     text: str = field(repr=False)
@@ -126,59 +148,66 @@ def change_log_path(dataset: str | Path) -> Path:
 # --------------------------------------------------------------------------- reading
 
 
-def _record_spans(text: str, start: int = 0) -> Iterator[tuple[int, int]]:
-    """(start, end) of each CSV record in ``text``, line break included; quoted line breaks
-    stay inside their record."""
-    quoted = False
-    begin = start
-    for index in range(start, len(text)):
-        char = text[index]
-        if char == '"':
-            quoted = not quoted
-        elif char == "\n" and not quoted:
-            yield begin, index + 1
-            begin = index + 1
-    if begin < len(text):
-        yield begin, len(text)
-
-
-def _cells(record: str) -> list[str]:
-    rows = list(csv.reader(io.StringIO(record, newline="")))
-    return rows[0] if rows else []
+def _line_starts(text: str) -> list[int]:
+    """The offset of the start of every line, plus the end of the text."""
+    starts = [0]
+    find = text.find
+    at = find("\n")
+    while at != -1:
+        starts.append(at + 1)
+        at = find("\n", at + 1)
+    if starts[-1] != len(text):
+        starts.append(len(text))
+    return starts
 
 
 def parse_snapshot(path: str | Path, raw: bytes) -> Snapshot:
-    """The file's rows and where each lies, or DatasetError."""
+    """The file's rows and where each lies, or DatasetError.
+
+    One pass of the csv module over the text; ``line_num`` after each record gives the
+    lines it used (a quoted line break stays inside its record), hence its span.
+    """
     try:
         decoded = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise DatasetError(f"{path}: not UTF-8 text; the editor opens UTF-8 CSV only") from None
     bom = decoded.startswith("\ufeff")
     text = decoded[1:] if bom else decoded
-    spans = iter(_record_spans(text))
-    first = next(spans, None)
-    if first is None:
+    if not text.strip():
         raise DatasetError(f"{path}: the file is empty; expected a CSV with a header row")
-    header = [cell.strip() for cell in _cells(text[first[0]:first[1]])]
+    starts = _line_starts(text)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [cell.strip() for cell in next(reader)]
+    except (StopIteration, csv.Error):
+        raise DatasetError(f"{path}: the header row cannot be read") from None
     if "id" not in header:
         raise DatasetError(f"{path}: the header has no id column")
-    newline = "\r\n" if text[first[0]:first[1]].endswith("\r\n") else "\n"
+    first_end = starts[min(reader.line_num, len(starts) - 1)]
+    newline = "\r\n" if text[:first_end].endswith("\r\n") else "\n"
     id_at = header.index("id")
-    rows: dict[str, dict[str, str]] = {}
+    width = len(header)
+    rows: dict[str, list[str]] = {}
     where: dict[str, tuple[int, int]] = {}
-    for span in spans:
-        cells = _cells(text[span[0]:span[1]])
-        if not any(cell.strip() for cell in cells):
-            continue  # a blank line
-        cells += [""] * (len(header) - len(cells))
-        row = {column: restore(cells[i]) for i, column in enumerate(header)}
-        row_id = row[header[id_at]].strip()
-        if row_id in rows:
-            raise DatasetError(f"{path}: the id {row_id!r} appears twice; run "
-                               f"`incident-map validate {path}` and fix it first")
-        rows[row_id] = row
-        where[row_id] = span
-    return Snapshot(Path(path), raw, file_digest(raw), header, rows, where, text, newline, bom)
+    line = reader.line_num
+    try:
+        for cells in reader:
+            begin, line = line, reader.line_num
+            if not cells or not any(cell.strip() for cell in cells):
+                continue  # a blank line
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))
+            row_id = cells[id_at].strip()
+            if row_id in rows:
+                raise DatasetError(f"{path}: the id {row_id!r} appears twice; run "
+                                   f"`incident-map validate {path}` and fix it first")
+            rows[row_id] = cells
+            where[row_id] = (starts[begin], starts[min(line, len(starts) - 1)])
+    except csv.Error as error:
+        raise DatasetError(f"{path}: not a well-formed CSV near line {reader.line_num} "
+                           f"({error})") from None
+    return Snapshot(Path(path), raw, file_digest(raw), header, Rows(header, rows), where, text,
+                    newline, bom)
 
 
 def open_snapshot(path: str | Path) -> Snapshot:

@@ -163,7 +163,7 @@ for n in range(rounds):
     row_id = "2019-08-23-berlin-khangoshvili"
     text = "A" if snap.rows[row_id]["notes"] != "A" * 200 else "B"
     editing.save_row(snap, row_id, dict(snap.rows[row_id], notes=text * 200), who="k")
-    print("saved", flush=True)
+    print("saved", flush=True)  # after each save
 """
 
 
@@ -178,10 +178,11 @@ def test_a_process_killed_while_saving_leaves_the_file_before_or_after(dataset, 
             filler.append(f"{first}-copy{n}," + rest)
     dataset.write_text(header + "".join(rows) + "".join(filler), encoding="utf-8")
     saves = 0
-    for delay in (0.5, 0.8, 1.1, 1.6):
+    for delay in (0.01, 0.05, 0.13, 0.3):
         before = dataset.read_bytes()
         process = subprocess.Popen([sys.executable, "-c", KILLER, str(dataset), "50"],
                                    cwd=ROOT, stdout=subprocess.PIPE, env=dict(os.environ))
+        saves += process.stdout.readline().count(b"saved")  # saving has begun
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
