@@ -93,6 +93,9 @@ def test_add_place_save_see_edit_and_undo(browser, editable):
             "() => [...document.querySelectorAll('input')].some(i => i.value === '40.4165')",
             timeout=WAIT)
         # Drag the point to the site: the coordinates become hand-set.
+        # While the page reruns, the old map's frame may linger beside the new one.
+        page.wait_for_function(
+            "sel => document.querySelectorAll(sel).length === 1", arg=MAP_IFRAME, timeout=WAIT)
         point = recorded.map_frame().locator(".im-picker-point")
         point.wait_for(timeout=WAIT)
         box = point.bounding_box()
