@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.base.settings import offline_requested
+from dashboard.base.settings import edit_enabled, offline_requested
 from dashboard.data.filters import year_span
 from dashboard.data.loading import default_data_path
 from dashboard.page.views.analyst import analyst_view
@@ -34,6 +34,10 @@ def main() -> None:
     init_state(incidents, span)
     if briefing:
         briefing_view(incidents, span, offline=offline)
+    elif edit_enabled() and st.query_params.get("view") == "edit":
+        from dashboard.page.views.editor import editor_view
+
+        editor_view(data_path, offline=offline)
     else:
         analyst_view(incidents, span, offline=offline, data_path=data_path)
 

@@ -43,9 +43,13 @@ def main() -> None:
 @click.option("--allowed-host", "extra_hosts", multiple=True, metavar="NAME",
               help="Another Host name to answer to, e.g. the public name behind a reverse "
                    "proxy (repeatable; also INCIDENT_MAP_ALLOWED_HOSTS).")
+@click.option("--edit", is_flag=True,
+              help="Turn the editor on (off by default). Beyond loopback, editors must type "
+                   "the token in INCIDENT_MAP_EDIT_TOKEN.")
 def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
-          extra_hosts: tuple[str, ...]) -> None:
+          extra_hosts: tuple[str, ...], edit: bool) -> None:
     """Start the dashboard."""
+    from dashboard.base.settings import EDIT_VAR
     from dashboard.data.loading import default_data_path
     from dashboard.server.hosts import ENV_VAR, allowed_hosts
 
@@ -58,6 +62,10 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
     from_env = [name for name in os.environ.get(ENV_VAR, "").split(",") if name.strip()]
     hosts = allowed_hosts(address, extra=[*from_env, *extra_hosts])
     env[ENV_VAR] = ",".join(hosts)
+    env.pop(EDIT_VAR, None)
+    if edit:
+        _check_editing(dataset, address, from_env + list(extra_hosts))
+        env[EDIT_VAR] = "1"
     try:
         problems = validate_file(dataset)
     except DatasetError as error:
@@ -86,6 +94,29 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
     ]
     click.echo(f"Incident Map on http://{address}:{port} ({dataset})", err=True)
     os.execvpe(command[0], command, env)
+
+
+def _check_editing(dataset: Path, address: str, extra_hosts: list[str]) -> None:
+    """Refuse ``--edit`` when the server would be reachable from elsewhere without a token,
+    or when the dataset cannot be written."""
+    from dashboard.base.settings import EDIT_TOKEN_VAR, MIN_TOKEN_LENGTH, edit_token
+    from dashboard.server.hosts import LOOPBACK_NAMES
+
+    exposed = address.strip().strip("[]").lower() not in LOOPBACK_NAMES or bool(extra_hosts)
+    token = edit_token()
+    if exposed and token is None:
+        raise click.ClickException(
+            f"--edit on {address}{' behind --allowed-host' if extra_hosts else ''} needs a "
+            f"token: set {EDIT_TOKEN_VAR} to a secret of {MIN_TOKEN_LENGTH}+ characters "
+            "(editors type it on the page), or serve on 127.0.0.1")
+    if token is not None and len(token) < MIN_TOKEN_LENGTH:
+        raise click.ClickException(
+            f"{EDIT_TOKEN_VAR} is too short; use at least {MIN_TOKEN_LENGTH} characters")
+    folder = dataset.parent
+    if not (os.access(dataset, os.W_OK) and os.access(folder, os.W_OK)):
+        raise click.ClickException(
+            f"--edit: {dataset} (and its folder, for atomic saves and the change log) "
+            "must be writable")
 
 
 @main.command()

@@ -70,3 +70,16 @@ def test_ten_different_faults_give_ten_lines():
     assert len(set(columns)) == 10, columns
     assert [int(line.split(",")[0].removeprefix("row ")) for line in lines] == list(range(3, 13))
     assert "10 problem(s)" in result.stderr
+
+
+def test_serve_edit_beyond_loopback_needs_a_token(make_dataset, monkeypatch):
+    monkeypatch.delenv("INCIDENT_MAP_EDIT_TOKEN", raising=False)
+    path = make_dataset([base_row()])
+    result = run("serve", "--data", str(path), "--edit", "--address", "0.0.0.0")
+    assert result.returncode == 1 and "INCIDENT_MAP_EDIT_TOKEN" in result.stderr
+    proxied = run("serve", "--data", str(path), "--edit", "--allowed-host", "maps.example.org")
+    assert proxied.returncode == 1 and "needs a token" in proxied.stderr
+    monkeypatch.setenv("INCIDENT_MAP_EDIT_TOKEN", "short")
+    short = run("serve", "--data", str(path), "--edit", "--address", "0.0.0.0")
+    assert short.returncode == 1 and "too short" in short.stderr
+    assert "Traceback" not in result.stderr + proxied.stderr + short.stderr

@@ -55,8 +55,11 @@ def wait_healthy(base_url: str, process: subprocess.Popen, log_path: Path, *,
 
 @contextmanager
 def running_dashboard(*, data: Path, log_path: Path, offline: bool = True,
-                      cwd: Path | None = None) -> Iterator[str]:
+                      cwd: Path | None = None, edit: bool = False,
+                      extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """Run ``incident-map serve`` on a free port, its output in ``log_path``; yield its URL.
+
+    ``edit`` adds ``--edit``; ``extra_env`` is added to the server's environment.
 
     The server is stopped when the block ends, whatever happens inside it.
     """
@@ -64,7 +67,9 @@ def running_dashboard(*, data: Path, log_path: Path, offline: bool = True,
     base_url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "dashboard", "serve", "--port", str(port),
                "--address", "127.0.0.1", "--data", str(data)]
-    env = dict(os.environ)
+    env = {**os.environ, **(extra_env or {})}
+    if edit:
+        command.append("--edit")
     if offline:
         command.append("--offline")
         env["INCIDENT_MAP_OFFLINE"] = "1"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.base.settings import edit_enabled
 from dashboard.data.filters import (
     MAX_QUERY_LENGTH,
     Filters,
@@ -155,10 +156,10 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
     as_of = data_as_of(incidents)
     as_of_text = f" · data as of {as_of:%-d %b %Y}" if as_of else ""
     title.caption(page_state.plain(f"{describe(filters)} · {data_path.name}{as_of_text}"))
-    link.markdown(
-        link_html("Present as briefing ▸", {**params, "view": "briefing"}),
-        unsafe_allow_html=True,
-    )
+    links = [link_html("Present as briefing ▸", {**params, "view": "briefing"})]
+    if edit_enabled():
+        links.append(link_html("Edit the dataset ▸", {"view": "edit"}))
+    link.markdown(" · ".join(links), unsafe_allow_html=True)
     show_notices(filters_changed)
     headline_metrics(filtered)
     if filtered.empty:

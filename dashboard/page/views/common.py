@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from dashboard.base.settings import edit_enabled
 from dashboard.data.filters import (
     Filters,
     parse_query_params,
@@ -70,7 +71,9 @@ def init_state(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
     for name, value in values.items():
         st.session_state[f"f_{name}"] = value
     view = st.query_params.get("view")
-    if view and view != "briefing":
+    if view == "edit" and not edit_enabled():
+        notices.append("Ignored view=edit: editing is off on this server.")
+    elif view and view not in ("briefing", "edit"):
         notices.append(f"Ignored view={view}: the only other view is view=briefing.")
     incident = st.query_params.get("incident") or None
     if incident and incident not in set(incidents["id"]):

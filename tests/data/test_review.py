@@ -1,0 +1,48 @@
+"""The review queue: rows that need a person, with the reason."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from dashboard.data.review import review_queue, row_reasons
+from tests.conftest import base_row
+
+
+def test_each_reason_is_found():
+    today = date(2026, 1, 1)
+    cases = {
+        "no coordinates": base_row(lat="", lon="", geocoder=""),
+        "partial geocode": base_row(place="Kreittmayrstraße 7, Munich", geocoder="gazetteer",
+                                    geo_precision="city"),
+        "coarse precision": base_row(place="Garching, Bavaria", geocoder="gazetteer",
+                                     geo_precision="region"),
+        "hand-set point without a note": base_row(notes=""),
+    }
+    for reason, row in cases.items():
+        assert any(r.startswith(reason) for r in row_reasons(row, today=today)), reason
+    fine = base_row(notes="Coordinates from the court ruling's address.")
+    assert row_reasons(fine, today=today) == []
+    as_fine_as_named = base_row(place="Russia", geocoder="gazetteer", geo_precision="country")
+    assert row_reasons(as_fine_as_named, today=today) == []
+
+
+def test_checked_dates_long_ago_or_missing_are_due():
+    today = date(2026, 1, 1)
+    row = base_row(notes="site from the ruling", checked="2020-01-01")
+    assert row_reasons(row, today=today, has_checked=True) == [
+        "not checked for a long time (last 2020-01-01)"]
+    assert row_reasons(dict(row, checked=""), today=today, has_checked=True) == ["never checked"]
+    assert row_reasons(dict(row, checked="2025-06-01"), today=today, has_checked=True) == []
+
+
+def test_the_queue_lists_ids_and_reasons_in_file_order():
+    frame = pd.DataFrame([base_row(id="a-1", lat="", lon="", geocoder=""),
+                          base_row(id="b-2", notes="site from the ruling"),
+                          base_row(id="c-3", geocoder="gazetteer", geo_precision="country")]
+                         ).drop(columns=["checked"])
+    queue = review_queue(frame)
+    assert queue["id"].tolist() == ["a-1", "c-3"]
+    assert queue["reasons"].tolist() == ["no coordinates",
+                                        "coarse precision: country for a place named more closely"]
