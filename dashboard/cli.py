@@ -158,7 +158,8 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
 @click.option("-o", "--output", "output", required=True,
               type=click.Path(path_type=Path, readable=False),
               help="File to write; the format follows its extension unless --format is given.")
-@click.option("--format", "fmt", help="png, html, csv or geojson (default: from -o's extension).")
+@click.option("--format", "fmt",
+              help="png, html, csv, geojson, pptx, pdf or gif (default: from -o's extension).")
 @click.option("--data", "data_path", type=click.Path(path_type=Path, readable=False),
               help="Dataset (default: $INCIDENT_MAP_DATA or data/incidents.csv).")
 @click.option("--years", help="Inclusive range as in the URL, e.g. 2019-2025.")
@@ -167,6 +168,15 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
 @click.option("--attribution", help="Comma-separated, e.g. confirmed,suspected.")
 @click.option("--q", "query", help="Search text.")
 @click.option("--incident", "focus_id", help="Focus the map on this incident id.")
+@click.option("--at", "at", metavar="LAT,LON,ZOOM",
+              help="Map centre and zoom as in the URL's at=, e.g. 52.52,13.40,11.")
+@click.option("--briefing", "briefing_name", metavar="NAME",
+              help="pptx/pdf: the steps of briefings/NAME.toml (default: one step per "
+                   "filtered incident).")
+@click.option("--briefings-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder of briefing files (default: briefings/).")
+@click.option("--allow-empty", is_flag=True,
+              help="Export a view (or a deck step) that shows no incident instead of refusing.")
 @click.option("--cluster/--no-cluster", default=None, help="Cluster markers (map default).")
 @click.option("--heatmap/--no-heatmap", default=None, help="Add the heat map layer.")
 @click.option("--title", default="Incident Map", show_default=True, help="Title of the PNG/HTML.")
@@ -182,10 +192,13 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
               help="CSV: start with a UTF-8 byte-order mark so Excel reads the text right.")
 def export(output: Path, fmt: str | None, data_path: Path | None, years: str | None,
            country: str | None, event_type: str | None, attribution: str | None,
-           query: str | None, focus_id: str | None, cluster: bool | None,
+           query: str | None, focus_id: str | None, at: str | None, briefing_name: str | None,
+           briefings_dir: Path | None, allow_empty: bool, cluster: bool | None,
            heatmap: bool | None, title: str, preset: str | None, width: int | None,
            height: int | None, scale: int, offline: bool | None, excel: bool) -> None:
-    """Export the view chosen by the filters as PNG, HTML, CSV or GeoJSON."""
+    """Export the view chosen by the filters as PNG, HTML, CSV, GeoJSON, a PPTX/PDF deck of a
+    briefing, or an animated GIF of the years."""
+    from dashboard.data.briefings import BriefingError, load_briefing, parse_at
     from dashboard.data.filters import parse_query_params
     from dashboard.data.loading import default_data_path, load_incidents
     from dashboard.exports.browser import BrowserNotFound
@@ -211,10 +224,28 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
         incidents = load_incidents(dataset)
         if focus_id and focus_id not in set(incidents["id"]):
             raise ExportError(f'no incident with id "{focus_id}" in {dataset}')
+        map_at = None
+        if at is not None:
+            map_at = parse_at(at)
+            if map_at is None:
+                raise ExportError(f"invalid --at {at!r}: expected LAT,LON,ZOOM such as "
+                                  "52.52,13.40,11 (zoom 1 to 18)")
+        briefing = None
+        if briefing_name is not None:
+            if fmt not in ("pptx", "pdf"):
+                raise ExportError("--briefing goes with --format pptx or pdf")
+            briefing = load_briefing(briefing_name, ids=incidents["id"],
+                                     directory=briefings_dir)
         view = View(filters=filters, focus_id=focus_id, cluster=cluster, heatmap=heatmap,
-                    offline=offline_requested(offline), title=title)
+                    offline=offline_requested(offline), title=title,
+                    at=(map_at.lat, map_at.lon, map_at.zoom) if map_at else None)
         path = export_file(incidents, view, output, fmt=fmt, provenance=Provenance.of(dataset),
-                           size=size, excel=excel)
+                           size=size, excel=excel, briefing=briefing, allow_empty=allow_empty)
+    except BriefingError as error:
+        for line in error.problems:
+            click.echo(line, err=True)
+        raise click.ClickException(f"briefing {briefing_name!r} cannot be used "
+                                   f"({len(error.problems)} problem(s))") from None
     except (ExportError, DatasetError, BrowserNotFound) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"wrote {path} ({fmt}, {path.stat().st_size:,} bytes)", err=True)

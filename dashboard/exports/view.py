@@ -65,6 +65,10 @@ class View:
     heatmap: bool | None = None
     offline: bool = False
     title: str = DEFAULT_TITLE
+    #: The map's centre and zoom as on screen, ``(lat, lon, zoom)``; None fits the incidents.
+    at: tuple[float, float, int] | None = None
+    #: The focused incident's popup (False: a label names its place instead, as in briefings).
+    focus_popup: bool = True
 
 
 @dataclass(frozen=True)
