@@ -18,7 +18,7 @@ from dashboard.page.views.common import init_state, load_dataset
 
 
 def main() -> None:
-    briefing = st.query_params.get("view") == "briefing"
+    briefing = st.query_params.get("view") == "briefing" or bool(st.query_params.get("briefing"))
     st.set_page_config(
         page_title="Incident Map",
         layout="wide",

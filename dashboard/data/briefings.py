@@ -32,6 +32,7 @@ built by :func:`filtered_briefing`.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -47,6 +48,7 @@ from dashboard.data.filters import FILTER_PARAMS, Filters, parse_query_params, t
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
 #: Where briefings live by default (beside ``data/``); ``INCIDENT_MAP_BRIEFINGS`` overrides it.
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "briefings"
+ENV_VAR = "INCIDENT_MAP_BRIEFINGS"
 MAX_STEPS = 200
 MAX_HEADING = 200
 MAX_CAPTION = 1000
@@ -207,17 +209,24 @@ def parse_briefing(table: Mapping[str, object], *, name: str,
     return Briefing(name=name, title=title, subtitle=subtitle, steps=tuple(steps))
 
 
+def briefings_dir(directory: Path | None = None) -> Path:
+    """``directory``, else ``$INCIDENT_MAP_BRIEFINGS``, else ``briefings/`` in the repository."""
+    if directory is not None:
+        return Path(directory)
+    return Path(os.environ[ENV_VAR]) if os.environ.get(ENV_VAR) else DEFAULT_DIR
+
+
 def briefing_path(name: str, directory: Path | None = None) -> Path:
     """The file of briefing ``name``; refuses names that are not plain file names."""
     if not NAME_PATTERN.match(name or ""):
         raise BriefingError([f"briefing name {name!r} is not valid: use letters, digits, "
                              "'-' and '_' (e.g. expulsions-2022)"])
-    return (directory or DEFAULT_DIR) / f"{name}.toml"
+    return briefings_dir(directory) / f"{name}.toml"
 
 
 def list_briefings(directory: Path | None = None) -> list[str]:
     """The names of the briefings in ``directory``, sorted."""
-    folder = directory or DEFAULT_DIR
+    folder = briefings_dir(directory)
     if not folder.is_dir():
         return []
     return sorted(p.stem for p in folder.glob("*.toml")

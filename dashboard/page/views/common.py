@@ -112,15 +112,18 @@ def show_notices(filters_changed: bool) -> None:
 
 
 def show_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, height: int,
-             key: str, **map_options) -> None:
-    """The map of ``filtered``; ``map_options`` go to :func:`dashboard.maps.mapping.build_map`."""
+             key: str, center: tuple[float, float] | None = None, zoom: int | None = None,
+             **map_options) -> None:
+    """The map of ``filtered``; ``map_options`` go to :func:`dashboard.maps.mapping.build_map`;
+    ``center`` and ``zoom`` (both or neither) put the map at that extent."""
     if not assets_available():
         st.warning(missing_assets_message())
     # The dashboard serves the plugins' files itself, so they can wait until a layer
     # needs them: the map draws sooner.
     folium_map = build_map(filtered, offline=offline, focus_id=focus_id, height=height,
                            lazy_plugins=True, **map_options)
-    st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=[])
+    st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=[],
+              center=center, zoom=zoom)
     missing = folium_map.incident_summary.missing_coords
     if missing == 1:
         st.caption("1 incident has no coordinates and is not on the map.")
