@@ -170,6 +170,9 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
 @click.option("--incident", "focus_id", help="Focus the map on this incident id.")
 @click.option("--at", "at", metavar="LAT,LON,ZOOM",
               help="Map centre and zoom as in the URL's at=, e.g. 52.52,13.40,11.")
+@click.option("--layers", metavar="KIND,..",
+              help="Map layers shown, as in the URL's layers=: halos, flows, markers, clusters, "
+                   "heat (default: the map's own choice).")
 @click.option("--briefing", "briefing_name", metavar="NAME",
               help="pptx/pdf: the steps of briefings/NAME.toml (default: one step per "
                    "filtered incident).")
@@ -192,15 +195,17 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
               help="CSV: start with a UTF-8 byte-order mark so Excel reads the text right.")
 def export(output: Path, fmt: str | None, data_path: Path | None, years: str | None,
            country: str | None, event_type: str | None, attribution: str | None,
-           query: str | None, focus_id: str | None, at: str | None, briefing_name: str | None,
+           query: str | None, focus_id: str | None, at: str | None, layers: str | None,
+           briefing_name: str | None,
            briefings_dir: Path | None, allow_empty: bool, cluster: bool | None,
            heatmap: bool | None, title: str, preset: str | None, width: int | None,
            height: int | None, scale: int, offline: bool | None, excel: bool) -> None:
     """Export the view chosen by the filters as PNG, HTML, CSV, GeoJSON, a PPTX/PDF deck of a
     briefing, or an animated GIF of the years."""
-    from dashboard.data.briefings import BriefingError, load_briefing, parse_at
+    from dashboard.data.briefings import BriefingError, load_briefing
     from dashboard.data.filters import parse_query_params
     from dashboard.data.loading import default_data_path, load_incidents
+    from dashboard.data.mapview import LAYER_KINDS, parse_at, parse_layers
     from dashboard.exports.browser import BrowserNotFound
     from dashboard.exports.formats import (
         ExportError,
@@ -230,6 +235,12 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
             if map_at is None:
                 raise ExportError(f"invalid --at {at!r}: expected LAT,LON,ZOOM such as "
                                   "52.52,13.40,11 (zoom 1 to 18)")
+        shown_layers = None
+        if layers is not None:
+            shown_layers = parse_layers(layers)
+            if shown_layers is None:
+                raise ExportError(f"invalid --layers {layers!r}: use some of "
+                                  f"{', '.join(LAYER_KINDS)}, comma-separated")
         briefing = None
         if briefing_name is not None:
             if fmt not in ("pptx", "pdf"):
@@ -238,7 +249,8 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
                                      directory=briefings_dir)
         view = View(filters=filters, focus_id=focus_id, cluster=cluster, heatmap=heatmap,
                     offline=offline_requested(offline), title=title,
-                    at=(map_at.lat, map_at.lon, map_at.zoom) if map_at else None)
+                    at=(map_at.lat, map_at.lon, map_at.zoom) if map_at else None,
+                    layers=shown_layers)
         path = export_file(incidents, view, output, fmt=fmt, provenance=Provenance.of(dataset),
                            size=size, excel=excel, briefing=briefing, allow_empty=allow_empty)
     except BriefingError as error:

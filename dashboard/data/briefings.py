@@ -43,6 +43,7 @@ import pandas as pd
 
 from dashboard.base.files import write_atomic
 from dashboard.data.filters import FILTER_PARAMS, Filters, parse_query_params, to_query_params
+from dashboard.data.mapview import MapAt, parse_at
 
 #: A briefing's name is its file name without ``.toml``: letters, digits, ``-`` and ``_``.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
@@ -63,39 +64,6 @@ class BriefingError(Exception):
     def __init__(self, problems: list[str]):
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-@dataclass(frozen=True)
-class MapAt:
-    """A map extent given as centre and zoom."""
-
-    lat: float
-    lon: float
-    zoom: int
-
-    def text(self) -> str:
-        return f"{self.lat:.4f},{self.lon:.4f},{self.zoom}"
-
-
-def parse_at(text: str) -> MapAt | None:
-    """``"52.52,13.40,11"`` as a :class:`MapAt`; ``None`` when malformed or out of range.
-
-    >>> parse_at("52.52,13.4,11")
-    MapAt(lat=52.52, lon=13.4, zoom=11)
-    >>> parse_at("91,0,3") is None, parse_at("nan,0,3") is None, parse_at("1,2") is None
-    (True, True, True)
-    """
-    parts = str(text).split(",")
-    if len(parts) != 3:
-        return None
-    try:
-        lat, lon = float(parts[0]), float(parts[1])
-        zoom = int(parts[2])
-    except ValueError:
-        return None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 1 <= zoom <= 18):
-        return None  # NaN fails these comparisons too
-    return MapAt(lat, lon, zoom)
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,8 @@ def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None)
     focus = view.focus_id if view.focus_id in set(rows["id"]) else None
     fmap = build_map(rows, offline=view.offline, focus_id=focus, cluster=view.cluster,
                      heatmap=view.heatmap, animate=False, height=height,
-                     focus_popup=view.focus_popup, focus_label=not view.focus_popup)
+                     focus_popup=view.focus_popup, focus_label=not view.focus_popup,
+                     layers=view.layers)
     if view.at is not None:
         lat, lon, zoom = (float(view.at[0]), float(view.at[1]), int(view.at[2]))
         fmap.get_root().script.add_child(RawElement(_AT_JS % {

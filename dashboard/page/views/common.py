@@ -15,6 +15,7 @@ from dashboard.data.filters import (
     parse_query_params,
 )
 from dashboard.data.loading import load_incidents
+from dashboard.data.mapview import MapAt, parse_at, parse_layers
 from dashboard.data.schema import DatasetError, InvalidDataset
 from dashboard.maps.assets import assets_available, missing_assets_message
 from dashboard.maps.mapping import build_map
@@ -129,6 +130,52 @@ def show_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, hei
         st.caption("1 incident has no coordinates and is not on the map.")
     elif missing:
         st.caption(f"{missing} incidents have no coordinates and are not on the map.")
+
+
+STATIC = Path(__file__).resolve().parents[2] / "static"
+
+
+def frame_script(name: str) -> None:
+    """Run ``static/NAME`` in a same-origin component frame (it acts on the page around it)."""
+    import streamlit.components.v1 as components
+
+    components.html(f"<script>{(STATIC / name).read_text(encoding='utf-8')}</script>", height=0)
+
+
+def map_view_params(filters: Filters) -> tuple[dict[str, str], MapAt | None, tuple | None]:
+    """The map's own part of the view from the URL (``at=``, ``layers=``), checked.
+
+    Returns the parameters to keep in the URL, the extent and the layers. A new set of
+    filters drops ``at`` (the map fits the new incidents); layers stay as chosen."""
+    keep: dict[str, str] = {}
+    at = layers = None
+    raw_at = st.query_params.get("at")
+    if raw_at and st.session_state.get("im_map_filters") in (None, filters):
+        at = parse_at(raw_at)
+        if at is not None:
+            keep["at"] = raw_at
+    st.session_state["im_map_filters"] = filters
+    raw_layers = st.query_params.get("layers")
+    if raw_layers is not None:
+        layers = parse_layers(raw_layers)
+        if layers is not None:
+            keep["layers"] = raw_layers
+    return keep, at, layers
+
+
+def map_view_now(at: tuple[float, float, int] | None,
+                 layers: tuple[str, ...] | None) -> tuple[tuple[float, float, int] | None,
+                                                         tuple[str, ...] | None]:
+    """The map's extent and layers as the URL has them now (a fragment's rerun sees the map's
+    latest moves), else the values given."""
+    raw_at = st.query_params.get("at")
+    parsed = parse_at(raw_at) if raw_at else None
+    if parsed is not None:
+        at = (parsed.lat, parsed.lon, parsed.zoom)
+    raw_layers = st.query_params.get("layers")
+    if raw_layers is not None and parse_layers(raw_layers) is not None:
+        layers = parse_layers(raw_layers)
+    return at, layers
 
 
 def link_html(label: str, params: dict[str, str]) -> str:
