@@ -45,6 +45,7 @@ body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #
 .export-header { order: 0; padding: 14px 22px 10px; border-bottom: 1px solid #d0d7de; }
 .export-header h1 { margin: 0; font-size: 24px; line-height: 1.2; }
 .export-header p { margin: 4px 0 0; font-size: 15px; color: #4a525a; }
+.export-header .export-subtitle { font-size: 17px; color: #1f2328; }
 .export-footer { order: 2; display: flex; justify-content: space-between; gap: 16px;
                  padding: 6px 22px; font-size: 12px; color: #4a525a;
                  border-top: 1px solid #d0d7de; }
@@ -154,6 +155,8 @@ def _decorate(fmap: folium.Map, rows: pd.DataFrame, view: View, provenance: Prov
                           name="export_style")
     root.html.add_child(RawElement(
         f'<header class="export-header"><h1>{title}</h1>'
+        + (f'<p class="export-subtitle">{html.escape(view.subtitle)}</p>' if view.subtitle
+           else "") +
         f"<p>{html.escape(caption(view, rows))}</p></header>"
     ), name="export_header")
     root.html.add_child(RawElement(

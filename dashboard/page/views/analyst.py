@@ -150,7 +150,7 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
     incident = st.session_state.get("im_incident")
     focus_id = incident if incident in set(filtered["id"]) else None
     params = page_state.page_params(filters, span=span, incident=incident)
-    map_params, map_at, map_layers = map_view_params(filters)
+    map_params, map_at, map_layers, drawn_layers = map_view_params(filters)
     params.update(map_params)
     sync_url(params)
 
@@ -172,7 +172,7 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
         st.info("The incident in the link is hidden by the current filters.")
     show_map(filtered, offline=offline, focus_id=focus_id, height=MAP_HEIGHT, key="map",
              center=(map_at.lat, map_at.lon) if map_at else None,
-             zoom=map_at.zoom if map_at else None, layers=map_layers)
+             zoom=map_at.zoom if map_at else None, layers=drawn_layers)
     frame_script("view_report.js")  # pan, zoom and layers into the URL
     if focus_id is not None:
         row = filtered[filtered["id"] == focus_id].iloc[0]

@@ -142,25 +142,32 @@ def frame_script(name: str) -> None:
     components.html(f"<script>{(STATIC / name).read_text(encoding='utf-8')}</script>", height=0)
 
 
-def map_view_params(filters: Filters) -> tuple[dict[str, str], MapAt | None, tuple | None]:
+def map_view_params(filters: Filters) -> tuple[dict[str, str], MapAt | None, tuple | None,
+                                               tuple | None]:
     """The map's own part of the view from the URL (``at=``, ``layers=``), checked.
 
-    Returns the parameters to keep in the URL, the extent and the layers. A new set of
-    filters drops ``at`` (the map fits the new incidents); layers stay as chosen."""
+    Returns the parameters to keep in the URL, the extent, the layers for exports and the
+    layers to build the map with. A new set of filters drops ``at`` (the map fits the new
+    incidents). The map is built with the layers it had when it was last drawn afresh (the
+    session's first run or a filter change): the browser already shows the user's choices,
+    and an unchanged map is not drawn again, so the layer menu stays open while it is used."""
     keep: dict[str, str] = {}
     at = layers = None
+    same_filters = st.session_state.get("im_map_filters") in (None, filters)
     raw_at = st.query_params.get("at")
-    if raw_at and st.session_state.get("im_map_filters") in (None, filters):
+    if raw_at and same_filters:
         at = parse_at(raw_at)
         if at is not None:
             keep["at"] = raw_at
-    st.session_state["im_map_filters"] = filters
     raw_layers = st.query_params.get("layers")
     if raw_layers is not None:
         layers = parse_layers(raw_layers)
         if layers is not None:
             keep["layers"] = raw_layers
-    return keep, at, layers
+    if "im_map_filters" not in st.session_state or not same_filters:
+        st.session_state["im_map_layers"] = layers
+    st.session_state["im_map_filters"] = filters
+    return keep, at, layers, st.session_state.get("im_map_layers")
 
 
 def map_view_now(at: tuple[float, float, int] | None,

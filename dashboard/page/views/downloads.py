@@ -13,6 +13,7 @@ from dashboard.data.filters import (
 )
 from dashboard.exports.browser import BrowserNotFound
 from dashboard.exports.formats import (
+    DEFAULT_TITLE,
     SIZE_PRESETS,
     ExportError,
     PngSize,
@@ -25,6 +26,8 @@ from dashboard.exports.formats import (
 from dashboard.maps.assets import assets_available, missing_assets_message
 from dashboard.page.views.common import map_view_now
 
+#: The longest title or subtitle the page accepts for an export.
+MAX_TITLE = 160
 #: Views with more rows than this make their CSV/GeoJSON only when a button is pressed.
 EAGER_EXPORT_ROWS = 5_000
 
@@ -40,9 +43,15 @@ def render_downloads(filtered: pd.DataFrame, filters: Filters, *, focus_id: str 
     into the URL without a rerun, and pressing "Render PNG" reruns only this fragment, so
     they are read from the URL again here."""
     at, layers = map_view_now(at, layers)
-    view = View(filters=filters, focus_id=focus_id, offline=offline, at=at, layers=layers)
-    provenance = Provenance.of(data_path)
     st.subheader("Export this view")
+    title_col, subtitle_col = st.columns(2)
+    title = title_col.text_input("Title", value=DEFAULT_TITLE, key="export_title",
+                                 max_chars=MAX_TITLE) or DEFAULT_TITLE
+    subtitle = subtitle_col.text_input("Subtitle", key="export_subtitle", max_chars=MAX_TITLE,
+                                       placeholder="e.g. Briefing for the committee, May 2025")
+    view = View(filters=filters, focus_id=focus_id, offline=offline, at=at, layers=layers,
+                title=title, subtitle=subtitle)
+    provenance = Provenance.of(data_path)
     size_col, scale_col, render_col, png_col = st.columns([2, 1, 2, 2],
                                                           vertical_alignment="bottom")
     preset = size_col.selectbox(
