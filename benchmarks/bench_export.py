@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--data", default=str(ROOT / "data" / "incidents.csv"))
-    parser.add_argument("--format", default="png", choices=["png", "html", "csv", "geojson"])
+    parser.add_argument("--format", default="png",
+                        choices=["png", "html", "csv", "geojson", "pptx", "pdf", "gif"])
     parser.add_argument("--online", action="store_true",
                         help="web tiles instead of the bundled outline (needs network)")
     parser.add_argument("extra", nargs="*", help="more export options, after --")

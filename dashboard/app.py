@@ -19,7 +19,7 @@ from dashboard.page.views.upload import upload_view
 
 
 def main() -> None:
-    briefing = st.query_params.get("view") == "briefing"
+    briefing = st.query_params.get("view") == "briefing" or bool(st.query_params.get("briefing"))
     st.set_page_config(
         page_title="Incident Map",
         layout="wide",

@@ -203,7 +203,8 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
 @click.option("-o", "--output", "output", required=True,
               type=click.Path(path_type=Path, readable=False),
               help="File to write; the format follows its extension unless --format is given.")
-@click.option("--format", "fmt", help="png, html, csv or geojson (default: from -o's extension).")
+@click.option("--format", "fmt",
+              help="png, html, csv, geojson, pptx, pdf or gif (default: from -o's extension).")
 @click.option("--data", "data_path", type=click.Path(path_type=Path, readable=False),
               help="Dataset (default: $INCIDENT_MAP_DATA or data/incidents.csv).")
 @click.option("--years", help="Inclusive range as in the URL, e.g. 2019-2025.")
@@ -212,9 +213,22 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
 @click.option("--attribution", help="Comma-separated, e.g. confirmed,suspected.")
 @click.option("--q", "query", help="Search text.")
 @click.option("--incident", "focus_id", help="Focus the map on this incident id.")
+@click.option("--at", "at", metavar="LAT,LON,ZOOM",
+              help="Map centre and zoom as in the URL's at=, e.g. 52.52,13.40,11.")
+@click.option("--layers", metavar="KIND,..",
+              help="Map layers shown, as in the URL's layers=: halos, flows, markers, clusters, "
+                   "heat (default: the map's own choice).")
+@click.option("--briefing", "briefing_name", metavar="NAME",
+              help="pptx/pdf: the steps of briefings/NAME.toml (default: one step per "
+                   "filtered incident).")
+@click.option("--briefings-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder of briefing files (default: briefings/).")
+@click.option("--allow-empty", is_flag=True,
+              help="Export a view (or a deck step) that shows no incident instead of refusing.")
 @click.option("--cluster/--no-cluster", default=None, help="Cluster markers (map default).")
 @click.option("--heatmap/--no-heatmap", default=None, help="Add the heat map layer.")
 @click.option("--title", default="Incident Map", show_default=True, help="Title of the PNG/HTML.")
+@click.option("--subtitle", default="", help="A line under the title of the PNG/HTML.")
 @click.option("--preset", "--size", "preset",
               help="PNG size: hd 1600x900 (default), fhd 1920x1080, a4 landscape 1123x794.")
 @click.option("--width", type=int, help="PNG width in CSS pixels (overrides --preset).")
@@ -227,12 +241,18 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
               help="CSV: start with a UTF-8 byte-order mark so Excel reads the text right.")
 def export(output: Path, fmt: str | None, data_path: Path | None, years: str | None,
            country: str | None, event_type: str | None, attribution: str | None,
-           query: str | None, focus_id: str | None, cluster: bool | None,
-           heatmap: bool | None, title: str, preset: str | None, width: int | None,
+           query: str | None, focus_id: str | None, at: str | None, layers: str | None,
+           briefing_name: str | None,
+           briefings_dir: Path | None, allow_empty: bool, cluster: bool | None,
+           heatmap: bool | None, title: str, subtitle: str, preset: str | None,
+           width: int | None,
            height: int | None, scale: int, offline: bool | None, excel: bool) -> None:
-    """Export the view chosen by the filters as PNG, HTML, CSV or GeoJSON."""
+    """Export the view chosen by the filters as PNG, HTML, CSV, GeoJSON, a PPTX/PDF deck of a
+    briefing, or an animated GIF of the years."""
+    from dashboard.data.briefings import BriefingError, load_briefing
     from dashboard.data.filters import parse_query_params
     from dashboard.data.loading import default_data_path, load_incidents
+    from dashboard.data.mapview import LAYER_KINDS, parse_at, parse_layers
     from dashboard.exports.browser import BrowserNotFound
     from dashboard.exports.formats import (
         ExportError,
@@ -256,10 +276,35 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
         incidents = load_incidents(dataset)
         if focus_id and focus_id not in set(incidents["id"]):
             raise ExportError(f'no incident with id "{focus_id}" in {dataset}')
+        map_at = None
+        if at is not None:
+            map_at = parse_at(at)
+            if map_at is None:
+                raise ExportError(f"invalid --at {at!r}: expected LAT,LON,ZOOM such as "
+                                  "52.52,13.40,11 (zoom 1 to 18)")
+        shown_layers = None
+        if layers is not None:
+            shown_layers = parse_layers(layers)
+            if shown_layers is None:
+                raise ExportError(f"invalid --layers {layers!r}: use some of "
+                                  f"{', '.join(LAYER_KINDS)}, comma-separated")
+        briefing = None
+        if briefing_name is not None:
+            if fmt not in ("pptx", "pdf"):
+                raise ExportError("--briefing goes with --format pptx or pdf")
+            briefing = load_briefing(briefing_name, ids=incidents["id"],
+                                     directory=briefings_dir)
         view = View(filters=filters, focus_id=focus_id, cluster=cluster, heatmap=heatmap,
-                    offline=offline_requested(offline), title=title)
+                    offline=offline_requested(offline), title=title, subtitle=subtitle,
+                    at=(map_at.lat, map_at.lon, map_at.zoom) if map_at else None,
+                    layers=shown_layers)
         path = export_file(incidents, view, output, fmt=fmt, provenance=Provenance.of(dataset),
-                           size=size, excel=excel)
+                           size=size, excel=excel, briefing=briefing, allow_empty=allow_empty)
+    except BriefingError as error:
+        for line in error.problems:
+            click.echo(line, err=True)
+        raise click.ClickException(f"briefing {briefing_name!r} cannot be used "
+                                   f"({len(error.problems)} problem(s))") from None
     except (ExportError, DatasetError, BrowserNotFound) as error:
         raise CliError(str(error)) from None
     click.echo(f"wrote {path} ({fmt}, {path.stat().st_size:,} bytes)", err=True)

@@ -48,7 +48,7 @@ def test_format_option_overrides_the_extension(tmp_path):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--format", "pdf"], 'unknown format "pdf"'),
+    (["--format", "docx"], 'unknown format "docx"'),
     (["--years", "2025-2019"], "invalid years=2025-2019"),
     (["--country", "Atlantis"], "invalid country=Atlantis"),
     (["--type", "murder"], "invalid type=murder"),

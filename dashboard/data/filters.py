@@ -23,7 +23,7 @@ from dashboard.data.loading import fold_text
 from dashboard.data.schema import ATTRIBUTIONS, EVENT_TYPES
 
 #: URL parameters that are not filters but are understood by the page.
-PAGE_PARAMS = ("view", "incident")
+PAGE_PARAMS = ("view", "incident", "briefing", "step", "at", "layers")
 FILTER_PARAMS = ("years", "country", "type", "attribution", "q")
 MAX_QUERY_LENGTH = 200
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.base import files
-from dashboard.data.filters import Filters, apply_filters, file_stem
+from dashboard.data.filters import Filters, apply_filters, describe, file_stem
 from dashboard.data.loading import dataset_columns
 from dashboard.data.spreadsheet import neutralise_frame
 from dashboard.exports import snapshot
@@ -41,6 +41,10 @@ FORMATS: dict[str, tuple[str, str]] = {
     "html": (".html", "text/html"),
     "csv": (".csv", "text/csv"),
     "geojson": (".geojson", "application/geo+json"),
+    # Decks and the animation: one slide per briefing step, one frame per year.
+    "pptx": (".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    "pdf": (".pdf", "application/pdf"),
+    "gif": (".gif", "image/gif"),
 }
 EXTENSIONS: dict[str, str] = {ext: fmt for fmt, (ext, _) in FORMATS.items()}
 EXTENSIONS.update({".htm": "html", ".json": "geojson"})
@@ -59,8 +63,8 @@ def format_for(path: str | Path, explicit: str | None = None) -> str:
     if suffix not in EXTENSIONS:
         shown = f'"{suffix}"' if suffix else "no extension"
         raise ExportError(
-            f"cannot tell the format from {shown}; name the file .png, .html, .csv or "
-            ".geojson, or pass --format"
+            f"cannot tell the format from {shown}; name the file .png, .html, .csv, "
+            ".geojson, .pptx, .pdf or .gif, or pass --format"
         )
     return EXTENSIONS[suffix]
 
@@ -169,13 +173,28 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
 
 def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
                  provenance: Provenance | None = None, size: PngSize | None = None,
-                 excel: bool = False) -> bytes:
-    """The export of ``view`` in ``fmt`` (png, html, csv, geojson) as bytes.
+                 excel: bool = False, briefing=None, allow_empty: bool = False) -> bytes:
+    """The export of ``view`` in ``fmt`` (png, html, csv, geojson, pptx, pdf, gif) as bytes.
 
-    ``excel``: a CSV starts with a UTF-8 byte-order mark (see :func:`csv_bytes`)."""
+    ``excel``: a CSV starts with a UTF-8 byte-order mark (see :func:`csv_bytes`).
+    ``briefing`` (a :class:`dashboard.data.briefings.Briefing`): the steps of a pptx/pdf
+    deck; without it, one step per incident of the view in date order. ``allow_empty``: a
+    deck step or an animation that shows nothing is made anyway instead of refused."""
     fmt = format_for("", fmt)
     rows = view_rows(incidents, view)
     provenance = provenance or Provenance()
+    if fmt in ("pptx", "pdf"):
+        from dashboard.data.briefings import filtered_briefing
+        from dashboard.exports.deck import deck_bytes
+
+        if briefing is None:
+            briefing = filtered_briefing(rows, view.filters, title=view.title)
+        return deck_bytes(incidents, briefing, fmt=fmt, offline=view.offline,
+                          provenance=provenance, allow_empty=allow_empty)
+    if fmt == "gif":
+        from dashboard.exports.animation import gif_bytes
+
+        return gif_bytes(rows, view, provenance=provenance, allow_empty=allow_empty)
     if fmt == "csv":
         return csv_bytes(rows, excel=excel)
     if fmt == "geojson":
@@ -188,11 +207,17 @@ def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
 
 def export_file(incidents: pd.DataFrame, view: View, path: str | Path, *, fmt: str | None = None,
                 provenance: Provenance | None = None, size: PngSize | None = None,
-                excel: bool = False) -> Path:
-    """Export ``view`` to ``path`` (format from the extension unless ``fmt``), atomically."""
+                excel: bool = False, briefing=None, allow_empty: bool = True) -> Path:
+    """Export ``view`` to ``path`` (format from the extension unless ``fmt``), atomically.
+
+    ``allow_empty=False`` refuses a view that shows no incident (the command line's default)."""
     fmt = format_for(path, fmt)
     check_writable(path)
-    data = export_bytes(incidents, view, fmt, provenance=provenance, size=size, excel=excel)
+    if not allow_empty and briefing is None and view_rows(incidents, view).empty:
+        raise ExportError(f"the view shows no incident: {describe(view.filters)} matches "
+                          "nothing; change the filters, or add --allow-empty to export it anyway")
+    data = export_bytes(incidents, view, fmt, provenance=provenance, size=size, excel=excel,
+                        briefing=briefing, allow_empty=allow_empty)
     return write_atomic(path, data)
 
 

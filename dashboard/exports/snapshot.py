@@ -13,7 +13,9 @@ first painted frame after the outline offline.
 
 from __future__ import annotations
 
+import contextlib
 import html
+import json
 import time
 from dataclasses import dataclass
 
@@ -43,6 +45,7 @@ body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #
 .export-header { order: 0; padding: 14px 22px 10px; border-bottom: 1px solid #d0d7de; }
 .export-header h1 { margin: 0; font-size: 24px; line-height: 1.2; }
 .export-header p { margin: 4px 0 0; font-size: 15px; color: #4a525a; }
+.export-header .export-subtitle { font-size: 17px; color: #1f2328; }
 .export-footer { order: 2; display: flex; justify-content: space-between; gap: 16px;
                  padding: 6px 22px; font-size: 12px; color: #4a525a;
                  border-top: 1px solid #d0d7de; }
@@ -60,6 +63,9 @@ html, body { height: 100%; overflow: hidden; }
 body { display: flex; flex-direction: column; }
 .export-header, .export-footer { flex: none; }
 .folium-map { flex: 1 1 0 !important; height: auto !important; min-height: 0; }
+/* A picture has nothing to click: no zoom buttons, layer menu, player or popup close. */
+.leaflet-control-zoom, .leaflet-control-layers, .leaflet-popup-close-button,
+.incident-play { display: none !important; }
 """
 
 #: HTML file: the map takes most of the window, the table follows below.
@@ -74,6 +80,9 @@ window.incidentExportReady = false;
 window.addEventListener("load", function () {
   var map = window[%(map_name)s];
   var waits = [];
+  if (map._animatingZoom) {  // never capture a zoom half-way
+    waits.push(new Promise(function (resolve) { map.once("zoomend", resolve); }));
+  }
   map.eachLayer(function (layer) {
     if (layer instanceof L.TileLayer && layer.isLoading && layer.isLoading()) {
       waits.push(new Promise(function (resolve) { layer.once("load", resolve); }));
@@ -84,6 +93,19 @@ window.addEventListener("load", function () {
       requestAnimationFrame(function () { window.incidentExportReady = true; });
     });
   });
+});
+"""
+
+
+#: Puts the map at the view's centre and zoom once the page (and the map's own fit) has loaded.
+_AT_JS = """
+window.addEventListener("load", function () {
+  var map = window[%(map_name)s];
+  function go() { map.setView([%(lat)r, %(lon)r], %(zoom)d, {animate: false}); }
+  // Let a pending first fit (the map had no size yet) run now; a zoom still animating would
+  // land after our view, so take the view's extent once it ends.
+  map.invalidateSize({animate: false});
+  if (map._animatingZoom) { map.once("zoomend", go); } else { go(); }
 });
 """
 
@@ -111,8 +133,16 @@ def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None)
     from dashboard.maps.mapping import build_map
 
     focus = view.focus_id if view.focus_id in set(rows["id"]) else None
-    return build_map(rows, offline=view.offline, focus_id=focus, cluster=view.cluster,
-                     heatmap=view.heatmap, animate=False, height=height)
+    fmap = build_map(rows, offline=view.offline, focus_id=focus, cluster=view.cluster,
+                     heatmap=view.heatmap, animate=False, height=height,
+                     focus_popup=view.focus_popup, focus_label=not view.focus_popup,
+                     layers=view.layers)
+    if view.at is not None:
+        lat, lon, zoom = (float(view.at[0]), float(view.at[1]), int(view.at[2]))
+        fmap.get_root().script.add_child(RawElement(_AT_JS % {
+            "map_name": json.dumps(fmap.get_name()), "lat": lat, "lon": lon, "zoom": zoom,
+        }), name="export_at")
+    return fmap
 
 
 def _decorate(fmap: folium.Map, rows: pd.DataFrame, view: View, provenance: Provenance, *,
@@ -125,6 +155,8 @@ def _decorate(fmap: folium.Map, rows: pd.DataFrame, view: View, provenance: Prov
                           name="export_style")
     root.html.add_child(RawElement(
         f'<header class="export-header"><h1>{title}</h1>'
+        + (f'<p class="export-subtitle">{html.escape(view.subtitle)}</p>' if view.subtitle
+           else "") +
         f"<p>{html.escape(caption(view, rows))}</p></header>"
     ), name="export_header")
     root.html.add_child(RawElement(
@@ -164,8 +196,11 @@ def snapshot_page(rows: pd.DataFrame, view: View, *, provenance: Provenance) -> 
 
 
 def render_snapshot(rows: pd.DataFrame, view: View, *, provenance: Provenance,
-                    size: PngSize, timeout_s: float = READY_TIMEOUT_S) -> Snapshot:
-    """Open the snapshot page in headless Chromium and capture it once the map is drawn."""
+                    size: PngSize, timeout_s: float = READY_TIMEOUT_S,
+                    browser=None) -> Snapshot:
+    """Open the snapshot page in headless Chromium and capture it once the map is drawn.
+
+    ``browser``: a Playwright browser to reuse (a deck renders many slides with one)."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -175,7 +210,9 @@ def render_snapshot(rows: pd.DataFrame, view: View, *, provenance: Provenance,
     find_chromium()  # no browser: say what to install before doing any work
     page_html, map_name = snapshot_page(rows, view, provenance=provenance)
     try:
-        with launch_chromium() as browser:
+        with contextlib.ExitStack() as stack:
+            if browser is None:
+                browser = stack.enter_context(launch_chromium())
             context = browser.new_context(
                 viewport={"width": size.width, "height": size.height},
                 device_scale_factor=size.scale,

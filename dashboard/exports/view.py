@@ -65,6 +65,14 @@ class View:
     heatmap: bool | None = None
     offline: bool = False
     title: str = DEFAULT_TITLE
+    #: A line under the title, typed by the user (empty: none).
+    subtitle: str = ""
+    #: The map's centre and zoom as on screen, ``(lat, lon, zoom)``; None fits the incidents.
+    at: tuple[float, float, int] | None = None
+    #: The layers shown, as chosen in the layer menu (``LAYER_KINDS``); None = the defaults.
+    layers: tuple[str, ...] | None = None
+    #: The focused incident's popup (False: a label names its place instead, as in briefings).
+    focus_popup: bool = True
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ All incidents travel to the browser as one compact JSON object and are drawn the
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -36,6 +37,7 @@ import pandas as pd
 
 from dashboard.data.countries import country_name
 from dashboard.data.loading import text_column
+from dashboard.data.mapview import LAYER_KINDS  # noqa: F401  (re-exported)
 from dashboard.data.schema import (
     ATTRIBUTIONS,
     EVENT_TYPES,
@@ -174,6 +176,7 @@ def build_map(
     focus_label: bool = False,
     legend_open: bool | None = None,
     lazy_plugins: bool = False,
+    layers: Collection[str] | None = None,
 ) -> folium.Map:
     """The incident map for ``incidents`` (a frame from ``dashboard.data.loading``).
 
@@ -185,6 +188,8 @@ def build_map(
     ``legend_open``: None = open on wide maps only. ``lazy_plugins``: the cluster and heat
     map plugins load only when their layer is first switched on (for a page served by the
     dashboard; a page opened from disk needs them inside it, so the default is off).
+    ``layers``: the layer kinds to show (``LAYER_KINDS``), as chosen in the layer menu;
+    None = the defaults above.
     The returned map has ``incident_summary`` (:class:`MapSummary`).
     """
     has_coords = _has_coords(incidents)
@@ -193,6 +198,8 @@ def build_map(
     count = len(shown)
     clustered = count > CLUSTER_THRESHOLD if cluster is None else bool(cluster)
     heat = count > HEAT_THRESHOLD if heatmap is None else bool(heatmap)
+    if layers is not None:  # the layer menu's choices win over the defaults
+        clustered, heat = "clusters" in layers, "heat" in layers
     large = count > HEAT_THRESHOLD
 
     size = {} if height is None else {"height": f"{int(height)}px"}
@@ -230,15 +237,22 @@ def build_map(
         "popupWidth": POPUP_WIDTH,
     }
     IncidentData(data, options, marker_css()).add_to(m)
+    def shown_layer(kind: str, default: bool) -> bool:
+        return default if layers is None else kind in layers
+
     if count and not large:
-        IncidentLayer("halos", "Precision halos", show=not clustered).add_to(m)
+        IncidentLayer("halos", "Precision halos",
+                      show=shown_layer("halos", not clustered)).add_to(m)
     if count:
         few_lines = len(flows) + len(links) <= MAX_DEFAULT_LINES
-        IncidentLayer("flows", "Expulsion flows", show=few_lines).add_to(m)
+        IncidentLayer("flows", "Expulsion flows", show=shown_layer("flows", few_lines)).add_to(m)
         if not large or not clustered:
-            IncidentLayer("markers", "Incidents", show=not clustered).add_to(m)
-        IncidentLayer("clusters", "Clusters", show=clustered, lazy=lazy_plugins).add_to(m)
-        IncidentLayer("heat", "Heat map", show=heat, lazy=lazy_plugins).add_to(m)
+            IncidentLayer("markers", "Incidents",
+                          show=shown_layer("markers", not clustered)).add_to(m)
+        IncidentLayer("clusters", "Clusters", show=shown_layer("clusters", clustered),
+                      lazy=lazy_plugins).add_to(m)
+        IncidentLayer("heat", "Heat map", show=shown_layer("heat", heat),
+                      lazy=lazy_plugins).add_to(m)
 
     content = _legend_content(shown, flows=bool(flows), links=bool(links),
                               clustered=clustered, heat=heat)

@@ -61,3 +61,12 @@ def test_data_date_names_the_newest_incident_and_the_file_date(incidents):
     text = data_date_text(incidents, Provenance(name="x.csv"))
     newest = incidents.sort_values("date_start").iloc[-1]["date_label"]
     assert text == f"Newest incident: {newest}"
+
+
+def test_the_typed_subtitle_is_under_the_title_and_escaped(incidents):
+    view = View(offline=True, title="Expulsions", subtitle='For the <b>committee</b> {{ 7*7 }}')
+    page, _ = snapshot_page(incidents, view, provenance=Provenance.of(FIXTURE))
+    assert ('<h1>Expulsions</h1><p class="export-subtitle">For the &lt;b&gt;committee&lt;/b&gt; '
+            "{{ 7*7 }}</p>") in page
+    plain, _ = snapshot_page(incidents, View(offline=True), provenance=Provenance.of(FIXTURE))
+    assert "export-subtitle\">" not in plain

@@ -66,7 +66,7 @@ def test_card_escapes_text_and_links_only_http(incidents):
     assert "La Cala, Villajoyosa, Spain" in card
     assert "Suspected by investigators or officials" in card
     assert (
-        '<a href="https://example.org/villajoyosa" target="_blank" '
-        'rel="noopener noreferrer">example.org/villajoyosa</a>' in card
+        '<a href="https://example.org/villajoyosa" title="https://example.org/villajoyosa" '
+        'target="_blank" rel="noopener noreferrer">example.org: villajoyosa</a>' in card
     )
     assert "<li>javascript-free-seed.txt</li>" in card

@@ -23,13 +23,15 @@ from dashboard.page.timeline import build_timeline
 from dashboard.page.views.common import (
     MAP_HEIGHT,
     current_filters,
+    frame_script,
     link_html,
+    map_view_params,
     show_map,
     show_notices,
     sync_url,
     widget_state,
 )
-from dashboard.page.views.downloads import render_downloads
+from dashboard.page.views.downloads import render_deck_downloads, render_downloads
 
 #: The table shows at most this many rows (all of them go to the map and the exports).
 TABLE_ROWS = 5_000
@@ -149,6 +151,8 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
     incident = st.session_state.get("im_incident")
     focus_id = incident if incident in set(filtered["id"]) else None
     params = page_state.page_params(filters, span=span, incident=incident)
+    map_params, map_at, map_layers, drawn_layers = map_view_params(filters)
+    params.update(map_params)
     sync_url(params)
 
     title, link = st.columns([4, 1], vertical_alignment="bottom")
@@ -167,7 +171,10 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
                 "or press **Reset filters** in the sidebar.")
     elif incident and focus_id is None:
         st.info("The incident in the link is hidden by the current filters.")
-    show_map(filtered, offline=offline, focus_id=focus_id, height=MAP_HEIGHT, key="map")
+    show_map(filtered, offline=offline, focus_id=focus_id, height=MAP_HEIGHT, key="map",
+             center=(map_at.lat, map_at.lon) if map_at else None,
+             zoom=map_at.zoom if map_at else None, layers=drawn_layers)
+    frame_script("view_report.js")  # pan, zoom and layers into the URL
     if focus_id is not None:
         row = filtered[filtered["id"] == focus_id].iloc[0]
         with st.container(border=True):
@@ -178,4 +185,7 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
         st.altair_chart(build_timeline(filtered, years=filters.years), width="stretch")
         st.subheader(f"{len(filtered):,} incidents" if len(filtered) != 1 else "1 incident")
         incident_table(filtered, focus_id)
-    render_downloads(filtered, filters, focus_id=focus_id, offline=offline, data_path=data_path)
+    render_downloads(filtered, filters, focus_id=focus_id, offline=offline, data_path=data_path,
+                     at=(map_at.lat, map_at.lon, map_at.zoom) if map_at else None,
+                     layers=map_layers)
+    render_deck_downloads(incidents, filtered, filters, offline=offline, data_path=data_path)

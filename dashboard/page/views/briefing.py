@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
 
+from dashboard.data.briefings import Briefing, BriefingError, load_briefing
 from dashboard.data.filters import (
     apply_filters,
     describe,
 )
+from dashboard.exports.deck import step_rows, step_text
 from dashboard.page import state as page_state
 from dashboard.page.briefing import briefing_steps, card_html, neighbour, step_index, step_label
 from dashboard.page.views.common import (
@@ -37,16 +43,145 @@ BRIEFING_CSS = """
 .im-step { font-size: 1.35rem; font-weight: 600; text-align: center; margin: 0; }
 .im-back { font-size: 1.1rem; text-align: right; }
 .stButton button p { font-size: 1.15rem; }
+/* Home/End press these; a presenter does not need them on screen. */
+.st-key-brief_first, .st-key-brief_last { display: none; }
+.im-step-heading { font-size: 2.1rem; line-height: 1.2; margin: 0; }
+.im-title-step h1 { font-size: 3rem; line-height: 1.15; margin: 0 0 0.6rem; }
+.im-title-step p { font-size: 1.6rem; color: #333; line-height: 1.4; }
+.im-title-step .im-title-count { font-size: 1.2rem; color: #555; }
+.im-step-caption { font-size: 1.45rem; line-height: 1.45; margin: 0 0 0.8rem; }
+.im-step-facts { font-size: 1.2rem; line-height: 1.5; }
+.im-step-facts li { overflow-wrap: anywhere; }
+@media (min-width: 1800px) {
+  .im-card { font-size: 1.5rem; }
+  .im-card .im-card-title { font-size: 2.4rem; }
+  .im-step-caption { font-size: 1.7rem; }
+}
+/* A phone: everything wraps inside the screen, nothing runs off the edge. */
+@media (max-width: 700px) {
+  [data-testid="stMainBlockContainer"] { padding-left: 0.8rem; padding-right: 0.8rem; }
+  .im-card, .im-card *, .im-step-caption, .im-title-step * { overflow-wrap: anywhere; }
+  .im-card .im-card-title, .im-step-heading { font-size: 2.1rem; line-height: 1.2; margin: 0; }
+.im-title-step h1 { font-size: 1.6rem; }
+  .im-card { font-size: 1.05rem; }
+  .im-back { text-align: left; }
+}
 </style>
 """
+
+
+KEYS_JS = Path(__file__).resolve().parents[2] / "static" / "briefing_keys.js"
 
 
 def _step(steps: list[str], current: str | None, offset: int) -> None:
     st.session_state["im_incident"] = neighbour(steps, current, offset)
 
 
+def keyboard_control() -> None:
+    """Clicker and keyboard: a same-origin frame whose script presses the step buttons and
+    sizes the map to the window (``static/briefing_keys.js``)."""
+    script = KEYS_JS.read_text(encoding="utf-8")
+    components.html(f"<script>{script}</script>", height=0)
+
+
+def _jump_buttons(on_first, on_last, *, disabled: bool) -> None:
+    # Hidden (CSS); Home and End press them.
+    st.button("First", key="brief_first", on_click=on_first, disabled=disabled)
+    st.button("Last", key="brief_last", on_click=on_last, disabled=disabled)
+
 
 def briefing_view(incidents: pd.DataFrame, span, *, offline: bool) -> None:
+    """A named briefing (``?briefing=NAME``) or the filtered incidents in date order."""
+    name = st.query_params.get("briefing") or st.session_state.get("im_briefing")
+    if name:
+        try:
+            briefing = load_briefing(name, ids=incidents["id"])
+        except BriefingError as error:
+            st.html(BRIEFING_CSS)
+            st.error("**This briefing cannot be shown.** Fix what is listed below in its file "
+                     "and reload the page.")
+            st.code("\n".join(error.problems[:50]), language=None)
+            st.markdown(link_html("◂ Back to analyst view", {}), unsafe_allow_html=True)
+            return
+        authored_view(incidents, briefing, offline=offline)
+        return
+    filtered_view(incidents, span, offline=offline)
+
+
+def _set_step(value: int) -> None:
+    st.session_state["im_step"] = value
+
+
+def _initial_step(total: int) -> int:
+    if "im_step" not in st.session_state:
+        raw = st.query_params.get("step", "0")
+        st.session_state["im_step"] = int(raw) if str(raw).isdigit() else 0
+    return max(0, min(total, int(st.session_state["im_step"])))
+
+
+def authored_view(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool) -> None:
+    """Step 0 is the title; steps 1 to N are the briefing's views with heading and caption."""
+    st.html(BRIEFING_CSS)
+    st.session_state["im_briefing"] = briefing.name
+    total = len(briefing.steps)
+    index = _initial_step(total)
+    st.session_state["im_step"] = index
+    sync_url({"view": "briefing", "briefing": briefing.name, "step": str(index)})
+    show_notices(False)
+
+    top = st.columns([5, 1.3, 1.6, 1.3, 2.2], vertical_alignment="center")
+    heading = briefing.title if index == 0 else briefing.steps[index - 1].heading
+    top[0].html(f'<h2 class="im-step-heading">{html.escape(heading)}</h2>')
+    top[1].button("◂ Previous", key="brief_prev", on_click=_set_step, args=(index - 1,),
+                  disabled=index == 0, width="stretch")
+    label = "Title" if index == 0 else step_label(index - 1, total)
+    top[2].html(f'<p class="im-step">{html.escape(label)}</p>')
+    top[3].button("Next ▸", key="brief_next", on_click=_set_step, args=(index + 1,),
+                  disabled=index >= total, width="stretch", type="primary")
+    top[4].markdown(f'<p class="im-back">{link_html("◂ Back to analyst view", {})}</p>',
+                    unsafe_allow_html=True)
+    _jump_buttons(lambda: _set_step(0), lambda: _set_step(total), disabled=False)
+
+    step = briefing.steps[max(index - 1, 0)]
+    rows = step_rows(incidents, step)
+    map_column, card_column = st.columns([3, 2], gap="large")
+    with map_column:
+        at = step.at if index > 0 else None
+        show_map(rows, offline=offline, focus_id=step.incident if index > 0 else None,
+                 height=BRIEFING_MAP_HEIGHT, key="briefing_map", focus_popup=False,
+                 fly=index > 0, focus_label=True, legend_open=False, animate=False,
+                 center=(at.lat, at.lon) if at else None, zoom=at.zoom if at else None)
+    with card_column:
+        if index == 0:
+            st.html(
+                '<div class="im-title-step">'
+                f"<h1>{html.escape(briefing.title)}</h1>"
+                + (f"<p>{html.escape(briefing.subtitle)}</p>" if briefing.subtitle else "")
+                + f'<p class="im-title-count">{total} steps · press → or Next to begin</p>'
+                "</div>")
+        else:
+            if step.caption:
+                st.html(f'<p class="im-step-caption">{html.escape(step.caption)}</p>')
+            focus = rows[rows["id"] == step.incident] if step.incident else rows[:0]
+            if not focus.empty:
+                st.html(card_html(focus.iloc[0].to_dict(), heading_level=3))
+            elif rows.empty:
+                st.info("No incident in the dataset matches this step.")
+            else:
+                facts = step_text(rows, step)
+                items = "".join(f"<li>{html.escape(s)}</li>" for s in facts["sources"])
+                st.html(
+                    '<div class="im-step-facts">'
+                    f"<p><strong>{len(rows)} incidents</strong> · {html.escape(facts['date'])}"
+                    f"</p><p><strong>Where:</strong> {html.escape(facts['place'])}</p>"
+                    f"<p><strong>Attribution:</strong> {html.escape(facts['attribution'])}</p>"
+                    f"<p><strong>Sources</strong></p><ul>{items}</ul></div>")
+    keyboard_control()
+
+
+
+def filtered_view(incidents: pd.DataFrame, span, *, offline: bool) -> None:
+    """The default briefing: one step per filtered incident, in date order."""
     st.html(BRIEFING_CSS)
     filters = current_filters(span)
     filtered = apply_filters(incidents, filters)
@@ -75,6 +210,8 @@ def briefing_view(incidents: pd.DataFrame, span, *, offline: bool) -> None:
     # A markdown link keeps target="_self" (st.html would drop it).
     top[4].markdown(f'<p class="im-back">{link_html("◂ Back to analyst view", analyst_params)}</p>',
                     unsafe_allow_html=True)
+    _jump_buttons(lambda: _step(steps, current, -len(steps)),
+                  lambda: _step(steps, current, len(steps)), disabled=not steps)
 
     map_column, card_column = st.columns([3, 2], gap="large")
     with map_column:
@@ -82,7 +219,7 @@ def briefing_view(incidents: pd.DataFrame, span, *, offline: bool) -> None:
         # (a presenter opens it when asked): keep the map clear, but name the place.
         show_map(filtered, offline=offline, focus_id=current, height=BRIEFING_MAP_HEIGHT,
                  key="briefing_map", focus_popup=False, fly=True, focus_label=True,
-                 legend_open=False)
+                 legend_open=False, animate=False)
     with card_column:
         if current is None:
             st.info("No incidents match these filters. Go back to the analyst view to "
@@ -92,3 +229,4 @@ def briefing_view(incidents: pd.DataFrame, span, *, offline: bool) -> None:
             st.html(card_html(row.to_dict()))
             if not row["has_coords"]:
                 st.caption("This incident has no coordinates yet, so the map cannot show it.")
+    keyboard_control()

@@ -16,6 +16,7 @@ from dashboard.data.filters import (
     parse_query_params,
 )
 from dashboard.data.loading import load_incidents
+from dashboard.data.mapview import MapAt, parse_at, parse_layers
 from dashboard.data.schema import DatasetError, InvalidDataset
 from dashboard.maps.assets import assets_available, missing_assets_message
 from dashboard.maps.mapping import build_map
@@ -115,20 +116,76 @@ def show_notices(filters_changed: bool) -> None:
 
 
 def show_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, height: int,
-             key: str, **map_options) -> None:
-    """The map of ``filtered``; ``map_options`` go to :func:`dashboard.maps.mapping.build_map`."""
+             key: str, center: tuple[float, float] | None = None, zoom: int | None = None,
+             **map_options) -> None:
+    """The map of ``filtered``; ``map_options`` go to :func:`dashboard.maps.mapping.build_map`;
+    ``center`` and ``zoom`` (both or neither) put the map at that extent."""
     if not assets_available():
         st.warning(missing_assets_message())
     # The dashboard serves the plugins' files itself, so they can wait until a layer
     # needs them: the map draws sooner.
     folium_map = build_map(filtered, offline=offline, focus_id=focus_id, height=height,
                            lazy_plugins=True, **map_options)
-    st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=[])
+    st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=[],
+              center=center, zoom=zoom)
     missing = folium_map.incident_summary.missing_coords
     if missing == 1:
         st.caption("1 incident has no coordinates and is not on the map.")
     elif missing:
         st.caption(f"{missing} incidents have no coordinates and are not on the map.")
+
+
+STATIC = Path(__file__).resolve().parents[2] / "static"
+
+
+def frame_script(name: str) -> None:
+    """Run ``static/NAME`` in a same-origin component frame (it acts on the page around it)."""
+    import streamlit.components.v1 as components
+
+    components.html(f"<script>{(STATIC / name).read_text(encoding='utf-8')}</script>", height=0)
+
+
+def map_view_params(filters: Filters) -> tuple[dict[str, str], MapAt | None, tuple | None,
+                                               tuple | None]:
+    """The map's own part of the view from the URL (``at=``, ``layers=``), checked.
+
+    Returns the parameters to keep in the URL, the extent, the layers for exports and the
+    layers to build the map with. A new set of filters drops ``at`` (the map fits the new
+    incidents). The map is built with the layers it had when it was last drawn afresh (the
+    session's first run or a filter change): the browser already shows the user's choices,
+    and an unchanged map is not drawn again, so the layer menu stays open while it is used."""
+    keep: dict[str, str] = {}
+    at = layers = None
+    same_filters = st.session_state.get("im_map_filters") in (None, filters)
+    raw_at = st.query_params.get("at")
+    if raw_at and same_filters:
+        at = parse_at(raw_at)
+        if at is not None:
+            keep["at"] = raw_at
+    raw_layers = st.query_params.get("layers")
+    if raw_layers is not None:
+        layers = parse_layers(raw_layers)
+        if layers is not None:
+            keep["layers"] = raw_layers
+    if "im_map_filters" not in st.session_state or not same_filters:
+        st.session_state["im_map_layers"] = layers
+    st.session_state["im_map_filters"] = filters
+    return keep, at, layers, st.session_state.get("im_map_layers")
+
+
+def map_view_now(at: tuple[float, float, int] | None,
+                 layers: tuple[str, ...] | None) -> tuple[tuple[float, float, int] | None,
+                                                         tuple[str, ...] | None]:
+    """The map's extent and layers as the URL has them now (a fragment's rerun sees the map's
+    latest moves), else the values given."""
+    raw_at = st.query_params.get("at")
+    parsed = parse_at(raw_at) if raw_at else None
+    if parsed is not None:
+        at = (parsed.lat, parsed.lon, parsed.zoom)
+    raw_layers = st.query_params.get("layers")
+    if raw_layers is not None and parse_layers(raw_layers) is not None:
+        layers = parse_layers(raw_layers)
+    return at, layers
 
 
 def link_html(label: str, params: dict[str, str]) -> str:

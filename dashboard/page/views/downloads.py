@@ -13,6 +13,7 @@ from dashboard.data.filters import (
 )
 from dashboard.exports.browser import BrowserNotFound
 from dashboard.exports.formats import (
+    DEFAULT_TITLE,
     SIZE_PRESETS,
     ExportError,
     PngSize,
@@ -23,7 +24,10 @@ from dashboard.exports.formats import (
     media_type,
 )
 from dashboard.maps.assets import assets_available, missing_assets_message
+from dashboard.page.views.common import map_view_now
 
+#: The longest title or subtitle the page accepts for an export.
+MAX_TITLE = 160
 #: Views with more rows than this make their CSV/GeoJSON only when a button is pressed.
 EAGER_EXPORT_ROWS = 5_000
 
@@ -31,11 +35,23 @@ EAGER_EXPORT_ROWS = 5_000
 # map, chart and table above it (which matters on large datasets).
 @st.fragment
 def render_downloads(filtered: pd.DataFrame, filters: Filters, *, focus_id: str | None,
-                     offline: bool, data_path: Path) -> None:
-    """The export buttons for the current view (files made by ``dashboard.exports``)."""
-    view = View(filters=filters, focus_id=focus_id, offline=offline)
-    provenance = Provenance.of(data_path)
+                     offline: bool, data_path: Path,
+                     at: tuple[float, float, int] | None = None,
+                     layers: tuple[str, ...] | None = None) -> None:
+    """The export buttons for the current view (files made by ``dashboard.exports``);
+    ``at`` and ``layers`` are the map's extent and layers as on screen. The map writes them
+    into the URL without a rerun, and pressing "Render PNG" reruns only this fragment, so
+    they are read from the URL again here."""
+    at, layers = map_view_now(at, layers)
     st.subheader("Export this view")
+    title_col, subtitle_col = st.columns(2)
+    title = title_col.text_input("Title", value=DEFAULT_TITLE, key="export_title",
+                                 max_chars=MAX_TITLE) or DEFAULT_TITLE
+    subtitle = subtitle_col.text_input("Subtitle", key="export_subtitle", max_chars=MAX_TITLE,
+                                       placeholder="e.g. Briefing for the committee, May 2025")
+    view = View(filters=filters, focus_id=focus_id, offline=offline, at=at, layers=layers,
+                title=title, subtitle=subtitle)
+    provenance = Provenance.of(data_path)
     size_col, scale_col, render_col, png_col = st.columns([2, 1, 2, 2],
                                                           vertical_alignment="bottom")
     preset = size_col.selectbox(
@@ -59,6 +75,9 @@ def render_downloads(filtered: pd.DataFrame, filters: Filters, *, focus_id: str 
                                 on_click="ignore", type="primary", width="stretch")
     else:
         png_col.caption("Render the PNG, then download it here.")
+    if stored and stored[0] == token:
+        # A small preview: check the picture before it goes on a slide.
+        st.image(stored[1], caption="Preview of the PNG", width=480)
     html_col, csv_col, geo_col = st.columns(3)
     html_col.download_button(
         "HTML (interactive)", key="download_html", on_click="ignore", width="stretch",
@@ -75,3 +94,49 @@ def render_downloads(filtered: pd.DataFrame, filters: Filters, *, focus_id: str 
                                key=f"download_{fmt}",
                                file_name=default_file_name(filters, fmt), mime=media_type(fmt),
                                on_click="ignore", width="stretch")
+
+
+DEFAULT_DECK = ""  # the selectbox's value for "the filtered incidents in date order"
+
+
+@st.fragment
+def render_deck_downloads(incidents: pd.DataFrame, filtered: pd.DataFrame, filters: Filters, *,
+                          offline: bool, data_path: Path) -> None:
+    """A deck (PPTX or PDF) of the filtered incidents or of a named briefing, made on demand."""
+    from dashboard.data.briefings import BriefingError, list_briefings, load_briefing
+
+    st.caption("Slides: one per briefing step (map with legend, heading, caption, date, "
+               "place, attribution and sources).")
+    choice_col, fmt_col, render_col, save_col = st.columns([3, 1.4, 2, 2],
+                                                           vertical_alignment="bottom")
+    names = list_briefings()
+    choice = choice_col.selectbox(
+        "Deck of", [DEFAULT_DECK, *names], key="deck_briefing",
+        format_func=lambda n: n or f"these {len(filtered)} incidents, in date order")
+    fmt = fmt_col.selectbox("Format", ["pptx", "pdf"], key="deck_format",
+                            format_func=lambda f: {"pptx": "PowerPoint", "pdf": "PDF"}[f])
+    token = repr((choice, fmt, filters, offline))
+    if render_col.button("Render deck", key="deck_render", width="stretch"):
+        view = View(filters=filters, offline=offline)
+        with st.spinner("Drawing one map per slide in headless Chromium…"):
+            try:
+                briefing = load_briefing(choice, ids=incidents["id"]) if choice else None
+                if briefing is None and filtered.empty:
+                    raise ExportError("no incidents match these filters: nothing to put on "
+                                      "slides")
+                data = export_bytes(incidents if briefing else filtered, view, fmt,
+                                    provenance=Provenance.of(data_path), briefing=briefing)
+                st.session_state["deck_file"] = (token, data)
+            except BriefingError as error:
+                st.error("The briefing cannot be used:\n\n" + "\n".join(
+                    f"- `{line}`" for line in error.problems[:20]))
+            except (ExportError, BrowserNotFound) as error:
+                st.error(f"Deck export failed: {error}")
+    stored = st.session_state.get("deck_file")
+    if stored and stored[0] == token:
+        stem = choice or default_file_name(filters, fmt).rsplit(".", 1)[0]
+        save_col.download_button(f"Download {fmt.upper()}", data=stored[1], key="download_deck",
+                                 file_name=f"{stem}.{fmt}", mime=media_type(fmt),
+                                 on_click="ignore", type="primary", width="stretch")
+    else:
+        save_col.caption("Render the deck, then download it here.")

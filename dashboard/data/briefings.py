@@ -1,0 +1,244 @@
+"""Authored briefings: a named sequence of views, kept as plain TOML files in ``briefings/``.
+
+A briefing file reads like this (every key but ``title`` and each step's ``heading`` is
+optional)::
+
+    title = "The 2022 expulsions"
+    subtitle = "Europe expels Russian intelligence officers under diplomatic cover"
+
+    [[steps]]
+    heading = "Berlin, 4 April 2022"
+    caption = "Germany declares 40 Russian diplomats persona non grata."
+    incident = "2022-04-04-berlin-russian-diplomats-expelled"   # focus one incident
+
+    [[steps]]
+    heading = "The wave"
+    years = "2022-2022"                 # filters, written as in the URL
+    type = "diplomatic_expulsion"
+    at = "50.0,15.0,4"                  # map centre and zoom: lat,lon,zoom
+
+Steps are validated like the dataset: every problem is one line naming the file and the
+step (``briefings/x.toml, step 3: unknown incident "..."``). Nothing in a file is evaluated;
+values are plain strings checked against the dataset's vocabularies.
+
+The default briefing (no file) steps through the filtered incidents in date order; it is
+built by :func:`filtered_briefing`.
+
+>>> b = parse_briefing({"title": "T", "steps": [{"heading": "One", "years": "2022-2022"}]},
+...                    name="t", ids={"a"})
+>>> b.title, b.steps[0].heading, b.steps[0].filters.years
+('T', 'One', (2022, 2022))
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.base.files import write_atomic
+from dashboard.data.filters import FILTER_PARAMS, Filters, parse_query_params, to_query_params
+from dashboard.data.mapview import MapAt, parse_at
+
+#: A briefing's name is its file name without ``.toml``: letters, digits, ``-`` and ``_``.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
+#: Where briefings live by default (beside ``data/``); ``INCIDENT_MAP_BRIEFINGS`` overrides it.
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "briefings"
+ENV_VAR = "INCIDENT_MAP_BRIEFINGS"
+MAX_STEPS = 200
+MAX_HEADING = 200
+MAX_CAPTION = 1000
+
+STEP_KEYS = ("heading", "caption", "incident", "at", *FILTER_PARAMS)
+TOP_KEYS = ("title", "subtitle", "steps")
+
+
+class BriefingError(Exception):
+    """A briefing file that cannot be used; ``problems`` has one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Step:
+    """One view of a briefing: filters, an optional focus and extent, a heading and caption."""
+
+    heading: str
+    caption: str = ""
+    filters: Filters = field(default_factory=Filters)
+    incident: str | None = None
+    at: MapAt | None = None
+
+    def as_table(self, *, full_span: tuple[int, int] | None = None) -> dict[str, str]:
+        table = {"heading": self.heading}
+        if self.caption:
+            table["caption"] = self.caption
+        if self.incident:
+            table["incident"] = self.incident
+        if self.at:
+            table["at"] = self.at.text()
+        table.update(to_query_params(self.filters, full_span=full_span))
+        return table
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """A named briefing: its title step (title, subtitle) and its steps."""
+
+    name: str
+    title: str
+    subtitle: str = ""
+    steps: tuple[Step, ...] = ()
+    authored: bool = True
+
+    def as_table(self) -> dict[str, object]:
+        table: dict[str, object] = {"title": self.title}
+        if self.subtitle:
+            table["subtitle"] = self.subtitle
+        table["steps"] = [step.as_table() for step in self.steps]
+        return table
+
+
+def _text(value: object, where: str, key: str, limit: int, problems: list[str]) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        problems.append(f"{where}: {key} must be text in quotes")
+        return ""
+    text = " ".join(value.split())
+    if len(text) > limit:
+        problems.append(f"{where}: {key} is longer than {limit} characters")
+    return text
+
+
+def parse_briefing(table: Mapping[str, object], *, name: str,
+                   ids: Iterable[str] | None = None, label: str | None = None) -> Briefing:
+    """A :class:`Briefing` from a TOML table; :class:`BriefingError` lists every problem.
+
+    ``ids`` are the dataset's incident ids (a step's ``incident`` must be one of them);
+    ``label`` names the file in messages."""
+    label = label or f"briefing {name}"
+    problems: list[str] = []
+    known_ids = set(ids) if ids is not None else None
+    for key in table:
+        if key not in TOP_KEYS:
+            problems.append(f"{label}: unknown key {key!r} (use {', '.join(TOP_KEYS)})")
+    title = _text(table.get("title"), label, "title", MAX_HEADING, problems)
+    if not title:
+        problems.append(f"{label}: title is missing")
+    subtitle = _text(table.get("subtitle"), label, "subtitle", MAX_CAPTION, problems)
+    raw_steps = table.get("steps", [])
+    if not isinstance(raw_steps, list) or not all(isinstance(s, dict) for s in raw_steps):
+        problems.append(f"{label}: steps must be [[steps]] tables")
+        raw_steps = []
+    if not raw_steps:
+        problems.append(f"{label}: no steps; add at least one [[steps]] table")
+    if len(raw_steps) > MAX_STEPS:
+        problems.append(f"{label}: {len(raw_steps)} steps; at most {MAX_STEPS}")
+        raw_steps = raw_steps[:MAX_STEPS]
+    steps = []
+    for number, raw in enumerate(raw_steps, start=1):
+        where = f"{label}, step {number}"
+        for key in raw:
+            if key not in STEP_KEYS:
+                problems.append(f"{where}: unknown key {key!r} (use {', '.join(STEP_KEYS)})")
+        heading = _text(raw.get("heading"), where, "heading", MAX_HEADING, problems)
+        if not heading:
+            problems.append(f"{where}: heading is missing")
+        caption = _text(raw.get("caption"), where, "caption", MAX_CAPTION, problems)
+        params = {}
+        for key in FILTER_PARAMS:
+            if key in raw:
+                if isinstance(raw[key], str):
+                    params[key] = raw[key]
+                else:
+                    problems.append(f"{where}: {key} must be text in quotes, as in the URL")
+        filters, notices = parse_query_params(params)
+        problems += [f"{where}: {n.replace('Ignored ', 'invalid ', 1)}" for n in notices]
+        incident = _text(raw.get("incident"), where, "incident", 200, problems) or None
+        if incident and known_ids is not None and incident not in known_ids:
+            problems.append(f'{where}: unknown incident "{incident}" (not in the dataset)')
+        at = None
+        if "at" in raw:
+            at = parse_at(raw["at"]) if isinstance(raw["at"], str) else None
+            if at is None:
+                problems.append(f"{where}: at must be \"lat,lon,zoom\", e.g. \"52.52,13.40,11\"")
+        steps.append(Step(heading=heading, caption=caption, filters=filters,
+                          incident=incident, at=at))
+    if problems:
+        raise BriefingError(problems)
+    return Briefing(name=name, title=title, subtitle=subtitle, steps=tuple(steps))
+
+
+def briefings_dir(directory: Path | None = None) -> Path:
+    """``directory``, else ``$INCIDENT_MAP_BRIEFINGS``, else ``briefings/`` in the repository."""
+    if directory is not None:
+        return Path(directory)
+    return Path(os.environ[ENV_VAR]) if os.environ.get(ENV_VAR) else DEFAULT_DIR
+
+
+def briefing_path(name: str, directory: Path | None = None) -> Path:
+    """The file of briefing ``name``; refuses names that are not plain file names."""
+    if not NAME_PATTERN.match(name or ""):
+        raise BriefingError([f"briefing name {name!r} is not valid: use letters, digits, "
+                             "'-' and '_' (e.g. expulsions-2022)"])
+    return briefings_dir(directory) / f"{name}.toml"
+
+
+def list_briefings(directory: Path | None = None) -> list[str]:
+    """The names of the briefings in ``directory``, sorted."""
+    folder = briefings_dir(directory)
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.toml")
+                  if p.is_file() and NAME_PATTERN.match(p.stem))
+
+
+def load_briefing(name: str, *, ids: Iterable[str] | None = None,
+                  directory: Path | None = None) -> Briefing:
+    """Read and validate ``briefings/NAME.toml`` (see the module's docstring)."""
+    path = briefing_path(name, directory)
+    label = f"{path.parent.name}/{path.name}"
+    if not path.is_file():
+        known = ", ".join(list_briefings(directory)) or "none"
+        raise BriefingError([f"no briefing named {name!r} (known: {known})"])
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise BriefingError([f"{label}: not UTF-8 text"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise BriefingError([f"{label}: not valid TOML: {error}"]) from None
+    return parse_briefing(table, name=name, ids=ids, label=label)
+
+
+def dump_briefing(briefing: Briefing) -> str:
+    """The briefing as TOML text, one ``[[steps]]`` table per step (stable, diffable)."""
+    import tomli_w
+
+    return tomli_w.dumps(briefing.as_table())
+
+
+def save_briefing(briefing: Briefing, *, directory: Path | None = None) -> Path:
+    """Write the briefing to ``briefings/NAME.toml`` atomically; returns the path."""
+    path = briefing_path(briefing.name, directory)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, dump_briefing(briefing).encode("utf-8"))
+    return path
+
+
+def filtered_briefing(rows: pd.DataFrame, filters: Filters, *, title: str) -> Briefing:
+    """The default briefing: one step per incident of ``rows`` in date order."""
+    ordered = rows.sort_values(["date_start", "id"], kind="stable", na_position="last")
+    steps = tuple(
+        Step(heading=str(row["title"]), caption=str(row.get("summary", "") or ""),
+             filters=filters, incident=str(row["id"]))
+        for _, row in ordered.iterrows()
+    )
+    return Briefing(name="", title=title, steps=steps, authored=False)

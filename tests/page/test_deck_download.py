@@ -1,0 +1,37 @@
+"""The page's deck export (AppTest, real headless Chromium): nothing until "Render deck" is
+pressed, then a PPTX or PDF with one slide per step, read back with python-pptx and pypdf."""
+
+from __future__ import annotations
+
+import io
+
+from pptx import Presentation
+from pypdf import PdfReader
+from streamlit.testing.v1 import AppTest
+
+from tests.paths import APP, FIXTURES
+
+FIXTURE = FIXTURES / "page_fixture.csv"
+
+
+def test_the_page_makes_a_deck_of_the_filtered_incidents(monkeypatch, downloads):
+    monkeypatch.setenv("INCIDENT_MAP_DATA", str(FIXTURE))
+    monkeypatch.setenv("INCIDENT_MAP_OFFLINE", "1")
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.query_params["country"] = "ES"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Download PPTX" not in [b.label for b in at.get("download_button")]
+    at.button(key="deck_render").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    deck = Presentation(io.BytesIO(downloads["incidents_ES.pptx"]))
+    slides = list(deck.slides)
+    assert len(slides) == 3  # the three Spanish incidents of the fixture
+    text = "\n".join(s.text_frame.text for s in slides[0].shapes if s.has_text_frame)
+    assert "Step 1 of 3" in text and "Spain expels 25 test diplomats" in text
+
+    at.selectbox(key="deck_format").set_value("pdf")
+    at.button(key="deck_render").click()
+    at.run()
+    assert len(PdfReader(io.BytesIO(downloads["incidents_ES.pdf"])).pages) == 3
