@@ -1,0 +1,91 @@
+"""50,000 incidents in the real dashboard: the data goes to the browser once, a filter
+change sends only which rows pass, and a cluster expands when clicked."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, MAP_IFRAME, ROOT, RecordedPage, serve
+
+ROWS = 50_000
+#: A filter change may send the page's own update and the map's mask, never the dataset.
+MAX_CHANGE_BYTES = 150_000
+
+
+@pytest.fixture(scope="module")
+def large_server(tmp_path_factory) -> Iterator[str]:
+    path = tmp_path_factory.mktemp("scale") / f"incidents-{ROWS}.csv"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_large_dataset.py"),
+                    str(ROWS), str(path)], check=True, cwd=ROOT, capture_output=True)
+    yield from serve(data=path, log_name="server-scale.log")
+
+
+@pytest.fixture
+def large_page(browser, large_server) -> Iterator[RecordedPage]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        recorded = RecordedPage(context.new_page(), large_server)
+        yield recorded
+        assert recorded.outside_origin() == [], "requests left the dashboard's origin"
+    finally:
+        context.close()
+
+
+def _payload_requests(page: RecordedPage) -> list[str]:
+    return [url for url in page.requests if "/app/static/cache/" in url and url.endswith(".bin")]
+
+
+def test_filter_change_sends_only_the_filter(large_page):
+    page = large_page.page
+    received: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(len(p))))
+    page.goto(large_page.base_url + "/", timeout=300_000)
+    frame = page.frame_locator(MAP_IFRAME)
+    box = frame.locator('[data-im-scale="drawn"]')
+    box.wait_for(timeout=300_000)
+    assert int(box.get_attribute("data-im-visible")) == ROWS
+    assert int(box.get_attribute("data-im-clusters")) > 0
+    assert len(_payload_requests(large_page)) == 1
+    page.wait_for_timeout(1000)
+
+    before, requests_before = sum(received), len(large_page.requests)
+    search = page.locator('input[aria-label="Search"]')
+    search.fill("berlin")
+    search.press("Enter")
+    changed = frame.locator(f'[data-im-scale="drawn"]:not([data-im-visible="{ROWS}"])')
+    changed.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    shown = int(changed.get_attribute("data-im-visible"))
+    assert 0 < shown < ROWS
+    assert page.get_by_text(f"{shown:,} incidents", exact=True).is_visible()
+    # Nothing was fetched again and the page's update stayed small.
+    assert len(_payload_requests(large_page)) == 1
+    new_requests = large_page.requests[requests_before:]
+    assert [url for url in new_requests if "/app/static/cache/" in url] == []
+    assert sum(received) - before < MAX_CHANGE_BYTES
+    large_page.screenshot("scale-filtered.png")
+
+
+def test_cluster_expands_on_click(large_page):
+    page = large_page.page
+    page.goto(large_page.base_url + "/", timeout=300_000)
+    frame = page.frame_locator(MAP_IFRAME)
+    box = frame.locator('[data-im-scale="drawn"]')
+    box.wait_for(timeout=300_000)
+    zoom = int(box.get_attribute("data-im-zoom"))
+    clusters = frame.locator(".im-scale-cluster")
+    before = clusters.count()
+    clusters.first.click()
+    zoomed = frame.locator(f'[data-im-scale="drawn"]:not([data-im-zoom="{zoom}"])')
+    zoomed.wait_for(timeout=30_000)
+    assert int(zoomed.get_attribute("data-im-zoom")) > zoom
+    # The cluster clicked split: the view now holds several clusters or single points.
+    after = int(zoomed.get_attribute("data-im-clusters")) + int(
+        zoomed.get_attribute("data-im-points"))
+    assert after >= 2 and (after != before or int(zoomed.get_attribute("data-im-points")) > 0)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    large_page.screenshot("scale-zoomed.png")
