@@ -53,8 +53,9 @@ RUNTIME_FILE = Path(__file__).resolve().parents[1] / "static" / "incident_scale.
 RUNTIME_URL = "/app/static/incident_scale.js"
 SUPERCLUSTER_FILE = "supercluster/supercluster.min.js"
 
-#: More rows than this in the dataset: the page uses this map instead of ``build_map``.
-SCALE_THRESHOLD = 20_000
+#: More rows than this in the dataset: the page uses this map instead of ``build_map`` (from
+#: here on that map already leaves out precision rings, summaries and popup sources).
+SCALE_THRESHOLD = 5_000
 CLUSTER_RADIUS = 60
 CLUSTER_MAX_ZOOM = 16
 POINT_RADIUS = 5

@@ -158,7 +158,7 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
     filtered = apply_filters(incidents, filters)
     filters_changed = widget_state() != st.session_state.get("im_initial_values")
     incident = st.session_state.get("im_incident")
-    focus_id = incident if incident in set(filtered["id"]) else None
+    focus_id = incident if incident and (filtered["id"] == incident).any() else None
     params = page_state.page_params(filters, span=span, incident=incident)
     sync_url(params)
 

@@ -30,9 +30,13 @@ MAX_PROBLEMS_SHOWN = 200
 WIDGET_KEYS = ("years", "countries", "types", "attributions", "query")
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _load(path: str, mtime_ns: int) -> pd.DataFrame:
-    """The dataset at ``path``; ``mtime_ns`` is part of the cache key so edits are picked up."""
+    """The dataset at ``path``; ``mtime_ns`` is part of the cache key so edits are picked up.
+
+    One frame shared by every session and rerun, never copied (a copy of 250,000 rows cost
+    seconds per rerun and its size again in memory): the page only reads it.
+    """
     return load_incidents(path)
 
 
