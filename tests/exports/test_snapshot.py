@@ -61,3 +61,16 @@ def test_data_date_names_the_newest_incident_and_the_file_date(incidents):
     text = data_date_text(incidents, Provenance(name="x.csv"))
     newest = incidents.sort_values("date_start").iloc[-1]["date_label"]
     assert text == f"Newest incident: {newest}"
+
+
+def test_a_large_html_export_limits_its_table_and_says_so(tmp_path):
+    from dashboard.data.loading import load_incidents
+    from dashboard.exports.snapshot import EXPORT_TABLE_ROWS
+    from scripts.make_large_dataset import write_dataset
+
+    rows = load_incidents(write_dataset(tmp_path / "large.csv", EXPORT_TABLE_ROWS + 300))
+    page = html_page(rows, View(filters=Filters(), offline=True), provenance=Provenance())
+    table = page.split('<table class="incident-table">', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr data-incident=") == EXPORT_TABLE_ROWS
+    assert f'data-incident="{rows["id"].iloc[0]}"' in table
+    assert f"The first 1,000 of {len(rows):,} incidents" in page
