@@ -214,7 +214,8 @@ def _measure_view(chromium, url: str) -> dict[str, float]:
     change_bytes = traffic.total() - before
     context.close()
     return {"first_draw_s": first_draw, "zoom_s": zoom_s, "view_bytes": view_bytes,
-            "view_payload_requests": view_payloads, "payload_bytes": payload_bytes, "filter_change_bytes": change_bytes,
+            "view_payload_requests": view_payloads, "payload_bytes": payload_bytes,
+            "filter_change_bytes": change_bytes,
             "filter_change_s": filter_s, "payload_requests": traffic.payload_requests,
             "heap_mb": heap_mb}
 
