@@ -176,8 +176,9 @@
           fillOpacity: attr === "confirmed" ? 0.9 : 0.35,
           dashArray: attr === "alleged" ? "3 2" : attr === "unknown" ? "1 2" : null,
         });
-        circle.bindPopup(function () { return self.popupFor(circle, i); },
-                         { maxWidth: o.popupWidth, className: "incident-popup-wrapper" });
+        // A popup of the map's own, not bound to the circle: redrawing after the popup pans
+        // the map replaces the circles and would close a bound one.
+        circle.on("click", function () { self.openPopup(latlng, i); });
         self.group.addLayer(circle);
       });
       this.counts.clusters = clusters;
@@ -189,19 +190,25 @@
       box.setAttribute("data-im-visible", String(this.counts.visible));
       box.setAttribute("data-im-zoom", String(zoom));
     },
-    popupFor: function (target, i) {
-      var self = this, chunk = Math.floor(i / this.data.header.textChunk);
-      function show(html) {
-        if (target.setPopupContent) { target.setPopupContent(html); } else { target.setContent(html); }
-      }
-      textChunk(this.options, chunk).then(function (part) {
-        var k = i % self.data.header.textChunk;
-        show(popupHtml(self, i, { title: part.title[k], date: part.date[k],
-                                  place: part.place[k], id: part.id[k] }));
-      }, function () {
-        show("The details of this incident could not be loaded.");
+    /* Opens a popup for row i once its texts are in (they are fetched with the first popup
+     * of their chunk of rows). */
+    openPopup: function (latlng, i) {
+      var self = this;
+      return this.popupText(i).then(function (html) {
+        return L.popup({ maxWidth: self.options.popupWidth,
+                         className: "incident-popup-wrapper" })
+          .setLatLng(latlng).setContent(html).openOn(self._map);
       });
-      return '<div class="incident-popup">\u2026</div>';
+    },
+    popupText: function (i) {
+      var self = this, size = this.data.header.textChunk;
+      return textChunk(this.options, Math.floor(i / size)).then(function (part) {
+        var k = i % size;
+        return popupHtml(self, i, { title: part.title[k], date: part.date[k],
+                                    place: part.place[k], id: part.id[k] });
+      }, function () {
+        return "The details of this incident could not be loaded.";
+      });
     },
   });
 
@@ -239,9 +246,7 @@
           var c = data.columns, i = options.focus;
           var latlng = [c.lat[i], c.lon[i]];
           map.setView(latlng, options.focusZoom, { animate: false });
-          var popup = L.popup({ maxWidth: options.popupWidth,
-                                className: "incident-popup-wrapper" }).setLatLng(latlng);
-          popup.setContent(layer.popupFor(popup, i)).openOn(map);
+          layer.openPopup(latlng, i);
         }
       }, function (error) {
         map.getContainer().setAttribute("data-im-scale", "failed");

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,11 +18,16 @@ MAX_CHANGE_BYTES = 150_000
 
 
 @pytest.fixture(scope="module")
-def large_server(tmp_path_factory) -> Iterator[str]:
+def large_data(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("scale") / f"incidents-{ROWS}.csv"
     subprocess.run([sys.executable, str(ROOT / "scripts" / "make_large_dataset.py"),
                     str(ROWS), str(path)], check=True, cwd=ROOT, capture_output=True)
-    yield from serve(data=path, log_name="server-scale.log")
+    return path
+
+
+@pytest.fixture(scope="module")
+def large_server(large_data) -> Iterator[str]:
+    yield from serve(data=large_data, log_name="server-scale.log")
 
 
 @pytest.fixture
@@ -89,3 +95,24 @@ def test_cluster_expands_on_click(large_page):
     assert after >= 2 and (after != before or int(zoomed.get_attribute("data-im-points")) > 0)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     large_page.screenshot("scale-zoomed.png")
+
+
+def test_a_popup_is_made_from_its_row(large_page, large_data):
+    from dashboard.data.loading import load_incidents
+    from dashboard.maps.payload import TITLE_LIMIT
+
+    row = load_incidents(large_data).iloc[ROWS // 2]
+    page = large_page.page
+    page.goto(f"{large_page.base_url}/?incident={row['id']}", timeout=300_000)
+    frame = page.frame_locator(MAP_IFRAME)
+    title = frame.locator(".incident-popup .ip-title")
+    title.wait_for(timeout=120_000)
+    expected = row["title"] if len(row["title"]) <= TITLE_LIMIT else (
+        row["title"][:TITLE_LIMIT - 1] + "\u2026")
+    assert title.inner_text() == expected
+    assert frame.locator(".incident-popup .ip-id").inner_text() == row["id"]
+    assert row["place"] in frame.locator(".incident-popup .ip-place").inner_text()
+    # The texts came from the one chunk file holding that row, fetched for the popup.
+    chunks = [url for url in large_page.requests if "/app/static/cache/" in url
+              and url.endswith(".json") and "-t" in url.rsplit("/", 1)[1]]
+    assert len(chunks) == 1
