@@ -116,3 +116,28 @@ def test_a_popup_is_made_from_its_row(large_page, large_data):
     chunks = [url for url in large_page.requests if "/app/static/cache/" in url
               and url.endswith(".json") and "-t" in url.rsplit("/", 1)[1]]
     assert len(chunks) == 1
+
+
+def test_the_year_player_filters_in_the_browser(large_page):
+    page = large_page.page
+    sent: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda p: sent.append(len(p))))
+    page.goto(large_page.base_url + "/", timeout=300_000)
+    frame = page.frame_locator(MAP_IFRAME)
+    box = frame.locator('[data-im-scale="drawn"]')
+    box.wait_for(timeout=300_000)
+    page.wait_for_timeout(1000)
+    messages, requests = len(sent), len(large_page.requests)
+    slider = frame.locator(".incident-play-slider")
+    first = int(slider.get_attribute("min"))
+    last = int(slider.get_attribute("max"))
+    middle = (first + last) // 2
+    slider.evaluate("(el, year) => { el.value = year; el.dispatchEvent(new Event('input')); }",
+                    middle)
+    fewer = frame.locator(f'[data-im-scale="drawn"]:not([data-im-visible="{ROWS}"])')
+    fewer.wait_for(timeout=60_000)
+    assert 0 < int(fewer.get_attribute("data-im-visible")) < ROWS
+    page.wait_for_timeout(500)
+    # No rerun was asked of the server and nothing was fetched.
+    assert len(sent) == messages
+    assert large_page.requests[requests:] == []
