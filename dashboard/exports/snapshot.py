@@ -145,6 +145,11 @@ def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None)
     return fmap
 
 
+#: The HTML export's table lists at most this many incidents (a table of every row of a
+#: large view was most of the file and of the time to make it; the map has them all).
+EXPORT_TABLE_ROWS = 1_000
+
+
 def _decorate(fmap: folium.Map, rows: pd.DataFrame, view: View, provenance: Provenance, *,
               layout_css: str, table: bool) -> None:
     """Add the header, footer, optional table, page CSS and the ready flag to the figure."""
@@ -165,8 +170,12 @@ def _decorate(fmap: folium.Map, rows: pd.DataFrame, view: View, provenance: Prov
         "</footer>"
     ), name="export_footer")
     if table:
+        shown = rows.iloc[:EXPORT_TABLE_ROWS]
+        note = "" if len(shown) == len(rows) else (
+            f'<p class="export-table-note">The first {len(shown):,} of {len(rows):,} incidents '
+            "in date order; all of them are on the map, and the CSV export lists every one.</p>")
         root.html.add_child(RawElement(
-            f'<section class="export-table-wrap">{table_html(rows)}</section>'
+            f'<section class="export-table-wrap">{note}{table_html(shown)}</section>'
         ), name="export_table")
     name = fmap.get_name()
     root.script.add_child(RawElement(_READY_JS % {"map_name": f'"{name}"'}), name="export_ready")

@@ -78,6 +78,9 @@ PACKAGES: tuple[Package, ...] = (
     Package("leaflet.heat", "0.2.0", {
         "package/dist/leaflet-heat.js": "leaflet.heat/leaflet-heat.js",
     }),
+    Package("supercluster", "9.1.0", {
+        "package/dist/supercluster.min.js": "supercluster/supercluster.min.js",
+    }),
     Package("jquery", "3.7.1", {
         "package/dist/jquery.min.js": "jquery/jquery.min.js",
     }),

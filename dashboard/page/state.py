@@ -165,19 +165,27 @@ def headline_numbers(incidents: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def table_rows(incidents: pd.DataFrame, focus_id: str | None, *, limit: int) -> pd.DataFrame:
-    """The first ``limit`` incidents in date order, and the focused one if it is further on.
+def table_rows(incidents: pd.DataFrame, focus_id: str | None, *, limit: int,
+               page: int = 0) -> pd.DataFrame:
+    """Page ``page`` (from 0) of ``limit`` incidents in date order, and the focused one if it
+    is on another page.
 
     A table of hundreds of thousands of rows would be sent to the browser on every rerun;
     the map and the exports still get every incident.
     """
     if len(incidents) <= limit:
         return incidents
-    head = incidents.iloc[:limit]
+    start = max(0, min(int(page), table_pages(len(incidents), limit) - 1)) * limit
+    head = incidents.iloc[start:start + limit]
     if focus_id is None or focus_id in set(head["id"]):
         return head
     focused = incidents[incidents["id"] == focus_id]
     return pd.concat([head.iloc[: limit - len(focused)], focused]) if len(focused) else head
+
+
+def table_pages(count: int, limit: int) -> int:
+    """How many pages of ``limit`` rows ``count`` incidents fill (at least one)."""
+    return max(1, -(-count // limit))
 
 
 def table_frame(incidents: pd.DataFrame) -> pd.DataFrame:

@@ -70,3 +70,16 @@ def test_the_typed_subtitle_is_under_the_title_and_escaped(incidents):
             "{{ 7*7 }}</p>") in page
     plain, _ = snapshot_page(incidents, View(offline=True), provenance=Provenance.of(FIXTURE))
     assert "export-subtitle\">" not in plain
+
+
+def test_a_large_html_export_limits_its_table_and_says_so(tmp_path):
+    from dashboard.data.loading import load_incidents
+    from dashboard.exports.snapshot import EXPORT_TABLE_ROWS
+    from scripts.make_large_dataset import write_dataset
+
+    rows = load_incidents(write_dataset(tmp_path / "large.csv", EXPORT_TABLE_ROWS + 300))
+    page = html_page(rows, View(filters=Filters(), offline=True), provenance=Provenance())
+    table = page.split('<table class="incident-table">', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr data-incident=") == EXPORT_TABLE_ROWS
+    assert f'data-incident="{rows["id"].iloc[0]}"' in table
+    assert f"The first 1,000 of {len(rows):,} incidents" in page

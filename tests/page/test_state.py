@@ -116,3 +116,8 @@ def test_the_table_is_capped_but_keeps_the_focused_incident():
     assert table_rows(incidents, "i2", limit=4)["id"].tolist() == ["i0", "i1", "i2", "i3"]
     assert table_rows(incidents, "i8", limit=4)["id"].tolist() == ["i0", "i1", "i2", "i8"]
     assert table_rows(incidents, "gone", limit=4)["id"].tolist() == ["i0", "i1", "i2", "i3"]
+    assert table_rows(incidents, None, limit=4, page=1)["id"].tolist() == ["i4", "i5", "i6",
+                                                                           "i7"]
+    assert table_rows(incidents, "i0", limit=4, page=1)["id"].tolist() == ["i4", "i5", "i6",
+                                                                           "i0"]
+    assert table_rows(incidents, None, limit=4, page=99)["id"].tolist() == ["i8", "i9"]

@@ -33,8 +33,10 @@ from dashboard.page.views.common import (
 )
 from dashboard.page.views.downloads import render_deck_downloads, render_downloads
 
-#: The table shows at most this many rows (all of them go to the map and the exports).
-TABLE_ROWS = 5_000
+#: The table shows at most this many rows (all of them go to the map and the exports);
+#: each row costs about 140 bytes per rerun in the browser update, so a filter change on a
+#: large dataset stays small.
+TABLE_ROWS = 200
 
 ANALYST_CSS = """
 <style>
@@ -115,7 +117,15 @@ def headline_metrics(filtered: pd.DataFrame) -> None:
 
 
 def incident_table(filtered: pd.DataFrame, focus_id: str | None) -> None:
-    rows = page_state.table_rows(filtered, focus_id, limit=TABLE_ROWS)
+    pages = page_state.table_pages(len(filtered), TABLE_ROWS)
+    page = 1
+    if pages > 1:
+        # Narrower filters leave fewer pages: never keep a page number beyond the last one.
+        if st.session_state.get("table_page", 1) > pages:
+            st.session_state["table_page"] = pages
+        page = int(st.number_input(f"Table page (of {pages:,})", min_value=1,
+                                   max_value=pages, step=1, key="table_page"))
+    rows = page_state.table_rows(filtered, focus_id, limit=TABLE_ROWS, page=page - 1)
     ids = rows["id"].tolist()
     # A new key when the rows change, so a selection never points at another incident.
     table_key = f"table_{abs(hash(tuple(ids))):x}"
@@ -134,8 +144,10 @@ def incident_table(filtered: pd.DataFrame, focus_id: str | None) -> None:
         },
     )
     if len(rows) < len(filtered):
-        st.caption(f"Showing {len(rows):,} of {len(filtered):,} incidents in date order; "
-                   "narrow the filters to see others, or export the CSV for all of them. "
+        first = (page - 1) * TABLE_ROWS + 1
+        st.caption(f"Showing {len(rows):,} of {len(filtered):,} incidents in date order "
+                   f"(from number {first:,}); choose another page, narrow the filters, or "
+                   "export the CSV for all of them. "
                    "Select a row to show that incident on the map.")
     else:
         st.caption("Select a row to show that incident on the map.")
@@ -149,7 +161,7 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
     filtered = apply_filters(incidents, filters)
     filters_changed = widget_state() != st.session_state.get("im_initial_values")
     incident = st.session_state.get("im_incident")
-    focus_id = incident if incident in set(filtered["id"]) else None
+    focus_id = incident if incident and (filtered["id"] == incident).any() else None
     params = page_state.page_params(filters, span=span, incident=incident)
     map_params, map_at, map_layers, drawn_layers = map_view_params(filters)
     params.update(map_params)
@@ -173,7 +185,8 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
         st.info("The incident in the link is hidden by the current filters.")
     show_map(filtered, offline=offline, focus_id=focus_id, height=MAP_HEIGHT, key="map",
              center=(map_at.lat, map_at.lon) if map_at else None,
-             zoom=map_at.zoom if map_at else None, layers=drawn_layers)
+             zoom=map_at.zoom if map_at else None, layers=drawn_layers,
+             dataset=incidents, data_path=data_path)
     frame_script("view_report.js")  # pan, zoom and layers into the URL
     if focus_id is not None:
         row = filtered[filtered["id"] == focus_id].iloc[0]

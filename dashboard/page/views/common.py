@@ -20,6 +20,8 @@ from dashboard.data.mapview import MapAt, parse_at, parse_layers
 from dashboard.data.schema import DatasetError, InvalidDataset
 from dashboard.maps.assets import assets_available, missing_assets_message
 from dashboard.maps.mapping import build_map
+from dashboard.maps.payload import write_payload
+from dashboard.maps.scale_map import SCALE_THRESHOLD, build_scale_map, write_outline
 from dashboard.page import state as page_state
 
 MAP_HEIGHT = 560
@@ -30,9 +32,13 @@ MAX_PROBLEMS_SHOWN = 200
 WIDGET_KEYS = ("years", "countries", "types", "attributions", "query")
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _load(path: str, mtime_ns: int) -> pd.DataFrame:
-    """The dataset at ``path``; ``mtime_ns`` is part of the cache key so edits are picked up."""
+    """The dataset at ``path``; ``mtime_ns`` is part of the cache key so edits are picked up.
+
+    One frame shared by every session and rerun, never copied (a copy of 250,000 rows cost
+    seconds per rerun and its size again in memory): the page only reads it.
+    """
     return load_incidents(path)
 
 
@@ -115,19 +121,45 @@ def show_notices(filters_changed: bool) -> None:
                    icon=":material/link_off:")
 
 
+@st.cache_resource(show_spinner="Preparing the dataset for the map…", max_entries=4)
+def _payload_key(path: str, mtime_ns: int, _incidents: pd.DataFrame) -> tuple[str, str | None]:
+    """Write the dataset's browser payload once per file version; its key and the outline."""
+    return write_payload(_incidents), write_outline()
+
+
 def show_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, height: int,
              key: str, center: tuple[float, float] | None = None, zoom: int | None = None,
+             dataset: pd.DataFrame | None = None, data_path: Path | None = None,
              **map_options) -> None:
     """The map of ``filtered``; ``map_options`` go to :func:`dashboard.maps.mapping.build_map`;
-    ``center`` and ``zoom`` (both or neither) put the map at that extent."""
+    ``center`` and ``zoom`` (both or neither) put the map at that extent.
+
+    A large ``dataset`` (the whole file at ``data_path``, more than SCALE_THRESHOLD rows) is
+    sent to the browser once and each rerun sends only which rows pass
+    (:mod:`dashboard.maps.scale_map`).
+    """
     if not assets_available():
         st.warning(missing_assets_message())
-    # The dashboard serves the plugins' files itself, so they can wait until a layer
-    # needs them: the map draws sooner.
-    folium_map = build_map(filtered, offline=offline, focus_id=focus_id, height=height,
-                           lazy_plugins=True, **map_options)
-    st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=[],
-              center=center, zoom=zoom)
+    if dataset is not None and data_path is not None and len(dataset) > SCALE_THRESHOLD:
+        try:
+            mtime_ns = data_path.stat().st_mtime_ns
+        except OSError:
+            mtime_ns = -1
+        payload, outline_url = _payload_key(str(data_path), mtime_ns, dataset)
+        folium_map = build_scale_map(dataset, filtered, key=payload, offline=offline,
+                                     focus_id=focus_id, height=height, outline_url=outline_url,
+                                     inline_runtime=False)
+        # The map is the same for every filter, so its frame stays and keeps the data;
+        # only the filter (a bitset of the rows that pass) goes with each rerun.
+        st_folium(folium_map, key=key, height=height, use_container_width=True,
+                  returned_objects=[], feature_group_to_add=folium_map.scale_filter)
+    else:
+        # The dashboard serves the plugins' files itself, so they can wait until a layer
+        # needs them: the map draws sooner.
+        folium_map = build_map(filtered, offline=offline, focus_id=focus_id, height=height,
+                               lazy_plugins=True, **map_options)
+        st_folium(folium_map, key=key, height=height, use_container_width=True,
+                  returned_objects=[], center=center, zoom=zoom)
     missing = folium_map.incident_summary.missing_coords
     if missing == 1:
         st.caption("1 incident has no coordinates and is not on the map.")

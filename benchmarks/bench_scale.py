@@ -1,0 +1,390 @@
+"""Large data, side by side: the dashboard at 250,000 incidents against naive folium.
+
+    .venv/bin/python benchmarks/bench_scale.py [--rows 250000] [--data FILE]
+                                               [--naive 10000,50000] [--runs 12]
+
+Builds a synthetic dataset of ``--rows`` rows with ``scripts/make_large_dataset.py`` (or
+uses ``--data``, any dataset in our format, e.g. a converted ACLED or GTD export), then
+prints, in one run:
+
+- server time per rerun (the page script re-run after a filter change, Streamlit AppTest,
+  in-process; median and slowest), and its parts: filtering and building the map;
+- in the real dashboard (``incident-map serve --offline``) driven by headless Chromium:
+  bytes to the browser for opening the view and for one filter change (HTTP bodies plus
+  websocket frames), time from opening the link to the first clusters drawn, time from a
+  click on a cluster to the zoomed-in view drawn, the browser's JS heap and the server's
+  peak memory (VmHWM);
+- the naive folium approach (one ``CircleMarker`` with a ``Popup`` per incident) at the
+  ``--naive`` sizes against our map of the same rows, both as pages of their own served from
+  a local web server: time to build the page, its bytes, the time Chromium takes to draw it
+  and its heap (``--naive-only`` runs just this comparison).
+
+Goals (issue 13): rerun <= 0.5 s, <= 5 MB per view, <= 100 KB per filter change, first draw
+<= 4 s, zoom <= 1 s, server memory <= 1 GB; >= 100x faster than naive folium at 50k.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.server
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+APP = ROOT / "dashboard" / "app.py"
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+NAIVE_TIMEOUT_S = 600
+
+
+def make_dataset(rows: int, folder: Path) -> Path:
+    path = folder / f"incidents-{rows}.csv"
+    if not path.exists():
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "make_large_dataset.py"),
+                        str(rows), str(path)], check=True, cwd=ROOT)
+    return path
+
+
+# --------------------------------------------------------------------------- server time
+
+def server_rerun(data: Path, runs: int) -> dict[str, float]:
+    """Median and slowest page rerun after a filter change, in seconds (AppTest)."""
+    os.environ["INCIDENT_MAP_DATA"] = str(data.resolve())
+    os.environ["INCIDENT_MAP_OFFLINE"] = "1"
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.data.filters import Filters, apply_filters, year_span
+    from dashboard.data.loading import load_incidents
+    from dashboard.maps.payload import write_payload
+    from dashboard.maps.scale_map import build_scale_map
+
+    incidents = load_incidents(data)
+    span = year_span(incidents)
+    middle = (span[0] + span[1]) // 2
+    at = AppTest.from_file(str(APP), default_timeout=600)
+    started = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - started
+    if at.exception:
+        raise SystemExit(f"the page raised: {[e.value for e in at.exception]}")
+    changes = [
+        lambda: at.slider(key="f_years").set_value((middle, span[1])),
+        lambda: at.slider(key="f_years").set_value(span),
+        lambda: at.multiselect(key="f_types").set_value(["killing", "arrest"]),
+        lambda: at.multiselect(key="f_types").set_value([]),
+        lambda: at.text_input(key="f_query").set_value("berlin"),
+        lambda: at.text_input(key="f_query").set_value(""),
+    ]
+    samples = []
+    for index in range(runs):
+        changes[index % len(changes)]()
+        started = time.perf_counter()
+        at.run()
+        samples.append(time.perf_counter() - started)
+    # The parts, outside Streamlit.
+    filters = Filters(years=(middle, span[1]), event_types=("killing", "arrest"))
+    started = time.perf_counter()
+    filtered = apply_filters(incidents, filters)
+    filter_s = time.perf_counter() - started
+    key = write_payload(incidents)
+    started = time.perf_counter()
+    html = build_scale_map(incidents, filtered, key=key, offline=True).get_root().render()
+    map_s = time.perf_counter() - started
+    return {"first_run_s": first, "rerun_median_s": statistics.median(samples),
+            "rerun_max_s": max(samples), "filter_s": filter_s, "map_s": map_s,
+            "map_html_bytes": len(html.encode())}
+
+
+# --------------------------------------------------------------------------- browser
+
+def _peak_rss_mb(pid: int) -> float:
+    total = 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            total = int(line.split()[1]) / 1024
+    return total
+
+
+def dashboard_in_browser(data: Path, log: Path) -> dict[str, float]:
+    """Open the dashboard on ``data`` in headless Chromium; bytes, times, heap, memory."""
+    from dashboard.exports.browser import launch_chromium
+    from dashboard.server.background import free_port, wait_healthy
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, INCIDENT_MAP_OFFLINE="1")
+    command = [sys.executable, "-m", "dashboard", "serve", "--port", str(port), "--address",
+               "127.0.0.1", "--data", str(data), "--offline"]
+    with log.open("w") as output:
+        server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output,
+                                  stderr=subprocess.STDOUT)
+        try:
+            wait_healthy(url, server, log)
+            # A first visit prepares the payload (once per dataset, as after a deployment);
+            # the figures below are for a visitor opening the view afterwards.
+            with launch_chromium() as chromium:
+                warm = chromium.new_page(viewport={"width": 1440, "height": 900})
+                warm.goto(url + "/", timeout=600_000)
+                warm.frame_locator(MAP_IFRAME).locator('[data-im-scale="drawn"]').wait_for(
+                    timeout=600_000)
+                warm.close()
+                return _measure_view(chromium, url) | {"server_peak_mb": _peak_rss_mb(
+                    server.pid)}
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+class Traffic:
+    """Bytes the page receives: HTTP bodies (as sent) and websocket frames."""
+
+    def __init__(self, page):
+        self.http = 0
+        self.ws = 0
+        self.payload_requests = 0
+        self.payload_bytes = 0
+        page.on("requestfinished", self._finished)
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _finished(self, request):
+        try:
+            sizes = request.sizes()
+        except Exception:  # the page went away
+            return
+        size = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        self.http += size
+        if "/app/static/cache/" in request.url and request.url.endswith(".bin"):
+            self.payload_requests += 1
+            self.payload_bytes += size
+
+    def _frame(self, payload):
+        self.ws += len(payload)
+
+    def total(self) -> int:
+        return self.http + self.ws
+
+
+def _measure_view(chromium, url: str) -> dict[str, float]:
+    context = chromium.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    traffic = Traffic(page)
+    started = time.perf_counter()
+    page.goto(url + "/")
+    frame = page.frame_locator(MAP_IFRAME)
+    box = frame.locator('[data-im-scale="drawn"]')
+    box.wait_for(timeout=120_000)
+    first_draw = time.perf_counter() - started
+    page.wait_for_timeout(1500)  # let the rest of the page settle before counting
+    view_bytes = traffic.total()
+    view_payloads = traffic.payload_requests
+    payload_bytes = traffic.payload_bytes
+
+    # Zoom: click the largest cluster, wait for the zoomed view to be drawn.
+    zoom_before = box.get_attribute("data-im-zoom")
+    cluster = frame.locator(".im-scale-cluster").first
+    started = time.perf_counter()
+    cluster.click()
+    frame.locator(f'[data-im-scale="drawn"]:not([data-im-zoom="{zoom_before}"])').wait_for(
+        timeout=60_000)
+    zoom_s = time.perf_counter() - started
+
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("HeapProfiler.collectGarbage")
+    cdp.send("Performance.enable")
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    heap_mb = metrics.get("JSHeapUsedSize", 0) / 1e6
+
+    # A filter change: type a search, wait for the map to show fewer incidents.
+    visible_before = box.get_attribute("data-im-visible")
+    before = traffic.total()
+    search = page.locator('input[aria-label="Search"]')
+    started = time.perf_counter()
+    search.fill("berlin")
+    search.press("Enter")
+    frame.locator(f'[data-im-scale="drawn"]:not([data-im-visible="{visible_before}"])').wait_for(
+        timeout=120_000)
+    filter_s = time.perf_counter() - started
+    page.wait_for_timeout(1500)
+    change_bytes = traffic.total() - before
+    context.close()
+    return {"first_draw_s": first_draw, "zoom_s": zoom_s, "view_bytes": view_bytes,
+            "view_payload_requests": view_payloads, "payload_bytes": payload_bytes,
+            "filter_change_bytes": change_bytes,
+            "filter_change_s": filter_s, "payload_requests": traffic.payload_requests,
+            "heap_mb": heap_mb}
+
+
+# --------------------------------------------------------------------------- naive folium
+
+def naive_folium(data: Path, rows: int, folder: Path) -> dict[str, float]:
+    """One CircleMarker with a Popup per incident: time to build and render the page."""
+    import folium
+
+    from dashboard.data.loading import load_incidents
+    from dashboard.maps.assets import inline_html
+
+    incidents = load_incidents(data).head(rows)
+    started = time.perf_counter()
+    m = folium.Map(location=[48, 15], zoom_start=4, tiles=None)
+    for row in incidents.itertuples():
+        folium.CircleMarker([row.lat, row.lon], radius=5, popup=folium.Popup(row.title)
+                            ).add_to(m)
+    html = inline_html(m)
+    build_s = time.perf_counter() - started
+    name = f"naive-{rows}.html"
+    (folder / name).write_text(html, encoding="utf-8")
+    return {"build_s": build_s, "html_bytes": len(html.encode()), "page": name}
+
+
+def ours_alone(data: Path, rows: int, folder: Path) -> dict[str, float]:
+    """Our map of the same rows as a page of its own (no Streamlit): time to build it (the
+    payload once, then the map a rerun makes) and its bytes."""
+    from dashboard.data.loading import load_incidents
+    from dashboard.maps.assets import inline_html
+    from dashboard.maps.payload import payload_files, write_payload
+    from dashboard.maps.scale_map import build_scale_map
+
+    incidents = load_incidents(data).head(rows)
+    cache = folder / "app" / "static" / "cache"
+    started = time.perf_counter()
+    key = write_payload(incidents, cache)
+    payload_s = time.perf_counter() - started
+    started = time.perf_counter()
+    html = inline_html(build_scale_map(incidents, incidents, key=key, offline=True,
+                                       standalone=True))
+    map_s = time.perf_counter() - started
+    name = f"ours-{rows}.html"
+    (folder / name).write_text(html, encoding="utf-8")
+    return {"payload_s": payload_s, "map_s": map_s, "page": name,
+            "bytes": len(html.encode()) + (cache / payload_files(key, rows)[0]).stat().st_size}
+
+
+def draw_pages(folder: Path, naive_page: str, ours_page: str, rows: int) -> dict[str, float]:
+    """Open both pages from a local web server in Chromium: time to first draw, heap."""
+    import functools
+    import threading
+
+    from dashboard.exports.browser import launch_chromium
+
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    figures = {}
+    try:
+        with launch_chromium() as chromium:
+            page = chromium.new_page(viewport={"width": 1440, "height": 900})
+            started = time.perf_counter()
+            page.goto(base + ours_page, timeout=NAIVE_TIMEOUT_S * 1000)
+            page.locator('[data-im-scale="drawn"]').wait_for(timeout=NAIVE_TIMEOUT_S * 1000)
+            figures["ours_draw_s"] = time.perf_counter() - started
+            figures["ours_heap_mb"] = _heap_mb(page)
+            page.close()
+            page = chromium.new_page(viewport={"width": 1440, "height": 900})
+            started = time.perf_counter()
+            page.goto(base + naive_page, timeout=NAIVE_TIMEOUT_S * 1000, wait_until="load")
+            page.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive')"
+                                   f".length >= {rows}", timeout=NAIVE_TIMEOUT_S * 1000)
+            figures["naive_draw_s"] = time.perf_counter() - started
+            figures["naive_heap_mb"] = _heap_mb(page)
+    finally:
+        httpd.shutdown()
+    return figures
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def _heap_mb(page) -> float:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("HeapProfiler.collectGarbage")
+    cdp.send("Performance.enable")
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return metrics.get("JSHeapUsedSize", 0) / 1e6
+
+
+# --------------------------------------------------------------------------- report
+
+def _mb(value: float) -> str:
+    return f"{value / 1e6:.2f} MB"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=250_000)
+    parser.add_argument("--data", type=Path, help="a real dataset instead of a synthetic one")
+    parser.add_argument("--naive", default="10000,50000",
+                        help="sizes for the naive folium comparison ('' to skip)")
+    parser.add_argument("--runs", type=int, default=12, help="reruns timed on the server")
+    parser.add_argument("--naive-only", action="store_true",
+                        help="only the comparison with naive folium")
+    options = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    data = options.data or make_dataset(options.rows, folder)
+
+    from dashboard.data.loading import load_incidents
+
+    rows = len(load_incidents(data))
+    print(f"dataset: {data} ({rows:,} rows); machine: {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f} at the start")
+    if not options.naive_only:
+        dashboard_figures(data, options.runs, folder)
+    for size in [int(s) for s in options.naive.split(",") if s.strip()]:
+        if size <= rows:
+            compare_naive(data, size, folder)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+def dashboard_figures(data: Path, runs: int, folder: Path) -> None:
+    server = server_rerun(data, runs)
+    print(f"server, first run of the page:     {server['first_run_s']:.2f} s")
+    print(f"server, rerun after a filter:      median {server['rerun_median_s']:.3f} s, "
+          f"slowest {server['rerun_max_s']:.3f} s   (goal <= 0.5 s)")
+    print(f"  of which filtering:              {server['filter_s']:.3f} s")
+    print(f"  of which the map (build+render): {server['map_s']:.3f} s, "
+          f"{server['map_html_bytes'] / 1e3:.0f} KB of HTML")
+    browser = dashboard_in_browser(data, folder / "server.log")
+    print(f"browser, bytes to open the view:   {_mb(browser['view_bytes'])}   (goal <= 5 MB), "
+          f"of which the dataset's payload {_mb(browser['payload_bytes'])}")
+    print(f"browser, bytes per filter change:  {browser['filter_change_bytes'] / 1e3:.1f} KB"
+          f"   (goal <= 100 KB); map updated in {browser['filter_change_s']:.2f} s")
+    print(f"browser, payload fetches:          {browser['view_payload_requests']} on opening,"
+          f" {browser['payload_requests'] - browser['view_payload_requests']} after the change")
+    print(f"browser, time to first clusters:   {browser['first_draw_s']:.2f} s   (goal <= 4 s)")
+    print(f"browser, cluster click to zoomed:  {browser['zoom_s']:.2f} s   (goal <= 1 s)")
+    print(f"browser, JS heap after drawing:    {browser['heap_mb']:.0f} MB")
+    print(f"server, peak memory (VmHWM):       {browser['server_peak_mb']:.0f} MB"
+          "   (goal <= 1 GB)")
+    print(f"load average at the end of the dashboard runs: {os.getloadavg()[0]:.1f}")
+
+
+def compare_naive(data: Path, size: int, folder: Path) -> None:
+    naive = naive_folium(data, size, folder)
+    ours = ours_alone(data, size, folder)
+    drawn = draw_pages(folder, naive["page"], ours["page"], size)
+    print(f"naive folium at {size:,}: build+render {naive['build_s']:.1f} s, "
+          f"{_mb(naive['html_bytes'])}, drawn in Chromium in {drawn['naive_draw_s']:.1f} s,"
+          f" heap {drawn['naive_heap_mb']:.0f} MB")
+    print(f"ours at {size:,} (map alone): payload once {ours['payload_s']:.2f} s, map "
+          f"{ours['map_s']:.2f} s, {_mb(ours['bytes'])}, first clusters in "
+          f"{drawn['ours_draw_s']:.2f} s, heap {drawn['ours_heap_mb']:.0f} MB")
+    print(f"  -> per view on the server {naive['build_s'] / ours['map_s']:.0f}x faster "
+          f"(the payload is written once per dataset), "
+          f"{naive['build_s'] / (ours['map_s'] + ours['payload_s']):.0f}x counting it; "
+          f"first draw {drawn['naive_draw_s'] / drawn['ours_draw_s']:.1f}x faster; "
+          f"{naive['html_bytes'] / ours['bytes']:.1f}x fewer bytes")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,270 @@
+/* Incident Map, large datasets: the data is fetched once per dataset, then only a filter
+ * mask changes.
+ *
+ * The dataset's binary payload (dashboard/maps/payload.py) is fetched by its content hash
+ * and kept in this window for as long as the page lives, so a rerun of the page (a filter
+ * change) hands over only a new base64 bitset of the rows that pass. Points are indexed
+ * with supercluster; clusters are small DOM icons, single incidents are circles on one
+ * canvas, and a popup is made from its row when opened (its texts are fetched in chunks of
+ * rows, already HTML-escaped by the server). The year player calls setYear, which re-indexes
+ * in the browser without a rerun.
+ */
+(function () {
+  "use strict";
+  if (window.IncidentScale) { return; }
+
+  var datasets = {};   // url -> Promise of the parsed dataset
+  var texts = {};      // url of a text chunk -> Promise of its JSON
+  var stats = { payloadFetches: 0, payloadBytes: 0, textFetches: 0 };
+
+  function parse(buffer) {
+    var view = new DataView(buffer);
+    var magic = String.fromCharCode(view.getUint8(0), view.getUint8(1), view.getUint8(2),
+                                    view.getUint8(3));
+    if (magic !== "IMD1") { throw new Error("not an incident payload"); }
+    var length = view.getUint32(4, true);
+    var header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 8, length)));
+    var start = 8 + length, count = header.count, columns = {};
+    var kinds = { float32: Float32Array, uint8: Uint8Array, int16: Int16Array };
+    header.columns.forEach(function (column) {
+      columns[column.name] = new kinds[column.dtype](buffer, start + column.offset, count);
+    });
+    return { header: header, count: count, columns: columns };
+  }
+
+  function loadDataset(url) {
+    if (!datasets[url]) {
+      datasets[url] = fetch(url, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok) { throw new Error("could not load " + url + ": " + response.status); }
+        return response.arrayBuffer();
+      }).then(function (buffer) {
+        stats.payloadFetches += 1;
+        stats.payloadBytes += buffer.byteLength;
+        return parse(buffer);
+      });
+      datasets[url].catch(function () { delete datasets[url]; });
+    }
+    return datasets[url];
+  }
+
+  /* The filter's bitset (payload.encode_mask): null (every row), base64, or "z:" and the
+   * base64 of a zlib stream. Resolves to a Uint8Array or null. */
+  function decodeMask(mask) {
+    if (mask === null || mask === undefined) { return Promise.resolve(null); }
+    var packed = mask.slice(0, 2) === "z:";
+    var raw = atob(packed ? mask.slice(2) : mask), bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
+    if (!packed) { return Promise.resolve(bytes); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).arrayBuffer().then(function (buffer) {
+      return new Uint8Array(buffer);
+    });
+  }
+
+  function passes(bits, i) { return bits === null || (bits[i >> 3] >> (i & 7)) & 1; }
+
+  function textChunk(options, chunk) {
+    var url = options.textPrefix + chunk + ".json";
+    if (!texts[url]) {
+      texts[url] = fetch(url, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok) { throw new Error("could not load " + url); }
+        stats.textFetches += 1;
+        return response.json();
+      });
+      texts[url].catch(function () { delete texts[url]; });
+    }
+    return texts[url];
+  }
+
+  function popupHtml(layer, i, t) {
+    var o = layer.options, c = layer.data.columns, type = c.type[i];
+    return '<div class="incident-popup"><div class="ip-title">' + t.title + "</div>" +
+      '<div class="ip-meta"><span class="ip-type" style="border-color:' + o.colours[type] +
+      '">' + o.typeLabels[type] + "</span> " + t.date + "</div>" +
+      '<div class="ip-place">' + t.place + ' <span class="ip-muted">(' +
+      o.precWords[c.prec[i]] + ")</span></div>" +
+      '<div class="ip-attribution"><b>Attribution:</b> ' + o.attrLabels[c.attr[i]] +
+      "</div>" + '<div class="ip-id">' + t.id + "</div></div>";
+  }
+
+  var ScaleLayer = L.Layer.extend({
+    initialize: function (options) {
+      this.options = options;
+      this.year = null;
+      this.index = null;
+      this.shown = [];
+      this.counts = { clusters: 0, points: 0, visible: 0 };
+    },
+    onAdd: function (map) {
+      this._map = map;
+      this.renderer = this.renderer || L.canvas({ padding: 0.3 });
+      this.group = this.group || L.layerGroup();
+      this.group.addTo(map);
+      map.on("moveend", this.redraw, this);
+      if (this.data) { this.redraw(); }
+    },
+    onRemove: function (map) {
+      map.off("moveend", this.redraw, this);
+      this.group.remove();
+    },
+    setData: function (data, bits) {
+      this.data = data;
+      this.bits = bits;
+      this.rebuild();
+    },
+    setYear: function (year) {
+      this.year = year;
+      this.rebuild();
+    },
+    rebuild: function () {
+      var c = this.data.columns, n = this.data.count, noYear = this.data.header.noYear;
+      var points = [], year = this.year;
+      for (var i = 0; i < n; i++) {
+        if (!passes(this.bits, i)) { continue; }
+        var lat = c.lat[i], lon = c.lon[i];
+        if (lat !== lat || lon !== lon) { continue; }  // NaN: no coordinates
+        if (year !== null && (c.year[i] === noYear || c.year[i] > year)) { continue; }
+        points.push({ type: "Feature", properties: { i: i },
+                      geometry: { type: "Point", coordinates: [lon, lat] } });
+      }
+      this.counts.visible = points.length;
+      this.index = new Supercluster({ radius: this.options.clusterRadius,
+                                      maxZoom: this.options.clusterMaxZoom, minPoints: 2 });
+      this.index.load(points);
+      if (this._map) { this.redraw(); }
+    },
+    clusterIcon: function (count) {
+      var size = count < 100 ? 30 : count < 1000 ? 36 : count < 10000 ? 42 : 50;
+      var band = count < 100 ? "small" : count < 1000 ? "medium" : "large";
+      var label = count >= 10000 ? Math.round(count / 1000) + "k" : String(count);
+      return L.divIcon({ className: "im-scale-cluster im-scale-" + band,
+                         iconSize: [size, size],
+                         html: "<span>" + label + "</span>" });
+    },
+    redraw: function () {
+      var map = this._map;
+      if (!map || !this.index) { return; }
+      var bounds = map.getBounds(), zoom = Math.round(map.getZoom());
+      var west = Math.max(-180, bounds.getWest()), east = Math.min(180, bounds.getEast());
+      if (bounds.getEast() - bounds.getWest() >= 360) { west = -180; east = 180; }
+      var found = this.index.getClusters([west, Math.max(-85, bounds.getSouth()), east,
+                                          Math.min(85, bounds.getNorth())], zoom);
+      this.group.clearLayers();
+      var o = this.options, c = this.data.columns, self = this, clusters = 0, points = 0;
+      found.forEach(function (feature) {
+        var xy = feature.geometry.coordinates, latlng = [xy[1], xy[0]];
+        if (feature.properties.cluster) {
+          clusters += 1;
+          var count = feature.properties.point_count;
+          var marker = L.marker(latlng, { icon: self.clusterIcon(count), keyboard: true,
+                                          title: count + " incidents: click to zoom in" });
+          marker.clusterId = feature.properties.cluster_id;
+          marker.on("click", function () {
+            var target = Math.min(self.index.getClusterExpansionZoom(marker.clusterId),
+                                  map.getMaxZoom());
+            map.setView(latlng, target);
+          });
+          self.group.addLayer(marker);
+          return;
+        }
+        points += 1;
+        var i = feature.properties.i, type = c.type[i], attr = o.attrs[c.attr[i]];
+        var colour = o.colours[type];
+        var circle = L.circleMarker(latlng, {
+          renderer: self.renderer, radius: o.radius, color: attr === "unknown" ? "#555" : colour,
+          weight: 1.5, fillColor: attr === "unknown" ? "#bbb" : colour,
+          fillOpacity: attr === "confirmed" ? 0.9 : 0.35,
+          dashArray: attr === "alleged" ? "3 2" : attr === "unknown" ? "1 2" : null,
+        });
+        // A popup of the map's own, not bound to the circle: redrawing after the popup pans
+        // the map replaces the circles and would close a bound one.
+        circle.on("click", function () { self.openPopup(latlng, i); });
+        self.group.addLayer(circle);
+      });
+      this.counts.clusters = clusters;
+      this.counts.points = points;
+      var box = map.getContainer();
+      box.setAttribute("data-im-scale", "drawn");
+      box.setAttribute("data-im-clusters", String(clusters));
+      box.setAttribute("data-im-points", String(points));
+      box.setAttribute("data-im-visible", String(this.counts.visible));
+      box.setAttribute("data-im-zoom", String(zoom));
+    },
+    /* Opens a popup for row i once its texts are in (they are fetched with the first popup
+     * of their chunk of rows). */
+    openPopup: function (latlng, i) {
+      var self = this;
+      return this.popupText(i).then(function (html) {
+        return L.popup({ maxWidth: self.options.popupWidth,
+                         className: "incident-popup-wrapper" })
+          .setLatLng(latlng).setContent(html).openOn(self._map);
+      });
+    },
+    popupText: function (i) {
+      var self = this, size = this.data.header.textChunk;
+      return textChunk(this.options, Math.floor(i / size)).then(function (part) {
+        var k = i % size;
+        return popupHtml(self, i, { title: part.title[k], date: part.date[k],
+                                    place: part.place[k], id: part.id[k] });
+      }, function () {
+        return "The details of this incident could not be loaded.";
+      });
+    },
+  });
+
+  function ready(layer) {
+    // Drawn once both the data and the filter are known (they arrive in either order).
+    if (!layer.data || layer.mask === undefined) { return; }
+    var mask = layer.mask;
+    decodeMask(mask).then(function (bits) {
+      if (layer.mask === mask) { layer.setData(layer.data, bits); }  // not overtaken
+    });
+  }
+
+  window.IncidentScale = {
+    stats: stats,
+    create: function (map, options) {
+      if (map.options.maxZoom === undefined) { map.setMaxZoom(options.maxZoom); }
+      if (options.offline) { map.getContainer().classList.add("incident-map-offline"); }
+      // Leaflet's default credit carries a national flag; the map stays neutral.
+      if (map.attributionControl) {
+        map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+      }
+      var layer = new ScaleLayer(options);
+      layer.mask = undefined;
+      map.incidentScale = layer;
+      // The year player (YearPlayControl) drives map.incidentMap.setYear.
+      map.incidentMap = { setYear: function (year) { if (layer.index) { layer.setYear(year); } } };
+      layer.addTo(map);
+      var started = performance.now();
+      loadDataset(options.url).then(function (data) {
+        layer.data = data;
+        ready(layer);
+        map.getContainer().setAttribute("data-im-draw-ms",
+                                        String(Math.round(performance.now() - started)));
+        if (options.focus !== null && options.focus !== undefined) {
+          var c = data.columns, i = options.focus;
+          var latlng = [c.lat[i], c.lon[i]];
+          map.setView(latlng, options.focusZoom, { animate: false });
+          layer.openPopup(latlng, i);
+        }
+      }, function (error) {
+        map.getContainer().setAttribute("data-im-scale", "failed");
+        if (window.console) { window.console.error(error); }
+      });
+      return layer;
+    },
+    /* A new filter for a map made by create: the rows that pass and the view to fit. */
+    filter: function (map, state) {
+      var layer = map.incidentScale;
+      if (!layer) { return; }
+      layer.mask = state.mask;
+      var focused = layer.options.focus !== null && layer.options.focus !== undefined;
+      if (state.bounds && !focused) {
+        map.fitBounds(state.bounds, { maxZoom: layer.options.maxFitZoom, padding: [20, 20],
+                                      animate: false });
+      }
+      ready(layer);
+    },
+  };
+})();

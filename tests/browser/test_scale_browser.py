@@ -1,0 +1,143 @@
+"""50,000 incidents in the real dashboard: the data goes to the browser once, a filter
+change sends only which rows pass, and a cluster expands when clicked."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, MAP_IFRAME, ROOT, RecordedPage, serve
+
+ROWS = 50_000
+#: A filter change may send the page's own update and the map's mask, never the dataset.
+MAX_CHANGE_BYTES = 150_000
+
+
+@pytest.fixture(scope="module")
+def large_data(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("scale") / f"incidents-{ROWS}.csv"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_large_dataset.py"),
+                    str(ROWS), str(path)], check=True, cwd=ROOT, capture_output=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def large_server(large_data) -> Iterator[str]:
+    yield from serve(data=large_data, log_name="server-scale.log")
+
+
+@pytest.fixture
+def large_page(browser, large_server) -> Iterator[RecordedPage]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        recorded = RecordedPage(context.new_page(), large_server)
+        yield recorded
+        assert recorded.outside_origin() == [], "requests left the dashboard's origin"
+    finally:
+        context.close()
+
+
+def _payload_requests(page: RecordedPage) -> list[str]:
+    return [url for url in page.requests if "/app/static/cache/" in url and url.endswith(".bin")]
+
+
+def test_filter_change_sends_only_the_filter(large_page):
+    page = large_page.page
+    received: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(len(p))))
+    page.goto(large_page.base_url + "/", timeout=300_000)
+    frame = page.frame_locator(MAP_IFRAME)
+    box = frame.locator('[data-im-scale="drawn"]')
+    box.wait_for(timeout=300_000)
+    assert int(box.get_attribute("data-im-visible")) == ROWS
+    assert int(box.get_attribute("data-im-clusters")) > 0
+    assert len(_payload_requests(large_page)) == 1
+    page.wait_for_timeout(1000)
+
+    before, requests_before = sum(received), len(large_page.requests)
+    search = page.locator('input[aria-label="Search"]')
+    search.fill("berlin")
+    search.press("Enter")
+    changed = frame.locator(f'[data-im-scale="drawn"]:not([data-im-visible="{ROWS}"])')
+    changed.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    shown = int(changed.get_attribute("data-im-visible"))
+    assert 0 < shown < ROWS
+    assert page.get_by_text(f"{shown:,} incidents", exact=True).is_visible()
+    # Nothing was fetched again and the page's update stayed small.
+    assert len(_payload_requests(large_page)) == 1
+    new_requests = large_page.requests[requests_before:]
+    assert [url for url in new_requests if "/app/static/cache/" in url] == []
+    assert sum(received) - before < MAX_CHANGE_BYTES
+    large_page.screenshot("scale-filtered.png")
+
+
+def test_cluster_expands_on_click(large_page):
+    page = large_page.page
+    page.goto(large_page.base_url + "/", timeout=300_000)
+    frame = page.frame_locator(MAP_IFRAME)
+    box = frame.locator('[data-im-scale="drawn"]')
+    box.wait_for(timeout=300_000)
+    zoom = int(box.get_attribute("data-im-zoom"))
+    clusters = frame.locator(".im-scale-cluster")
+    before = clusters.count()
+    clusters.first.click()
+    zoomed = frame.locator(f'[data-im-scale="drawn"]:not([data-im-zoom="{zoom}"])')
+    zoomed.wait_for(timeout=30_000)
+    assert int(zoomed.get_attribute("data-im-zoom")) > zoom
+    # The cluster clicked split: the view now holds several clusters or single points.
+    after = int(zoomed.get_attribute("data-im-clusters")) + int(
+        zoomed.get_attribute("data-im-points"))
+    assert after >= 2 and (after != before or int(zoomed.get_attribute("data-im-points")) > 0)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    large_page.screenshot("scale-zoomed.png")
+
+
+def test_a_popup_is_made_from_its_row(large_page, large_data):
+    from dashboard.data.loading import load_incidents
+    from dashboard.maps.payload import TITLE_LIMIT
+
+    row = load_incidents(large_data).iloc[ROWS // 2]
+    page = large_page.page
+    page.goto(f"{large_page.base_url}/?incident={row['id']}", timeout=300_000)
+    frame = page.frame_locator(MAP_IFRAME)
+    title = frame.locator(".incident-popup .ip-title")
+    title.wait_for(timeout=120_000)
+    expected = row["title"] if len(row["title"]) <= TITLE_LIMIT else (
+        row["title"][:TITLE_LIMIT - 1] + "\u2026")
+    assert title.inner_text() == expected
+    assert frame.locator(".incident-popup .ip-id").inner_text() == row["id"]
+    assert row["place"] in frame.locator(".incident-popup .ip-place").inner_text()
+    # The texts came from the one chunk file holding that row, fetched for the popup.
+    chunks = [url for url in large_page.requests if "/app/static/cache/" in url
+              and url.endswith(".json") and "-t" in url.rsplit("/", 1)[1]]
+    assert len(chunks) == 1
+
+
+def test_the_year_player_filters_in_the_browser(large_page):
+    page = large_page.page
+    sent: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda p: sent.append(len(p))))
+    page.goto(large_page.base_url + "/", timeout=300_000)
+    frame = page.frame_locator(MAP_IFRAME)
+    box = frame.locator('[data-im-scale="drawn"]')
+    box.wait_for(timeout=300_000)
+    page.wait_for_timeout(1000)
+    messages, requests = len(sent), len(large_page.requests)
+    slider = frame.locator(".incident-play-slider")
+    first = int(slider.get_attribute("min"))
+    last = int(slider.get_attribute("max"))
+    middle = (first + last) // 2
+    slider.evaluate("(el, year) => { el.value = year; el.dispatchEvent(new Event('input')); }",
+                    middle)
+    fewer = frame.locator(f'[data-im-scale="drawn"]:not([data-im-visible="{ROWS}"])')
+    fewer.wait_for(timeout=60_000)
+    assert 0 < int(fewer.get_attribute("data-im-visible")) < ROWS
+    page.wait_for_timeout(500)
+    # No rerun was asked of the server and nothing was fetched.
+    assert len(sent) == messages
+    assert large_page.requests[requests:] == []

@@ -1,0 +1,70 @@
+"""The query interface: pandas and DuckDB give the same rows, counts and yearly totals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dashboard.data.filters import Filters, apply_filters
+from dashboard.data.loading import load_incidents
+from dashboard.data.query import (
+    DuckDBQuery,
+    PandasQuery,
+    QueryError,
+    open_query,
+    write_parquet,
+)
+from dashboard.page.timeline import yearly_counts
+from scripts.make_large_dataset import write_dataset
+
+FILTERS = [
+    Filters(),
+    Filters(years=(2000, 2010)),
+    Filters(countries=("DE", "ES"), event_types=("killing", "arrest")),
+    Filters(attributions=("suspected",), query="berlin"),
+    Filters(query="moscow killing"),
+    Filters(years=(1800, 1801)),  # nothing
+]
+
+
+@pytest.fixture(scope="module")
+def incidents(tmp_path_factory):
+    path = write_dataset(tmp_path_factory.mktemp("query") / "incidents.csv", 3_000)
+    return load_incidents(path)
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_pandas_engine_matches_apply_filters(incidents, filters):
+    query = PandasQuery(incidents)
+    expected = apply_filters(incidents, filters)
+    assert incidents["id"].iloc[query.positions(filters)].tolist() == expected["id"].tolist()
+    assert query.count(filters) == len(expected)
+    counts = yearly_counts(expected)[["year", "event_type", "count"]]
+    counts = counts.sort_values(["year", "event_type"]).reset_index(drop=True)
+    assert query.yearly_counts(filters).to_dict("list") == counts.to_dict("list")
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_duckdb_engine_gives_the_same_answers(incidents, filters, tmp_path):
+    pytest.importorskip("duckdb", reason="the optional DuckDB engine is not installed")
+    pandas = PandasQuery(incidents)
+    in_memory = DuckDBQuery(incidents)
+    on_disk = DuckDBQuery(write_parquet(incidents, tmp_path / "incidents.parquet"))
+    for engine in (in_memory, on_disk):
+        assert np.array_equal(engine.positions(filters), pandas.positions(filters))
+        assert engine.count(filters) == pandas.count(filters)
+        assert engine.yearly_counts(filters).to_dict("list") == \
+            pandas.yearly_counts(filters).to_dict("list")
+
+
+def test_search_text_is_data_not_sql(incidents):
+    pytest.importorskip("duckdb", reason="the optional DuckDB engine is not installed")
+    hostile = Filters(query="x' OR 1=1 --")
+    assert DuckDBQuery(incidents).count(hostile) == 0
+    assert PandasQuery(incidents).count(hostile) == 0
+
+
+def test_unknown_engine(incidents):
+    with pytest.raises(QueryError, match="unknown query engine"):
+        open_query(incidents, engine="spark")
+    assert isinstance(open_query(incidents), PandasQuery)
