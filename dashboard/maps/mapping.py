@@ -44,9 +44,17 @@ from dashboard.data.schema import (
     split_sources,
 )
 from dashboard.maps.assets import assets_available, configure_folium_assets
+from dashboard.maps.basemap import DETAIL_MAX_ZOOM, BasemapDetail, detail_available
 from dashboard.maps.html_text import escape, source_html
 from dashboard.maps.legend import Legend, LegendContent
-from dashboard.maps.outline import WATER_COLOUR, WorldOutline, outline_available
+from dashboard.maps.outline import (
+    BORDER_COLOUR,
+    LAND_FILL,
+    OUTLINE_PANE,
+    WATER_COLOUR,
+    WorldOutline,
+    outline_available,
+)
 from dashboard.maps.plugins import IncidentData, IncidentLayer, IncidentView, YearPlayControl
 
 #: Colour per event type; the timeline uses it too. Every pair stays apart (CIEDE2000
@@ -157,10 +165,15 @@ def play_interval_ms(years: int) -> int:
     return max(PLAY_MIN_INTERVAL_MS, min(PLAY_MAX_INTERVAL_MS, interval))
 
 
-def focus_zoom(geo_precision: str, *, offline: bool) -> int:
-    """How close to zoom on a focused incident: ``focus_zoom("site", offline=False) == 14``."""
+def focus_zoom(geo_precision: str, *, offline: bool, detail: bool = False) -> int:
+    """How close to zoom on a focused incident: ``focus_zoom("site", offline=False) == 14``.
+
+    Offline, no closer than the basemap still says something: DETAIL_MAX_ZOOM with the
+    detail layers (``detail``), else OFFLINE_MAX_FOCUS_ZOOM."""
     zoom = FOCUS_ZOOM.get(geo_precision, FOCUS_ZOOM["city"])
-    return min(zoom, OFFLINE_MAX_FOCUS_ZOOM) if offline else zoom
+    if not offline:
+        return zoom
+    return min(zoom, DETAIL_MAX_ZOOM if detail else OFFLINE_MAX_FOCUS_ZOOM)
 
 
 def persons_radius(persons) -> float:
@@ -184,6 +197,7 @@ def build_map(
     focus_label: bool = False,
     legend_open: bool | None = None,
     lazy_plugins: bool = False,
+    basemap_detail: bool = False,
 ) -> folium.Map:
     """The incident map for ``incidents`` (a frame from ``dashboard.data.loading``).
 
@@ -195,7 +209,10 @@ def build_map(
     ``legend_open``: None = open on wide maps only. ``lazy_plugins``: the cluster and heat
     map plugins load only when their layer is first switched on (for a page served by the
     dashboard; a page opened from disk needs them inside it, so the default is off).
-    The returned map has ``incident_summary`` (:class:`MapSummary`).
+    ``basemap_detail``: add the basemap's finer countries and place names, fetched from the
+    dashboard as the zoom needs them (``maps/basemap.py``; only for a page the dashboard
+    serves, and only when ``make assets`` has run); an offline focus may then zoom to
+    DETAIL_MAX_ZOOM. The returned map has ``incident_summary`` (:class:`MapSummary`).
     """
     has_coords = _has_coords(incidents)
     shown = incidents.loc[has_coords].reset_index(drop=True)
@@ -211,8 +228,13 @@ def build_map(
     if not offline:
         folium.TileLayer(POSITRON_URL, attr=POSITRON_ATTRIBUTION, name="Basemap",
                          subdomains="abcd", max_zoom=20, control=False).add_to(m)
+    detail = False
     if outline_available():
         WorldOutline().add_to(m)
+        detail = basemap_detail and detail_available()
+        if detail:
+            BasemapDetail(land=LAND_FILL, border=BORDER_COLOUR, outline_pane=OUTLINE_PANE,
+                          online=not offline).add_to(m)
 
     data, flows, links = _incident_data(shown, compact=large)
     focus_index = None
@@ -228,7 +250,7 @@ def build_map(
         "focus": focus_index,
         "focusZoom": focus_zoom(
             shown["geo_precision"].iloc[focus_index] if focus_index is not None else "city",
-            offline=offline,
+            offline=offline, detail=detail,
         ),
         "fly": bool(fly),
         "focusLabel": bool(focus_label),
