@@ -31,8 +31,11 @@ def main() -> None:
 @click.option("--allowed-host", "extra_hosts", multiple=True, metavar="NAME",
               help="Another Host name to answer to, e.g. the public name behind a reverse "
                    "proxy (repeatable; also INCIDENT_MAP_ALLOWED_HOSTS).")
+@click.option("--basemap", "basemap_file", type=click.Path(path_type=Path, readable=False),
+              help="A street-level tile archive (PMTiles) to draw offline "
+                   "(also INCIDENT_MAP_BASEMAP).")
 def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
-          extra_hosts: tuple[str, ...]) -> None:
+          extra_hosts: tuple[str, ...], basemap_file: Path | None) -> None:
     """Start the dashboard."""
     from dashboard.data.loading import default_data_path
     from dashboard.server.hosts import ENV_VAR, allowed_hosts
@@ -46,6 +49,15 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
     from_env = [name for name in os.environ.get(ENV_VAR, "").split(",") if name.strip()]
     hosts = allowed_hosts(address, extra=[*from_env, *extra_hosts])
     env[ENV_VAR] = ",".join(hosts)
+    named = basemap_file or os.environ.get("INCIDENT_MAP_BASEMAP", "").strip()
+    if named:
+        from dashboard.maps.basemap import ArchiveError, check_archive
+
+        try:
+            archive = check_archive(Path(named))
+        except ArchiveError as error:
+            raise click.ClickException(str(error)) from None
+        env["INCIDENT_MAP_BASEMAP"] = str(archive)
     try:
         problems = validate_file(dataset)
     except DatasetError as error:

@@ -89,6 +89,9 @@ PACKAGES: tuple[Package, ...] = (
     Package("topojson-client", "3.1.0", {
         "package/dist/topojson-client.min.js": "topojson-client/topojson-client.min.js",
     }),
+    Package("pmtiles", "4.5.0", {
+        "package/dist/pmtiles.js": "pmtiles/pmtiles.js",
+    }),
     # the accessibility engine the browser tests run in the pages (not loaded by the map)
     Package("axe-core", "4.14.1", {
         "package/axe.min.js": "axe-core/axe.min.js",

@@ -44,7 +44,12 @@ from dashboard.data.schema import (
     split_sources,
 )
 from dashboard.maps.assets import assets_available, configure_folium_assets
-from dashboard.maps.basemap import DETAIL_MAX_ZOOM, BasemapDetail, detail_available
+from dashboard.maps.basemap import (
+    DETAIL_MAX_ZOOM,
+    BasemapDetail,
+    archive_url,
+    detail_available,
+)
 from dashboard.maps.html_text import escape, source_html
 from dashboard.maps.legend import Legend, LegendContent
 from dashboard.maps.outline import (
@@ -250,7 +255,7 @@ def build_map(
         "focus": focus_index,
         "focusZoom": focus_zoom(
             shown["geo_precision"].iloc[focus_index] if focus_index is not None else "city",
-            offline=offline, detail=detail,
+            offline=offline and not (detail and archive_url()), detail=detail,
         ),
         "fly": bool(fly),
         "focusLabel": bool(focus_label),

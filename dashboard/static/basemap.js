@@ -20,8 +20,9 @@
     }
     return json[url];
   }
-  function loadScript(url) {
-    if (window.topojson) { return Promise.resolve(); }
+  function loadScript(url) { return loadScriptOnce(url, "topojson"); }
+  function loadScriptOnce(url, global) {
+    if (window[global]) { return Promise.resolve(); }
     if (!scripts[url]) {
       scripts[url] = new Promise(function (resolve, reject) {
         var script = document.createElement("script");
@@ -93,9 +94,35 @@
         }
       });
     }
+    if (options.archive) { this.addArchive(); }
     if (map._loaded) { this.updateCountries(); this.loadPlaces(); }
     else { map.whenReady(function () { self.updateCountries(); self.loadPlaces(); }); }
   }
+
+  /* The organisation's street-level archive (PMTiles with PNG, JPEG or WebP tiles), read
+   * by range requests to the dashboard and drawn under the incidents. */
+  Basemap.prototype.addArchive = function () {
+    var map = this.map, o = this.options;
+    loadScriptOnce(o.pmtiles, "pmtiles").then(function () {
+      var source = new window.pmtiles.PMTiles(o.archive);
+      return source.getHeader().then(function (header) {
+        if (header.tileType === 1 || header.tileType === 6) {  // vector tiles: not drawn
+          map.getContainer().setAttribute("data-archive", "vector-unsupported");
+          return;
+        }
+        var layer = window.pmtiles.leafletRasterLayer(source, {
+          maxNativeZoom: header.maxZoom, minZoom: 0, maxZoom: 20,
+          attribution: "Local tile archive",
+        });
+        layer.addTo(map);
+        map.getContainer().classList.add("basemap-streets");
+        map.getContainer().setAttribute("data-archive", "raster");
+      });
+    }).catch(function (error) {
+      map.getContainer().setAttribute("data-archive", "failed");
+      if (window.console) { window.console.error(error); }
+    });
+  };
 
   Basemap.prototype.level = function (zoom) {
     var want = null;
