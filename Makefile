@@ -26,6 +26,7 @@ $(STAMP): pyproject.toml
 
 assets: install
 	$(BIN)/python -m dashboard.maps.assets fetch
+	$(BIN)/python -m dashboard.maps.basemap places
 
 browser:
 	@scripts/ensure-chromium.sh

@@ -46,8 +46,11 @@ def main() -> None:
 @click.option("--edit", is_flag=True,
               help="Turn the editor on (off by default). Beyond loopback, editors must type "
                    "the token in INCIDENT_MAP_EDIT_TOKEN.")
+@click.option("--basemap", "basemap_file", type=click.Path(path_type=Path, readable=False),
+              help="A street-level tile archive (PMTiles) to draw offline "
+                   "(also INCIDENT_MAP_BASEMAP).")
 def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
-          extra_hosts: tuple[str, ...], edit: bool) -> None:
+          extra_hosts: tuple[str, ...], edit: bool, basemap_file: Path | None) -> None:
     """Start the dashboard."""
     from dashboard.base.settings import EDIT_VAR
     from dashboard.data.loading import default_data_path
@@ -66,6 +69,15 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
     if edit:
         _check_editing(dataset, address, from_env + list(extra_hosts))
         env[EDIT_VAR] = "1"
+    named = basemap_file or os.environ.get("INCIDENT_MAP_BASEMAP", "").strip()
+    if named:
+        from dashboard.maps.basemap import ArchiveError, check_archive
+
+        try:
+            archive = check_archive(Path(named))
+        except ArchiveError as error:
+            raise CliError(str(error)) from None
+        env["INCIDENT_MAP_BASEMAP"] = str(archive)
     try:
         problems = validate_file(dataset)
     except DatasetError as error:

@@ -3,7 +3,8 @@
 Streamlit serves ``app.py`` as usual (the page, its websocket, static files, health
 check); Starlette's ``TrustedHostMiddleware`` answers 400 to every HTTP and websocket
 request whose ``Host`` is not one of the names in ``INCIDENT_MAP_ALLOWED_HOSTS``
-(``dashboard.server.hosts``), before Streamlit sees it.
+(``dashboard.server.hosts``), before Streamlit sees it. A street-level tile archive named
+by ``serve --basemap`` is served at ``/basemap/archive.pmtiles`` (``dashboard.server.archive``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from streamlit.starlette import App
 
+from dashboard.server.archive import archive_routes
 from dashboard.server.hosts import hosts_from_env
 
 PAGE_PATH = Path(__file__).with_name("app.py")
 
 app = App(
     PAGE_PATH,
+    routes=archive_routes(),
     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts_from_env(),
                            www_redirect=False)],
 )

@@ -86,6 +86,18 @@ PACKAGES: tuple[Package, ...] = (
     }),
     Package("world-atlas", "2.0.2", {
         "package/countries-110m.json": "world-atlas/countries-110m.json",
+        "package/countries-50m.json": "world-atlas/countries-50m.json",
+        "package/countries-10m.json": "world-atlas/countries-10m.json",
+    }),
+    Package("topojson-client", "3.1.0", {
+        "package/dist/topojson-client.min.js": "topojson-client/topojson-client.min.js",
+    }),
+    Package("pmtiles", "4.5.0", {
+        "package/dist/pmtiles.js": "pmtiles/pmtiles.js",
+    }),
+    # the accessibility engine the browser tests run in the pages (not loaded by the map)
+    Package("axe-core", "4.14.1", {
+        "package/axe.min.js": "axe-core/axe.min.js",
     }),
 )
 

@@ -31,6 +31,8 @@ class LegendContent:
     links: bool = False
     heatmap: bool = False
     clustered: bool = False
+    #: a focused incident is ringed
+    focus: bool = False
 
     def is_empty(self) -> bool:
         return not (self.types or self.attributions or self.precisions or self.sizes)
@@ -85,10 +87,19 @@ def legend_html(content: LegendContent) -> str:
     lines = []
     if content.flows:
         lines.append('<li class="il-flow"><span class="il-line il-line-flow"></span>'
-                     "Expelling state \u2192 the state whose people were expelled</li>")
+                     "Expelling state \u2192 the state whose people were expelled "
+                     "(wider line: more people)</li>")
+        lines.append('<li class="il-end"><span class="il-end-box"><span class="il-end-dot">'
+                     "</span></span>Line end: that state's capital</li>")
     if content.links:
         lines.append('<li class="il-link"><span class="il-line il-line-link"></span>'
                      "Linked incident (response to another)</li>")
+    if content.focus:
+        lines.append('<li class="il-focus"><span class="il-end-box"><span class="il-focus-ring">'
+                     "</span></span>Black ring: the incident in focus</li>")
+    if content.types:
+        lines.append('<li class="il-note">Several incidents at one spot: a click lists '
+                     "them all</li>")
     if content.clustered:
         lines.append('<li class="il-note">Numbered circles group nearby incidents; '
                      "zoom in or click to split them</li>")
@@ -145,6 +156,12 @@ class Legend(RawMacroElement):
                 .incident-legend .il-line { width: 22px; height: 0; flex: none;
                     border-top: 2px solid {{ this.size_colour }}; }
                 .incident-legend .il-line-link { border-top: 1.5px dashed #666; }
+                .incident-legend .il-end-box { width: 22px; display: inline-flex;
+                    justify-content: center; flex: none; }
+                .incident-legend .il-end-dot { width: 6px; height: 6px; border-radius: 50%;
+                    border: 1px solid #555; background: #fff; }
+                .incident-legend .il-focus-ring { width: 14px; height: 14px; border-radius: 50%;
+                    border: 2px solid #111; }
                 .incident-legend .il-note { display: block; color: #555; }
             </style>
         {% endmacro %}
@@ -188,7 +205,7 @@ class Legend(RawMacroElement):
 
     def __init__(self, content: LegendContent, *, title: str = "Legend",
                  position: str = "bottomright", collapse_below: int = 1000,
-                 max_height: float = 0.6,
+                 max_height: float = 0.85,
                  size_colour: str = "#CC79A7", start_open: bool | None = None):
         super().__init__()
         self._name = "Legend"

@@ -8,9 +8,10 @@ Example::
 
 How the map encodes the data:
 
-- colour = event type (:data:`EVENT_COLOURS`, after the Okabe-Ito colour-blind-safe palette);
+- colour = event type (:data:`EVENT_COLOURS`, apart under every colour-vision deficiency);
 - style = attribution: solid fill (confirmed), pale fill with solid outline (suspected),
-  pale fill with dashed outline (alleged), grey fill with dotted outline (unknown);
+  pale fill with dashed outline (alleged), white fill with a dotted outline and a dark
+  ring (unknown);
 - ring = location precision: a translucent circle of :data:`HALO_METRES` around points
   placed at district, city, region or country level (none for an exact site);
 - size = people expelled for diplomatic expulsions (area proportional to ``persons``), with
@@ -45,25 +46,42 @@ from dashboard.data.schema import (
     split_sources,
 )
 from dashboard.maps.assets import assets_available, configure_folium_assets
+from dashboard.maps.basemap import (
+    DETAIL_MAX_ZOOM,
+    BasemapDetail,
+    archive_url,
+    detail_available,
+)
 from dashboard.maps.html_text import escape, source_html
 from dashboard.maps.legend import Legend, LegendContent
-from dashboard.maps.outline import WATER_COLOUR, WorldOutline, outline_available
+from dashboard.maps.outline import (
+    BORDER_COLOUR,
+    LAND_FILL,
+    OUTLINE_PANE,
+    WATER_COLOUR,
+    WorldOutline,
+    outline_available,
+)
 from dashboard.maps.plugins import IncidentData, IncidentLayer, IncidentView, YearPlayControl
 
-#: Colour per event type (Okabe-Ito, with a darker yellow and grey); the timeline uses it too.
+#: Colour per event type; the timeline uses it too. Every pair stays apart (CIEDE2000
+#: >= 12) for normal vision and under full deuteranopia, protanopia and tritanopia
+#: (tests/maps/test_palette.py measures it), and every colour is darker than land and sea.
 EVENT_COLOURS: dict[str, str] = {
-    "killing": "#D55E00",
-    "attempted_killing": "#E69F00",
-    "arrest": "#0072B2",
-    "prisoner_exchange": "#56B4E9",
-    "court_ruling": "#009E73",
-    "diplomatic_expulsion": "#CC79A7",
-    "intelligence_disclosure": "#000000",
-    "sabotage": "#7B3294",
-    "plot": "#A6761D",
-    "assessment": "#B59A00",
-    "other": "#8C8C8C",
+    "killing": "#DD6600",
+    "attempted_killing": "#881100",
+    "arrest": "#0022EE",
+    "prisoner_exchange": "#22AAAA",
+    "court_ruling": "#445544",
+    "diplomatic_expulsion": "#996677",
+    "intelligence_disclosure": "#554455",
+    "sabotage": "#BB2288",
+    "plot": "#CC77EE",
+    "assessment": "#8855DD",
+    "other": "#999988",
 }
+#: The outline ring of a "sponsor unknown" symbol: at least 3:1 against land and sea.
+UNKNOWN_RING = "#333333"
 
 #: Radius of the precision ring in metres (0 = exact site, no ring).
 HALO_METRES: dict[str, int] = {
@@ -78,7 +96,7 @@ ATTRIBUTION_LABELS: dict[str, str] = {
     "confirmed": "Confirmed: solid fill",
     "suspected": "Suspected: pale fill, solid outline",
     "alleged": "Alleged: pale fill, dashed outline",
-    "unknown": "Sponsor unknown: grey fill, dotted outline",
+    "unknown": "Sponsor unknown: white fill, dotted outline, dark ring",
 }
 
 PRECISION_LABELS: dict[str, str] = {
@@ -112,11 +130,16 @@ HEAT_THRESHOLD = 5000
 MAX_DEFAULT_LINES = 300
 
 MARKER_RADIUS = 7.0
+#: Attacks on people are drawn larger than other incidents and than small expulsions.
+PEOPLE_RADIUS = 9.0
+PEOPLE_TYPES = ("killing", "attempted_killing")
 CHILD_SCALE = 0.75
-#: Expulsion symbols: radius = PERSONS_K * sqrt(persons) px, within the bounds below.
-PERSONS_K = 3.0
-PERSONS_MIN_RADIUS = 4.0
-PERSONS_MAX_RADIUS = 45.0
+#: Expulsion symbols: radius = PERSONS_K * sqrt(persons) px, within the bounds below; a
+#: one-person expulsion is smaller than any other symbol, and the largest stays within 3x
+#: the radius of a killing.
+PERSONS_K = 2.0
+PERSONS_MIN_RADIUS = 3.0
+PERSONS_MAX_RADIUS = 26.0
 POPUP_WIDTH = 340
 
 #: CARTO Positron, a light, quiet basemap (online mode only).
@@ -149,10 +172,15 @@ def play_interval_ms(years: int) -> int:
     return max(PLAY_MIN_INTERVAL_MS, min(PLAY_MAX_INTERVAL_MS, interval))
 
 
-def focus_zoom(geo_precision: str, *, offline: bool) -> int:
-    """How close to zoom on a focused incident: ``focus_zoom("site", offline=False) == 14``."""
+def focus_zoom(geo_precision: str, *, offline: bool, detail: bool = False) -> int:
+    """How close to zoom on a focused incident: ``focus_zoom("site", offline=False) == 14``.
+
+    Offline, no closer than the basemap still says something: DETAIL_MAX_ZOOM with the
+    detail layers (``detail``), else OFFLINE_MAX_FOCUS_ZOOM."""
     zoom = FOCUS_ZOOM.get(geo_precision, FOCUS_ZOOM["city"])
-    return min(zoom, OFFLINE_MAX_FOCUS_ZOOM) if offline else zoom
+    if not offline:
+        return zoom
+    return min(zoom, DETAIL_MAX_ZOOM if detail else OFFLINE_MAX_FOCUS_ZOOM)
 
 
 def persons_radius(persons) -> float:
@@ -177,6 +205,7 @@ def build_map(
     legend_open: bool | None = None,
     lazy_plugins: bool = False,
     layers: Collection[str] | None = None,
+    basemap_detail: bool = False,
 ) -> folium.Map:
     """The incident map for ``incidents`` (a frame from ``dashboard.data.loading``).
 
@@ -190,7 +219,10 @@ def build_map(
     dashboard; a page opened from disk needs them inside it, so the default is off).
     ``layers``: the layer kinds to show (``LAYER_KINDS``), as chosen in the layer menu;
     None = the defaults above.
-    The returned map has ``incident_summary`` (:class:`MapSummary`).
+    ``basemap_detail``: add the basemap's finer countries and place names, fetched from the
+    dashboard as the zoom needs them (``maps/basemap.py``; only for a page the dashboard
+    serves, and only when ``make assets`` has run); an offline focus may then zoom to
+    DETAIL_MAX_ZOOM. The returned map has ``incident_summary`` (:class:`MapSummary`).
     """
     has_coords = _has_coords(incidents)
     shown = incidents.loc[has_coords].reset_index(drop=True)
@@ -208,8 +240,13 @@ def build_map(
     if not offline:
         folium.TileLayer(POSITRON_URL, attr=POSITRON_ATTRIBUTION, name="Basemap",
                          subdomains="abcd", max_zoom=20, control=False).add_to(m)
+    detail = False
     if outline_available():
         WorldOutline().add_to(m)
+        detail = basemap_detail and detail_available()
+        if detail:
+            BasemapDetail(land=LAND_FILL, border=BORDER_COLOUR, outline_pane=OUTLINE_PANE,
+                          online=not offline).add_to(m)
 
     data, flows, links = _incident_data(shown, compact=large)
     focus_index = None
@@ -225,7 +262,7 @@ def build_map(
         "focus": focus_index,
         "focusZoom": focus_zoom(
             shown["geo_precision"].iloc[focus_index] if focus_index is not None else "city",
-            offline=offline,
+            offline=offline and not (detail and archive_url()), detail=detail,
         ),
         "fly": bool(fly),
         "focusLabel": bool(focus_label),
@@ -256,6 +293,7 @@ def build_map(
 
     content = _legend_content(shown, flows=bool(flows), links=bool(links),
                               clustered=clustered, heat=heat)
+    content.focus = focus_index is not None
     if not content.is_empty():
         Legend(content, size_colour=EVENT_COLOURS["diplomatic_expulsion"],
                start_open=legend_open).add_to(m)
@@ -301,6 +339,7 @@ def _incident_data(shown: pd.DataFrame, *, compact: bool) -> tuple[dict, list, l
     is_expulsion = (text_column(shown, "event_type") == "diplomatic_expulsion").to_numpy()
     persons = _numbers(shown, "persons")
     radius = np.full(count, MARKER_RADIUS)
+    radius[text_column(shown, "event_type").isin(PEOPLE_TYPES).to_numpy()] = PEOPLE_RADIUS
     for index in np.flatnonzero(is_expulsion):
         radius[index] = persons_radius(persons[index])
     radius[np.asarray(parent, dtype=int) >= 0] *= CHILD_SCALE
@@ -513,7 +552,8 @@ def marker_css() -> str:
         "box-shadow:0 0 0 1px var(--im-c);}",
         ".im-a-suspected{background:var(--im-f);border:2.5px solid var(--im-c);}",
         ".im-a-alleged{background:var(--im-f);border:2.5px dashed var(--im-c);}",
-        ".im-a-unknown{background:rgba(140,140,140,.28);border:2.5px dotted var(--im-c);}",
+        ".im-a-unknown{background:#fff;border:2.5px dotted var(--im-c);"
+        f"box-shadow:0 0 0 1.5px {UNKNOWN_RING};}}",
         ".incident-popup{font:13px/1.4 system-ui,sans-serif;color:#222;}",
         ".incident-popup .ip-title{font-weight:700;font-size:14px;margin-bottom:3px;}",
         ".incident-popup .ip-type{border-left:4px solid;padding-left:4px;font-weight:600;}",

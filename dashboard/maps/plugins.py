@@ -28,7 +28,11 @@ from folium.template import Template
 
 from dashboard.maps.assets import asset_url
 
-RUNTIME_FILE = Path(__file__).resolve().parents[1] / "static" / "incident_map.js"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+RUNTIME_FILE = STATIC_DIR / "incident_map.js"
+#: Browser code placed with the drawing code, in this order: reaching stacked incidents
+#: and keyboard use (spread.js), the offline basemap's detail layers (basemap.js).
+RUNTIME_EXTRAS = (STATIC_DIR / "spread.js",)
 
 LAYER_KINDS = ("markers", "clusters", "halos", "flows", "heat")
 
@@ -45,7 +49,8 @@ _PLUGIN_FILES = {
 @lru_cache(maxsize=1)
 def runtime_js() -> str:
     """The browser-side drawing code, read once."""
-    return RUNTIME_FILE.read_text(encoding="utf-8")
+    return "\n".join(path.read_text(encoding="utf-8")
+                     for path in (*RUNTIME_EXTRAS, RUNTIME_FILE))
 
 
 def script_json(value) -> str:

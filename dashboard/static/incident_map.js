@@ -48,7 +48,7 @@
       (d.parent[index] >= 0 ? " im-child" : "");
     var marker = L.marker([d.lat[index], d.lon[index]], {
       icon: L.divIcon({ className: classes, iconSize: [2 * r, 2 * r], html: "" }),
-      keyboard: true,
+      keyboard: false,  // the map is the tab stop (spread.js adds keys and names)
       riseOnHover: true,
       // Small symbols above large ones (a big expulsion circle never hides a killing),
       // and the focused incident above all.
@@ -58,6 +58,7 @@
     marker.incidentIndex = index;
     marker.bindTooltip(tooltipHtml(d, index), { direction: "top", offset: [0, -r] });
     marker.bindPopup(function () { return popupHtml(d, index); }, popupOptions(manager));
+    if (window.IncidentSpread) { window.IncidentSpread.attach(manager, marker); }
     return marker;
   }
 
@@ -394,6 +395,7 @@
       }
       var manager = new Manager(map, data, options);
       map.incidentMap = manager;
+      if (window.IncidentSpread) { window.IncidentSpread.keyboard(manager); }
       return manager;
     },
   };

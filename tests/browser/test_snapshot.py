@@ -20,7 +20,7 @@ from PIL import Image
 from dashboard.data.loading import load_incidents
 from dashboard.exports.formats import PngSize, Provenance, View, export_file
 from dashboard.exports.snapshot import render_snapshot
-from dashboard.maps.mapping import EVENT_COLOURS
+from dashboard.maps.mapping import EVENT_COLOURS, PEOPLE_RADIUS, PEOPLE_TYPES
 from tests.paths import APP, FIXTURES
 
 FIXTURE = FIXTURES / "export_fixture.csv"
@@ -90,10 +90,12 @@ def test_png_has_the_size_and_symbols_where_the_incidents_are(incidents):
             continue
         expected = rgb(EVENT_COLOURS[kind])
         scale = snap.scale
-        hits = colour_hits(image, x * scale, y * scale, 7 * scale, expected)
+        # the symbol's outline reaches its radius: attacks on people are drawn larger
+        reach = (PEOPLE_RADIUS + 0.5 if kind in PEOPLE_TYPES else 7) * scale
+        hits = colour_hits(image, x * scale, y * scale, reach, expected)
         assert hits >= 6, f"{identifier}: no {kind} symbol near ({x:.0f}, {y:.0f}), {hits} px"
         # The same colour is not all over the map: 60 px away it is absent.
-        away = colour_hits(image, x * scale, (y + 60) * scale, 7 * scale, expected)
+        away = colour_hits(image, x * scale, (y + 60) * scale, reach, expected)
         assert away < hits, identifier
         checked.append(identifier)
     assert len(checked) >= 4, f"too few isolated incidents to check: {checked}"

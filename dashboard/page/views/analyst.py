@@ -44,6 +44,9 @@ ANALYST_CSS = """
 .im-card { font-size: 1rem; line-height: 1.45; }
 .im-card .im-card-title { font-size: 1.35rem; overflow-wrap: anywhere; }
 .im-card li { overflow-wrap: anywhere; }
+/* Streamlit's caption grey is below 4.5:1 on white in places; keep small text legible. */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
+    color: #555 !important; opacity: 1 !important; }
 </style>
 """
 

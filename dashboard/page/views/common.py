@@ -157,7 +157,7 @@ def show_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, hei
         # The dashboard serves the plugins' files itself, so they can wait until a layer
         # needs them: the map draws sooner.
         folium_map = build_map(filtered, offline=offline, focus_id=focus_id, height=height,
-                               lazy_plugins=True, **map_options)
+                               basemap_detail=True, lazy_plugins=True, **map_options)
         st_folium(folium_map, key=key, height=height, use_container_width=True,
                   returned_objects=[], center=center, zoom=zoom)
     missing = folium_map.incident_summary.missing_coords

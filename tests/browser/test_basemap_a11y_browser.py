@@ -1,0 +1,59 @@
+"""The real dashboard, offline: the basemap's detail when zoomed in, and axe-core's check.
+
+axe-core (pinned in ``dashboard/maps/assets.py``, fetched by ``make assets``) runs in the
+analyst view, in briefing mode and inside the map's frame; no serious or critical
+violation may be found.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.maps.assets import vendor_path
+
+AXE = vendor_path("axe-core/axe.min.js")
+BERLIN = "2019-08-23-berlin-khangoshvili"
+RUN_AXE = """async () => {
+    const result = await axe.run(document, {resultTypes: ["violations"]});
+    return result.violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => v.id + " (" + v.impact + "): " + v.nodes.length + " x " +
+                    v.nodes.slice(0, 3).map((n) => n.html.slice(0, 100) + " " + n.failureSummary).join(" | "));
+}"""
+
+
+def map_frame(page):
+    page.frame_locator('iframe[title="streamlit_folium.st_folium"]') \
+        .locator(".incident-marker").first.wait_for(timeout=60_000)
+    return next(f for f in page.frames if f.url and "streamlit_folium" in f.url)
+
+
+def test_focused_map_shows_fine_borders_and_place_names_offline(page):
+    page.page.goto(f"{page.server_url if hasattr(page, 'server_url') else page.base_url}"
+                   f"/?incident={BERLIN}")
+    frame = map_frame(page.page)
+    frame.wait_for_function(
+        "document.querySelector('.leaflet-container').dataset.basemap"
+        ".indexOf('countries-10m') >= 0", timeout=30_000)
+    frame.wait_for_function(
+        "+document.querySelector('.leaflet-container').dataset.places > 5", timeout=30_000)
+    names = frame.locator(".bm-place").all_inner_texts()
+    assert "Berlin" in names, names
+    assert len(names) == len(set(names)) or len(names) > 5
+    page.screenshot("basemap-berlin-focus.png")
+
+
+@pytest.mark.parametrize("query", ["", "?view=briefing"])
+def test_axe_finds_no_serious_violation_in_the_page_and_the_map(page, query):
+    page.page.goto(page.base_url + "/" + query)
+    frame = map_frame(page.page)
+    # Streamlit greys out the elements of a run in progress: check the settled page
+    page.page.wait_for_function(
+        "!document.querySelector('[data-stale=\"true\"], [data-testid=\"stStatusWidget\"]')",
+        timeout=30_000)
+    page.page.wait_for_timeout(500)
+    found = {}
+    for name, target in (("page", page.page.main_frame), ("map frame", frame)):
+        target.add_script_tag(path=str(AXE))
+        found[name] = target.evaluate(RUN_AXE)
+    assert found == {"page": [], "map frame": []}
