@@ -38,7 +38,7 @@ def labels(at: AppTest) -> list[str]:
 
 def test_without_edit_the_editor_does_not_exist():
     at = run_page(view="edit")
-    assert "Title" not in labels(at)
+    assert "Place" not in labels(at)  # the editor's fields are absent
     assert any("editing is off" in w.value for w in at.warning)
     assert "Edit the dataset" not in [t.value for t in at.title]
     assert not any("Edit the dataset" in m.value for m in at.markdown)  # no link either
