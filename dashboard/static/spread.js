@@ -15,7 +15,7 @@
   "use strict";
   if (window.IncidentSpread) { return; }
 
-  var LIST_LIMIT = 40;
+  var LIST_LIMIT = 400;  // the list scrolls; a longer one says to zoom in
   var STYLE = [
     ".incident-stack{font:13px/1.35 system-ui,sans-serif;color:#222;}",
     ".incident-stack .is-heading{font-weight:700;margin-bottom:4px;}",

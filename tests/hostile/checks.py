@@ -43,7 +43,7 @@ FRAME_REPORT_JS = r"""
       }
     }
   }
-  const injected = "base, object, embed, iframe[srcdoc], meta[http-equiv='refresh' i], #xss15, #x17, " +
+  const injected = "base, object, embed, iframe[srcdoc]:not([srcdoc*='incident-map-frame-script']), meta[http-equiv='refresh' i], #xss15, #x17, " +
     "math[href]";
   for (const el of document.querySelectorAll(injected)) {
     found.push(`injected <${el.tagName.toLowerCase()}>`);
@@ -156,8 +156,9 @@ def assert_clean(watch: Watch, surface: str) -> None:
 
 
 def norm(text: str) -> str:
-    """Text as an HTML parser keeps it: CR LF and lone CR become LF."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    """Text as an HTML parser keeps it: CR LF and lone CR become LF; the invisible word
+    joiner the page puts after a colon that could open a Streamlit directive is dropped."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2060", "")
 
 
 # -- data exports ---------------------------------------------------------------------------

@@ -81,7 +81,7 @@ def keyboard_control() -> None:
     """Clicker and keyboard: a same-origin frame whose script presses the step buttons and
     sizes the map to the window (``static/briefing_keys.js``)."""
     script = KEYS_JS.read_text(encoding="utf-8")
-    components.html(f"<script>{script}</script>", height=0)
+    components.html(f"<script>/* incident-map-frame-script */{script}</script>", height=0)
 
 
 def _jump_buttons(on_first, on_last, *, disabled: bool) -> None:

@@ -174,7 +174,9 @@ def frame_script(name: str) -> None:
     """Run ``static/NAME`` in a same-origin component frame (it acts on the page around it)."""
     import streamlit.components.v1 as components
 
-    components.html(f"<script>{(STATIC / name).read_text(encoding='utf-8')}</script>", height=0)
+    # The comment names the frame as ours (the hostile-input tests tell it from an injected one).
+    script = (STATIC / name).read_text(encoding="utf-8")
+    components.html(f"<script>/* incident-map-frame-script */{script}</script>", height=0)
 
 
 def map_view_params(filters: Filters) -> tuple[dict[str, str], MapAt | None, tuple | None,
