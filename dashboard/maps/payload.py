@@ -188,10 +188,10 @@ def encode_mask(positions, count: int) -> str | None:
     in date order), the text is ``z:`` followed by the base64 of the zlib stream.
     """
     positions = np.asarray(positions, dtype=np.int64)
-    if len(positions) == count and count and np.unique(positions).size == count:
-        return None
     bits = np.zeros(count, dtype=bool)
     bits[positions] = True
+    if count and len(positions) >= count and bits.all():
+        return None
     packed = np.packbits(bits, bitorder="little").tobytes()
     squeezed = zlib.compress(packed, 6)
     if len(squeezed) < len(packed):

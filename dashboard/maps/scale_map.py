@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import folium
+import numpy as np
 import pandas as pd
 from folium.elements import JSCSSMixin
 from folium.template import Template
@@ -154,10 +155,13 @@ def rows_passing(incidents: pd.DataFrame, filtered: pd.DataFrame):
     return positions[positions >= 0]
 
 
-def _bounds(frame: pd.DataFrame) -> tuple[list | None, pd.Series]:
-    lat = pd.to_numeric(frame["lat"], errors="coerce")
-    lon = pd.to_numeric(frame["lon"], errors="coerce")
-    has = lat.notna() & lon.notna()
+def _bounds(incidents: pd.DataFrame, positions: np.ndarray) -> tuple[list | None, np.ndarray]:
+    """The box around the rows at ``positions`` that have coordinates, and which have them."""
+    lat = pd.to_numeric(incidents["lat"], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan)[positions]
+    lon = pd.to_numeric(incidents["lon"], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan)[positions]
+    has = ~(np.isnan(lat) | np.isnan(lon))
     if not has.any():
         return None, has
     return [[float(lat[has].min()), float(lon[has].min())],
@@ -166,8 +170,9 @@ def _bounds(frame: pd.DataFrame) -> tuple[list | None, pd.Series]:
 
 def build_scale_map(
     incidents: pd.DataFrame,
-    filtered: pd.DataFrame,
+    filtered: pd.DataFrame | None,
     *,
+    positions: np.ndarray | None = None,
     key: str,
     offline: bool,
     focus_id: str | None = None,
@@ -177,7 +182,8 @@ def build_scale_map(
     standalone: bool = False,
     inline_runtime: bool = True,
 ) -> folium.Map:
-    """A map of ``filtered`` (rows of the whole dataset ``incidents``, payload ``key``).
+    """A map of ``filtered`` (rows of the whole dataset ``incidents``, payload ``key``), or
+    of the rows at ``positions`` (from :mod:`dashboard.data.query`) without a frame of them.
 
     The map depends only on the dataset, ``focus_id`` and the options; the filter is in
     ``m.scale_filter`` (:class:`ScaleFilter`), added to the map when ``standalone``.
@@ -190,14 +196,19 @@ def build_scale_map(
                          subdomains="abcd", max_zoom=20, control=False).add_to(m)
     if outline_url:
         ScaleOutline(outline_url).add_to(m)
-    bounds, has = _bounds(filtered)
+    if positions is None:
+        positions = rows_passing(incidents, filtered)
+    positions = np.asarray(positions, dtype=np.int64)
+    bounds, has = _bounds(incidents, positions)
     focus = None
     precision = "city"
     if focus_id is not None:
-        hits = filtered.index[(filtered["id"] == focus_id).to_numpy() & has.to_numpy()]
+        rows = np.flatnonzero((incidents["id"] == focus_id).to_numpy(dtype=bool,
+                                                                     na_value=False))
+        hits = rows[np.isin(rows, positions[has])]
         if len(hits):
-            focus = int(incidents.index.get_loc(hits[0]))
-            precision = str(incidents.at[hits[0], "geo_precision"])
+            focus = int(hits[0])
+            precision = str(incidents["geo_precision"].iloc[focus])
     types, attrs, precs = list(EVENT_TYPES), list(ATTRIBUTIONS), list(GEO_PRECISIONS)
     options = {
         "url": payload_url(key),
@@ -235,7 +246,7 @@ def build_scale_map(
         YearPlayControl(first, last, interval_ms=play_interval_ms(last - first + 1)).add_to(m)
     configure_folium_assets(m, local=assets_available())
     m.scale_filter = ScaleFilter({
-        "mask": encode_mask(rows_passing(incidents, filtered), len(incidents)),
+        "mask": encode_mask(positions, len(incidents)),
         "bounds": bounds,
     })
     if standalone:

@@ -9,7 +9,9 @@ Example::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from functools import lru_cache
 
 import altair as alt
 import pandas as pd
@@ -32,6 +34,13 @@ def yearly_counts(incidents: pd.DataFrame) -> pd.DataFrame:
         .size()
         .reset_index(name="count")
     )
+    return labelled_counts(counts)
+
+
+def labelled_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """``counts`` (year, event_type, count: e.g. from :mod:`dashboard.data.query`) with the
+    types' labels and order, sorted as the chart stacks them."""
+    counts = counts.copy()
     order = {event_type: position for position, event_type in enumerate(EVENT_TYPES)}
     counts["year"] = counts["year"].astype(int)
     counts["count"] = counts["count"].astype(int)
@@ -52,19 +61,27 @@ def _year_ticks(start: int, end: int) -> list[int]:
 
 
 def build_timeline(
-    incidents: pd.DataFrame,
+    incidents: pd.DataFrame | None,
     *,
     years: tuple[int, int] | None = None,
     colours: Mapping[str, str] | None = None,
     height: int = 220,
+    counts: pd.DataFrame | None = None,
 ) -> alt.Chart:
     """A stacked bar chart of ``incidents`` per year; ``years`` sets the axis (default: the data).
 
-    Colours are the map's (``mapping.EVENT_COLOURS``), so a type looks the same in both.
+    ``counts`` (year, event_type, count, as :mod:`dashboard.data.query` gives them) stand in
+    for ``incidents`` when the rows themselves are not at hand. Colours are the map's
+    (``mapping.EVENT_COLOURS``), so a type looks the same in both.
     """
     colours = EVENT_COLOURS if colours is None else colours
-    counts = yearly_counts(incidents)
-    start, end = years or year_span(incidents) or (0, 0)
+    if counts is None:
+        counts = yearly_counts(incidents)
+        span = year_span(incidents)
+    else:
+        counts = labelled_counts(counts) if len(counts) else yearly_counts(counts)
+        span = (int(counts["year"].min()), int(counts["year"].max())) if len(counts) else None
+    start, end = years or span or (0, 0)
     present = [t for t in EVENT_TYPES if t in set(counts["event_type"])]
     labels = [EVENT_TYPES[t] for t in present]
     palette = [colours.get(t, "#777777") for t in present]
@@ -98,3 +115,17 @@ def build_timeline(
         .properties(width="container")
     )
     return chart
+
+
+@lru_cache(maxsize=32)
+def _cached_spec(rows: tuple, years: tuple[int, int] | None, height: int) -> str:
+    counts = pd.DataFrame(list(rows), columns=["year", "event_type", "count"])
+    return json.dumps(build_timeline(None, counts=counts, years=years, height=height).to_dict())
+
+
+def timeline_spec(counts: pd.DataFrame, *, years: tuple[int, int] | None = None,
+                  height: int = 220) -> dict:
+    """The Vega-Lite spec of :func:`build_timeline` for ``counts``, made once per distinct
+    counts and years: building and validating the chart is the costly part of a rerun."""
+    rows = tuple(counts[["year", "event_type", "count"]].itertuples(index=False, name=None))
+    return json.loads(_cached_spec(rows, years, height))  # a fresh copy for the caller

@@ -9,9 +9,10 @@ import pytest
 
 from dashboard.data.filters import Filters, apply_filters
 from dashboard.data.loading import load_incidents
+from dashboard.data.query import PandasQuery
 from dashboard.data.schema import EVENT_TYPES
 from dashboard.maps.mapping import EVENT_COLOURS
-from dashboard.page.timeline import _year_ticks, build_timeline, yearly_counts
+from dashboard.page.timeline import _year_ticks, build_timeline, timeline_spec, yearly_counts
 from tests.paths import FIXTURES
 
 FIXTURE = FIXTURES / "page_fixture.csv"
@@ -72,3 +73,16 @@ def test_year_ticks_stay_readable():
     ticks = _year_ticks(1940, 2025)
     assert len(ticks) <= 16 and ticks[0] >= 1940 and ticks[-1] <= 2025
     assert all(t % 10 == 0 for t in ticks)
+
+
+def test_chart_from_the_engines_counts_is_the_same_chart(incidents):
+    filters = Filters(years=(2019, 2024), event_types=("killing", "diplomatic_expulsion"))
+    filtered = apply_filters(incidents, filters)
+    counts = PandasQuery(incidents).yearly_counts(filters)
+    from_rows = build_timeline(filtered, years=filters.years).to_dict()
+    from_counts = timeline_spec(counts, years=filters.years)
+    assert from_counts == from_rows
+    from_counts["encoding"]["x"]["scale"]["domain"].clear()  # the caller's copy only
+    assert timeline_spec(counts, years=filters.years) == from_rows
+    empty = PandasQuery(incidents).yearly_counts(Filters(query="nothing matches"))
+    assert chart_values(timeline_spec(empty, years=(2000, 2001))) == []
