@@ -175,6 +175,50 @@ def write_payload(incidents: pd.DataFrame, cache_dir: Path | None = None,
     return key
 
 
+#: The cache folder is kept under this size and age (files of the datasets in use stay).
+CACHE_MAX_BYTES = 512 * 1024 * 1024
+CACHE_MAX_AGE_S = 30 * 24 * 3600
+
+
+def prune_cache(keep: set[str] | frozenset[str] = frozenset(), cache_dir: Path | None = None,
+                *, max_bytes: int = CACHE_MAX_BYTES, max_age_s: float = CACHE_MAX_AGE_S,
+                now: float | None = None) -> list[Path]:
+    """Delete payloads (all files of a key together) older than ``max_age_s``, then the
+    least recently written ones until the folder holds at most ``max_bytes``; the keys in
+    ``keep`` (the datasets being shown) and files that are not payloads are never deleted.
+    Returns the files deleted."""
+    import time
+
+    folder = cache_dir or CACHE_DIR
+    if not folder.is_dir():
+        return []
+    now = time.time() if now is None else now
+    groups: dict[str, list[Path]] = {}
+    for path in folder.iterdir():
+        key = path.name.split(".", 1)[0].split("-t", 1)[0]
+        if path.is_file() and len(key) == 20 and path.suffix in (".bin", ".json"):
+            groups.setdefault(key, []).append(path)
+    sized = []
+    for key, files in groups.items():
+        try:
+            stats = [f.stat() for f in files]
+        except OSError:  # another process pruned it meanwhile
+            continue
+        sized.append((max(st.st_mtime for st in stats), sum(st.st_size for st in stats),
+                      key, files))
+    sized.sort()  # oldest first
+    total = sum(size for _, size, _, _ in sized)
+    deleted: list[Path] = []
+    for mtime, size, key, files in sized:
+        if key in keep or (now - mtime <= max_age_s and total <= max_bytes):
+            continue
+        for path in files:
+            path.unlink(missing_ok=True)
+            deleted.append(path)
+        total -= size
+    return deleted
+
+
 def payload_url(key: str) -> str:
     """Where the browser fetches the payload (the text files sit beside it)."""
     return f"{URL_PREFIX}{key}.bin"

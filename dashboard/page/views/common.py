@@ -21,7 +21,7 @@ from dashboard.data.query import CachedQuery, QueryError, engine_requested, open
 from dashboard.data.schema import DatasetError, InvalidDataset
 from dashboard.maps.assets import assets_available, missing_assets_message
 from dashboard.maps.mapping import build_map
-from dashboard.maps.payload import write_payload
+from dashboard.maps.payload import prune_cache, write_payload
 from dashboard.maps.scale_map import SCALE_THRESHOLD, build_scale_map, write_outline
 from dashboard.page import state as page_state
 
@@ -144,8 +144,11 @@ def show_notices(filters_changed: bool) -> None:
 
 @st.cache_resource(show_spinner="Preparing the dataset for the map…", max_entries=4)
 def _payload_key(path: str, mtime_ns: int, _incidents: pd.DataFrame) -> tuple[str, str | None]:
-    """Write the dataset's browser payload once per file version; its key and the outline."""
-    return write_payload(_incidents), write_outline()
+    """Write the dataset's browser payload once per file version; its key and the outline.
+    Payloads of other dataset versions are pruned (bounded size and age)."""
+    key = write_payload(_incidents)
+    prune_cache(keep={key})
+    return key, write_outline()
 
 
 def show_map(filtered, *, offline: bool, focus_id: str | None, height: int,
