@@ -98,8 +98,15 @@ def build_timeline(
         scale=alt.Scale(domain=labels, range=palette),
         legend=alt.Legend(orient="bottom", direction="horizontal", columns=5, labelLimit=200),
     )
+    # The rows carry numbers only (year, type's position, count); the type's name and label
+    # come from a small lookup table, so the data sent with each rerun stays small.
+    types = pd.DataFrame({"type_order": range(len(EVENT_TYPES)),
+                          "event_type": list(EVENT_TYPES),
+                          "type_label": list(EVENT_TYPES.values())})
     chart = (
-        alt.Chart(counts, height=height)
+        alt.Chart(counts[["year", "type_order", "count"]], height=height)
+        .transform_lookup(lookup="type_order", from_=alt.LookupData(
+            types, key="type_order", fields=["event_type", "type_label"]))
         .mark_bar()
         .encode(
             x=x,

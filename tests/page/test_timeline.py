@@ -24,9 +24,12 @@ def incidents():
 
 
 def chart_values(spec: dict) -> list[dict]:
+    """The chart's rows, with the event type looked up from the types' table."""
     datasets = spec["datasets"]
-    (values,) = datasets.values()
-    return values
+    (name,) = [key for key, rows in datasets.items() if spec["data"]["name"] == key]
+    (lookup,) = spec["transform"]
+    types = {row["type_order"]: row for row in datasets[lookup["from"]["data"]["name"]]}
+    return [{**row, **types[row["type_order"]]} for row in datasets[name]]
 
 
 def test_counts_match_the_rows(incidents):

@@ -34,9 +34,9 @@ from dashboard.page.views.common import (
 from dashboard.page.views.downloads import render_deck_downloads, render_downloads
 
 #: The table shows at most this many rows (all of them go to the map and the exports);
-#: each row costs about 140 bytes per rerun in the browser update, so a filter change on a
+#: each row costs about 150 bytes per rerun in the browser update, so a filter change on a
 #: large dataset stays small.
-TABLE_ROWS = 200
+TABLE_ROWS = 100
 
 ANALYST_CSS = """
 <style>
