@@ -128,9 +128,14 @@
                       geometry: { type: "Point", coordinates: [lon, lat] } });
       }
       this.counts.visible = points.length;
+      var started = performance.now();
       this.index = new Supercluster({ radius: this.options.clusterRadius,
                                       maxZoom: this.options.clusterMaxZoom, minPoints: 2 });
       this.index.load(points);
+      if (this._map) {  // how long the index took (read by benchmarks/bench_scale.py)
+        this._map.getContainer().setAttribute("data-im-index-ms",
+                                              String(Math.round(performance.now() - started)));
+      }
       if (this._map) { this.redraw(); }
     },
     clusterIcon: function (count) {
