@@ -83,6 +83,15 @@ window.addEventListener("load", function () {
   if (map._animatingZoom) {  // never capture a zoom half-way
     waits.push(new Promise(function (resolve) { map.once("zoomend", resolve); }));
   }
+  if (map.incidentScale) {  // a large view: its clusters are drawn once the data is read
+    waits.push(new Promise(function (resolve) {
+      (function drawn() {
+        var state = map.getContainer().getAttribute("data-im-scale");
+        if (state === "drawn" || state === "failed") { resolve(); }
+        else { setTimeout(drawn, 50); }
+      })();
+    }));
+  }
   map.eachLayer(function (layer) {
     if (layer instanceof L.TileLayer && layer.isLoading && layer.isLoading()) {
       waits.push(new Promise(function (resolve) { layer.once("load", resolve); }));
@@ -128,15 +137,23 @@ class Snapshot:
     seconds: float
 
 
-def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None) -> folium.Map:
-    """The dashboard's map for ``view``: same builder, filters, layers and focus."""
+def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None,
+                   popups: bool = True) -> folium.Map:
+    """The dashboard's map for ``view``: same builder, filters, layers and focus. A view of
+    more than SCALE_THRESHOLD rows is the page's large-data map carrying its data inside
+    (``popups``: with every popup's text; a PNG needs none)."""
     from dashboard.maps.mapping import build_map
+    from dashboard.maps.scale_map import SCALE_THRESHOLD, build_document_scale_map
 
     focus = view.focus_id if view.focus_id in set(rows["id"]) else None
-    fmap = build_map(rows, offline=view.offline, focus_id=focus, cluster=view.cluster,
-                     heatmap=view.heatmap, animate=False, height=height,
-                     focus_popup=view.focus_popup, focus_label=not view.focus_popup,
-                     layers=view.layers)
+    if len(rows) > SCALE_THRESHOLD:  # clustered in the browser, as the page does
+        fmap = build_document_scale_map(rows, offline=view.offline, focus_id=focus,
+                                        height=height, popups=popups)
+    else:
+        fmap = build_map(rows, offline=view.offline, focus_id=focus, cluster=view.cluster,
+                         heatmap=view.heatmap, animate=False, height=height,
+                         focus_popup=view.focus_popup, focus_label=not view.focus_popup,
+                         layers=view.layers)
     if view.at is not None:
         lat, lon, zoom = (float(view.at[0]), float(view.at[1]), int(view.at[2]))
         fmap.get_root().script.add_child(RawElement(_AT_JS % {
@@ -199,7 +216,7 @@ def html_page(rows: pd.DataFrame, view: View, *, provenance: Provenance) -> str:
 
 def snapshot_page(rows: pd.DataFrame, view: View, *, provenance: Provenance) -> tuple[str, str]:
     """The page the PNG is taken of (header, map with legend, footer) and the map's JS name."""
-    fmap = build_view_map(rows, view)
+    fmap = build_view_map(rows, view, popups=False)
     _decorate(fmap, rows, view, provenance, layout_css=_SNAPSHOT_CSS, table=False)
     return _self_contained(fmap), fmap.get_name()
 

@@ -143,6 +143,22 @@ def _texts(incidents: pd.DataFrame) -> dict[str, list[str]]:
     }
 
 
+def text_chunks(incidents: pd.DataFrame, chunks=None) -> dict[str, dict[str, list[str]]]:
+    """The popup texts of ``incidents`` by chunk number (as text), as the ``K-t<N>.json``
+    files hold them; ``chunks``: only those numbers (default: all)."""
+    texts = _texts(incidents)
+    starts = range(0, max(len(incidents), 1), TEXT_CHUNK)
+    return {str(chunk): {name: values[start:start + TEXT_CHUNK]
+                         for name, values in texts.items()}
+            for chunk, start in enumerate(starts) if chunks is None or chunk in chunks}
+
+
+def data_url(incidents: pd.DataFrame) -> str:
+    """The binary payload as a ``data:`` URL, for a page that carries its data inside."""
+    return ("data:application/octet-stream;base64,"
+            + base64.b64encode(binary_payload(incidents)).decode("ascii"))
+
+
 def script_safe_json(value) -> str:
     """JSON with ``<``, ``>`` and ``&`` as ``\\u`` escapes (texts are HTML already)."""
     return (json.dumps(value, separators=(",", ":"), ensure_ascii=False)

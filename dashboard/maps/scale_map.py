@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from functools import lru_cache
 from pathlib import Path
@@ -181,12 +182,16 @@ def build_scale_map(
     animate: bool = True,
     standalone: bool = False,
     inline_runtime: bool = True,
+    url: str | None = None,
+    texts: dict | None = None,
 ) -> folium.Map:
     """A map of ``filtered`` (rows of the whole dataset ``incidents``, payload ``key``), or
     of the rows at ``positions`` (from :mod:`dashboard.data.query`) without a frame of them.
 
     The map depends only on the dataset, ``focus_id`` and the options; the filter is in
     ``m.scale_filter`` (:class:`ScaleFilter`), added to the map when ``standalone``.
+    ``url`` replaces the payload's URL (e.g. a ``data:`` URL) and ``texts`` the popup texts'
+    files (:func:`dashboard.maps.payload.text_chunks`), for a page that carries its data.
     """
     size = {} if height is None else {"height": f"{int(height)}px"}
     m = folium.Map(location=DEFAULT_LOCATION, zoom_start=DEFAULT_ZOOM, tiles=None,
@@ -211,7 +216,8 @@ def build_scale_map(
             precision = str(incidents["geo_precision"].iloc[focus])
     types, attrs, precs = list(EVENT_TYPES), list(ATTRIBUTIONS), list(GEO_PRECISIONS)
     options = {
-        "url": payload_url(key),
+        "url": url or payload_url(key),
+        "texts": texts,
         "textPrefix": f"{URL_PREFIX}{key}-t",
         "offline": bool(offline),
         "maxFitZoom": 7,
@@ -256,6 +262,30 @@ def build_scale_map(
         flows=0, focus_found=None if focus_id is None else focus is not None,
     )
     return m
+
+
+def build_document_scale_map(rows: pd.DataFrame, *, offline: bool,
+                             focus_id: str | None = None, height: int | None = None,
+                             popups: bool = True) -> folium.Map:
+    """A map of ``rows`` that carries its data inside (the HTML export and the PNG of a
+    large view): the payload as a ``data:`` URL, the popup texts inline (``popups``; else
+    only the focused incident's), clustering by the same supercluster code as the page."""
+    from dashboard.maps.outline import world_outline_json
+    from dashboard.maps.payload import TEXT_CHUNK, data_url, text_chunks
+
+    rows = rows.reset_index(drop=True)
+    chunks = None
+    if not popups:
+        hits = np.flatnonzero((rows["id"] == focus_id).to_numpy(dtype=bool, na_value=False))
+        chunks = {int(hit) // TEXT_CHUNK for hit in hits}
+    outline = None
+    if outline_available():
+        outline = ("data:application/json;base64,"
+                   + base64.b64encode(world_outline_json().encode("utf-8")).decode("ascii"))
+    return build_scale_map(rows, None, positions=np.arange(len(rows)), key="inline",
+                           offline=offline, focus_id=focus_id, height=height,
+                           outline_url=outline, animate=False, standalone=True,
+                           url=data_url(rows), texts=text_chunks(rows, chunks))
 
 
 def write_outline(cache_dir: Path | None = None) -> str | None:

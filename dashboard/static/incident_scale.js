@@ -64,6 +64,10 @@
   function passes(bits, i) { return bits === null || (bits[i >> 3] >> (i & 7)) & 1; }
 
   function textChunk(options, chunk) {
+    if (options.texts) {  // a page that carries its texts (an export)
+      var inline = options.texts[String(chunk)];
+      return inline ? Promise.resolve(inline) : Promise.reject(new Error("no texts"));
+    }
     var url = options.textPrefix + chunk + ".json";
     if (!texts[url]) {
       texts[url] = fetch(url, { credentials: "same-origin" }).then(function (response) {
