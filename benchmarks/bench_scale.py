@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_scale.py [--rows 250000] [--data FILE]
                                                [--naive 10000,50000] [--runs 12]
+                                               [--exports | --exports-only]
 
 Builds a synthetic dataset of ``--rows`` rows with ``scripts/make_large_dataset.py`` (or
 uses ``--data``, any dataset in our format, e.g. a converted ACLED or GTD export), then
@@ -328,6 +329,32 @@ def _heap_mb(page) -> float:
     return metrics.get("JSHeapUsedSize", 0) / 1e6
 
 
+# --------------------------------------------------------------------------- exports
+
+def export_figures(data: Path, folder: Path) -> None:
+    """The view's exports of every row, from the loaded dataset (as the page's buttons make
+    them): seconds and bytes per format; CSV/GeoJSON written piece by piece to a file."""
+    import resource
+
+    from dashboard.data.loading import load_incidents
+    from dashboard.exports.formats import PngSize, Provenance, View, export_bytes, export_file
+
+    incidents = load_incidents(data)
+    view = View(offline=True)
+    provenance = Provenance.of(data)
+    for fmt in ("html", "png", "csv", "geojson"):
+        started = time.perf_counter()
+        if fmt in ("html", "png"):
+            size = len(export_bytes(incidents, view, fmt, provenance=provenance,
+                                    size=PngSize()))
+        else:
+            size = export_file(incidents, view, folder / f"all.{fmt}").stat().st_size
+        seconds = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"export {fmt:8} of {len(incidents):,} rows: {seconds:6.1f} s, "
+              f"{size / 1e6:.1f} MB   (process peak memory so far {peak:.0f} MB)")
+
+
 # --------------------------------------------------------------------------- report
 
 def _mb(value: float) -> str:
@@ -343,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=12, help="reruns timed on the server")
     parser.add_argument("--naive-only", action="store_true",
                         help="only the comparison with naive folium")
+    parser.add_argument("--exports", action="store_true",
+                        help="also time the exports (HTML, PNG, CSV, GeoJSON) of every row")
+    parser.add_argument("--exports-only", action="store_true", help="only the exports")
     options = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     data = options.data or make_dataset(options.rows, folder)
@@ -352,8 +382,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = len(load_incidents(data))
     print(f"dataset: {data} ({rows:,} rows); machine: {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f} at the start")
+    if options.exports_only:
+        export_figures(data, folder)
+        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+        return 0
     if not options.naive_only:
         dashboard_figures(data, options.runs, folder)
+    if options.exports:
+        export_figures(data, folder)
     for size in [int(s) for s in options.naive.split(",") if s.strip()]:
         if size <= rows:
             compare_naive(data, size, folder)
