@@ -147,8 +147,12 @@ def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None,
 
     focus = view.focus_id if view.focus_id in set(rows["id"]) else None
     if len(rows) > SCALE_THRESHOLD:  # clustered in the browser, as the page does
+        # A picture is seen at one zoom: the view's, the focus's, or at most the fitted 7.
+        zoom = None
+        if not popups:
+            zoom = int(view.at[2]) if view.at is not None else 18 if focus else 7
         fmap = build_document_scale_map(rows, offline=view.offline, focus_id=focus,
-                                        height=height, popups=popups)
+                                        height=height, popups=popups, zoom=zoom)
     else:
         fmap = build_map(rows, offline=view.offline, focus_id=focus, cluster=view.cluster,
                          heatmap=view.heatmap, animate=False, height=height,

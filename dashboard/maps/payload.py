@@ -64,9 +64,10 @@ def dataset_key(incidents: pd.DataFrame) -> str:
 
 
 def _codes(values: pd.Series, vocabulary: list[str]) -> np.ndarray:
-    lookup = {value: index for index, value in enumerate(vocabulary)}
-    fallback = lookup.get("other", 0)
-    return values.map(lookup).fillna(fallback).to_numpy(dtype=np.uint8)
+    """Each value's position in ``vocabulary`` (``other``'s, or 0, for a value not in it)."""
+    codes = pd.Categorical(values.to_numpy(dtype=object), categories=vocabulary).codes
+    fallback = vocabulary.index("other") if "other" in vocabulary else 0
+    return np.where(codes < 0, fallback, codes).astype(np.uint8)
 
 
 def payload_columns(incidents: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -146,11 +147,14 @@ def _texts(incidents: pd.DataFrame) -> dict[str, list[str]]:
 def text_chunks(incidents: pd.DataFrame, chunks=None) -> dict[str, dict[str, list[str]]]:
     """The popup texts of ``incidents`` by chunk number (as text), as the ``K-t<N>.json``
     files hold them; ``chunks``: only those numbers (default: all)."""
+    if chunks is not None:  # only those rows' texts are made
+        return {str(chunk): _texts(incidents.iloc[chunk * TEXT_CHUNK:(chunk + 1) * TEXT_CHUNK])
+                for chunk in sorted(chunks)}
     texts = _texts(incidents)
     starts = range(0, max(len(incidents), 1), TEXT_CHUNK)
     return {str(chunk): {name: values[start:start + TEXT_CHUNK]
                          for name, values in texts.items()}
-            for chunk, start in enumerate(starts) if chunks is None or chunk in chunks}
+            for chunk, start in enumerate(starts)}
 
 
 def data_url(incidents: pd.DataFrame) -> str:

@@ -184,6 +184,7 @@ def build_scale_map(
     inline_runtime: bool = True,
     url: str | None = None,
     texts: dict | None = None,
+    cluster_max_zoom: int = CLUSTER_MAX_ZOOM,
 ) -> folium.Map:
     """A map of ``filtered`` (rows of the whole dataset ``incidents``, payload ``key``), or
     of the rows at ``positions`` (from :mod:`dashboard.data.query`) without a frame of them.
@@ -192,6 +193,8 @@ def build_scale_map(
     ``m.scale_filter`` (:class:`ScaleFilter`), added to the map when ``standalone``.
     ``url`` replaces the payload's URL (e.g. a ``data:`` URL) and ``texts`` the popup texts'
     files (:func:`dashboard.maps.payload.text_chunks`), for a page that carries its data.
+    ``cluster_max_zoom``: the last zoom level the index clusters (fewer levels, a faster
+    index: a picture needs only the zoom it is taken at).
     """
     size = {} if height is None else {"height": f"{int(height)}px"}
     m = folium.Map(location=DEFAULT_LOCATION, zoom_start=DEFAULT_ZOOM, tiles=None,
@@ -225,7 +228,7 @@ def build_scale_map(
         "focus": focus,
         "focusZoom": focus_zoom(precision, offline=offline),
         "clusterRadius": CLUSTER_RADIUS,
-        "clusterMaxZoom": CLUSTER_MAX_ZOOM,
+        "clusterMaxZoom": int(cluster_max_zoom),
         "radius": POINT_RADIUS,
         "popupWidth": POPUP_WIDTH,
         "colours": [EVENT_COLOURS.get(t, EVENT_COLOURS["other"]) for t in types],
@@ -266,10 +269,12 @@ def build_scale_map(
 
 def build_document_scale_map(rows: pd.DataFrame, *, offline: bool,
                              focus_id: str | None = None, height: int | None = None,
-                             popups: bool = True) -> folium.Map:
+                             popups: bool = True,
+                             zoom: int | None = None) -> folium.Map:
     """A map of ``rows`` that carries its data inside (the HTML export and the PNG of a
     large view): the payload as a ``data:`` URL, the popup texts inline (``popups``; else
-    only the focused incident's), clustering by the same supercluster code as the page."""
+    only the focused incident's), clustering by the same supercluster code as the page.
+    ``zoom``: the map is only seen at this zoom (a picture), so the index stops there."""
     from dashboard.maps.outline import world_outline_json
     from dashboard.maps.payload import TEXT_CHUNK, data_url, text_chunks
 
@@ -285,7 +290,9 @@ def build_document_scale_map(rows: pd.DataFrame, *, offline: bool,
     return build_scale_map(rows, None, positions=np.arange(len(rows)), key="inline",
                            offline=offline, focus_id=focus_id, height=height,
                            outline_url=outline, animate=False, standalone=True,
-                           url=data_url(rows), texts=text_chunks(rows, chunks))
+                           url=data_url(rows), texts=text_chunks(rows, chunks),
+                           cluster_max_zoom=CLUSTER_MAX_ZOOM if zoom is None
+                           else max(0, min(CLUSTER_MAX_ZOOM, int(zoom))))
 
 
 def write_outline(cache_dir: Path | None = None) -> str | None:
