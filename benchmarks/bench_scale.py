@@ -20,7 +20,7 @@ prints, in one run:
   a local web server: time to build the page, its bytes, the time Chromium takes to draw it
   and its heap (``--naive-only`` runs just this comparison).
 
-Goals (issue 13): rerun <= 0.5 s, <= 5 MB per view, <= 100 KB per filter change, first draw
+Goals: rerun <= 0.5 s, <= 5 MB per view, <= 100 KB per filter change, first draw
 <= 4 s, zoom <= 1 s, server memory <= 1 GB; >= 100x faster than naive folium at 50k.
 """
 

@@ -49,6 +49,27 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
     return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
 
 
+def open_from_disk(context, path: Path, *, timeout_ms: int):
+    """Open the exported file ``path`` with every request but file:, data: and blob: refused;
+    wait for the export's ready flag. Returns the page, its errors and the refused URLs."""
+    refused: list[str] = []
+    errors: list[str] = []
+
+    def only_files(route):
+        if route.request.url.startswith(("file://", "data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.route("**/*", only_files)
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_function("window.incidentExportReady === true", timeout=timeout_ms)
+    return page, errors, refused
+
+
 def colour_hits(image: Image.Image, x: float, y: float, radius: float,
                 colour: tuple[int, int, int], tolerance: float = 40.0) -> int:
     """Pixels within ``radius`` of (x, y) whose colour is within ``tolerance`` of ``colour``."""
@@ -122,22 +143,8 @@ def test_html_file_draws_every_incident_with_the_network_refused(browser, incide
     path = export_file(incidents, View(offline=offline), tmp_path / "map.html",
                        provenance=Provenance.of(FIXTURE))
     context = browser.new_context(viewport={"width": 1200, "height": 900})
-    refused: list[str] = []
-
-    def only_files(route):
-        if route.request.url.startswith(("file://", "data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            refused.append(route.request.url)
-            route.abort()
-
     try:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.route("**/*", only_files)
-        page.goto(path.as_uri(), wait_until="load")
-        page.wait_for_function("window.incidentExportReady === true", timeout=20_000)
+        page, errors, refused = open_from_disk(context, path, timeout_ms=20_000)
         placed = incidents[incidents["has_coords"]]
         assert page.locator(".incident-marker").count() == len(placed)
         for identifier in placed["id"].head(5):
@@ -209,22 +216,8 @@ def test_a_large_view_exports_as_clusters_with_its_data_inside(browser, tmp_path
     # rest popup texts); a marker per row was over 500.
     assert len(text.encode()) < 1_200_000 + 120 * len(rows)
     context = browser.new_context(viewport={"width": 1200, "height": 900})
-    refused: list[str] = []
-
-    def only_files(route):
-        if route.request.url.startswith(("file://", "data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            refused.append(route.request.url)
-            route.abort()
-
     try:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.route("**/*", only_files)
-        page.goto(path.as_uri(), wait_until="load")
-        page.wait_for_function("window.incidentExportReady === true", timeout=30_000)
+        page, errors, refused = open_from_disk(context, path, timeout_ms=30_000)
         box = page.locator('[data-im-scale="drawn"]')
         assert box.get_attribute("data-im-visible") == str(int(rows["has_coords"].sum()))
         assert int(box.get_attribute("data-im-clusters")) > 0
