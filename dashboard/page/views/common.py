@@ -122,8 +122,10 @@ def show_notices(filters_changed: bool) -> None:
 
 
 @st.cache_resource(show_spinner="Preparing the dataset for the map…", max_entries=4)
-def _payload_key(path: str, mtime_ns: int, _incidents: pd.DataFrame) -> tuple[str, str | None]:
-    """Write the dataset's browser payload once per file version; its key and the outline."""
+def _payload_key(path: str, version: int | str,
+                 _incidents: pd.DataFrame) -> tuple[str, str | None]:
+    """Write the dataset's browser payload once per dataset version (a file's modification
+    time, or an uploaded dataset's ``attrs["version"]``); its key and the outline."""
     return write_payload(_incidents), write_outline()
 
 
@@ -141,11 +143,13 @@ def show_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, hei
     if not assets_available():
         st.warning(missing_assets_message())
     if dataset is not None and data_path is not None and len(dataset) > SCALE_THRESHOLD:
-        try:
-            mtime_ns = data_path.stat().st_mtime_ns
-        except OSError:
-            mtime_ns = -1
-        payload, outline_url = _payload_key(str(data_path), mtime_ns, dataset)
+        version = dataset.attrs.get("version")
+        if version is None:
+            try:
+                version = data_path.stat().st_mtime_ns
+            except OSError:
+                version = -1
+        payload, outline_url = _payload_key(str(data_path), version, dataset)
         folium_map = build_scale_map(dataset, filtered, key=payload, offline=offline,
                                      focus_id=focus_id, height=height, outline_url=outline_url,
                                      inline_runtime=False)
