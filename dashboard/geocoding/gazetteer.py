@@ -553,24 +553,10 @@ class GeoNamesGazetteer:
         areas = [found for region in sorted(named)
                  if (found := self._area("region", f"{region[0]}.{region[1]}"))]
         locations = []
+        candidates = [{**_describe(p), "name": n, "population": None} for n, p in areas[:5]]
         for area_name, place in areas:
-            raw = {
-                "geonameid": place.id,
-                "name": area_name,
-                "lat": place.lat,
-                "lon": place.lon,
-                "country": place.country,
-                "population": None,
-                "precision": "region",
-                "source": self.source,
-                "matched": matched,
-                "unmatched": parts[:index],
-                "partial": True,
-                "ambiguous": len(areas) > 1,
-                "representative_place": place.name,
-                "candidates": [{**_describe(p), "name": n, "population": None}
-                               for n, p in areas[:5]],
-            }
+            raw = self._area_raw(area_name, place, "region", matched, parts[:index],
+                                 partial=True, ambiguous=len(areas) > 1, candidates=candidates)
             name = ", ".join([area_name, country_name(place.country)])
             locations.append(Location(name, (place.lat, place.lon), raw))
         return locations
@@ -739,7 +725,14 @@ class GeoNamesGazetteer:
             return []
         area_name, place = found
         names = [area_name] if kind == "country" else [area_name, country_name("US")]
-        raw = {
+        raw = self._area_raw(area_name, place, precision, reading.country_part, [])
+        return [Location(", ".join(names), (place.lat, place.lon), raw)]
+
+    def _area_raw(self, area_name: str, place: Place, precision: str, matched: str | None,
+                  unmatched: list[str], *, partial: bool = False, ambiguous: bool = False,
+                  candidates: list[dict] | None = None) -> dict:
+        """``location.raw`` of an area (country, state, region) at its representative place."""
+        return {
             "geonameid": place.id,
             "name": area_name,
             "lat": place.lat,
@@ -748,14 +741,13 @@ class GeoNamesGazetteer:
             "population": None,
             "precision": precision,
             "source": self.source,
-            "matched": reading.country_part,
-            "unmatched": [],
-            "partial": False,
-            "ambiguous": False,
+            "matched": matched,
+            "unmatched": unmatched,
+            "partial": partial,
+            "ambiguous": ambiguous,
             "representative_place": place.name,
-            "candidates": [],
+            "candidates": candidates or [],
         }
-        return [Location(", ".join(names), (place.lat, place.lon), raw)]
 
 
 def _names_city_of(place: Place, regions) -> bool:
