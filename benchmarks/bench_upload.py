@@ -66,7 +66,8 @@ def in_process(raw: bytes, name: str, cache_dir: Path) -> None:
          lambda: (detect_source(table.frame), guess_mapping(list(table.frame.columns))))
     result = step("convert and validate", lambda: convert_source(table, None, None, name=name))
     print(f"  -> {result.summary()}")
-    dataset = step("prepare for the page", lambda: prepare(result.incidents, name=name))
+    dataset = step("prepare for the page",
+                   lambda: prepare(result.incidents, name=name, validated=True))
     step("write the map's browser payload", lambda: write_payload(dataset, cache_dir))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak memory of this process: {peak:,.0f} MB")

@@ -68,7 +68,7 @@ from geopy.location import Location
 from dashboard.data.countries import country_name, normalise_country
 
 #: Bump when the index layout or the name folding changes.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 CITIES_FILE = "cities500.json"
 
 #: A place named in the context must lie within this distance of the answer
@@ -275,6 +275,7 @@ def build_index(path: str | Path) -> Path:
         """)
         connection.executemany("INSERT INTO regions VALUES (?, ?, ?)", regions)
         connection.execute("CREATE INDEX regions_key ON regions (key)")
+        connection.execute("CREATE INDEX places_region ON places (country, admin1)")
         connection.executemany("INSERT INTO places VALUES (?, ?, ?, ?, ?, ?, ?)", places)
         connection.executemany("INSERT INTO names VALUES (?, ?, ?)", names)
         connection.executemany("INSERT INTO areas VALUES (?, ?, ?, ?)", areas)
@@ -418,11 +419,15 @@ class GeoNamesGazetteer:
         return row[0], Place(*row[1:])
 
     def regions(self, part: str, countries: tuple[str, ...] = ()) -> set[tuple[str, str]]:
-        """First-order regions ``part`` names: ``"Pará"`` -> ``{("BR", "16")}``."""
+        """First-order regions ``part`` names: ``"Pará"`` -> ``{("BR", "16")}``.
+
+        US states are read as such before (``us_state_code``), with their own rules.
+        """
         for key in _keys_for(part):
             rows = self.connection.execute(
                 "SELECT country, admin1 FROM regions WHERE key = ?", (key,)).fetchall()
-            found = {(c, a) for c, a in rows if not countries or c in countries}
+            found = {(c, a) for c, a in rows
+                     if c != "US" and (not countries or c in countries)}
             if found:
                 return found
         return set()
@@ -517,12 +522,15 @@ class GeoNamesGazetteer:
             context = self._context_points(parts[index + 1:], scoped)
             regions = self._context_regions(parts[index + 1:], scoped)
             ranked = self._candidates(_keys_for(part), scoped, context, regions)
-            if index > 0 and not _is_site(parts[0]):
-                # A later part that names a province or state answers with the region,
-                # unless it is a large city of that region's own name.
+            if index == 0 or not _is_site(parts[0]):
+                # A part that names a province or state answers with the region (a later
+                # part: partial, the place is somewhere in it), unless it is a large city
+                # of that region's own name ("Berlin", "Istanbul"). "Pará, Brazil" is the
+                # state, not Belém, once called Pará.
                 named = self.regions(part, scoped.countries)
-                if named and not (ranked and _names_city_of(ranked[0][0], named)):
-                    return self._region_location(named, parts, index, part)
+                if named and not (ranked and self._names_city(ranked[0][0], named)):
+                    return self._region_location(named, parts, index, part,
+                                                 town_too=index == 0 and bool(ranked))
             if ranked:
                 return self._locations(ranked, context, parts, index, part, regions)
         return self._ngram_fallback(reading)
@@ -541,22 +549,45 @@ class GeoNamesGazetteer:
             city = ranked[0][0] if ranked else None
             for region in named:
                 floor = (SAME_REGION_MIN_POPULATION
-                         if city is not None and _names_city_of(city, {region}) else 0)
+                         if city is not None and self._names_city(city, {region}) else 0)
                 found[region] = min(found.get(region, floor), floor)
         return found
 
+    def _names_city(self, place: Place, regions) -> bool:
+        """The part that names ``regions`` means the large city ``place`` instead: a city
+        of that very name (Berlin beside the Land Berlin, Valencia, Istanbul), or one known
+        by it that holds at least a third of the people of the region it might mean (Kyiv,
+        "Kiev", beside Kyiv Oblast; "Odessa"; not Belém, once called Pará, a fifth of the
+        state of Pará)."""
+        if place.population < REGION_CITY_POPULATION:
+            return False
+        if place.is_name:
+            return True
+        return any(place.population * 3 >= self._region_population(region)
+                   for region in regions)
+
+    def _region_population(self, region: tuple[str, str]) -> int:
+        row = self.connection.execute(
+            "SELECT SUM(population) FROM places WHERE country = ? AND admin1 = ?",
+            region).fetchone()
+        return int(row[0] or 0)
+
     def _region_location(
-        self, named: set[tuple[str, str]], parts: list[str], index: int, matched: str
+        self, named: set[tuple[str, str]], parts: list[str], index: int, matched: str,
+        *, town_too: bool = False,
     ) -> list[Location]:
-        """The region a later part names, at ``region`` precision: the place is somewhere
-        in it, not at its representative point."""
+        """The region a part names, at ``region`` precision. Named after another part (a
+        place we do not know), the answer is partial: the place is somewhere in the region,
+        not at its representative point. ``town_too``: a smaller place has the region's
+        name as well, so the answer is ambiguous."""
         areas = [found for region in sorted(named)
                  if (found := self._area("region", f"{region[0]}.{region[1]}"))]
         locations = []
         candidates = [{**_describe(p), "name": n, "population": None} for n, p in areas[:5]]
         for area_name, place in areas:
             raw = self._area_raw(area_name, place, "region", matched, parts[:index],
-                                 partial=True, ambiguous=len(areas) > 1, candidates=candidates)
+                                 partial=index > 0, ambiguous=len(areas) > 1 or town_too,
+                                 candidates=candidates)
             name = ", ".join([area_name, country_name(place.country)])
             locations.append(Location(name, (place.lat, place.lon), raw))
         return locations
@@ -614,7 +645,7 @@ class GeoNamesGazetteer:
             if not ranked:
                 continue
             named = self.regions(part, reading.countries)
-            if named and not _names_city_of(ranked[0][0], named):
+            if named and not self._names_city(ranked[0][0], named):
                 # "Michoacán" is the state, not a hamlet of that name in Chiapas.
                 continue
             points.append(ranked[0][0])
@@ -748,12 +779,6 @@ class GeoNamesGazetteer:
             "representative_place": place.name,
             "candidates": candidates or [],
         }
-
-
-def _names_city_of(place: Place, regions) -> bool:
-    """``place`` is a large city inside one of ``regions`` (Berlin in the Land Berlin)."""
-    return (place.population >= REGION_CITY_POPULATION
-            and (place.country, place.admin1) in regions)
 
 
 def _rank(

@@ -297,3 +297,16 @@ def test_a_larger_namesake_in_the_same_province_makes_the_answer_ambiguous(gazet
     assert location.raw["ambiguous"] is True
     names = [candidate["name"] for candidate in location.raw["candidates"]]
     assert "Ciudad Lázaro Cárdenas" in names
+
+
+def test_a_province_alone_is_a_region_not_the_city_once_named_after_it(gazetteer):
+    # "Pará" is the Brazilian state and an old name of Belém, its capital: the answer is the
+    # state, at region precision, flagged ambiguous (a place is called Pará too).
+    location = gazetteer.geocode("Pará, Brazil")
+    assert (location.raw["precision"], location.raw["name"]) == ("region", "Pará")
+    assert location.raw["ambiguous"] is True and location.raw["partial"] is False
+    # A large city known by the name stays the city: Kyiv ("Kiev", beside Kyiv Oblast),
+    # Odesa ("Odessa", a third of its oblast's people).
+    for query, name in (("Kiev", "Kyiv"), ("Odessa, Ukraine", "Odesa")):
+        answer = gazetteer.geocode(query)
+        assert (answer.raw["name"], answer.raw["precision"]) == (name, "city")

@@ -132,7 +132,8 @@ def _prepared(converted: pd.DataFrame, name: str, version: str) -> pd.DataFrame:
     stored = st.session_state.get("up_prepared")
     if stored is not None and stored[0] == version:
         return stored[1]
-    dataset = prepare(converted, name=name)
+    # The importers keep only rows validate_frame accepts; geocoding fills coordinates.
+    dataset = prepare(converted, name=name, validated=True)
     dataset.attrs["version"] = version
     st.session_state["up_prepared"] = (version, dataset)
     return dataset
