@@ -44,10 +44,11 @@ def _load(path: str, mtime_ns: int) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _query(path: str, mtime_ns: int, rows: int, frame_id: int, engine: str,
+def _query(path: str, mtime_ns: int, rows: int, identity: int | str, engine: str,
            _incidents: pd.DataFrame) -> CachedQuery:
     """The query engine over the loaded dataset, shared by every session and rerun, with
-    the answers for its last filters (the frame's ``id`` tells an upload from the file)."""
+    the answers for its last filters (``identity``, an upload's version or else the frame's
+    ``id``, tells an upload from the file)."""
     return CachedQuery(open_query(_incidents, engine=engine))
 
 
@@ -56,8 +57,8 @@ def dataset_query(incidents: pd.DataFrame, data_path: Path) -> CachedQuery:
     try:
         engine = engine_requested()
         mtime_ns = data_path.stat().st_mtime_ns if data_path.exists() else -1
-        return _query(str(data_path), mtime_ns, len(incidents), id(incidents), engine,
-                      incidents)
+        identity = incidents.attrs.get("version") or id(incidents)
+        return _query(str(data_path), mtime_ns, len(incidents), identity, engine, incidents)
     except QueryError as error:
         st.error(f"**The query engine cannot run.** {error}")
         st.stop()
@@ -143,8 +144,10 @@ def show_notices(filters_changed: bool) -> None:
 
 
 @st.cache_resource(show_spinner="Preparing the dataset for the map…", max_entries=4)
-def _payload_key(path: str, mtime_ns: int, _incidents: pd.DataFrame) -> tuple[str, str | None]:
-    """Write the dataset's browser payload once per file version; its key and the outline.
+def _payload_key(path: str, version: int | str,
+                 _incidents: pd.DataFrame) -> tuple[str, str | None]:
+    """Write the dataset's browser payload once per dataset version (a file's modification
+    time, or an uploaded dataset's ``attrs["version"]``); its key and the outline.
     Payloads of other dataset versions are pruned (bounded size and age)."""
     key = write_payload(_incidents)
     prune_cache(keep={key})
@@ -166,11 +169,13 @@ def show_map(filtered, *, offline: bool, focus_id: str | None, height: int,
     if not assets_available():
         st.warning(missing_assets_message())
     if dataset is not None and data_path is not None and len(dataset) > SCALE_THRESHOLD:
-        try:
-            mtime_ns = data_path.stat().st_mtime_ns
-        except OSError:
-            mtime_ns = -1
-        payload, outline_url = _payload_key(str(data_path), mtime_ns, dataset)
+        version = dataset.attrs.get("version")
+        if version is None:
+            try:
+                version = data_path.stat().st_mtime_ns
+            except OSError:
+                version = -1
+        payload, outline_url = _payload_key(str(data_path), version, dataset)
         if positions is None:
             filtered = filtered() if callable(filtered) else filtered
         folium_map = build_scale_map(dataset, None if positions is not None else filtered,
