@@ -36,6 +36,7 @@ from dashboard.geocoding.candidates import (
     find_candidates,
     has_manual_point,
 )
+from dashboard.geocoding.sites import SitesFileError, load_sites
 from dashboard.maps.picker import build_picker_map
 from dashboard.page.views.common import link_html
 
@@ -201,7 +202,7 @@ def _edit_section(data_path: Path, *, offline: bool) -> None:
         if row_id is None and not row.get("id") and editing.suggest_id(row):
             st.caption(f"Suggested id: `{editing.suggest_id(row)}`")
     with right:
-        _point_panel(row, problems, offline=offline)
+        _point_panel(row, problems, offline=offline, snapshot=snapshot)
     _save_panel(snapshot, row_id, row, problems)
 
 
@@ -254,14 +255,25 @@ def _md(text: str) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _candidates(place: str, country: str, offline: bool):
-    return find_candidates(place, country or None, offline=offline)
+def _candidates(place: str, country: str, offline: bool, data_path: str, digest: str):
+    """The candidates for a place; ``digest`` (the dataset's) renews them after a save,
+    which may have added a named site."""
+    notices = []
+    try:
+        sites = load_sites(dataset=data_path)
+    except SitesFileError as error:
+        notices.append(f"{error}; the sites file is left out.")
+        sites = load_sites(dataset=data_path, sites_file="")
+    candidates, notice = find_candidates(place, country or None, offline=offline, sites=sites)
+    return candidates, " ".join([*notices, *([notice] if notice else [])]) or None
 
 
-def _point_panel(row: dict[str, str], problems: dict[str, str], *, offline: bool) -> None:
+def _point_panel(row: dict[str, str], problems: dict[str, str], *, offline: bool,
+                 snapshot: editing.Snapshot) -> None:
     st.subheader("Location")
     place, country = row.get("place", ""), row.get("country", "")
-    candidates, notice = _candidates(place, country if len(country) == 2 else "", offline) \
+    candidates, notice = _candidates(place, country if len(country) == 2 else "", offline,
+                                     str(snapshot.path), snapshot.digest) \
         if place else ([], None)
     if notice:
         st.warning(notice)
@@ -274,6 +286,9 @@ def _point_panel(row: dict[str, str], problems: dict[str, str], *, offline: bool
         labels = [c.label() for c in candidates]
         choice = st.radio("Candidates", range(len(candidates)), format_func=labels.__getitem__,
                           key="ed_candidate")
+        if any(c.source in ("dataset", "sites") for c in candidates):
+            st.caption("A named site located before (its row or sites-file line is given): "
+                       "using it copies that point and its precision.")
         if any(c.partial for c in candidates):
             st.caption("The site itself is not in the gazetteer: these are the places around "
                        "it. Use one at its own precision, or drag the point to the site.")
