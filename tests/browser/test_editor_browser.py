@@ -15,11 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 
 from dashboard.data.editing import change_log_path, open_snapshot
 from dashboard.server.background import running_dashboard
-from tests.browser.conftest import ARTIFACTS, DATASET, MAP_IFRAME, ROOT, RecordedPage
+from tests.browser.conftest import (
+    ARTIFACTS,
+    DATASET,
+    MAP_IFRAME,
+    ROOT,
+    RecordedPage,
+    wait_for_row,
+)
 
 NEW_ID = "2025-01-10-madrid-test-school"
 KHANGOSHVILI = "2019-08-23-berlin-khangoshvili"
@@ -60,8 +66,7 @@ def _pick_incident(page, row_id: str) -> None:
     page.get_by_label("Incident", exact=True).click()
     page.keyboard.type(row_id)  # the list is long: typing filters it
     page.get_by_role("option", name=row_id, exact=True).click()
-    expect(page.get_by_label("Id (slug)", exact=True)).to_have_value(row_id, timeout=WAIT)
-    page.wait_for_timeout(1000)
+    wait_for_row(page, row_id, timeout=WAIT)
 
 
 def _validate(path: Path) -> subprocess.CompletedProcess:

@@ -62,7 +62,8 @@ POINT_COLUMNS = ("lat", "lon", "geo_precision", "geocoder")
 
 
 def _key(column: str) -> str:
-    return f"ed_f_{column}"
+    """The field's widget key, new for every row loaded (see ``_load_row``)."""
+    return f"ed_f{st.session_state.get('ed_generation', 0)}_{column}"
 
 
 def _to_widget(column: str, value: str) -> str:
@@ -80,6 +81,10 @@ def _load_row(snapshot: editing.Snapshot, row_id: str | None) -> None:
     """Fill the fields with a row (or a blank one) and remember the file as opened."""
     row = snapshot.rows.get(row_id) if row_id else None
     row = dict(row) if row else editing.blank_row(snapshot.header)
+    # New widget keys for the new row: a rerun the browser asks for before it has drawn
+    # the new fields (someone typing while a large dataset reloads) carries the old fields'
+    # values, which would otherwise overwrite the row just loaded.
+    st.session_state["ed_generation"] = st.session_state.get("ed_generation", 0) + 1
     for column in snapshot.header:
         st.session_state[_key(column)] = _to_widget(column, row.get(column, ""))
     st.session_state["ed_snapshot"] = snapshot
