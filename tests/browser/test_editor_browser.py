@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from dashboard.data.editing import change_log_path, open_snapshot
 from dashboard.data.review import review_queue
@@ -83,7 +84,12 @@ def test_add_place_save_see_edit_and_undo(browser, editable):
         _fill(page, "Your name (recorded in the change log)", "Ana Analyst")
         _fill(page, "Id (slug)", NEW_ID)
         _choose(page, "Date precision", "day")
+        # Checked while typing: no Enter, no leaving the field, and the message is beside it.
+        page.get_by_label("Date", exact=True).press_sequentially("2025-13-40", delay=40)
+        page.get_by_text('"2025-13-40" is not a real date').wait_for(timeout=WAIT)
+        assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Date"
         _fill(page, "Date", "2025-01-10")
+        expect(page.get_by_text('"2025-13-40" is not a real date')).to_have_count(0)
         _choose(page, "Event type", "plot")
         _fill(page, "Title", "Test plot at a school")
         _fill(page, "Summary", "A test incident placed from its place name.")

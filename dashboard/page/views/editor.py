@@ -57,6 +57,9 @@ CHOICES = {**VOCABULARIES, "geocoder": tuple(GEOCODERS)}
 CHOICE_HELP = {"event_type": EVENT_TYPES, "geo_precision": GEO_PRECISIONS,
                "geocoder": GEOCODERS, "attribution": ATTRIBUTIONS}
 POINT_COLUMNS = ("lat", "lon", "geo_precision", "geocoder")
+#: One-line fields are checked while the person types, after this pause (Streamlit's
+#: ``live`` text input); text areas are checked when the person leaves them.
+LIVE = "300ms"
 
 
 # --------------------------------------------------------------------------- state
@@ -227,9 +230,10 @@ def _field(column: str, row: dict[str, str], problems: dict[str, str]) -> None:
     elif column == "date":
         precision = row.get("date_precision") or "day"
         st.text_input(label, key=key, placeholder=DATE_FORMATS.get(precision, "empty if undated"),
-                      help="At its precision: YYYY-MM-DD, YYYY-MM or YYYY (empty if undated).")
+                      help="At its precision: YYYY-MM-DD, YYYY-MM or YYYY (empty if undated).",
+                      live=LIVE)
     else:
-        st.text_input(label, key=key)
+        st.text_input(label, key=key, live=LIVE)
     if column == "sources":
         _source_checks(row.get("sources", ""))
     message = problems.get(column)
