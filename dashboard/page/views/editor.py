@@ -293,7 +293,7 @@ def _point_panel(row: dict[str, str], problems: dict[str, str], *, offline: bool
                 + ("" if offline else " or Nominatim")
                 + ". Click the map where it happened.")
     if candidates:
-        labels = [c.label() for c in candidates]
+        labels = [_md(c.label()) for c in candidates]  # place names may come from a cell
         choice = st.radio("Candidates", range(len(candidates)), format_func=labels.__getitem__,
                           key="ed_candidate")
         if any(c.source in ("dataset", "sites") for c in candidates):
@@ -536,7 +536,7 @@ def _fix_in_place(data_path: Path, snapshot: editing.Snapshot, queue: pd.DataFra
         st.warning(notice)
     manual = has_manual_point(row)
     if candidates and not manual:
-        labels = [c.label() for c in candidates]
+        labels = [_md(c.label()) for c in candidates]
         choice = st.radio("Candidates for its place", range(len(candidates)),
                           format_func=labels.__getitem__, key=f"ed_fix_candidate_{chosen}")
         if st.button("Use this candidate and save", key="ed_fix_use"):
