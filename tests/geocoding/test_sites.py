@@ -193,3 +193,15 @@ def test_the_editors_candidates_put_the_named_site_first(tmp_path):
                                    place="American School of Madrid", country="ES"), first)
     assert (row["lat"], row["lon"], row["geocoder"], row["geo_precision"]) == (
         "40.4428", "-3.7821", "dataset", "site")
+
+
+def test_a_hostile_site_name_is_printed_as_inert_text(tmp_path, monkeypatch):
+    path = _dataset(tmp_path, base_row(id="h-evil", place="Evil\x1b[2J Site, Madrid, Spain",
+                                       country="ES", lat="40.4", lon="-3.7",
+                                       geo_precision="site"))
+    monkeypatch.setenv("INCIDENT_MAP_DATA", str(path))
+    monkeypatch.setenv("INCIDENT_MAP_GEOCODE_CACHE", str(tmp_path / "cache.json"))
+    monkeypatch.delenv("INCIDENT_MAP_SITES", raising=False)
+    result = CliRunner().invoke(main, ["locate", "Evil\x1b[2J Site", "--offline"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "Evil\\x1b[2J Site, Madrid, Spain" in result.stdout
