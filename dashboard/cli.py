@@ -198,8 +198,10 @@ def locate(place: str, country: str | None, offline: bool | None, as_json: bool)
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False))
         return
-    click.echo(f"{result.display_name}\n  {result.lat:.5f}, {result.lon:.5f}"
-               f"  ({result.precision} precision, {result.source})")
+    origin = f"{result.source}: {result.reference}" if result.reference else result.source
+    # a named site's name and row come from a dataset cell: no control characters pass
+    click.echo(f"{_one_line(result.display_name)}\n  {result.lat:.5f}, {result.lon:.5f}"
+               f"  ({result.precision} precision, {_one_line(origin)})")
     if result.ambiguous:
         others = "; ".join(f"{c['name']} ({c['country']})" for c in result.candidates[1:5])
         click.echo(f"  ambiguous, other candidates: {others}", err=True)

@@ -10,7 +10,8 @@ that check.
 
 Every save is appended to the change log beside the dataset
 (``<dataset>.changes.jsonl``: one JSON object a line with ``seq``, ``at``, ``who``,
-``action``, ``id``, ``before`` and ``after``); :func:`undo` applies an entry backwards.
+``action`` (add, edit, delete or undo), ``id``, ``before`` and ``after``); :func:`undo`
+applies an entry backwards.
 
 Example::
 
@@ -118,7 +119,7 @@ class ChangeEntry:
     seq: int
     at: str
     who: str
-    action: str  # add, edit or undo
+    action: str  # add, edit, delete or undo
     id: str
     before: dict[str, str] | None
     after: dict[str, str] | None
@@ -338,10 +339,16 @@ def save_row(snapshot: Snapshot, row_id: str | None, new_row: dict[str, str] | N
         payload = ("\ufeff" if snapshot.bom else "") + text
         before = snapshot.rows.get(row_id) if row_id is not None else None
         write_atomic(path, payload.encode("utf-8"))
-        entry = _append_log(path, who=who, action=action or ("add" if row_id is None else "edit"),
+        default = "add" if row_id is None else ("delete" if new_row is None else "edit")
+        entry = _append_log(path, who=who, action=action or default,
                             row_id=(new_row or before or {}).get("id", row_id or ""),
                             before=_clean(before, snapshot.header), after=new_row, undoes=undoes)
     return entry
+
+
+def delete_row(snapshot: Snapshot, row_id: str, *, who: str) -> ChangeEntry:
+    """Remove one row (logged as ``delete``; :func:`undo` adds it back at the end)."""
+    return save_row(snapshot, row_id, None, who=who)
 
 
 def _append_log(path: Path, *, who: str, action: str, row_id: str, before, after,

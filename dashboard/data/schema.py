@@ -87,6 +87,8 @@ GEOCODERS: dict[str, str] = {
     "manual": "Set by hand from a cited source",
     "gazetteer": "Offline GeoNames gazetteer",
     "nominatim": "OpenStreetMap Nominatim",
+    "dataset": "A named site already located in the dataset (another row's point)",
+    "sites": "The operator's sites file (INCIDENT_MAP_SITES)",
 }
 
 ATTRIBUTIONS: dict[str, str] = {

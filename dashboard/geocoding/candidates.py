@@ -1,7 +1,9 @@
 """Candidates for a place typed in the editor, and what choosing one does to a row.
 
-:func:`find_candidates` lists every place the offline gazetteer finds for the text (best
-first), then Nominatim's answers when online. When the whole text names nothing the
+:func:`find_candidates` lists the named sites located before whose name the text gives
+(``dashboard.geocoding.sites``: source ``dataset`` or ``sites``, at the precision
+recorded), Nominatim's answers when online, then every place the offline gazetteer finds
+for the text (best first). When the whole text names nothing the
 gazetteer knows (a site such as "American School of Madrid": the gazetteer holds only
 populated places), the shorter ends of the text are tried ("School of Madrid", "of
 Madrid", "Madrid", and the later comma-separated parts) and the places found are marked
@@ -12,9 +14,13 @@ point set by hand (``geocoder`` = ``manual``) is never replaced by a candidate.
 
 Example::
 
-    found = find_candidates("American School of Madrid", offline=True)
+    found, _ = find_candidates("American School of Madrid", offline=True)
     found[0].name, found[0].precision, found[0].partial
     # ('Madrid, Spain', 'city', True)
+    found, _ = find_candidates("American School of Madrid", offline=True,
+                               sites=load_sites(dataset="data/incidents.csv"))
+    found[0].precision, found[0].source, found[0].reference
+    # ('site', 'dataset', 'row 2025-05-21-pozuelo-de-alarcon-portnov')
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from dataclasses import dataclass
 
 from dashboard.geocoding.errors import GeocodingError
 from dashboard.geocoding.gazetteer import MAX_QUERY_CHARS, GeoNamesGazetteer
+from dashboard.geocoding.sites import SiteGazetteer
 
 MAX_CANDIDATES = 8
 #: Rounding of coordinates written into the dataset (about 10 cm).
@@ -41,14 +48,17 @@ class Candidate:
     lat: float
     lon: float
     precision: str
-    source: str  # gazetteer or nominatim
+    source: str  # gazetteer, nominatim, dataset or sites
     country: str | None = None
     #: Found for a part of the text only (the site itself was not found).
     partial: bool = False
+    #: For a named site: the row of the dataset or the line of the sites file it comes from.
+    reference: str | None = None
 
     def label(self) -> str:
         found = " (part of the text only)" if self.partial else ""
-        return (f"{self.name}: {self.precision} precision, {self.source}{found}, "
+        origin = f"{self.source} ({self.reference})" if self.reference else self.source
+        return (f"{self.name}: {self.precision} precision, {origin}{found}, "
                 f"{self.lat:.4f}, {self.lon:.4f}")
 
 
@@ -58,6 +68,7 @@ def _from_location(location, *, source: str, partial: bool = False) -> Candidate
         name=location.address, lat=float(location.latitude), lon=float(location.longitude),
         precision=raw.get("precision") or "site", source=raw.get("source") or source,
         country=raw.get("country"), partial=partial or bool(raw.get("partial")),
+        reference=raw.get("reference"),
     )
 
 
@@ -97,9 +108,17 @@ def gazetteer_candidates(place: str, country: str | None = None, *,
 
 def find_candidates(place: str, country: str | None = None, *, offline: bool,
                     gazetteer: GeoNamesGazetteer | None = None, online=None,
+                    sites: SiteGazetteer | None = None,
                     limit: int = MAX_CANDIDATES) -> tuple[list[Candidate], str | None]:
-    """The candidates for ``place`` (best first) and a notice when Nominatim failed."""
+    """The candidates for ``place`` (best first) and a notice when Nominatim failed.
+
+    ``sites`` are the named sites to search first (none when not given).
+    """
     candidates = gazetteer_candidates(place, country, gazetteer=gazetteer)
+    named = []
+    if sites is not None and place and len(place) <= MAX_QUERY_CHARS:
+        named = [_from_location(location, source="dataset") for location in
+                 sites.geocode(place, exactly_one=False, country_codes=country) or []]
     notice = None
     if not offline and place.strip():
         try:
@@ -115,7 +134,7 @@ def find_candidates(place: str, country: str | None = None, *, offline: bool,
             notice = f"Nominatim did not answer ({error}); showing the offline gazetteer only."
     unique: list[Candidate] = []
     seen = set()
-    for candidate in candidates:
+    for candidate in [*named, *candidates]:
         key = (round(candidate.lat, 4), round(candidate.lon, 4), candidate.source)
         if key not in seen:
             seen.add(key)

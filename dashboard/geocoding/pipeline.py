@@ -2,11 +2,14 @@
 
 Order of look-ups for a place (see docs/geocoding.md):
 
-1. the offline gazetteer, when it matches the place's first part (a plain place
+1. the named sites located before (``dashboard.geocoding.sites``: the dataset's rows at
+   site precision and the operator's sites file), when the place's first part is a
+   site's name that is not also a populated place of exactly that name;
+2. the offline gazetteer, when it matches the place's first part (a plain place
    name such as ``"Moabit, Berlin"``): no network, no cache needed;
-2. the cache of earlier Nominatim answers (``data/geocode_cache.json``);
-3. Nominatim, unless offline, for sites such as a school or a park;
-4. the gazetteer's coarser answer (the next part that names a place), if any.
+3. the cache of earlier Nominatim answers (``data/geocode_cache.json``);
+4. Nominatim, unless offline, for sites such as a school or a park;
+5. the gazetteer's coarser answer (the next part that names a place), if any.
 
 Example::
 
@@ -32,7 +35,8 @@ from dashboard.data.loading import default_data_path
 from dashboard.data.schema import GEO_PRECISIONS
 from dashboard.geocoding.cache import GeocodeCache
 from dashboard.geocoding.errors import GeocodingError
-from dashboard.geocoding.gazetteer import GeoNamesGazetteer, distance_km
+from dashboard.geocoding.gazetteer import GeoNamesGazetteer, distance_km, fold
+from dashboard.geocoding.sites import SiteGazetteer, load_sites
 
 #: Coarse to fine: the dataset's ``geo_precision`` words (listed there fine to coarse).
 PRECISIONS = tuple(reversed(GEO_PRECISIONS))
@@ -60,7 +64,8 @@ def coarser(first: str | None, second: str | None) -> str | None:
 
 @dataclass
 class Result:
-    """One resolved place. ``source`` is ``gazetteer`` or ``nominatim``."""
+    """One resolved place. ``source`` is ``gazetteer``, ``nominatim``, ``dataset`` or
+    ``sites`` (a named site; ``reference`` says which row or file line)."""
 
     query: str
     lat: float
@@ -73,6 +78,7 @@ class Result:
     ambiguous: bool = False
     partial: bool = False
     candidates: list[dict] = field(default_factory=list)
+    reference: str | None = None
 
     def as_json(self) -> dict:
         """The fields ``incident-map locate --json`` prints."""
@@ -96,6 +102,7 @@ def _from_location(query: str, location, *, from_cache: bool = False) -> Result:
         ambiguous=bool(raw.get("ambiguous")),
         partial=bool(raw.get("partial")),
         candidates=list(raw.get("candidates") or ()),
+        reference=raw.get("reference"),
     )
 
 
@@ -138,11 +145,13 @@ class Resolver:
         gazetteer: GeoNamesGazetteer | None = None,
         online=None,
         cache: GeocodeCache | None = None,
+        sites: SiteGazetteer | None = None,
     ):
         self.offline = offline_requested(offline)
         self.gazetteer = gazetteer or GeoNamesGazetteer()
         self._online = online
         self.cache = cache
+        self.sites = sites
 
     @property
     def online(self):
@@ -157,6 +166,9 @@ class Resolver:
         if not place:
             return None
         local = self.gazetteer.geocode(place, country_codes=country)
+        site = self._site(place, country, local)
+        if site is not None:
+            return site
         if local is not None and not local.raw.get("partial"):
             return _from_location(place, local)
         coarse = _from_location(place, local) if local is not None else None
@@ -176,6 +188,18 @@ class Resolver:
                                _cache_entry(location) if location is not None else None)
             found = _from_location(place, location) if location is not None else None
         return _prefer(found, coarse)
+
+    def _site(self, place: str, country: str | None, local) -> Result | None:
+        """A named site, unless the gazetteer knows a populated place of exactly that name."""
+        if self.sites is None:
+            return None
+        found = self.sites.geocode(place, country_codes=country)
+        if found is None:
+            return None
+        if local is not None and not local.raw.get("partial") and (
+                fold(local.address.split(",")[0]) == fold(place.split(",")[0])):
+            return None
+        return _from_location(place, found)
 
 
 def _prefer(found: Result | None, coarse: Result | None) -> Result | None:
@@ -200,9 +224,10 @@ def resolve(
     *,
     cache_path: str | Path | None = None,
 ) -> Result | None:
-    """Resolve one place; ``None`` when nothing matches."""
+    """Resolve one place (named sites included, see ``load_sites``); ``None`` when nothing
+    matches."""
     cache = GeocodeCache(cache_path or default_cache_path())
-    return Resolver(offline=offline, cache=cache).resolve(place, country)
+    return Resolver(offline=offline, cache=cache, sites=load_sites()).resolve(place, country)
 
 
 # --------------------------------------------------------------------------- files
@@ -239,6 +264,7 @@ class Summary:
     resolved: int = 0
     from_gazetteer: int = 0
     from_nominatim: int = 0
+    from_sites: int = 0
     from_cache: int = 0
     already_located: int = 0
     manual: int = 0
@@ -254,7 +280,8 @@ class Summary:
         lines = [
             f"{self.path}: {self.rows} rows, {self.to_locate} without coordinates",
             f"  {verb}: {self.resolved} (gazetteer {self.from_gazetteer}, "
-            f"nominatim {self.from_nominatim}; from cache {self.from_cache})",
+            f"nominatim {self.from_nominatim}, named sites {self.from_sites}; "
+            f"from cache {self.from_cache})",
             f"  kept as they were: {self.already_located} with coordinates "
             f"({self.manual} entered by hand)",
             f"  unresolved: {len(self.unresolved)}",
@@ -341,6 +368,18 @@ def _write_rows(path: Path, table: _Table) -> None:
     write_atomic(path, buffer.getvalue())
 
 
+def _sites_for(path: Path) -> SiteGazetteer:
+    """The named sites of the file being geocoded, of the curated dataset and of the sites
+    file."""
+    from dashboard.data.loading import default_data_path
+    from dashboard.geocoding.sites import sites_from_dataset
+
+    sites = load_sites()
+    if path.resolve() != Path(default_data_path()).resolve():
+        return SiteGazetteer([*sites.sites, *sites_from_dataset(path)])
+    return sites
+
+
 def geocode_file(
     path: str | Path,
     *,
@@ -362,7 +401,8 @@ def geocode_file(
     rows = table.rows
     if resolver is None:
         cache = GeocodeCache(cache_path or default_cache_path(path), read_only=dry_run)
-        resolver = Resolver(offline=offline, cache=cache)
+        resolver = Resolver(offline=offline, cache=cache,
+                            sites=_sites_for(path))
     summary = Summary(path=path, rows=len(rows), dry_run=dry_run)
 
     todo = []
@@ -413,6 +453,7 @@ def geocode_file(
             summary.resolved += 1
             summary.from_gazetteer += result.source == "gazetteer"
             summary.from_nominatim += result.source == "nominatim"
+            summary.from_sites += result.source in ("dataset", "sites")
             summary.from_cache += result.from_cache
             if result.ambiguous:
                 summary.ambiguous.append(Issue(

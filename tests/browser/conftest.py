@@ -76,3 +76,15 @@ def page(browser, server) -> Iterator[RecordedPage]:
         assert recorded.outside_origin() == [], "requests left the dashboard's origin"
     finally:
         context.close()
+
+
+def wait_for_row(page, row_id: str, *, timeout: float = 60_000) -> None:
+    """Wait until the editor shows ``row_id`` and its run has ended: one Id field (a run
+    in progress also shows the previous row's greyed-out fields) and the save button."""
+    page.wait_for_function(
+        """id => {
+            const boxes = [...document.querySelectorAll('input[aria-label="Id (slug)"]')];
+            const saves = [...document.querySelectorAll('button')]
+                .filter(b => b.innerText.includes('Save changes'));
+            return boxes.length === 1 && boxes[0].value === id && saves.length === 1;
+        }""", arg=row_id, timeout=timeout)

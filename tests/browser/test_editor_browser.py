@@ -18,8 +18,16 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.data.editing import change_log_path, open_snapshot
+from dashboard.data.review import review_queue
 from dashboard.server.background import running_dashboard
-from tests.browser.conftest import ARTIFACTS, DATASET, MAP_IFRAME, ROOT, RecordedPage
+from tests.browser.conftest import (
+    ARTIFACTS,
+    DATASET,
+    MAP_IFRAME,
+    ROOT,
+    RecordedPage,
+    wait_for_row,
+)
 
 NEW_ID = "2025-01-10-madrid-test-school"
 KHANGOSHVILI = "2019-08-23-berlin-khangoshvili"
@@ -60,8 +68,7 @@ def _pick_incident(page, row_id: str) -> None:
     page.get_by_label("Incident", exact=True).click()
     page.keyboard.type(row_id)  # the list is long: typing filters it
     page.get_by_role("option", name=row_id, exact=True).click()
-    expect(page.get_by_label("Id (slug)", exact=True)).to_have_value(row_id, timeout=WAIT)
-    page.wait_for_timeout(1000)
+    wait_for_row(page, row_id, timeout=WAIT)
 
 
 def _validate(path: Path) -> subprocess.CompletedProcess:
@@ -77,7 +84,12 @@ def test_add_place_save_see_edit_and_undo(browser, editable):
         _fill(page, "Your name (recorded in the change log)", "Ana Analyst")
         _fill(page, "Id (slug)", NEW_ID)
         _choose(page, "Date precision", "day")
+        # Checked while typing: no Enter, no leaving the field, and the message is beside it.
+        page.get_by_label("Date", exact=True).press_sequentially("2025-13-40", delay=40)
+        page.get_by_text('"2025-13-40" is not a real date').wait_for(timeout=WAIT)
+        assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Date"
         _fill(page, "Date", "2025-01-10")
+        expect(page.get_by_text('"2025-13-40" is not a real date')).to_have_count(0)
         _choose(page, "Event type", "plot")
         _fill(page, "Title", "Test plot at a school")
         _fill(page, "Summary", "A test incident placed from its place name.")
@@ -87,13 +99,17 @@ def test_add_place_save_see_edit_and_undo(browser, editable):
         _fill(page, "Sources (one a line: seed file or http(s) link)",
               "https://example.org/report")
         # The gazetteer does not know the school: its town is offered, marked partial, at
-        # the coarser precision the gazetteer reports for a partial match.
+        # the coarser precision the gazetteer reports for a partial match. The dataset
+        # placed the school itself before: that named site comes first, with its row.
         page.get_by_text(re.compile(r"Madrid, Spain: (city|region) precision, gazetteer "
                                     r"\(part of the text only\)")
                          ).wait_for(timeout=WAIT)
+        page.get_by_text("American School of Madrid, Pozuelo de Alarcón, Madrid, Spain: site "
+                         "precision, dataset (row 2025-05-21-pozuelo-de-alarcon-portnov)"
+                         ).wait_for(timeout=WAIT)
         page.get_by_role("button", name="Use this candidate").click()
         page.wait_for_function(
-            "() => [...document.querySelectorAll('input')].some(i => i.value === '40.4165')",
+            "() => [...document.querySelectorAll('input')].some(i => i.value === '40.4428')",
             timeout=WAIT)
         # Drag the point to the site: the coordinates become hand-set.
         # While the page reruns, the old map's frame may linger beside the new one.
@@ -116,7 +132,7 @@ def test_add_place_save_see_edit_and_undo(browser, editable):
 
         row = open_snapshot(data).rows[NEW_ID]
         assert (row["geocoder"], row["geo_precision"]) == ("manual", "site")
-        assert float(row["lat"]) != 40.4165 and abs(float(row["lat"]) - 40.42) < 1
+        assert float(row["lat"]) != 40.4428 and abs(float(row["lat"]) - 40.44) < 1
         assert _validate(data).returncode == 0, _validate(data).stdout
 
         # On the map: the analyst view focuses it and shows its card.
@@ -173,3 +189,84 @@ def test_two_sessions_saving_one_row_get_a_conflict_and_merge(browser, editable)
     finally:
         first_context.close()
         second_context.close()
+
+
+KUMARIN = "2007-08-saint-petersburg-kumarin-arrest"  # region precision, place names a city
+DELETED = "2016-01-london-litvinenko-inquiry"
+
+
+def _queue_count(page) -> int:
+    text = page.get_by_text(re.compile(r"\d+ incident\(s\) need a person")).inner_text(
+        timeout=WAIT)
+    return int(text.split()[0])
+
+
+def test_a_row_of_the_review_queue_is_fixed_in_place_and_leaves_it(browser, editable):
+    url, data = editable
+    assert KUMARIN in set(review_queue(_frame(data))["id"])
+    recorded, context = _open(browser, url)
+    page = recorded.page
+    try:
+        page.get_by_text("Review queue", exact=True).click()
+        before = _queue_count(page)
+        page.get_by_label("Fix in place", exact=True).click()
+        page.keyboard.type(KUMARIN)
+        page.get_by_role("option", name=re.compile(re.escape(KUMARIN))).click()
+        page.get_by_text("coarse precision: region").first.wait_for(timeout=WAIT)
+        page.get_by_text(re.compile(r"^Saint Petersburg, Russia[^:]*: city precision, gazetteer, ")
+                         ).wait_for(timeout=WAIT)
+        recorded.screenshot("editor-review-fix.png")
+        page.get_by_role("button", name="Use this candidate and save").click()
+        page.get_by_text(f"Saved {KUMARIN}").wait_for(timeout=WAIT)
+        page.get_by_text("it has left the queue").wait_for(timeout=WAIT)
+        page.get_by_text(f"{before - 1} incident(s) need a person").wait_for(timeout=WAIT)
+
+        row = open_snapshot(data).rows[KUMARIN]
+        assert (row["geo_precision"], row["geocoder"]) == ("city", "gazetteer")
+        assert abs(float(row["lat"]) - 59.94) < 0.1
+        assert KUMARIN not in set(review_queue(_frame(data))["id"])
+        assert change_log_path(data).read_text().splitlines()[-1].count(KUMARIN)
+        assert _validate(data).returncode == 0
+    finally:
+        context.close()
+
+
+def test_deleting_an_incident_asks_first_is_logged_and_undone(browser, editable):
+    url, data = editable
+    recorded, context = _open(browser, url)
+    page = recorded.page
+    try:
+        _fill(page, "Your name (recorded in the change log)", "Del Editor")
+        _pick_incident(page, DELETED)
+        page.get_by_role("button", name="Delete this incident…").click()
+        page.get_by_text(f"Delete {DELETED} from the dataset?").wait_for(timeout=WAIT)
+        assert DELETED in open_snapshot(data).rows  # nothing happens before the confirmation
+        page.get_by_role("button", name="Cancel").click()
+        page.get_by_role("button", name="Delete this incident…").wait_for(timeout=WAIT)
+        assert DELETED in open_snapshot(data).rows
+
+        page.get_by_role("button", name="Delete this incident…").click()
+        page.get_by_role("button", name="Yes, delete it").click()
+        page.get_by_text(f"Deleted {DELETED}").wait_for(timeout=WAIT)
+        assert DELETED not in open_snapshot(data).rows
+        assert _validate(data).returncode == 0
+        entry = json.loads(change_log_path(data).read_text().splitlines()[-1])
+        assert (entry["action"], entry["id"], entry["who"], entry["after"]) == (
+            "delete", DELETED, "Del Editor", None)
+        assert entry["before"]["title"].startswith("UK public inquiry")
+
+        page.get_by_text("Change log", exact=True).click()
+        page.get_by_role("button", name=f"Undo change {entry['seq']}").click()
+        page.get_by_text(f"Undone: change {entry['seq']}").wait_for(timeout=WAIT)
+        restored = open_snapshot(data).rows[DELETED]
+        assert restored == {k: v for k, v in entry["before"].items()}
+        assert _validate(data).returncode == 0
+    finally:
+        context.close()
+
+
+def _frame(path: Path):
+    import pandas as pd
+
+    snapshot = open_snapshot(path)
+    return pd.DataFrame(list(snapshot.rows.values()), columns=snapshot.header, dtype=str)

@@ -200,3 +200,36 @@ def test_a_process_killed_while_saving_leaves_the_file_before_or_after(dataset, 
         assert new.text[new_end:] == old.text[end:]
     assert validate_file(dataset) == []
     assert saves > 0, "the writer was killed before any save: the test proved nothing"
+
+
+def test_a_delete_removes_only_its_record_is_logged_and_undone(dataset):
+    before = dataset.read_bytes()
+    snap = editing.open_snapshot(dataset)
+    entry = editing.delete_row(snap, KHANGOSHVILI, who="ana")
+    assert (entry.action, entry.id, entry.after) == ("delete", KHANGOSHVILI, None)
+    assert entry.before["title"] == snap.rows[KHANGOSHVILI]["title"]
+    now = editing.open_snapshot(dataset)
+    assert KHANGOSHVILI not in now.rows and len(now.rows) == len(snap.rows) - 1
+    old_lines = before.decode("utf-8").splitlines(keepends=True)
+    assert dataset.read_text(encoding="utf-8") == "".join(
+        line for line in old_lines if not line.startswith(KHANGOSHVILI + ","))
+    assert validate_file(dataset) == []
+    logged = editing.read_log(editing.change_log_path(dataset))
+    assert [(e.action, e.id) for e in logged] == [("delete", KHANGOSHVILI)]
+
+    editing.undo(now, logged[-1], who="ana")
+    back = editing.open_snapshot(dataset)
+    assert back.rows[KHANGOSHVILI] == snap.rows[KHANGOSHVILI]
+    assert validate_file(dataset) == []
+    assert [e.action for e in editing.read_log(editing.change_log_path(dataset))] == [
+        "delete", "undo"]
+
+
+def test_a_delete_of_a_file_changed_since_is_refused(dataset):
+    snap = editing.open_snapshot(dataset)
+    other = dict(snap.rows[KHANGOSHVILI], notes="Saved by someone else.")
+    editing.save_row(snap, KHANGOSHVILI, other, who="bo")
+    saved = dataset.read_bytes()
+    with pytest.raises(editing.Conflict):
+        editing.delete_row(snap, KHANGOSHVILI, who="ana")
+    assert dataset.read_bytes() == saved

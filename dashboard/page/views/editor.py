@@ -6,6 +6,7 @@ queue, read the change log and undo. Saving, merging and undo are plain function
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +37,7 @@ from dashboard.geocoding.candidates import (
     find_candidates,
     has_manual_point,
 )
+from dashboard.geocoding.sites import SitesFileError, load_sites
 from dashboard.maps.picker import build_picker_map
 from dashboard.page.views.common import link_html
 
@@ -55,13 +57,17 @@ CHOICES = {**VOCABULARIES, "geocoder": tuple(GEOCODERS)}
 CHOICE_HELP = {"event_type": EVENT_TYPES, "geo_precision": GEO_PRECISIONS,
                "geocoder": GEOCODERS, "attribution": ATTRIBUTIONS}
 POINT_COLUMNS = ("lat", "lon", "geo_precision", "geocoder")
+#: One-line fields are checked while the person types, after this pause (Streamlit's
+#: ``live`` text input); text areas are checked when the person leaves them.
+LIVE = "300ms"
 
 
 # --------------------------------------------------------------------------- state
 
 
 def _key(column: str) -> str:
-    return f"ed_f_{column}"
+    """The field's widget key, new for every row loaded (see ``_load_row``)."""
+    return f"ed_f{st.session_state.get('ed_generation', 0)}_{column}"
 
 
 def _to_widget(column: str, value: str) -> str:
@@ -79,6 +85,10 @@ def _load_row(snapshot: editing.Snapshot, row_id: str | None) -> None:
     """Fill the fields with a row (or a blank one) and remember the file as opened."""
     row = snapshot.rows.get(row_id) if row_id else None
     row = dict(row) if row else editing.blank_row(snapshot.header)
+    # New widget keys for the new row: a rerun the browser asks for before it has drawn
+    # the new fields (someone typing while a large dataset reloads) carries the old fields'
+    # values, which would otherwise overwrite the row just loaded.
+    st.session_state["ed_generation"] = st.session_state.get("ed_generation", 0) + 1
     for column in snapshot.header:
         st.session_state[_key(column)] = _to_widget(column, row.get(column, ""))
     st.session_state["ed_snapshot"] = snapshot
@@ -147,7 +157,7 @@ def editor_view(data_path: Path, *, offline: bool) -> None:
     section = st.segmented_control("Section", SECTIONS, key="ed_section",
                                    default=SECTIONS[0], label_visibility="collapsed")
     if section == SECTIONS[1]:
-        _review_section(data_path)
+        _review_section(data_path, offline=offline)
     elif section == SECTIONS[2]:
         _log_section(data_path)
     else:
@@ -201,7 +211,7 @@ def _edit_section(data_path: Path, *, offline: bool) -> None:
         if row_id is None and not row.get("id") and editing.suggest_id(row):
             st.caption(f"Suggested id: `{editing.suggest_id(row)}`")
     with right:
-        _point_panel(row, problems, offline=offline)
+        _point_panel(row, problems, offline=offline, snapshot=snapshot)
     _save_panel(snapshot, row_id, row, problems)
 
 
@@ -220,9 +230,10 @@ def _field(column: str, row: dict[str, str], problems: dict[str, str]) -> None:
     elif column == "date":
         precision = row.get("date_precision") or "day"
         st.text_input(label, key=key, placeholder=DATE_FORMATS.get(precision, "empty if undated"),
-                      help="At its precision: YYYY-MM-DD, YYYY-MM or YYYY (empty if undated).")
+                      help="At its precision: YYYY-MM-DD, YYYY-MM or YYYY (empty if undated).",
+                      live=LIVE)
     else:
-        st.text_input(label, key=key)
+        st.text_input(label, key=key, live=LIVE)
     if column == "sources":
         _source_checks(row.get("sources", ""))
     message = problems.get(column)
@@ -254,14 +265,25 @@ def _md(text: str) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _candidates(place: str, country: str, offline: bool):
-    return find_candidates(place, country or None, offline=offline)
+def _candidates(place: str, country: str, offline: bool, data_path: str, digest: str):
+    """The candidates for a place; ``digest`` (the dataset's) renews them after a save,
+    which may have added a named site."""
+    notices = []
+    try:
+        sites = load_sites(dataset=data_path)
+    except SitesFileError as error:
+        notices.append(f"{error}; the sites file is left out.")
+        sites = load_sites(dataset=data_path, sites_file="")
+    candidates, notice = find_candidates(place, country or None, offline=offline, sites=sites)
+    return candidates, " ".join([*notices, *([notice] if notice else [])]) or None
 
 
-def _point_panel(row: dict[str, str], problems: dict[str, str], *, offline: bool) -> None:
+def _point_panel(row: dict[str, str], problems: dict[str, str], *, offline: bool,
+                 snapshot: editing.Snapshot) -> None:
     st.subheader("Location")
     place, country = row.get("place", ""), row.get("country", "")
-    candidates, notice = _candidates(place, country if len(country) == 2 else "", offline) \
+    candidates, notice = _candidates(place, country if len(country) == 2 else "", offline,
+                                     str(snapshot.path), snapshot.digest) \
         if place else ([], None)
     if notice:
         st.warning(notice)
@@ -271,9 +293,12 @@ def _point_panel(row: dict[str, str], problems: dict[str, str], *, offline: bool
                 + ("" if offline else " or Nominatim")
                 + ". Click the map where it happened.")
     if candidates:
-        labels = [c.label() for c in candidates]
+        labels = [_md(c.label()) for c in candidates]  # place names may come from a cell
         choice = st.radio("Candidates", range(len(candidates)), format_func=labels.__getitem__,
                           key="ed_candidate")
+        if any(c.source in ("dataset", "sites") for c in candidates):
+            st.caption("A named site located before (its row or sites-file line is given): "
+                       "using it copies that point and its precision.")
         if any(c.partial for c in candidates):
             st.caption("The site itself is not in the gazetteer: these are the places around "
                        "it. Use one at its own precision, or drag the point to the site.")
@@ -355,6 +380,40 @@ def _save_panel(snapshot: editing.Snapshot, row_id: str | None, row: dict[str, s
     message = st.session_state.pop("ed_saved", None)
     if message:
         st.success(message)
+    if row_id is not None:
+        _delete_panel(snapshot, row_id)
+
+
+def _delete_panel(snapshot: editing.Snapshot, row_id: str) -> None:
+    """Delete the row, after a confirmation; the change log keeps it for undo."""
+    if st.session_state.get("ed_confirm_delete") != row_id:
+        if st.button("Delete this incident…", key="ed_delete"):
+            st.session_state["ed_confirm_delete"] = row_id
+            st.rerun()
+        return
+    st.warning(f"Delete {_md(row_id)} from the dataset? Its row is kept in the change log, "
+               "where **Undo** adds it back.")
+    confirm, cancel = st.columns(2)
+    if confirm.button("Yes, delete it", type="primary", key="ed_delete_confirm"):
+        st.session_state.pop("ed_confirm_delete", None)
+        try:
+            entry = editing.delete_row(snapshot, row_id, who=_who())
+        except editing.Conflict:
+            st.session_state["ed_error"] = (
+                f"Not deleted: {snapshot.path.name} changed since you opened {row_id} "
+                "(someone else saved). It is reloaded: check it and delete again.")
+            st.session_state["ed_reload"] = row_id
+            st.rerun()
+        except (editing.EditError, OSError) as error:
+            st.error(str(error))
+            return
+        st.session_state["ed_reload"] = None
+        st.session_state["ed_saved"] = (f"Deleted {row_id} (change {entry.seq} in the log; "
+                                        "undo it there).")
+        st.rerun()
+    if cancel.button("Cancel", key="ed_delete_cancel"):
+        st.session_state.pop("ed_confirm_delete", None)
+        st.rerun()
 
 
 def _save(snapshot: editing.Snapshot, row_id: str | None, row: dict[str, str]) -> None:
@@ -412,7 +471,10 @@ def _merge_panel(conflict: dict, row: dict[str, str]) -> None:
 # --------------------------------------------------------------------------- review and log
 
 
-def _review_section(data_path: Path) -> None:
+def _review_section(data_path: Path, *, offline: bool) -> None:
+    fixed = st.session_state.pop("ed_fixed", None)
+    if fixed:
+        st.success(fixed)
     snapshot = editing.open_snapshot(data_path)
     frame = pd.DataFrame(list(snapshot.rows.values()), columns=snapshot.header, dtype=str)
     ambiguous = st.session_state.get("ed_ambiguous", {}).get(snapshot.digest)
@@ -431,13 +493,78 @@ def _review_section(data_path: Path) -> None:
         st.success("Nothing to review: every row has coordinates at the precision its "
                    "place allows.")
         return
-    st.markdown(f"**{len(queue)} incident(s) need a person.** Select one to fix it in the "
-                "editor.")
+    st.markdown(f"**{len(queue)} incident(s) need a person.** Select one to open it in the "
+                "editor, or fix it in place below.")
     ids = queue["id"].tolist()
     table_key = f"ed_queue_{abs(hash(tuple(ids))):x}"
     st.dataframe(queue, key=table_key, on_select=lambda: _open_from_queue(
         data_path, table_key, ids), selection_mode="single-row", hide_index=True,
         width="stretch")
+    _fix_in_place(data_path, snapshot, queue, offline=offline)
+
+
+def _open_in_editor(data_path: Path, row_id: str) -> None:
+    st.session_state["ed_pick"] = row_id
+    st.session_state["ed_section"] = SECTIONS[0]
+    _pick_changed(data_path)
+
+
+def _fix_in_place(data_path: Path, snapshot: editing.Snapshot, queue: pd.DataFrame, *,
+                  offline: bool) -> None:
+    """One row of the queue fixed where it is: a candidate for its place, or marked
+    checked, saved at once (the full editor is one click away)."""
+    reasons = dict(zip(queue["id"], queue["reasons"], strict=True))
+    ids = [row_id for row_id in queue["id"] if row_id in snapshot.rows]
+    if st.session_state.get("ed_fix_pick") not in ids:
+        st.session_state["ed_fix_pick"] = None  # fixed, or gone: nothing chosen
+    chosen = st.selectbox("Fix in place", ids, index=None, key="ed_fix_pick",
+                          placeholder="Choose an incident of the queue",
+                          format_func=lambda i: f"{i}: {reasons.get(i, '')}")
+    if not chosen:
+        return
+    row = snapshot.rows[chosen]
+    point = (f"{row.get('lat')}, {row.get('lon')}" if row.get("lat") else "no coordinates")
+    st.markdown(f"**{_md(row.get('title', ''))}** ({_md(row.get('place', ''))}): "
+                f"{_md(point)}, {_md(row.get('geo_precision') or '?')} precision, "
+                f"from {_md(row.get('geocoder') or 'nowhere')}.  \n"
+                f":orange[{_md(reasons.get(chosen, ''))}]")
+    place, country = row.get("place", ""), row.get("country", "")
+    candidates, notice = _candidates(place, country if len(country) == 2 else "", offline,
+                                     str(snapshot.path), snapshot.digest) \
+        if place else ([], None)
+    if notice:
+        st.warning(notice)
+    manual = has_manual_point(row)
+    if candidates and not manual:
+        labels = [_md(c.label()) for c in candidates]
+        choice = st.radio("Candidates for its place", range(len(candidates)),
+                          format_func=labels.__getitem__, key=f"ed_fix_candidate_{chosen}")
+        if st.button("Use this candidate and save", key="ed_fix_use"):
+            _save_fix(snapshot, chosen, apply_candidate(row, candidates[choice]))
+    elif manual:
+        st.caption("Its point was set by hand: change it in the editor (the map there).")
+    if "checked" in snapshot.header and st.button("Mark as checked today and save",
+                                                  key="ed_fix_checked"):
+        _save_fix(snapshot, chosen, dict(row, checked=date.today().isoformat()))
+    st.button("Open in the editor", key="ed_fix_open", on_click=_open_in_editor,
+              args=(data_path, chosen))
+
+
+def _save_fix(snapshot: editing.Snapshot, row_id: str, row: dict[str, str]) -> None:
+    try:
+        entry = editing.save_row(snapshot, row_id, row, who=_who())
+    except editing.Conflict:
+        st.error(f"Not saved: {snapshot.path.name} changed since this page read it "
+                 "(someone else saved). The queue is read again: try once more.")
+        return
+    except (editing.EditError, OSError) as error:
+        st.error(str(error))
+        return
+    left = not review_queue(pd.DataFrame([row], dtype=str)).shape[0]
+    st.session_state["ed_fixed"] = (
+        f"Saved {row_id} (change {entry.seq} in the log)"
+        + (": it has left the queue." if left else "; it still needs a person."))
+    st.rerun()
 
 
 def _changed_summary(entry: editing.ChangeEntry) -> str:
