@@ -5,6 +5,9 @@ check); Starlette's ``TrustedHostMiddleware`` answers 400 to every HTTP and webs
 request whose ``Host`` is not one of the names in ``INCIDENT_MAP_ALLOWED_HOSTS``
 (``dashboard.server.hosts``), before Streamlit sees it. A street-level tile archive named
 by ``serve --basemap`` is served at ``/basemap/archive.pmtiles`` (``dashboard.server.archive``).
+Responses are gzip-compressed for browsers that accept it (Streamlit's own scripts are about
+6 MB uncompressed, the largest part of a first visit); the dataset's payload, already
+compressed, and byte ranges of the tile archive pass unchanged.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from streamlit.starlette import App
 
@@ -24,5 +28,6 @@ app = App(
     PAGE_PATH,
     routes=archive_routes(),
     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts_from_env(),
-                           www_redirect=False)],
+                           www_redirect=False),
+                Middleware(GZipMiddleware, minimum_size=1024)],
 )

@@ -55,3 +55,39 @@ def test_foreign_host_is_refused_for_http_and_websocket(server):
     # Our own Host, but a page on another site opening the socket: refused too.
     assert _websocket(server, f"127.0.0.1:{port}", origin="http://evil.example").startswith(
         "refused")
+
+
+def _get(base_url: str, path: str, encoding: str | None) -> tuple[int, dict, bytes]:
+    parts = urlsplit(base_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
+    headers = {"Host": f"127.0.0.1:{parts.port}"}
+    if encoding:
+        headers["Accept-Encoding"] = encoding
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, \
+            response.read()
+    finally:
+        connection.close()
+
+
+def test_scripts_are_compressed_for_browsers_that_accept_gzip(server):
+    import gzip
+    import re
+
+    status, _, page = _get(server, "/", None)
+    assert status == 200
+    # Streamlit's own main script, named in the page (its largest download).
+    script = re.search(rb'src="(\.?/?static/js/[^"]+\.js)"', page)
+    assert script, page[:500]
+    path = "/" + script.group(1).decode().lstrip("./")
+    status, plain_headers, plain = _get(server, path, None)
+    assert status == 200 and "content-encoding" not in plain_headers
+    status, headers, packed = _get(server, path, "gzip")
+    assert status == 200 and headers.get("content-encoding") == "gzip"
+    assert gzip.decompress(packed) == plain
+    assert len(packed) < len(plain) / 2
+    # Our own static files too.
+    status, headers, packed = _get(server, "/app/static/vendor/leaflet/leaflet.js", "gzip")
+    assert status == 200 and headers.get("content-encoding") == "gzip"
