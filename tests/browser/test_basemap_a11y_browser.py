@@ -1,4 +1,5 @@
-"""The real dashboard, offline: the basemap's detail when zoomed in, and axe-core's check.
+"""The real dashboard, offline: the basemap's detail when zoomed in (finer borders, states,
+place names), and axe-core's check.
 
 axe-core (pinned in ``dashboard/maps/assets.py``, fetched by ``make assets``) runs in the
 analyst view, in briefing mode and inside the map's frame; no serious or critical
@@ -37,6 +38,18 @@ def test_focused_map_shows_fine_borders_and_place_names_offline(page):
         ".indexOf('countries-10m') >= 0", timeout=30_000)
     frame.wait_for_function(
         "+document.querySelector('.leaflet-container').dataset.places > 5", timeout=30_000)
+    # Germany's states (admin-1) are drawn under the names, on their own canvas
+    frame.wait_for_function(
+        "+document.querySelector('.leaflet-container').dataset.admin1 >= 1", timeout=30_000)
+    drawn = frame.evaluate("""() => {
+        const canvas = document.querySelector('.leaflet-basemapAdmin-pane canvas');
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width,
+                                                          canvas.height).data;
+        let inked = 0;
+        for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) { inked++; } }
+        return inked;
+    }""")
+    assert drawn > 200, drawn  # pixels of border lines, not an empty canvas
     names = frame.locator(".bm-place").all_inner_texts()
     assert "Berlin" in names, names
     assert len(names) == len(set(names)) or len(names) > 5
