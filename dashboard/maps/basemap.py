@@ -22,7 +22,6 @@ opened from disk (the HTML export) cannot fetch them and keeps the 1:110m outlin
 from __future__ import annotations
 
 import json
-import os
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +32,7 @@ from dashboard.base.files import write_atomic
 from dashboard.maps.admin_borders import BORDERS_FOLDER, ensure_border_files
 from dashboard.maps.assets import URL_PREFIX, VENDOR_DIR, AssetError, asset_url, assets_available
 from dashboard.maps.plugins import RawMacroElement, script_json
+from dashboard.maps.tile_archive import named_archive
 
 STATIC_FILE = Path(__file__).resolve().parents[1] / "static" / "basemap.js"
 PLACES_NAME = "geonames/places.json"
@@ -40,12 +40,7 @@ PLACES_NAME = "geonames/places.json"
 COUNTRY_LEVELS = ((4, "world-atlas/countries-50m.json"), (6, "world-atlas/countries-10m.json"))
 TOPOJSON_CLIENT = "topojson-client/topojson-client.min.js"
 PMTILES_JS = "pmtiles/pmtiles.js"
-#: A street-level tile archive the organisation provides (``serve --basemap FILE``).
-ARCHIVE_ENV = "INCIDENT_MAP_BASEMAP"
-#: Where the dashboard serves the archive (``dashboard/server/archive.py``, with ranges).
-ARCHIVE_URL = "/basemap/archive.pmtiles"
-PMTILES_MAGIC = b"PMTiles"
-SQLITE_MAGIC = b"SQLite format 3\x00"
+PROTOMAPS_JS = "protomaps-leaflet/protomaps-leaflet.js"
 #: The place-name pane sits above the overlays (400) and below the incident markers (600).
 LABEL_PANE = "basemapLabels"
 LABEL_Z_INDEX = 450
@@ -120,43 +115,6 @@ def borders_available() -> bool:
     return True
 
 
-class ArchiveError(ValueError):
-    """The tile archive cannot be used; the message is one line for the reader."""
-
-
-def check_archive(path: Path) -> Path:
-    """The archive's absolute path when it is a readable PMTiles file, else ArchiveError."""
-    path = Path(path).absolute()
-    if not path.is_file():
-        raise ArchiveError(f"{path}: no such file (the tile archive for --basemap)")
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(16)
-    except OSError as error:
-        raise ArchiveError(f"{path}: cannot be read ({error.strerror})") from None
-    if head.startswith(SQLITE_MAGIC):
-        raise ArchiveError(
-            f"{path} is an MBTiles file; convert it once with "
-            f"`pmtiles-convert {path.name} {path.stem}.pmtiles` (Python package pmtiles) "
-            "and give the .pmtiles file")
-    if not head.startswith(PMTILES_MAGIC) or len(head) < 8 or head[7] != 3:
-        raise ArchiveError(f"{path} is not a PMTiles version 3 archive")
-    return path
-
-
-def archive_url() -> str | None:
-    """The URL the dashboard serves the street-level archive at, when one is named
-    (``INCIDENT_MAP_BASEMAP``, set by ``serve --basemap``) and usable."""
-    named = os.environ.get(ARCHIVE_ENV, "").strip()
-    if not named:
-        return None
-    try:
-        check_archive(Path(named))
-    except ArchiveError:
-        return None
-    return ARCHIVE_URL
-
-
 @lru_cache(maxsize=1)
 def basemap_js() -> str:
     return STATIC_FILE.read_text(encoding="utf-8")
@@ -179,6 +137,7 @@ class BasemapDetail(RawMacroElement):
         try:
             levels = [[zoom, asset_url(dest)] for zoom, dest in COUNTRY_LEVELS]
             topojson = asset_url(TOPOJSON_CLIENT)
+            archive = named_archive()
         except KeyError as error:  # a file missing from assets.PACKAGES
             raise AssetError(str(error)) from None
         self.options = script_json({
@@ -196,8 +155,9 @@ class BasemapDetail(RawMacroElement):
             "adminZIndex": ADMIN_Z_INDEX,
             "adminZoom": ADMIN_MIN_ZOOM,
             "adminColour": ADMIN_COLOUR,
-            "archive": archive_url(),
+            "archive": archive.browser_options() if archive else None,
             "pmtiles": asset_url(PMTILES_JS),
+            "protomaps": asset_url(PROTOMAPS_JS),
         })
         self.runtime = basemap_js()
 

@@ -49,7 +49,6 @@ from dashboard.maps.assets import assets_available, configure_folium_assets
 from dashboard.maps.basemap import (
     DETAIL_MAX_ZOOM,
     BasemapDetail,
-    archive_url,
     detail_available,
 )
 from dashboard.maps.html_text import escape, source_html
@@ -63,6 +62,7 @@ from dashboard.maps.outline import (
     outline_available,
 )
 from dashboard.maps.plugins import IncidentData, IncidentLayer, IncidentView, YearPlayControl
+from dashboard.maps.tile_archive import archive_url
 
 #: Colour per event type; the timeline uses it too. Every pair stays apart (CIEDE2000
 #: >= 12) for normal vision and under full deuteranopia, protanopia and tritanopia

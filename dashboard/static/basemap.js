@@ -160,27 +160,49 @@
     }
   };
 
-  /* The organisation's street-level archive (PMTiles with PNG, JPEG or WebP tiles), read
-   * by range requests to the dashboard and drawn under the incidents. */
+  /* The organisation's street-level archive (dashboard/maps/tile_archive.py), drawn under the
+   * incidents: PMTiles read by range requests, or MBTiles tiles served one by one; raster
+   * tiles as images, vector tiles by protomaps-leaflet (its "light" flavour, left
+   * transparent where the archive has no data so the offline countries still show). */
   Basemap.prototype.addArchive = function () {
-    var map = this.map, o = this.options;
-    loadScriptOnce(o.pmtiles, "pmtiles").then(function () {
-      var source = new window.pmtiles.PMTiles(o.archive);
-      return source.getHeader().then(function (header) {
-        if (header.tileType === 1 || header.tileType === 6) {  // vector tiles: not drawn
-          map.getContainer().setAttribute("data-archive", "vector-unsupported");
-          return;
-        }
-        var layer = window.pmtiles.leafletRasterLayer(source, {
-          maxNativeZoom: header.maxZoom, minZoom: 0, maxZoom: 20,
+    var map = this.map, o = this.options, archive = o.archive;
+    var container = map.getContainer();
+    function drawn(kind, layer) {
+      layer.addTo(map);
+      container.classList.add("basemap-streets");
+      container.setAttribute("data-archive", kind);
+    }
+    function vectorLayer(url, maxZoom) {
+      return loadScriptOnce(o.protomaps, "protomapsL").then(function () {
+        var layer = window.protomapsL.leafletLayer({
+          url: url, flavor: "light", lang: "en", maxDataZoom: maxZoom || 15,
           attribution: "Local tile archive",
         });
-        layer.addTo(map);
-        map.getContainer().classList.add("basemap-streets");
-        map.getContainer().setAttribute("data-archive", "raster");
+        delete layer.backgroundColor;
+        drawn("vector", layer);
       });
-    }).catch(function (error) {
-      map.getContainer().setAttribute("data-archive", "failed");
+    }
+    var done;
+    if (archive.container === "mbtiles") {
+      done = archive.vector ? vectorLayer(archive.url, archive.maxZoom) : Promise.resolve(
+        drawn("raster", L.tileLayer(archive.url, {
+          maxNativeZoom: archive.maxZoom || 18, minZoom: 0, maxZoom: 20,
+          attribution: "Local tile archive",
+        })));
+    } else {
+      done = loadScriptOnce(o.pmtiles, "pmtiles").then(function () {
+        var source = new window.pmtiles.PMTiles(archive.url);
+        return source.getHeader().then(function (header) {
+          if (header.tileType === 1) { return vectorLayer(archive.url, header.maxZoom); }
+          drawn("raster", window.pmtiles.leafletRasterLayer(source, {
+            maxNativeZoom: header.maxZoom, minZoom: 0, maxZoom: 20,
+            attribution: "Local tile archive",
+          }));
+        });
+      });
+    }
+    done.catch(function (error) {
+      container.setAttribute("data-archive", "failed");
       if (window.console) { window.console.error(error); }
     });
   };
