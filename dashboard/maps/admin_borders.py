@@ -97,8 +97,8 @@ def ensure_border_files(vendor_dir: Path | None = None, *, force: bool = False) 
     index: dict[str, list[float]] = {}
     for source in sources:
         code = source.name.removesuffix(SOURCE_SUFFIX).lower()
-        if not code.isalpha():
-            continue  # "_nul" and the like: no country
+        if len(code) != 3 or not code.isalpha():
+            continue  # "_nul", "world" (countries), "uk" (a copy of "gbr"): not one country
         try:
             lines = country_borders(json.loads(source.read_text(encoding="utf-8")))
         except (ValueError, KeyError, TypeError, IndexError):

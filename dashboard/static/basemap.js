@@ -83,7 +83,7 @@
     var self = this;
     this.borderCodes = {};   // country code -> true once its admin-1 borders are asked for
     this.borderCount = 0;
-    if (options.admin1 || options.admin1Inline) {
+    if (options.admin1) {
       var borderPane = map.getPane(options.adminPane) || map.createPane(options.adminPane);
       borderPane.style.zIndex = options.adminZIndex;
       borderPane.style.pointerEvents = "none";
@@ -111,8 +111,7 @@
   }
 
   /* First-level administrative borders (states, provinces) from the admin-1 zoom on: the
-   * index of countries is fetched once, then each country in view once (or all given inline
-   * by a page that cannot fetch: the HTML export). */
+   * index of countries is fetched once, then each country in view once. */
   Basemap.prototype.updateBorders = function () {
     var self = this, map = this.map, o = this.options;
     if (!this.borders) { return; }
@@ -123,23 +122,15 @@
     }
     if (!map.hasLayer(this.borders)) { this.borders.addTo(map); }
     map.getContainer().setAttribute("data-admin1", String(this.borderCount));
-    if (o.admin1Inline) {
-      Object.keys(o.admin1Inline).forEach(function (code) {
-        if (self.borderCodes[code]) { return; }
-        self.borderCodes[code] = true;
-        self.addBorders(o.admin1Inline[code]);
-      });
-      return;
-    }
     var b = map.getBounds().pad(0.2);
     var west = b.getWest(), south = b.getSouth(), east = b.getEast(), north = b.getNorth();
-    getJSON(o.admin1 + "index.json").then(function (index) {
+    this.getJSON(o.admin1 + "index.json").then(function (index) {
       Object.keys(index).forEach(function (code) {
         var box = index[code];
         if (self.borderCodes[code] || box[0] > east || box[2] < west || box[1] > north ||
             box[3] < south) { return; }
         self.borderCodes[code] = true;
-        getJSON(o.admin1 + code + ".json").then(function (geometry) {
+        self.getJSON(o.admin1 + code + ".json").then(function (geometry) {
           self.addBorders(geometry);
         }).catch(function () { delete self.borderCodes[code]; });
       });
@@ -207,6 +198,15 @@
     });
   };
 
+  /* A page that cannot fetch (an export opened from disk) carries its files by URL. */
+  Basemap.prototype.getJSON = function (url) {
+    var inline = this.options.inlineFiles;
+    if (inline && Object.prototype.hasOwnProperty.call(inline, url)) {
+      return Promise.resolve(inline[url]);
+    }
+    return getJSON(url);
+  };
+
   Basemap.prototype.level = function (zoom) {
     var want = null;
     this.options.levels.forEach(function (level) { if (zoom >= level[0]) { want = level[1]; } });
@@ -219,7 +219,7 @@
     if (want === this.current) { return; }
     this.current = want;
     if (!want) { this.show(null); return; }
-    loadScript(o.topojson).then(function () { return getJSON(want); }).then(function (topo) {
+    loadScript(o.topojson).then(function () { return self.getJSON(want); }).then(function (topo) {
       if (self.current !== want) { return; }
       if (!self.layers[want]) {
         var object = topo.objects.countries || topo.objects[Object.keys(topo.objects)[0]];
@@ -249,7 +249,7 @@
 
   Basemap.prototype.loadPlaces = function () {
     var self = this;
-    getJSON(this.options.places).then(function (rows) {
+    this.getJSON(this.options.places).then(function (rows) {
       self.places = rows;
       self.drawPlaces();
     }).catch(function () { self.places = null; });
