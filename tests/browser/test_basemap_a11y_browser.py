@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.maps.assets import vendor_path
+from tests.browser.conftest import ARTIFACTS, MAP_IFRAME
 
 AXE = vendor_path("axe-core/axe.min.js")
 BERLIN = "2019-08-23-berlin-khangoshvili"
@@ -70,3 +71,36 @@ def test_axe_finds_no_serious_violation_in_the_page_and_the_map(page, query):
         target.add_script_tag(path=str(AXE))
         found[name] = target.evaluate(RUN_AXE)
     assert found == {"page": [], "map frame": []}
+
+
+LEGEND_STATE = """() => {
+    const box = document.querySelector('.incident-legend');
+    const map = document.querySelector('.leaflet-container').getBoundingClientRect();
+    const rect = box.getBoundingClientRect();
+    return {open: box.open, scroll: box.scrollHeight, client: box.clientHeight,
+            inside: rect.top >= map.top - 1 && rect.bottom <= map.bottom + 1,
+            items: Array.from(box.querySelectorAll('li')).map(li => li.className)};
+}"""
+
+
+def test_open_legend_explains_everything_without_scrolling_at_1440x900(browser, server):
+    """Focused on an expulsion with flows: the legend names the line-end dot, the line
+    width, the focus ring and the precision rings, and fits the map without a scroll bar."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server + "/?incident=2018-03-26-tirana-russian-diplomats-expelled")
+        frame = map_frame(page)
+        frame.locator(".incident-legend").wait_for(timeout=30_000)
+        if not frame.evaluate("document.querySelector('.incident-legend').open"):
+            frame.locator(".incident-legend summary").click()
+        page.wait_for_timeout(300)
+        state = frame.evaluate(LEGEND_STATE)
+        page.locator(MAP_IFRAME).screenshot(path=str(ARTIFACTS / "legend-1440x900.png"))
+        assert state["open"]
+        for item in ("il-end", "il-flow", "il-focus", "il-precision"):
+            assert any(item in names for names in state["items"]), (item, state["items"])
+        assert state["scroll"] <= state["client"] + 1, state
+        assert state["inside"], state
+    finally:
+        context.close()
