@@ -43,6 +43,7 @@
     ".bm-place::before{content:'';position:absolute;left:-3px;top:50%;width:5px;height:5px;",
     "margin-top:-2.5px;border-radius:50%;background:#555;box-shadow:0 0 0 1px #fff;}",
     ".bm-place span{position:relative;left:6px;}",
+    ".bm-place.bm-left span{position:absolute;left:auto;right:6px;top:0;}",
     ".bm-place.bm-big{margin-top:-8px;}",
     ".leaflet-container.basemap-tiles .bm-place{display:none;}",
     ".bm-place.bm-big{font-size:15px;font-weight:700;color:#111;}",
@@ -255,14 +256,42 @@
     }).catch(function () { self.places = null; });
   };
 
-  /* Greedy layout: most important first, a name is dropped when its box would touch one
-   * already placed (boxes are estimated from the text length). */
+  /* The incident symbols on screen, as boxes the names keep clear of (a name under a
+   * symbol reads as neither). */
+  function symbolBoxes(map) {
+    var origin = map.getContainer().getBoundingClientRect(), boxes = [];
+    // the map's controls (legend, player, buttons) too: a name half under them reads badly
+    var symbols = map.getContainer().querySelectorAll(".incident-marker, .leaflet-control");
+    for (var i = 0; i < symbols.length; i++) {
+      var r = symbols[i].getBoundingClientRect();
+      if (!r.width) { continue; }
+      var inset = r.width * 0.15;  // a symbol's round edge leaves its box's corners free
+      boxes.push([r.left - origin.left + inset, r.top - origin.top + inset,
+                  r.right - origin.left - inset, r.bottom - origin.top - inset]);
+    }
+    return boxes;
+  }
+
+  function clashes(box, boxes) {
+    for (var k = 0; k < boxes.length; k++) {
+      var b = boxes[k];
+      if (!(box[2] + 4 < b[0] || box[0] > b[2] + 4 || box[3] + 2 < b[1] || box[1] > b[3] + 2)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /* Greedy layout: most important first, each name to the right of its dot, else to its
+   * left, else left out, so that no two names and no name and incident symbol overlap
+   * (boxes are estimated from the text length). */
   Basemap.prototype.drawPlaces = function () {
     var rows = this.places, map = this.map, pane = this.pane;
     if (!rows) { return; }
     while (pane.firstChild) { pane.removeChild(pane.firstChild); }
     var zoom = map.getZoom(), min = minPopulation(zoom), size = map.getSize();
     var bounds = map.getBounds().pad(0.05), boxes = [], count = 0;
+    var symbols = symbolBoxes(map);
     for (var i = 0; i < rows.length && count < MAX_LABELS; i++) {
       var row = rows[i], capital = row[4] === 1;
       if (row[3] < min && !(capital && zoom >= 4)) {
@@ -275,21 +304,38 @@
       var font = big ? 15 : 13;
       var point = map.latLngToContainerPoint(latlng);
       var width = row[0].length * font * 0.6 + 10, height = font + 6;
-      var box = [point.x - 5, point.y - height / 2, point.x + width, point.y + height / 2];
-      if (box[2] < 0 || box[0] > size.x || box[3] < 0 || box[1] > size.y) { continue; }
-      var clash = false;
-      for (var k = 0; k < boxes.length && !clash; k++) {
-        var b = boxes[k];
-        clash = !(box[2] + 4 < b[0] || box[0] > b[2] + 4 || box[3] + 2 < b[1] ||
-                  box[1] > b[3] + 2);
+      var top = point.y - height / 2, bottom = point.y + height / 2;
+      // A symbol on the place itself (an incident in that city): the name goes beside it.
+      var gapRight = 0, gapLeft = 0, others = [];
+      for (var k = 0; k < symbols.length; k++) {
+        var b = symbols[k];
+        if (b[0] <= point.x && point.x <= b[2] && b[1] <= point.y && point.y <= b[3]) {
+          gapRight = Math.max(gapRight, b[2] - point.x);
+          gapLeft = Math.max(gapLeft, point.x - b[0]);
+        } else { others.push(b); }
       }
-      if (clash) { continue; }
+      var right = [point.x - 5, top, point.x + gapRight + width, bottom];
+      var left = [point.x - gapLeft - width, top, point.x + 5, bottom];
+      if (right[2] < 0 || left[0] > size.x || bottom < 0 || top > size.y) { continue; }
+      var dot = [point.x - 3, point.y - 3, point.x + 3, point.y + 3];
+      if (clashes(dot, boxes)) { continue; }
+      var box = null, side = "", shift = 0;
+      // a name never runs off the map's edge
+      var rightFits = right[0] >= 0 && right[2] <= size.x, leftFits = left[0] >= 0 &&
+        left[2] <= size.x;
+      if (rightFits && !clashes(right, boxes) && !clashes(right, others)) {
+        box = right; shift = gapRight;
+      } else if (leftFits && !clashes(left, boxes) && !clashes(left, others)) {
+        box = left; side = " bm-left"; shift = gapLeft;
+      }
+      if (!box) { continue; }
       boxes.push(box);
       count++;
       var label = L.DomUtil.create("div", "bm-place" + (big ? " bm-big" : "") +
-                                   (capital ? " bm-capital" : ""), pane);
+                                   (capital ? " bm-capital" : "") + side, pane);
       var text = L.DomUtil.create("span", "", label);
       text.textContent = row[0];
+      if (shift) { text.style[side ? "right" : "left"] = (6 + shift) + "px"; }
       L.DomUtil.setPosition(label, map.latLngToLayerPoint(latlng));
     }
     map.getContainer().setAttribute("data-places", String(count));
