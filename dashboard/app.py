@@ -23,7 +23,9 @@ def main() -> None:
     st.set_page_config(
         page_title="Incident Map",
         layout="wide",
-        initial_sidebar_state="collapsed" if briefing else "expanded",
+        # "auto": open beside the map on a screen, folded away on a phone where it would
+        # cover the map
+        initial_sidebar_state="collapsed" if briefing else "auto",
     )
     data_path = default_data_path()
     incidents = load_dataset(data_path)

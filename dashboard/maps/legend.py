@@ -82,7 +82,7 @@ def legend_html(content: LegendContent) -> str:
         )
         parts.append(
             '<div class="il-section"><h5>Expulsions: circle area \u221d people expelled</h5>'
-            f"<ul>{rows}</ul></div>"
+            f'<ul class="il-sizes">{rows}</ul></div>'
         )
     lines = []
     if content.flows:
@@ -127,28 +127,31 @@ class Legend(RawMacroElement):
         {% macro header(this, kwargs) %}
             <style>
                 .incident-legend { background: rgba(255,255,255,.95); border-radius: 4px;
-                    box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 12px/1.35 system-ui, sans-serif;
-                    color: #222; max-width: 330px; overflow-y: auto; }
+                    box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 12px/1.25 system-ui, sans-serif;
+                    color: #222; max-width: 400px; overflow-y: auto; }
                 .incident-legend ul.il-cols { columns: 2; column-gap: 10px; }
                 .incident-legend ul.il-cols li { break-inside: avoid; }
                 .incident-legend summary { cursor: pointer; padding: 5px 9px; font-weight: 600; }
-                .incident-legend .il-body { padding: 0 9px 7px; font-size: 11.5px; }
-                .incident-legend h5 { margin: 6px 0 3px; font-size: 11px; text-transform: uppercase;
+                .incident-legend .il-body { padding: 0 9px 5px; font-size: 11.5px; }
+                .incident-legend h5 { margin: 5px 0 2px; font-size: 11px; text-transform: uppercase;
                     letter-spacing: .03em; color: #555; }
                 .incident-legend ul { list-style: none; margin: 0; padding: 0; }
-                .incident-legend li { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+                .incident-legend li { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
                 .incident-legend .il-swatch { width: 12px; height: 12px; border-radius: 50%;
                     flex: none; }
                 .incident-legend .il-symbol { width: 14px; height: 14px; flex: none;
                     --im-c: #444; --im-f: rgba(68,68,68,.18); }
-                .incident-legend .il-point { position: relative; width: 22px; height: 22px;
+                .incident-legend .il-point { position: relative; width: 22px; height: 20px;
                     flex: none; display: inline-block; }
-                .incident-legend .il-dot { position: absolute; left: 8px; top: 8px; width: 6px;
+                .incident-legend .il-dot { position: absolute; left: 8px; top: 7px; width: 6px;
                     height: 6px; border-radius: 50%; background: #444; }
-                .incident-legend .il-ring { position: absolute; left: 1px; top: 1px; width: 18px;
+                .incident-legend .il-ring { position: absolute; left: 1px; top: 0; width: 18px;
                     height: 18px; border-radius: 50%; border: 1px solid #777;
                     background: rgba(100,100,100,.1); }
-                .incident-legend .il-size-box { width: 44px; display: inline-flex;
+                .incident-legend ul.il-sizes { display: flex; flex-wrap: wrap;
+                    align-items: flex-end; gap: 2px 10px; }
+                .incident-legend ul.il-sizes li { flex-direction: column; gap: 1px; }
+                .incident-legend .il-size-box { display: inline-flex;
                     justify-content: center; flex: none; }
                 .incident-legend .il-circle { border-radius: 50%;
                     border: 1.5px solid {{ this.size_colour }};
@@ -205,7 +208,7 @@ class Legend(RawMacroElement):
 
     def __init__(self, content: LegendContent, *, title: str = "Legend",
                  position: str = "bottomright", collapse_below: int = 1000,
-                 max_height: float = 0.85,
+                 max_height: float = 0.94,
                  size_colour: str = "#CC79A7", start_open: bool | None = None):
         super().__init__()
         self._name = "Legend"

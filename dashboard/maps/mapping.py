@@ -49,7 +49,6 @@ from dashboard.maps.assets import assets_available, configure_folium_assets
 from dashboard.maps.basemap import (
     DETAIL_MAX_ZOOM,
     BasemapDetail,
-    archive_url,
     detail_available,
 )
 from dashboard.maps.html_text import escape, source_html
@@ -63,6 +62,7 @@ from dashboard.maps.outline import (
     outline_available,
 )
 from dashboard.maps.plugins import IncidentData, IncidentLayer, IncidentView, YearPlayControl
+from dashboard.maps.tile_archive import archive_url
 
 #: Colour per event type; the timeline uses it too. Every pair stays apart (CIEDE2000
 #: >= 12) for normal vision and under full deuteranopia, protanopia and tritanopia
@@ -172,6 +172,10 @@ def play_interval_ms(years: int) -> int:
     return max(PLAY_MIN_INTERVAL_MS, min(PLAY_MAX_INTERVAL_MS, interval))
 
 
+#: The map fits the incidents shown at no closer zoom than this.
+MAX_FIT_ZOOM = 7
+
+
 def focus_zoom(geo_precision: str, *, offline: bool, detail: bool = False) -> int:
     """How close to zoom on a focused incident: ``focus_zoom("site", offline=False) == 14``.
 
@@ -206,6 +210,7 @@ def build_map(
     lazy_plugins: bool = False,
     layers: Collection[str] | None = None,
     basemap_detail: bool = False,
+    basemap_region=None,
 ) -> folium.Map:
     """The incident map for ``incidents`` (a frame from ``dashboard.data.loading``).
 
@@ -222,7 +227,9 @@ def build_map(
     ``basemap_detail``: add the basemap's finer countries and place names, fetched from the
     dashboard as the zoom needs them (``maps/basemap.py``; only for a page the dashboard
     serves, and only when ``make assets`` has run); an offline focus may then zoom to
-    DETAIL_MAX_ZOOM. The returned map has ``incident_summary`` (:class:`MapSummary`).
+    DETAIL_MAX_ZOOM. ``basemap_region`` (``basemap_inline.Region``): the same detail for
+    that region carried inside the page (the exports, which cannot fetch). The returned
+    map has ``incident_summary`` (:class:`MapSummary`).
     """
     has_coords = _has_coords(incidents)
     shown = incidents.loc[has_coords].reset_index(drop=True)
@@ -243,10 +250,10 @@ def build_map(
     detail = False
     if outline_available():
         WorldOutline().add_to(m)
-        detail = basemap_detail and detail_available()
+        detail = (basemap_detail or basemap_region is not None) and detail_available()
         if detail:
             BasemapDetail(land=LAND_FILL, border=BORDER_COLOUR, outline_pane=OUTLINE_PANE,
-                          online=not offline).add_to(m)
+                          online=not offline, region=basemap_region).add_to(m)
 
     data, flows, links = _incident_data(shown, compact=large)
     focus_index = None
@@ -269,7 +276,7 @@ def build_map(
         "flySeconds": FLY_SECONDS,
         "focusPopup": bool(focus_popup),
         "bounds": bounds,
-        "maxFitZoom": 7,
+        "maxFitZoom": MAX_FIT_ZOOM,
         "maxZoom": 18,
         "popupWidth": POPUP_WIDTH,
     }

@@ -1,32 +1,59 @@
-"""Serving the street-level tile archive named by ``serve --basemap`` (PMTiles).
+"""Serving the street-level tile archive named by ``serve --basemap`` (``maps/tile_archive.py``).
 
-The browser reads a PMTiles archive by HTTP range requests; Starlette's ``FileResponse``
-answers them. The route exists only when ``INCIDENT_MAP_BASEMAP`` names a usable archive,
-and sits behind the same Host check as the rest of the dashboard.
+A PMTiles archive is read by the browser by HTTP range requests, which Starlette's
+``FileResponse`` answers. An MBTiles archive is answered tile by tile from its SQLite file
+(read-only). The routes exist only when ``INCIDENT_MAP_BASEMAP`` names a usable archive,
+and sit behind the same Host check as the rest of the dashboard.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import sqlite3
 
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from dashboard.maps.basemap import ARCHIVE_ENV, ARCHIVE_URL, ArchiveError, check_archive
+from dashboard.maps.tile_archive import (
+    ARCHIVE_URL,
+    MEDIA_TYPES,
+    TILES_URL,
+    Archive,
+    mbtiles_tile,
+    named_archive,
+)
+
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def archive_routes() -> list[Route]:
     """The archive's route, or none when no usable archive is named."""
-    named = os.environ.get(ARCHIVE_ENV, "").strip()
-    if not named:
+    archive = named_archive()
+    if archive is None:
         return []
-    try:
-        path = check_archive(Path(named))
-    except ArchiveError:
-        return []
+    if archive.container == "pmtiles":
+        async def whole_file(request):
+            return FileResponse(archive.path, media_type="application/vnd.pmtiles")
 
-    async def archive(request):
-        return FileResponse(path, media_type="application/vnd.pmtiles")
+        return [Route(ARCHIVE_URL, whole_file, methods=["GET", "HEAD"])]
+    return [Route(TILES_URL.replace("{z}", "{z:int}").replace("{x}", "{x:int}")
+                  .replace("{y}", "{y:int}"), _tile_endpoint(archive), methods=["GET"])]
 
-    return [Route(ARCHIVE_URL, archive, methods=["GET", "HEAD"])]
+
+def _tile_endpoint(archive: Archive):
+    media_type = MEDIA_TYPES[archive.format]
+
+    def tile(request) -> Response:  # sync: Starlette runs it in its thread pool
+        params = request.path_params
+        try:
+            data = mbtiles_tile(archive.path, params["z"], params["x"], params["y"])
+        except sqlite3.Error:
+            return Response("tile archive unreadable", status_code=503,
+                            media_type="text/plain")
+        if data is None:
+            return Response(status_code=404)
+        headers = {"Cache-Control": "max-age=3600"}
+        if archive.vector and data.startswith(GZIP_MAGIC):
+            headers["Content-Encoding"] = "gzip"  # the browser inflates it
+        return Response(data, media_type=media_type, headers=headers)
+
+    return tile

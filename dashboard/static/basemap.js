@@ -43,6 +43,7 @@
     ".bm-place::before{content:'';position:absolute;left:-3px;top:50%;width:5px;height:5px;",
     "margin-top:-2.5px;border-radius:50%;background:#555;box-shadow:0 0 0 1px #fff;}",
     ".bm-place span{position:relative;left:6px;}",
+    ".bm-place.bm-left span{position:absolute;left:auto;right:6px;top:0;}",
     ".bm-place.bm-big{margin-top:-8px;}",
     ".leaflet-container.basemap-tiles .bm-place{display:none;}",
     ".bm-place.bm-big{font-size:15px;font-weight:700;color:#111;}",
@@ -81,9 +82,20 @@
     pane.setAttribute("aria-hidden", "true");
     this.pane = pane;
     var self = this;
+    this.borderCodes = {};   // country code -> true once its admin-1 borders are asked for
+    this.borderCount = 0;
+    if (options.admin1) {
+      var borderPane = map.getPane(options.adminPane) || map.createPane(options.adminPane);
+      borderPane.style.zIndex = options.adminZIndex;
+      borderPane.style.pointerEvents = "none";
+      this.borders = L.layerGroup();
+      this.borderRenderer = L.canvas({ pane: options.adminPane, padding: 0.3 });
+    }
     map.on("zoomend", function () { self.updateCountries(); });
     map.on("zoomstart", function () { pane.style.visibility = "hidden"; });
-    map.on("moveend", function () { self.drawPlaces(); pane.style.visibility = ""; });
+    map.on("moveend", function () {
+      self.updateBorders(); self.drawPlaces(); pane.style.visibility = "";
+    });
     if (options.online) {
       // Online the tiles carry their own names: show ours only once a tile fails to load.
       var container = map.getContainer();
@@ -95,33 +107,105 @@
       });
     }
     if (options.archive) { this.addArchive(); }
-    if (map._loaded) { this.updateCountries(); this.loadPlaces(); }
-    else { map.whenReady(function () { self.updateCountries(); self.loadPlaces(); }); }
+    var start = function () { self.updateCountries(); self.updateBorders(); self.loadPlaces(); };
+    if (map._loaded) { start(); } else { map.whenReady(start); }
   }
 
-  /* The organisation's street-level archive (PMTiles with PNG, JPEG or WebP tiles), read
-   * by range requests to the dashboard and drawn under the incidents. */
+  /* First-level administrative borders (states, provinces) from the admin-1 zoom on: the
+   * index of countries is fetched once, then each country in view once. */
+  Basemap.prototype.updateBorders = function () {
+    var self = this, map = this.map, o = this.options;
+    if (!this.borders) { return; }
+    if (map.getZoom() < o.adminZoom) {
+      if (map.hasLayer(this.borders)) { map.removeLayer(this.borders); }
+      map.getContainer().setAttribute("data-admin1", "0");
+      return;
+    }
+    if (!map.hasLayer(this.borders)) { this.borders.addTo(map); }
+    map.getContainer().setAttribute("data-admin1", String(this.borderCount));
+    var b = map.getBounds().pad(0.2);
+    var west = b.getWest(), south = b.getSouth(), east = b.getEast(), north = b.getNorth();
+    this.getJSON(o.admin1 + "index.json").then(function (index) {
+      Object.keys(index).forEach(function (code) {
+        var box = index[code];
+        if (self.borderCodes[code] || box[0] > east || box[2] < west || box[1] > north ||
+            box[3] < south) { return; }
+        self.borderCodes[code] = true;
+        self.getJSON(o.admin1 + code + ".json").then(function (geometry) {
+          self.addBorders(geometry);
+        }).catch(function () { delete self.borderCodes[code]; });
+      });
+    }).catch(function () {});
+  };
+
+  Basemap.prototype.addBorders = function (geometry) {
+    var o = this.options;
+    L.geoJSON(geometry, {
+      renderer: this.borderRenderer, interactive: false,
+      style: function () {
+        return { color: o.adminColour, weight: 1, opacity: 1, dashArray: "5 3" };
+      },
+    }).addTo(this.borders);
+    this.borderCount++;
+    if (this.map.getZoom() >= o.adminZoom) {
+      this.map.getContainer().setAttribute("data-admin1", String(this.borderCount));
+    }
+  };
+
+  /* The organisation's street-level archive (dashboard/maps/tile_archive.py), drawn under the
+   * incidents: PMTiles read by range requests, or MBTiles tiles served one by one; raster
+   * tiles as images, vector tiles by protomaps-leaflet (its "light" flavour, left
+   * transparent where the archive has no data so the offline countries still show). */
   Basemap.prototype.addArchive = function () {
-    var map = this.map, o = this.options;
-    loadScriptOnce(o.pmtiles, "pmtiles").then(function () {
-      var source = new window.pmtiles.PMTiles(o.archive);
-      return source.getHeader().then(function (header) {
-        if (header.tileType === 1 || header.tileType === 6) {  // vector tiles: not drawn
-          map.getContainer().setAttribute("data-archive", "vector-unsupported");
-          return;
-        }
-        var layer = window.pmtiles.leafletRasterLayer(source, {
-          maxNativeZoom: header.maxZoom, minZoom: 0, maxZoom: 20,
+    var map = this.map, o = this.options, archive = o.archive;
+    var container = map.getContainer();
+    function drawn(kind, layer) {
+      layer.addTo(map);
+      container.classList.add("basemap-streets");
+      container.setAttribute("data-archive", kind);
+    }
+    function vectorLayer(url, maxZoom) {
+      return loadScriptOnce(o.protomaps, "protomapsL").then(function () {
+        var layer = window.protomapsL.leafletLayer({
+          url: url, flavor: "light", lang: "en", maxDataZoom: maxZoom || 15,
           attribution: "Local tile archive",
         });
-        layer.addTo(map);
-        map.getContainer().classList.add("basemap-streets");
-        map.getContainer().setAttribute("data-archive", "raster");
+        delete layer.backgroundColor;
+        drawn("vector", layer);
       });
-    }).catch(function (error) {
-      map.getContainer().setAttribute("data-archive", "failed");
+    }
+    var done;
+    if (archive.container === "mbtiles") {
+      done = archive.vector ? vectorLayer(archive.url, archive.maxZoom) : Promise.resolve(
+        drawn("raster", L.tileLayer(archive.url, {
+          maxNativeZoom: archive.maxZoom || 18, minZoom: 0, maxZoom: 20,
+          attribution: "Local tile archive",
+        })));
+    } else {
+      done = loadScriptOnce(o.pmtiles, "pmtiles").then(function () {
+        var source = new window.pmtiles.PMTiles(archive.url);
+        return source.getHeader().then(function (header) {
+          if (header.tileType === 1) { return vectorLayer(archive.url, header.maxZoom); }
+          drawn("raster", window.pmtiles.leafletRasterLayer(source, {
+            maxNativeZoom: header.maxZoom, minZoom: 0, maxZoom: 20,
+            attribution: "Local tile archive",
+          }));
+        });
+      });
+    }
+    done.catch(function (error) {
+      container.setAttribute("data-archive", "failed");
       if (window.console) { window.console.error(error); }
     });
+  };
+
+  /* A page that cannot fetch (an export opened from disk) carries its files by URL. */
+  Basemap.prototype.getJSON = function (url) {
+    var inline = this.options.inlineFiles;
+    if (inline && Object.prototype.hasOwnProperty.call(inline, url)) {
+      return Promise.resolve(inline[url]);
+    }
+    return getJSON(url);
   };
 
   Basemap.prototype.level = function (zoom) {
@@ -136,7 +220,7 @@
     if (want === this.current) { return; }
     this.current = want;
     if (!want) { this.show(null); return; }
-    loadScript(o.topojson).then(function () { return getJSON(want); }).then(function (topo) {
+    loadScript(o.topojson).then(function () { return self.getJSON(want); }).then(function (topo) {
       if (self.current !== want) { return; }
       if (!self.layers[want]) {
         var object = topo.objects.countries || topo.objects[Object.keys(topo.objects)[0]];
@@ -166,20 +250,48 @@
 
   Basemap.prototype.loadPlaces = function () {
     var self = this;
-    getJSON(this.options.places).then(function (rows) {
+    this.getJSON(this.options.places).then(function (rows) {
       self.places = rows;
       self.drawPlaces();
     }).catch(function () { self.places = null; });
   };
 
-  /* Greedy layout: most important first, a name is dropped when its box would touch one
-   * already placed (boxes are estimated from the text length). */
+  /* The incident symbols on screen, as boxes the names keep clear of (a name under a
+   * symbol reads as neither). */
+  function symbolBoxes(map) {
+    var origin = map.getContainer().getBoundingClientRect(), boxes = [];
+    // the map's controls (legend, player, buttons) too: a name half under them reads badly
+    var symbols = map.getContainer().querySelectorAll(".incident-marker, .leaflet-control");
+    for (var i = 0; i < symbols.length; i++) {
+      var r = symbols[i].getBoundingClientRect();
+      if (!r.width) { continue; }
+      var inset = r.width * 0.15;  // a symbol's round edge leaves its box's corners free
+      boxes.push([r.left - origin.left + inset, r.top - origin.top + inset,
+                  r.right - origin.left - inset, r.bottom - origin.top - inset]);
+    }
+    return boxes;
+  }
+
+  function clashes(box, boxes) {
+    for (var k = 0; k < boxes.length; k++) {
+      var b = boxes[k];
+      if (!(box[2] + 4 < b[0] || box[0] > b[2] + 4 || box[3] + 2 < b[1] || box[1] > b[3] + 2)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /* Greedy layout: most important first, each name to the right of its dot, else to its
+   * left, else left out, so that no two names and no name and incident symbol overlap
+   * (boxes are estimated from the text length). */
   Basemap.prototype.drawPlaces = function () {
     var rows = this.places, map = this.map, pane = this.pane;
     if (!rows) { return; }
     while (pane.firstChild) { pane.removeChild(pane.firstChild); }
     var zoom = map.getZoom(), min = minPopulation(zoom), size = map.getSize();
     var bounds = map.getBounds().pad(0.05), boxes = [], count = 0;
+    var symbols = symbolBoxes(map);
     for (var i = 0; i < rows.length && count < MAX_LABELS; i++) {
       var row = rows[i], capital = row[4] === 1;
       if (row[3] < min && !(capital && zoom >= 4)) {
@@ -192,21 +304,38 @@
       var font = big ? 15 : 13;
       var point = map.latLngToContainerPoint(latlng);
       var width = row[0].length * font * 0.6 + 10, height = font + 6;
-      var box = [point.x - 5, point.y - height / 2, point.x + width, point.y + height / 2];
-      if (box[2] < 0 || box[0] > size.x || box[3] < 0 || box[1] > size.y) { continue; }
-      var clash = false;
-      for (var k = 0; k < boxes.length && !clash; k++) {
-        var b = boxes[k];
-        clash = !(box[2] + 4 < b[0] || box[0] > b[2] + 4 || box[3] + 2 < b[1] ||
-                  box[1] > b[3] + 2);
+      var top = point.y - height / 2, bottom = point.y + height / 2;
+      // A symbol on the place itself (an incident in that city): the name goes beside it.
+      var gapRight = 0, gapLeft = 0, others = [];
+      for (var k = 0; k < symbols.length; k++) {
+        var b = symbols[k];
+        if (b[0] <= point.x && point.x <= b[2] && b[1] <= point.y && point.y <= b[3]) {
+          gapRight = Math.max(gapRight, b[2] - point.x);
+          gapLeft = Math.max(gapLeft, point.x - b[0]);
+        } else { others.push(b); }
       }
-      if (clash) { continue; }
+      var right = [point.x - 5, top, point.x + gapRight + width, bottom];
+      var left = [point.x - gapLeft - width, top, point.x + 5, bottom];
+      if (right[2] < 0 || left[0] > size.x || bottom < 0 || top > size.y) { continue; }
+      var dot = [point.x - 3, point.y - 3, point.x + 3, point.y + 3];
+      if (clashes(dot, boxes)) { continue; }
+      var box = null, side = "", shift = 0;
+      // a name never runs off the map's edge
+      var rightFits = right[0] >= 0 && right[2] <= size.x, leftFits = left[0] >= 0 &&
+        left[2] <= size.x;
+      if (rightFits && !clashes(right, boxes) && !clashes(right, others)) {
+        box = right; shift = gapRight;
+      } else if (leftFits && !clashes(left, boxes) && !clashes(left, others)) {
+        box = left; side = " bm-left"; shift = gapLeft;
+      }
+      if (!box) { continue; }
       boxes.push(box);
       count++;
       var label = L.DomUtil.create("div", "bm-place" + (big ? " bm-big" : "") +
-                                   (capital ? " bm-capital" : ""), pane);
+                                   (capital ? " bm-capital" : "") + side, pane);
       var text = L.DomUtil.create("span", "", label);
       text.textContent = row[0];
+      if (shift) { text.style[side ? "right" : "left"] = (6 + shift) + "px"; }
       L.DomUtil.setPosition(label, map.latLngToLayerPoint(latlng));
     }
     map.getContainer().setAttribute("data-places", String(count));

@@ -1,4 +1,5 @@
-"""The real dashboard, offline: the basemap's detail when zoomed in, and axe-core's check.
+"""The real dashboard, offline: the basemap's detail when zoomed in (finer borders, states,
+place names), and axe-core's check.
 
 axe-core (pinned in ``dashboard/maps/assets.py``, fetched by ``make assets``) runs in the
 analyst view, in briefing mode and inside the map's frame; no serious or critical
@@ -10,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.maps.assets import vendor_path
+from tests.browser.conftest import ARTIFACTS, MAP_IFRAME
 
 AXE = vendor_path("axe-core/axe.min.js")
 BERLIN = "2019-08-23-berlin-khangoshvili"
@@ -37,6 +39,18 @@ def test_focused_map_shows_fine_borders_and_place_names_offline(page):
         ".indexOf('countries-10m') >= 0", timeout=30_000)
     frame.wait_for_function(
         "+document.querySelector('.leaflet-container').dataset.places > 5", timeout=30_000)
+    # Germany's states (admin-1) are drawn under the names, on their own canvas
+    frame.wait_for_function(
+        "+document.querySelector('.leaflet-container').dataset.admin1 >= 1", timeout=30_000)
+    drawn = frame.evaluate("""() => {
+        const canvas = document.querySelector('.leaflet-basemapAdmin-pane canvas');
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width,
+                                                          canvas.height).data;
+        let inked = 0;
+        for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) { inked++; } }
+        return inked;
+    }""")
+    assert drawn > 200, drawn  # pixels of border lines, not an empty canvas
     names = frame.locator(".bm-place").all_inner_texts()
     assert "Berlin" in names, names
     assert len(names) == len(set(names)) or len(names) > 5
@@ -57,3 +71,36 @@ def test_axe_finds_no_serious_violation_in_the_page_and_the_map(page, query):
         target.add_script_tag(path=str(AXE))
         found[name] = target.evaluate(RUN_AXE)
     assert found == {"page": [], "map frame": []}
+
+
+LEGEND_STATE = """() => {
+    const box = document.querySelector('.incident-legend');
+    const map = document.querySelector('.leaflet-container').getBoundingClientRect();
+    const rect = box.getBoundingClientRect();
+    return {open: box.open, scroll: box.scrollHeight, client: box.clientHeight,
+            inside: rect.top >= map.top - 1 && rect.bottom <= map.bottom + 1,
+            items: Array.from(box.querySelectorAll('li')).map(li => li.className)};
+}"""
+
+
+def test_open_legend_explains_everything_without_scrolling_at_1440x900(browser, server):
+    """Focused on an expulsion with flows: the legend names the line-end dot, the line
+    width, the focus ring and the precision rings, and fits the map without a scroll bar."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server + "/?incident=2018-03-26-tirana-russian-diplomats-expelled")
+        frame = map_frame(page)
+        frame.locator(".incident-legend").wait_for(timeout=30_000)
+        if not frame.evaluate("document.querySelector('.incident-legend').open"):
+            frame.locator(".incident-legend summary").click()
+        page.wait_for_timeout(300)
+        state = frame.evaluate(LEGEND_STATE)
+        page.locator(MAP_IFRAME).screenshot(path=str(ARTIFACTS / "legend-1440x900.png"))
+        assert state["open"]
+        for item in ("il-end", "il-flow", "il-focus", "il-precision"):
+            assert any(item in names for names in state["items"]), (item, state["items"])
+        assert state["scroll"] <= state["client"] + 1, state
+        assert state["inside"], state
+    finally:
+        context.close()

@@ -21,9 +21,10 @@ from dashboard.data.loading import load_incidents
 from dashboard.exports.formats import PngSize, Provenance, View, export_file
 from dashboard.exports.snapshot import render_snapshot
 from dashboard.maps.mapping import EVENT_COLOURS, PEOPLE_RADIUS, PEOPLE_TYPES
-from tests.paths import APP, FIXTURES
+from tests.paths import APP, FIXTURES, ROOT
 
 FIXTURE = FIXTURES / "export_fixture.csv"
+APP_DATA = ROOT / "data" / "incidents.csv"
 BIN = Path(sys.executable).with_name("incident-map")
 
 
@@ -156,6 +157,59 @@ def test_html_file_draws_every_incident_with_the_network_refused(browser, incide
             assert refused == []
         else:
             assert refused and all("basemaps.cartocdn.com" in url for url in refused), refused
+    finally:
+        context.close()
+
+
+BASEMAP_STATE = """() => {
+    const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
+    const box = document.querySelector('.leaflet-container');
+    return {zoom: map.getZoom(), level: box.dataset.basemap || '',
+            admin1: +(box.dataset.admin1 || 0), tiles: box.classList.contains('basemap-tiles'),
+            places: Array.from(document.querySelectorAll('.bm-place'))
+                .filter(e => e.offsetParent !== null).map(e => e.textContent)};
+}"""
+
+
+@pytest.mark.parametrize("offline", [True, False])
+def test_html_file_carries_the_offline_basemap_of_its_view(browser, tmp_path, offline):
+    """Zoomed to Berlin at 11 (beyond the 1:110m outline's limit), the file opened from disk
+    with nothing reachable draws the 1:10m countries, Germany's states and the place names it
+    carries; online, the tiles answer with errors and the same layers show instead."""
+    incidents = load_incidents(APP_DATA)
+    view = View(offline=offline, at=(52.52, 13.40, 11))
+    path = export_file(incidents, view, tmp_path / "berlin.html", provenance=Provenance())
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    failed: list[str] = []
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(("file://", "data:", "blob:", "about:")):
+            request_route.continue_()
+        else:  # a tile server that answers with errors (and nothing else is reachable)
+            failed.append(url)
+            request_route.fulfill(status=503, body="unavailable")
+
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.route("**/*", route)
+        page.goto(path.as_uri(), wait_until="load")
+        page.wait_for_function("window.incidentExportReady === true", timeout=20_000)
+        page.wait_for_function(
+            "+(document.querySelector('.leaflet-container').dataset.admin1 || 0) >= 1 && "
+            "document.querySelectorAll('.bm-place').length > 5", timeout=20_000)
+        state = page.evaluate(BASEMAP_STATE)
+        assert state["zoom"] == 11
+        assert "countries-10m" in state["level"] and state["admin1"] >= 1
+        assert not state["tiles"] and "Berlin" in state["places"], state
+        assert errors == []
+        if offline:
+            assert failed == []
+        else:
+            assert failed and all("basemaps.cartocdn.com" in url for url in failed), failed
+        page.screenshot(path=str(tmp_path / "berlin.png"))
     finally:
         context.close()
 

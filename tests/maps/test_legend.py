@@ -36,7 +36,7 @@ def test_renders_as_collapsible_control():
     page = m.get_root().render()
     assert 'L.DomUtil.create("details", "incident-legend leaflet-control")' in page
     assert "width > 1000" in page and "var startOpen = null;" in page
-    assert "size.y * 0.85" in page
+    assert "size.y * 0.94" in page
     assert "Key &lt;x&gt;" in page.replace("\\u003c", "<").replace("\\u003e", ">") \
         .replace("\\u0026", "&")
     assert "<x>" not in page

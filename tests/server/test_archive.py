@@ -1,17 +1,25 @@
-"""``serve --basemap FILE``: a usable PMTiles archive is served by range requests; anything
-else is refused with one line before the server starts."""
+"""``serve --basemap FILE``: a usable PMTiles archive is served by range requests, an MBTiles
+archive tile by tile; anything else is refused with one line before the server starts."""
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import sqlite3
 
 import pytest
 from starlette.applications import Starlette
 
-from dashboard.maps import basemap
+from dashboard.maps import tile_archive as basemap
 from dashboard.server.archive import archive_routes
-from tests.browser.test_street_archive_browser import build_archive
+from tests.browser.test_street_archive_browser import (
+    MAX_ZOOM,
+    build_archive,
+    build_mbtiles,
+    build_vector_archive,
+    painted_png,
+    street_tile,
+)
 from tests.test_cli import run
 
 
@@ -42,8 +50,10 @@ def get(app, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
         sent.append(message)
 
     asyncio.run(app(scope, receive, send))
-    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
-    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    get.headers = {k.decode(): v.decode() for k, v in start["headers"]}
+    return start["status"], b"".join(m.get("body", b"") for m in sent
+                                     if m["type"] == "http.response.body")
 
 
 def test_the_archive_is_served_by_range_requests(archive, monkeypatch):
@@ -55,6 +65,47 @@ def test_the_archive_is_served_by_range_requests(archive, monkeypatch):
     assert basemap.archive_url() == basemap.ARCHIVE_URL
 
 
+def test_an_mbtiles_archive_is_served_tile_by_tile_in_xyz_order(tmp_path, monkeypatch):
+    path = tmp_path / "region.mbtiles"
+    build_mbtiles(path)
+    with sqlite3.connect(path) as db:  # one tile told apart: x=1, XYZ y=0 is row 1 at z=1
+        db.execute("update tiles set tile_data = ? where zoom_level = 1 and tile_column = 1 "
+                   "and tile_row = 1", (b"north-east",))
+    db.close()
+    monkeypatch.setenv(basemap.ARCHIVE_ENV, str(path))
+    assert basemap.archive_url() == basemap.TILES_URL
+    app = Starlette(routes=archive_routes())
+    assert get(app, "/basemap/tiles/1/1/0", {"Host": "localhost"}) == (200, b"north-east")
+    status, body = get(app, "/basemap/tiles/0/0/0", {"Host": "localhost"})
+    assert (status, body) == (200, painted_png()) and get.headers["content-type"] == "image/png"
+    for missing in (f"/basemap/tiles/{MAX_ZOOM + 1}/0/0", "/basemap/tiles/1/2/0"):
+        assert get(app, missing, {"Host": "localhost"})[0] == 404
+    assert get(app, "/basemap/tiles/1/x/0", {"Host": "localhost"})[0] == 404
+
+
+def test_gzipped_vector_tiles_are_sent_for_the_browser_to_inflate(tmp_path, monkeypatch):
+    path = tmp_path / "streets.mbtiles"
+    tile = gzip.compress(street_tile())
+    build_mbtiles(path, tile=tile, tile_format="pbf")
+    monkeypatch.setenv(basemap.ARCHIVE_ENV, str(path))
+    archive = basemap.named_archive()
+    assert archive.vector and archive.max_zoom == MAX_ZOOM
+    status, body = get(Starlette(routes=archive_routes()), "/basemap/tiles/2/1/1",
+                       {"Host": "localhost"})
+    assert status == 200 and body == tile
+    assert get.headers["content-encoding"] == "gzip"
+    assert get.headers["content-type"] == "application/x-protobuf"
+
+
+def test_a_vector_pmtiles_archive_is_recognised(tmp_path):
+    path = tmp_path / "streets.pmtiles"
+    build_vector_archive(path)
+    archive = basemap.read_archive(path)
+    assert (archive.container, archive.format, archive.vector, archive.max_zoom) == \
+        ("pmtiles", "pbf", True, 14)
+    assert archive.browser_options()["url"] == basemap.ARCHIVE_URL
+
+
 def test_no_archive_no_route(monkeypatch, tmp_path):
     monkeypatch.delenv(basemap.ARCHIVE_ENV, raising=False)
     assert archive_routes() == [] and basemap.archive_url() is None
@@ -62,13 +113,16 @@ def test_no_archive_no_route(monkeypatch, tmp_path):
     assert archive_routes() == [] and basemap.archive_url() is None
 
 
-def test_serve_refuses_what_is_not_a_pmtiles_archive(tmp_path):
+def test_serve_refuses_what_is_not_a_usable_archive(tmp_path):
     mbtiles = tmp_path / "region.mbtiles"
     sqlite3.connect(mbtiles).execute("create table tiles (z int)").connection.commit()
+    avif = tmp_path / "region-avif.mbtiles"
+    build_mbtiles(avif, tile_format="avif")
     text = tmp_path / "notes.pmtiles"
     text.write_text("not tiles", encoding="utf-8")
     for path, words in ((tmp_path / "missing.pmtiles", "no such file"),
-                        (mbtiles, "pmtiles-convert"), (text, "not a PMTiles")):
+                        (mbtiles, "not an MBTiles archive"), (avif, "cannot be drawn"),
+                        (text, "neither a PMTiles")):
         result = run("serve", "--basemap", str(path), "--port", "8598")
         assert result.returncode == 1, result.stderr
         assert words in result.stderr and "Traceback" not in result.stderr

@@ -47,6 +47,13 @@ ANALYST_CSS = """
 /* Streamlit's caption grey is below 4.5:1 on white in places; keep small text legible. */
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
     color: #555 !important; opacity: 1 !important; }
+/* On a phone the four headline numbers sit two by two, so the map starts on the screen. */
+@media (max-width: 640px) {
+  .st-key-im-headline [data-testid="stHorizontalBlock"] { flex-flow: row wrap; gap: .5rem; }
+  .st-key-im-headline [data-testid="stColumn"] {
+      flex: 1 1 calc(50% - .5rem) !important; min-width: calc(50% - .5rem) !important; }
+  .st-key-im-headline [data-testid="stMetricValue"] { font-size: 1.75rem; }
+}
 </style>
 """
 
@@ -118,7 +125,7 @@ def sidebar_filters(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
 def headline_metrics(totals: dict[str, int]) -> None:
     """The four numbers above the map (from the query engine's totals)."""
     numbers = {key: f"{value:,}" for key, value in totals.items()}
-    columns = st.columns(4)
+    columns = st.container(key="im-headline").columns(4)
     columns[0].metric("Incidents", numbers["incidents"])
     columns[1].metric("Fatalities", numbers["fatalities"])
     columns[2].metric("People expelled", numbers["expelled"],
