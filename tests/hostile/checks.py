@@ -123,7 +123,10 @@ GENERATED_NAME = re.compile(r"[A-Za-z]\w*_[0-9a-f]{32}")
 def template_markers_in(text: str) -> list[str]:
     """The template markers found in an exported text (generated names left out)."""
     text = GENERATED_NAME.sub("", text)
-    return [marker for marker in TEMPLATE_MARKERS if marker in text]
+    # A marker counts as a token of its own: "1337" inside a number of the embedded
+    # basemap (a town of 13,373 people) is not a template's answer.
+    return [marker for marker in TEMPLATE_MARKERS
+            if re.search(rf"(?<![\d.]){re.escape(marker)}(?![\d.])", text)]
 
 
 def frame_reports(page) -> list[dict]:
