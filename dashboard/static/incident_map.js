@@ -255,8 +255,13 @@
 
   /* fitBounds options that keep incidents clear of the controls at the bottom of the map
    * (the play control and scale on the left, the legend on the right): the bottom padding
-   * is the height they take; an open, tall legend pads the right side instead. */
+   * is the height they take; an open, tall legend pads the right side instead. A given,
+   * fixed extent (`fixedFit`: the frames of an animation) is fitted the same way whatever
+   * the controls hold, so every frame shows the same map. */
   function fitOptions(map, options, extra) {
+    if (options.fixedFit) {
+      return L.extend({ padding: [20, 20], maxZoom: options.maxFitZoom }, extra || {});
+    }
     var container = map.getContainer(), size = map.getSize();
     function corner(name) {
       var box = container.querySelector(".leaflet-" + name.split("-").join(".leaflet-"));
