@@ -10,7 +10,9 @@
 
   function yearVisible(manager, index) {
     var year = manager.data.year[index];  // null: undated, shown only with every year
-    return manager.year === null || (year !== null && year <= manager.year);
+    if (manager.year === null) { return true; }
+    // The player runs cumulatively (up to the year) or as a moving window (that year only).
+    return year !== null && (manager.windowed ? year === manager.year : year <= manager.year);
   }
 
   function popupHtml(d, i) {
@@ -297,9 +299,17 @@
   Manager.prototype.layer = function (kind, plugin) {
     return new LazyLayer(this, kind, builders[kind], plugin || null);
   };
-  Manager.prototype.setYear = function (year) {
+  /* Show the incidents up to `year` (or, `windowed`, of that year only; null: every year)
+   * and return how many are shown, for the player's label. */
+  Manager.prototype.setYear = function (year, windowed) {
     this.year = year;
+    this.windowed = Boolean(windowed);
     this.layers.forEach(function (layer) { layer.applyYear(); });
+    var shown = 0;
+    for (var i = 0; i < this.data.year.length; i++) {
+      if (yearVisible(this, i)) { shown++; }
+    }
+    return shown;
   };
   Manager.prototype.finish = function () {
     var map = this.map, options = this.options, d = this.data;

@@ -80,8 +80,11 @@ def test_repeated_url_keys_add_up(incidents):
 
 
 def timeline_years(at: AppTest) -> list[int]:
+    """The years the timeline's axis spans (its domain runs from 1 January of the first year
+    to 1 January after the last)."""
     (chart,) = [e for e in at.main if e.type == "vega_lite_chart"]
-    return json.loads(chart.proto.spec)["encoding"]["x"]["scale"]["domain"]
+    first, end = json.loads(chart.proto.spec)["encoding"]["x"]["scale"]["domain"]
+    return list(range(int(first[:4]), int(end[:4])))
 
 
 def test_timeline_follows_the_filters(incidents):

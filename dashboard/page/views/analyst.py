@@ -14,12 +14,13 @@ from dashboard.data.filters import (
     Filters,
     apply_filters,
     describe,
+    year_span,
 )
 from dashboard.data.loading import data_as_of
 from dashboard.data.schema import ATTRIBUTIONS, EVENT_TYPES
 from dashboard.page import state as page_state
 from dashboard.page.briefing import card_html
-from dashboard.page.timeline import build_timeline
+from dashboard.page.timeline import build_timeline, time_unit, year_only, years_from_selection
 from dashboard.page.views.common import (
     MAP_HEIGHT,
     current_filters,
@@ -61,6 +62,16 @@ def _reset_filters(span: tuple[int, int]) -> None:
 def _toggle_assessments() -> None:
     types = st.session_state.get("f_types") or []
     st.session_state["f_types"] = page_state.set_assessments(types, st.session_state["f_assess"])
+
+
+def _select_span(span: tuple[int, int]) -> None:
+    """A span dragged across the timeline becomes the years filter (within the data's)."""
+    years = years_from_selection(st.session_state.get("timeline"))
+    if years is None:
+        return
+    first, last = max(years[0], span[0]), min(years[1], span[1])
+    if first <= last and span[0] < span[1]:
+        st.session_state["f_years"] = (first, last)
 
 
 def _select_row(table_key: str, ids: list[str]) -> None:
@@ -196,9 +207,17 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
         with st.container(border=True):
             st.html(card_html(row.to_dict(), heading_level=3))
     if not filtered.empty:
-        st.subheader("Incidents per year")
         # The chosen years, or (no year filter) the years the filtered incidents cover.
-        st.altair_chart(build_timeline(filtered, years=filters.years), width="stretch")
+        chart_years = filters.years or year_span(filtered)
+        monthly = time_unit(chart_years) == "month"
+        st.subheader("Incidents per month" if monthly else "Incidents per year")
+        st.altair_chart(build_timeline(filtered, years=chart_years), width="stretch",
+                        key="timeline", on_select=functools.partial(_select_span, span),
+                        selection_mode="span")
+        left_out = year_only(filtered) if monthly else 0
+        st.caption("Drag across the bars to show those years only."
+                   + (f" {left_out:,} incident{'s' if left_out != 1 else ''} known only to "
+                      "the year are not in the monthly bars." if left_out else ""))
         st.subheader(f"{len(filtered):,} incidents" if len(filtered) != 1 else "1 incident")
         incident_table(filtered, focus_id)
     render_downloads(filtered, filters, focus_id=focus_id, offline=offline, data_path=data_path,
