@@ -70,14 +70,20 @@ def test_clicker_steps_the_default_briefing(browser, server, incidents):
     page = context.new_page()
     try:
         page.goto(f"{server}/?view=briefing")
-        wait_step(page, f"Step 1 of {len(steps)}")
+        wait_step(page, "Title")  # like an authored briefing, it opens on a title step
+        expect(page.locator(".im-title-step h1")).to_have_text("All incidents")
+        expect(page.locator(".im-title-count")).to_contain_text(f"{len(steps)} steps")
         keys_ready(page)
         page.keyboard.press("PageDown")
+        wait_step(page, f"Step 1 of {len(steps)}")
+        page.keyboard.press("Space")
         wait_step(page, f"Step 2 of {len(steps)}")
         page.keyboard.press("End")
         wait_step(page, f"Step {len(steps)} of {len(steps)}")
         page.keyboard.press("PageUp")
         wait_step(page, f"Step {len(steps) - 1} of {len(steps)}")
+        page.keyboard.press("Home")
+        wait_step(page, "Title")
     finally:
         context.close()
 

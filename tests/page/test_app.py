@@ -184,12 +184,18 @@ def test_briefing_steps_through_filtered_incidents(incidents):
         card = next(h.value for h in at.html if 'class="im-card"' in h.value)
         return step, card
 
+    # The title step first: what is shown and how many steps, no incident in focus.
+    title = next(h.value for h in at.html if 'class="im-title-step"' in h.value)
+    assert "All incidents, Spain" in title and "3 steps" in title
+    assert "incident" not in at.query_params
+    assert at.button(key="brief_prev").disabled
+    at.button(key="brief_next").click().run()
     step, card = shown()
     assert "Step 1 of 3" in step
     assert "Spain expels 25 test diplomats" in card
     assert at.query_params["incident"] == steps[0]
     assert at.query_params["view"] == "briefing"
-    assert at.button(key="brief_prev").disabled
+    assert not at.button(key="brief_prev").disabled  # back to the title step
 
     at.button(key="brief_next").click().run()
     assert not at.exception
