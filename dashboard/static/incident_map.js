@@ -328,9 +328,25 @@
       }).addTo(map);
       if (options.focusLabel) {
         // Briefing: name the place on the map itself (the offline outline has no labels).
-        L.tooltip({ permanent: true, direction: "right", offset: [d.r[focus] + 8, 0],
-                    className: "incident-focus-label", interactive: false })
+        var gap = d.r[focus] + 8;
+        var tip = L.tooltip({ permanent: true, direction: "right", offset: [gap, 0],
+                              className: "incident-focus-label", interactive: false })
           .setLatLng(latlng).setContent(d.places[d.place[focus]]).addTo(map);
+        // On a narrow map (a phone) the label goes above the incident and wraps within
+        // the map's width, so it never runs off the edge; on a wide one it sits beside it.
+        var placeLabel = function () {
+          var width = map.getSize().x, el = tip.getElement();
+          if (!width || !el) { return; }
+          var narrow = width < 520;
+          tip.options.direction = narrow ? "top" : "right";
+          tip.options.offset = L.point(narrow ? [0, -gap] : [gap, 0]);
+          el.style.whiteSpace = "normal";
+          el.style.width = "max-content";
+          el.style.maxWidth = Math.round(narrow ? width * 0.8 : width * 0.4) + "px";
+          tip.update();
+        };
+        placeLabel();
+        map.on("resize", placeLabel);
       }
       // The frame around the map may be resized after this (Streamlit sizes its iframe once
       // the page has laid out); Leaflet keeps the top-left corner, so keep the incident
