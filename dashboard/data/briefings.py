@@ -118,6 +118,20 @@ def _text(value: object, where: str, key: str, limit: int, problems: list[str]) 
     return text
 
 
+def _unknown_keys(table: Mapping[str, object], allowed: tuple[str, ...], where: str,
+                  problems: list[str]) -> None:
+    for key in table:
+        if key not in allowed:
+            problems.append(f"{where}: unknown key {key!r} (use {', '.join(allowed)})")
+
+
+def _required(value: object, where: str, key: str, limit: int, problems: list[str]) -> str:
+    text = _text(value, where, key, limit, problems)
+    if not text:
+        problems.append(f"{where}: {key} is missing")
+    return text
+
+
 def parse_briefing(table: Mapping[str, object], *, name: str,
                    ids: Iterable[str] | None = None, label: str | None = None) -> Briefing:
     """A :class:`Briefing` from a TOML table; :class:`BriefingError` lists every problem.
@@ -127,12 +141,8 @@ def parse_briefing(table: Mapping[str, object], *, name: str,
     label = label or f"briefing {name}"
     problems: list[str] = []
     known_ids = set(ids) if ids is not None else None
-    for key in table:
-        if key not in TOP_KEYS:
-            problems.append(f"{label}: unknown key {key!r} (use {', '.join(TOP_KEYS)})")
-    title = _text(table.get("title"), label, "title", MAX_HEADING, problems)
-    if not title:
-        problems.append(f"{label}: title is missing")
+    _unknown_keys(table, TOP_KEYS, label, problems)
+    title = _required(table.get("title"), label, "title", MAX_HEADING, problems)
     subtitle = _text(table.get("subtitle"), label, "subtitle", MAX_CAPTION, problems)
     raw_steps = table.get("steps", [])
     if not isinstance(raw_steps, list) or not all(isinstance(s, dict) for s in raw_steps):
@@ -146,12 +156,8 @@ def parse_briefing(table: Mapping[str, object], *, name: str,
     steps = []
     for number, raw in enumerate(raw_steps, start=1):
         where = f"{label}, step {number}"
-        for key in raw:
-            if key not in STEP_KEYS:
-                problems.append(f"{where}: unknown key {key!r} (use {', '.join(STEP_KEYS)})")
-        heading = _text(raw.get("heading"), where, "heading", MAX_HEADING, problems)
-        if not heading:
-            problems.append(f"{where}: heading is missing")
+        _unknown_keys(raw, STEP_KEYS, where, problems)
+        heading = _required(raw.get("heading"), where, "heading", MAX_HEADING, problems)
         caption = _text(raw.get("caption"), where, "caption", MAX_CAPTION, problems)
         params = {}
         for key in FILTER_PARAMS:
