@@ -224,3 +224,8 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
                      at=(map_at.lat, map_at.lon, map_at.zoom) if map_at else None,
                      layers=map_layers)
     render_deck_downloads(incidents, filtered, filters, offline=offline, data_path=data_path)
+    if edit_enabled():
+        from dashboard.page.views.briefing_editor import briefing_editor
+
+        briefing_editor(incidents, filters, focus_id=focus_id,
+                        at=(map_at.lat, map_at.lon, map_at.zoom) if map_at else None)
