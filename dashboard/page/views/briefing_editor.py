@@ -145,6 +145,8 @@ def _where(step) -> str:
     return " · ".join(parts)
 
 
+# A fragment: its buttons and boxes rerun only the editor, not the map and chart above it.
+@st.fragment
 def briefing_editor(incidents: pd.DataFrame, filters: Filters, *, focus_id: str | None,
                     at: tuple[float, float, int] | None) -> None:
     """The briefing editor under the analyst view's exports (only with editing on)."""
@@ -168,9 +170,9 @@ def briefing_editor(incidents: pd.DataFrame, filters: Filters, *, focus_id: str 
         if choice == NEW:
             st.text_input("File name of the new briefing", key="be_new_name", max_chars=80,
                           placeholder="e.g. sabotage-2024 (letters, digits, - and _)")
-        st.text_input("Title", value=briefing.title, key=f"be_title_{rev}",
+        st.text_input("Briefing title", value=briefing.title, key=f"be_title_{rev}",
                       max_chars=MAX_HEADING)
-        st.text_input("Subtitle", value=briefing.subtitle, key=f"be_subtitle_{rev}",
+        st.text_input("Briefing subtitle", value=briefing.subtitle, key=f"be_subtitle_{rev}",
                       max_chars=MAX_CAPTION)
         total = len(briefing.steps)
         for index, step in enumerate(briefing.steps):
