@@ -214,7 +214,7 @@ def filtered_view(incidents: pd.DataFrame, span, *, offline: bool) -> None:
         st.info("The incident in the link is hidden by the current filters; "
                 "starting at the first step.")
     index = step_index(steps, current) if current else -1
-    title = page_state.plain(describe(filters))
+    title = describe(filters)  # placed as escaped HTML below, not as Markdown
     top = st.columns([5, 1.3, 1.6, 1.3, 2.2], vertical_alignment="center")
     top[0].html(f'<h2 class="im-step-heading">{html.escape(title)}</h2>')
     top[1].button("◂ Previous", key="brief_prev", on_click=_step, args=(steps, current, -1),
