@@ -10,7 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.data.briefings import load_briefing
-from tests.paths import APP, FIXTURES
+from tests.page.apptest import run_page
+from tests.paths import FIXTURES
 
 EXPANDER = "Briefings: add this view as a step, reorder, caption, save"
 
@@ -27,15 +28,6 @@ def setting(monkeypatch, tmp_path):
     monkeypatch.setenv("INCIDENT_MAP_EDIT", "1")
     monkeypatch.delenv("INCIDENT_MAP_EDIT_TOKEN", raising=False)
     return folder
-
-
-def run_page(**params) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def step_headings(at: AppTest) -> list[str]:
