@@ -10,15 +10,15 @@ Prints the median, the 90th percentile and the slowest run in milliseconds.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "dashboard" / "app.py"
+sys.path.insert(0, str(ROOT))
 TARGET_MS = 150.0
+
+from benchmarks.page_reruns import PageRaised, time_reruns  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,44 +27,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--online", action="store_true", help="time the online map instead")
     options = parser.parse_args(argv)
-    os.environ["INCIDENT_MAP_DATA"] = str(options.data.resolve())
-    if not options.online:
-        os.environ["INCIDENT_MAP_OFFLINE"] = "1"
-
-    from streamlit.testing.v1 import AppTest
-
-    from dashboard.data.filters import year_span
-    from dashboard.data.loading import load_incidents
-
-    span = year_span(load_incidents(options.data))
-    middle = (span[0] + span[1]) // 2
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    started = time.perf_counter()
-    at.run()
-    first_ms = (time.perf_counter() - started) * 1000
-    if at.exception:
-        print("the page raised:", [e.value for e in at.exception], file=sys.stderr)
+    try:
+        reruns = time_reruns(options.data, options.runs, offline=not options.online,
+                             types=("killing", "diplomatic_expulsion"))
+    except PageRaised as error:
+        print(error, file=sys.stderr)
         return 1
-
-    # Alternate between filter values so every run really changes the view.
-    changes = [
-        lambda: at.slider(key="f_years").set_value((middle, span[1])),
-        lambda: at.slider(key="f_years").set_value(span),
-        lambda: at.multiselect(key="f_types").set_value(["killing", "diplomatic_expulsion"]),
-        lambda: at.multiselect(key="f_types").set_value([]),
-        lambda: at.text_input(key="f_query").set_value("berlin"),
-        lambda: at.text_input(key="f_query").set_value(""),
-    ]
-    samples = []
-    for index in range(options.runs):
-        changes[index % len(changes)]()
-        started = time.perf_counter()
-        at.run()
-        samples.append((time.perf_counter() - started) * 1000)
-        if at.exception:
-            print("the page raised:", [e.value for e in at.exception], file=sys.stderr)
-            return 1
-
+    first_ms = reruns.first_s * 1000
+    samples = [sample * 1000 for sample in reruns.samples_s]
     samples.sort()
     median = statistics.median(samples)
     p90 = samples[min(len(samples) - 1, int(0.9 * len(samples)))]

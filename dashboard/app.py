@@ -33,7 +33,7 @@ def main() -> None:
     offline = offline_requested()
     init_state(incidents, span)
     if briefing:
-        briefing_view(incidents, span, offline=offline)
+        briefing_view(incidents, span, offline=offline, data_path=data_path)
     elif edit_enabled() and st.query_params.get("view") == "edit":
         from dashboard.page.views.editor import editor_view
 

@@ -49,11 +49,16 @@ def main() -> None:
 @click.option("--basemap", "basemap_file", type=click.Path(path_type=Path, readable=False),
               help="A street-level tile archive (PMTiles) to draw offline "
                    "(also INCIDENT_MAP_BASEMAP).")
+@click.option("--engine", type=click.Choice(["pandas", "duckdb"]), default=None,
+              help="What filters and counts the data: pandas (default) or DuckDB "
+                   "(pip install 'incident-map[scale]'; also INCIDENT_MAP_ENGINE).")
 def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
-          extra_hosts: tuple[str, ...], edit: bool, basemap_file: Path | None) -> None:
+          extra_hosts: tuple[str, ...], edit: bool, basemap_file: Path | None,
+          engine: str | None) -> None:
     """Start the dashboard."""
     from dashboard.base.settings import EDIT_VAR
     from dashboard.data.loading import default_data_path
+    from dashboard.data.query import ENGINE_VAR, QueryError, engine_requested
     from dashboard.server.hosts import ENV_VAR, allowed_hosts
 
     env = dict(os.environ)
@@ -62,6 +67,15 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
         env["INCIDENT_MAP_DATA"] = str(dataset)
     if offline_requested(offline):
         env["INCIDENT_MAP_OFFLINE"] = "1"
+    try:
+        env[ENGINE_VAR] = engine_requested(engine)
+        if env[ENGINE_VAR] == "duckdb":
+            import duckdb  # noqa: F401  (refused here, not on the first page view)
+    except QueryError as error:
+        raise CliError(str(error)) from None
+    except ImportError:
+        raise CliError("--engine duckdb needs the duckdb package: "
+                       "pip install 'incident-map[scale]'") from None
     from_env = [name for name in os.environ.get(ENV_VAR, "").split(",") if name.strip()]
     hosts = allowed_hosts(address, extra=[*from_env, *extra_hosts])
     env[ENV_VAR] = ",".join(hosts)
@@ -92,6 +106,9 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
         "--server.address", address,
         "--server.headless", "true",
         "--server.enableStaticServing", "true",
+        # The page's updates (table page, timeline, the map's filter) are compressed on
+        # the wire (permessage-deflate), a third of their size after a filter change.
+        "--server.enableWebsocketCompression", "true",
         # Requests whose Host is not ours are refused (DNS rebinding); Streamlit checks
         # the websocket's Host and Origin too, and keeps its XSRF and CORS protection.
         *(part for host in hosts for part in ("--server.allowedHosts", host)),

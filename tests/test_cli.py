@@ -83,3 +83,11 @@ def test_serve_edit_beyond_loopback_needs_a_token(make_dataset, monkeypatch):
     short = run("serve", "--data", str(path), "--edit", "--address", "0.0.0.0")
     assert short.returncode == 1 and "too short" in short.stderr
     assert "Traceback" not in result.stderr + proxied.stderr + short.stderr
+
+
+def test_serve_names_the_engines_it_knows(make_dataset):
+    path = make_dataset([base_row()])
+    result = run("serve", "--data", str(path), "--engine", "spark")
+    assert result.returncode == 2
+    assert "pandas" in result.stderr and "duckdb" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -7,11 +7,16 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
-def write_atomic(path: str | Path, data: bytes | str, *, parents: bool = False) -> Path:
+def write_atomic(path: str | Path, data: bytes | str | Iterable[bytes], *,
+                 parents: bool = False) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``.
+
+    ``data`` may be an iterable of byte chunks, written as they come (a large export is
+    never whole in memory).
 
     A reader sees the old file or the new one, never a mix; an existing file keeps its
     permissions. ``str`` data is written as UTF-8. ``parents`` creates missing folders
@@ -21,11 +26,13 @@ def write_atomic(path: str | Path, data: bytes | str, *, parents: bool = False) 
     if parents:
         path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    chunks = [payload] if isinstance(payload, bytes | bytearray | memoryview) else payload
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         if path.exists():

@@ -1,17 +1,24 @@
 """Filtering and aggregation behind one interface: pandas today, DuckDB for larger data.
 
-Both engines answer the same three questions about a :class:`~dashboard.data.filters.Filters`
+Both engines answer the same questions about a :class:`~dashboard.data.filters.Filters`
 with the same semantics as :func:`~dashboard.data.filters.apply_filters`:
 
 - ``positions(filters)``: the positions (0-based, in the dataset's date order) of the rows
-  that pass, the form the map's filter mask is made from;
+  that pass, the form the map's filter mask and the table's pages are made from;
 - ``yearly_counts(filters)``: incidents per (year, event type), for the timeline;
+- ``totals(filters)``: the headline numbers (incidents, fatalities, people expelled,
+  countries);
 - ``count(filters)``.
 
-:class:`PandasQuery` works on the frame from :func:`~dashboard.data.loading.load_incidents`.
+:class:`PandasQuery` works on the frame from :func:`~dashboard.data.loading.load_incidents`;
+it turns the filter columns into NumPy arrays once (years, category codes) and filters with
+boolean masks, so a filter change costs milliseconds, not a copy of the frame.
 :class:`DuckDBQuery` (``pip install 'incident-map[scale]'``) runs the same filters as SQL in
 an embedded DuckDB over that frame or over a Parquet file written by :func:`write_parquet`,
-so tens of millions of rows are filtered without holding them in pandas. See
+so tens of millions of rows are filtered without holding them in pandas.
+:class:`CachedQuery` keeps the answers for the last few filters (a page rerun that changes
+another widget, or goes back to a filter, costs nothing). The page chooses the engine with
+``incident-map serve --engine duckdb`` (``INCIDENT_MAP_ENGINE``). See
 ``docs/performance.md`` for where a server database (PostGIS, a warehouse) plugs in.
 
 Example::
@@ -22,18 +29,30 @@ Example::
 
 from __future__ import annotations
 
+import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from dashboard.data.filters import Filters, apply_filters
+from dashboard.data.filters import Filters
 from dashboard.data.loading import fold_text
 
 ENGINES = ("pandas", "duckdb")
+#: The environment variable ``serve --engine`` sets.
+ENGINE_VAR = "INCIDENT_MAP_ENGINE"
 #: The columns the engines filter and aggregate on.
-QUERY_COLUMNS = ("year", "country", "event_type", "attribution", "search_text")
+QUERY_COLUMNS = ("year", "country", "event_type", "attribution", "search_text",
+                 "fatalities", "persons")
+EXPULSION = "diplomatic_expulsion"
+#: Filters whose answers :class:`CachedQuery` keeps, and search words whose matches
+#: :class:`PandasQuery` keeps.
+CACHE_ENTRIES = 16
+WORD_CACHE_ENTRIES = 16
+TOTALS = ("incidents", "fatalities", "expelled", "countries")
 
 
 class QueryError(RuntimeError):
@@ -45,7 +64,23 @@ class IncidentQuery(Protocol):
 
     def yearly_counts(self, filters: Filters) -> pd.DataFrame: ...
 
+    def totals(self, filters: Filters) -> dict[str, int]: ...
+
     def count(self, filters: Filters) -> int: ...
+
+
+def engine_requested(engine: str | None = None) -> str:
+    """``engine`` when given, else ``INCIDENT_MAP_ENGINE``, else ``pandas``."""
+    name = (engine or os.environ.get(ENGINE_VAR, "") or "pandas").strip().lower()
+    if name not in ENGINES:
+        raise QueryError(f"unknown query engine {name!r}; use one of {', '.join(ENGINES)}")
+    return name
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, dict[str, int]]:
+    """Category codes of ``values`` (as text) and the code of each category."""
+    codes, uniques = pd.factorize(values.astype(str), sort=True)
+    return codes.astype(np.int32), {str(value): index for index, value in enumerate(uniques)}
 
 
 class PandasQuery:
@@ -53,25 +88,129 @@ class PandasQuery:
 
     def __init__(self, incidents: pd.DataFrame):
         self.incidents = incidents
+        self.size = len(incidents)
+        self._year = pd.to_numeric(incidents["year"], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan)
+        self._categories = {column: _codes(incidents[column])
+                            for column in ("country", "event_type", "attribution")}
+        self._search = incidents["search_text"]
+        self._fatalities = pd.to_numeric(incidents["fatalities"], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=0.0)
+        persons = pd.to_numeric(incidents["persons"], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=0.0)
+        self._expelled = np.where((incidents["event_type"] == EXPULSION).to_numpy(), persons, 0)
+        self._words: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def _in(self, column: str, chosen: tuple[str, ...]) -> np.ndarray:
+        codes, lookup = self._categories[column]
+        wanted = np.zeros(len(lookup) + 1, dtype=bool)
+        for value in chosen:
+            if value in lookup:
+                wanted[lookup[value]] = True
+        return wanted[codes]
+
+    def _word(self, word: str) -> np.ndarray:
+        found = self._words.get(word)
+        if found is None:
+            found = self._search.str.contains(word, regex=False).to_numpy(
+                dtype=bool, na_value=False)
+            self._words[word] = found
+            while len(self._words) > WORD_CACHE_ENTRIES:
+                self._words.popitem(last=False)
+        self._words.move_to_end(word)
+        return found
+
+    def mask(self, filters: Filters) -> np.ndarray:
+        """One boolean per row: does it pass ``filters``?"""
+        mask = np.ones(self.size, dtype=bool)
+        if filters.years:
+            start, end = filters.years
+            with np.errstate(invalid="ignore"):  # NaN (undated) compares False
+                mask &= (self._year >= start) & (self._year <= end)
+        for column, chosen in (("country", filters.countries),
+                               ("event_type", filters.event_types),
+                               ("attribution", filters.attributions)):
+            if chosen:
+                mask &= self._in(column, chosen)
+        for word in fold_text(filters.query).split():
+            mask &= self._word(word)
+        return mask
 
     def positions(self, filters: Filters) -> np.ndarray:
-        passed = apply_filters(self.incidents, filters)
-        return self.incidents.index.get_indexer(passed.index)
+        return np.flatnonzero(self.mask(filters))
 
     def yearly_counts(self, filters: Filters) -> pd.DataFrame:
-        passed = apply_filters(self.incidents, filters).dropna(subset=["year"])
-        counts = (passed.groupby(["year", "event_type"], observed=True).size()
-                  .reset_index(name="count"))
+        mask = self.mask(filters) & ~np.isnan(self._year)
+        codes, lookup = self._categories["event_type"]
+        names = np.array(list(lookup), dtype=object)
+        years = self._year[mask].astype(np.int64)
+        if not len(years):
+            return _tidy(pd.DataFrame({"year": [], "event_type": [], "count": []}))
+        first = int(years.min())
+        width = len(names)
+        cells = np.bincount((years - first) * width + codes[mask])
+        present = np.flatnonzero(cells)
+        counts = pd.DataFrame({"year": present // width + first,
+                               "event_type": names[present % width],
+                               "count": cells[present]})
         return _tidy(counts)
 
+    def totals(self, filters: Filters) -> dict[str, int]:
+        mask = self.mask(filters)
+        countries = self._categories["country"][0][mask]
+        return {
+            "incidents": int(mask.sum()),
+            "fatalities": int(self._fatalities[mask].sum()),
+            "expelled": int(self._expelled[mask].sum()),
+            "countries": int(np.count_nonzero(np.bincount(countries))) if len(countries)
+            else 0,
+        }
+
     def count(self, filters: Filters) -> int:
-        return len(apply_filters(self.incidents, filters))
+        return int(self.mask(filters).sum())
 
 
 def _tidy(counts: pd.DataFrame) -> pd.DataFrame:
     counts = counts.astype({"year": int, "count": int})
     counts["event_type"] = counts["event_type"].astype(str)
     return counts.sort_values(["year", "event_type"]).reset_index(drop=True)
+
+
+class CachedQuery:
+    """Another engine's answers for the last CACHE_ENTRIES filters (thread-safe: the
+    server's sessions share one). Filters are frozen, so they are the key."""
+
+    def __init__(self, engine: IncidentQuery, entries: int = CACHE_ENTRIES):
+        self.engine = engine
+        self.entries = entries
+        self._answers: OrderedDict[tuple[str, Filters], object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _answer(self, name: str, filters: Filters):
+        key = (name, filters)
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+            answer = getattr(self.engine, name)(filters)
+            self._answers[key] = answer
+            while len(self._answers) > self.entries * 4:
+                self._answers.popitem(last=False)
+            return answer
+
+    def positions(self, filters: Filters) -> np.ndarray:
+        positions = self._answer("positions", filters)
+        positions.flags.writeable = False  # shared: nobody may change it
+        return positions
+
+    def yearly_counts(self, filters: Filters) -> pd.DataFrame:
+        return self._answer("yearly_counts", filters).copy()
+
+    def totals(self, filters: Filters) -> dict[str, int]:
+        return dict(self._answer("totals", filters))
+
+    def count(self, filters: Filters) -> int:
+        return len(self.positions(filters))
 
 
 def _duckdb():
@@ -99,7 +238,8 @@ def _query_frame(incidents: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame({column: incidents[column] for column in QUERY_COLUMNS})
     for column in ("country", "event_type", "attribution", "search_text"):
         frame[column] = frame[column].astype(str)
-    frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
+    for column in ("year", "fatalities", "persons"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
     frame.insert(0, "pos", np.arange(len(frame), dtype=np.int64))
     return frame
 
@@ -110,6 +250,7 @@ class DuckDBQuery:
     def __init__(self, source: pd.DataFrame | Path):
         duckdb = _duckdb()
         self.connection = duckdb.connect()
+        self._lock = threading.Lock()  # one connection, used by one thread at a time
         if isinstance(source, pd.DataFrame):
             self.connection.register("incidents", _query_frame(source))
         else:
@@ -133,22 +274,34 @@ class DuckDBQuery:
 
     def positions(self, filters: Filters) -> np.ndarray:
         where, values = self._where(filters)
-        rows = self.connection.execute(
-            f"SELECT pos FROM incidents{where} ORDER BY pos", values).fetchnumpy()
+        with self._lock:
+            rows = self.connection.execute(
+                f"SELECT pos FROM incidents{where} ORDER BY pos", values).fetchnumpy()
         return np.asarray(rows["pos"], dtype=np.int64)
 
     def yearly_counts(self, filters: Filters) -> pd.DataFrame:
         where, values = self._where(filters)
         where = (where + " AND" if where else " WHERE") + " year IS NOT NULL"
-        counts = self.connection.execute(
-            f"SELECT year, event_type, count(*) AS count FROM incidents{where} "
-            "GROUP BY year, event_type", values).df()
+        with self._lock:
+            counts = self.connection.execute(
+                f"SELECT year, event_type, count(*) AS count FROM incidents{where} "
+                "GROUP BY year, event_type", values).df()
         return _tidy(counts)
+
+    def totals(self, filters: Filters) -> dict[str, int]:
+        where, values = self._where(filters)
+        with self._lock:
+            row = self.connection.execute(
+                "SELECT count(*), coalesce(sum(fatalities), 0), "
+                f"coalesce(sum(CASE WHEN event_type = '{EXPULSION}' THEN persons END), 0), "
+                f"count(DISTINCT country) FROM incidents{where}", values).fetchone()
+        return dict(zip(TOTALS, (int(value) for value in row), strict=True))
 
     def count(self, filters: Filters) -> int:
         where, values = self._where(filters)
-        return int(self.connection.execute(f"SELECT count(*) FROM incidents{where}",
-                                           values).fetchone()[0])
+        with self._lock:
+            return int(self.connection.execute(f"SELECT count(*) FROM incidents{where}",
+                                               values).fetchone()[0])
 
 
 def open_query(incidents: pd.DataFrame, *, engine: str = "pandas") -> IncidentQuery:

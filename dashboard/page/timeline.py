@@ -11,7 +11,9 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
+from functools import lru_cache
 
 import altair as alt
 import pandas as pd
@@ -51,6 +53,19 @@ def yearly_counts(incidents: pd.DataFrame) -> pd.DataFrame:
     return period_counts(incidents, "year")
 
 
+def labelled_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """``counts`` (year, event_type, count: e.g. from :mod:`dashboard.data.query`) as yearly
+    periods with the types' labels and order, sorted as the chart stacks them."""
+    if counts.empty:
+        return pd.DataFrame(_EMPTY)
+    counts = counts[["year", "event_type", "count"]].copy()
+    counts["year"] = counts["year"].astype(int)
+    counts["start"] = counts["year"].map(lambda y: _iso(y))
+    counts["end"] = counts["year"].map(lambda y: _iso(y + 1))
+    counts = _type_columns(counts)
+    return counts.sort_values(["start", "type_order"]).reset_index(drop=True)
+
+
 def period_counts(incidents: pd.DataFrame, unit: str) -> pd.DataFrame:
     """One row per (period, event type): ``start``/``end`` of the period (dates), ``year``,
     the number of incidents and the type's label and order.
@@ -71,10 +86,12 @@ def period_counts(incidents: pd.DataFrame, unit: str) -> pd.DataFrame:
     counts = (dated.assign(period=periods.to_numpy())
               .groupby(["period", "event_type"], observed=True).size()
               .reset_index(name="count"))
+    counts["year"] = counts["period"].map(lambda p: p.year).astype(int)
+    if unit == "year":  # the same table as the query engine's counts give
+        return labelled_counts(counts)
     counts["start"] = counts["period"].map(lambda p: p.start_time.date().isoformat())
     counts["end"] = counts["period"].map(lambda p: (p + 1).start_time.date().isoformat())
-    counts["year"] = counts["period"].map(lambda p: p.year).astype(int)
-    counts = _type_columns(counts.drop(columns="period"))
+    counts = _type_columns(counts[["year", "event_type", "count", "start", "end"]])
     return counts.sort_values(["start", "type_order"]).reset_index(drop=True)
 
 
@@ -102,22 +119,33 @@ def _iso(year: int, month: int = 1) -> str:
 
 
 def build_timeline(
-    incidents: pd.DataFrame,
+    incidents: pd.DataFrame | None,
     *,
     years: tuple[int, int] | None = None,
     colours: Mapping[str, str] | None = None,
     height: int = 300,
+    counts: pd.DataFrame | None = None,
 ) -> alt.Chart:
     """Stacked bars of ``incidents`` per year, or per month when ``years`` (default: the
     data's) spans at most MONTHLY_UP_TO_YEARS years; dragging across the bars selects a span
     (the selection named ``SPAN``, read back with :func:`years_from_selection`).
 
-    Colours are the map's (``mapping.EVENT_COLOURS``), so a type looks the same in both.
+    ``counts`` (year, event_type, count, as :mod:`dashboard.data.query` gives them) stand in
+    for ``incidents`` when the rows themselves are not at hand; they are yearly, so months
+    need the rows. Colours are the map's (``mapping.EVENT_COLOURS``), so a type looks the
+    same in both.
     """
     colours = EVENT_COLOURS if colours is None else colours
-    start, end = years or year_span(incidents) or (2000, 2000)
-    unit = time_unit((start, end))
-    counts = period_counts(incidents, unit)
+    if counts is None:
+        span = year_span(incidents)
+    else:
+        span = (int(counts["year"].min()), int(counts["year"].max())) if len(counts) else None
+    start, end = years or span or (2000, 2000)
+    unit = time_unit((start, end)) if incidents is not None else "year"
+    if incidents is None or (counts is not None and unit == "year"):
+        counts = labelled_counts(counts if counts is not None else pd.DataFrame(_EMPTY))
+    else:
+        counts = period_counts(incidents, unit)
     present = [t for t in EVENT_TYPES if t in set(counts["event_type"])]
     labels = [EVENT_TYPES[t] for t in present]
     palette = [colours.get(t, "#777777") for t in present]
@@ -138,8 +166,15 @@ def build_timeline(
         legend=alt.Legend(orient="bottom", direction="horizontal", columns=5, labelLimit=200),
     )
     span = alt.selection_interval(name=SPAN, encodings=["x"])
+    # The rows carry numbers and dates only; the type's name and label come from a small
+    # lookup table, so the data sent with each rerun stays small.
+    types = pd.DataFrame({"type_order": range(len(EVENT_TYPES)),
+                          "event_type": list(EVENT_TYPES),
+                          "type_label": list(EVENT_TYPES.values())})
     return (
-        alt.Chart(counts, height=height)
+        alt.Chart(counts[["start", "end", "type_order", "count"]], height=height)
+        .transform_lookup(lookup="type_order", from_=alt.LookupData(
+            types, key="type_order", fields=["event_type", "type_label"]))
         .mark_bar(stroke="#fff", strokeWidth=1)
         .encode(
             x=x,
@@ -156,6 +191,21 @@ def build_timeline(
         .add_params(span)
         .properties(width="container")
     )
+
+
+@lru_cache(maxsize=32)
+def _cached_spec(rows: tuple, years: tuple[int, int] | None, height: int) -> str:
+    counts = pd.DataFrame(list(rows), columns=["year", "event_type", "count"])
+    return json.dumps(build_timeline(None, counts=counts, years=years, height=height).to_dict())
+
+
+def timeline_spec(counts: pd.DataFrame, *, years: tuple[int, int] | None = None,
+                  height: int = 300) -> dict:
+    """The Vega-Lite spec of :func:`build_timeline` for yearly ``counts``, made once per
+    distinct counts and years: building and validating the chart is the costly part of a
+    rerun."""
+    rows = tuple(counts[["year", "event_type", "count"]].itertuples(index=False, name=None))
+    return json.loads(_cached_spec(rows, years, height))  # a fresh copy for the caller
 
 
 def _as_date(value) -> dt.date | None:

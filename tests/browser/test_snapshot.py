@@ -49,6 +49,27 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
     return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
 
 
+def open_from_disk(context, path: Path, *, timeout_ms: int):
+    """Open the exported file ``path`` with every request but file:, data: and blob: refused;
+    wait for the export's ready flag. Returns the page, its errors and the refused URLs."""
+    refused: list[str] = []
+    errors: list[str] = []
+
+    def only_files(route):
+        if route.request.url.startswith(("file://", "data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.route("**/*", only_files)
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_function("window.incidentExportReady === true", timeout=timeout_ms)
+    return page, errors, refused
+
+
 def colour_hits(image: Image.Image, x: float, y: float, radius: float,
                 colour: tuple[int, int, int], tolerance: float = 40.0) -> int:
     """Pixels within ``radius`` of (x, y) whose colour is within ``tolerance`` of ``colour``."""
@@ -122,22 +143,8 @@ def test_html_file_draws_every_incident_with_the_network_refused(browser, incide
     path = export_file(incidents, View(offline=offline), tmp_path / "map.html",
                        provenance=Provenance.of(FIXTURE))
     context = browser.new_context(viewport={"width": 1200, "height": 900})
-    refused: list[str] = []
-
-    def only_files(route):
-        if route.request.url.startswith(("file://", "data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            refused.append(route.request.url)
-            route.abort()
-
     try:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.route("**/*", only_files)
-        page.goto(path.as_uri(), wait_until="load")
-        page.wait_for_function("window.incidentExportReady === true", timeout=20_000)
+        page, errors, refused = open_from_disk(context, path, timeout_ms=20_000)
         placed = incidents[incidents["has_coords"]]
         assert page.locator(".incident-marker").count() == len(placed)
         for identifier in placed["id"].head(5):
@@ -190,3 +197,48 @@ def test_served_dashboard_renders_and_downloads_the_png(page):
     with Image.open(download.path()) as image:
         assert image.size == (1600, 900)
     page.screenshot("export_buttons.png")
+
+
+def test_a_large_view_exports_as_clusters_with_its_data_inside(browser, tmp_path):
+    """Above SCALE_THRESHOLD rows the HTML export is the page's large-data map: the rows in
+    one compact block, clustered by the same code; it opens from disk with nothing fetched,
+    and the PNG of the view is its clusters."""
+    from dashboard.maps.scale_map import SCALE_THRESHOLD
+    from scripts.make_large_dataset import write_dataset
+
+    rows = load_incidents(write_dataset(tmp_path / "large.csv", SCALE_THRESHOLD + 1_000))
+    path = export_file(rows, View(offline=True), tmp_path / "large.html",
+                       provenance=Provenance.of(tmp_path / "large.csv"))
+    text = path.read_text(encoding="utf-8")
+    assert "data:application/octet-stream;base64," in text and "Supercluster" in text
+    assert "L.circleMarker(" not in text.split("window.IncidentScale", 1)[0]
+    # Scripts, outline and the 1,000-row table, then about 110 bytes a row (17 of data, the
+    # rest popup texts); a marker per row was over 500.
+    assert len(text.encode()) < 1_200_000 + 120 * len(rows)
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        page, errors, refused = open_from_disk(context, path, timeout_ms=30_000)
+        box = page.locator('[data-im-scale="drawn"]')
+        assert box.get_attribute("data-im-visible") == str(int(rows["has_coords"].sum()))
+        assert int(box.get_attribute("data-im-clusters")) > 0
+        zoom = box.get_attribute("data-im-zoom")
+        page.locator(".im-scale-cluster").first.click()
+        page.locator(f'[data-im-scale="drawn"]:not([data-im-zoom="{zoom}"])').wait_for(
+            timeout=10_000)
+        # A popup is made from its row's text, which the file carries.
+        shown = page.evaluate("""() => {
+            const map = Object.values(window).find((v) => v && v.incidentScale);
+            const layer = map.incidentScale, c = layer.data.columns;
+            let i = 0; while (c.lat[i] !== c.lat[i]) { i += 1; }
+            return layer.openPopup([c.lat[i], c.lon[i]], i).then(() => i);
+        }""")
+        popup = page.locator(".incident-popup .ip-id")
+        assert popup.inner_text() == rows["id"].iloc[shown]
+        assert errors == [] and refused == []
+    finally:
+        context.close()
+    snap = render_snapshot(rows, View(offline=True), provenance=Provenance(),
+                           size=PngSize(width=800, height=600, scale=1), browser=browser)
+    image = Image.open(io.BytesIO(snap.png))
+    assert image.size == (800, 600)
+    assert snap.seconds < 60

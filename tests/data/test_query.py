@@ -8,12 +8,15 @@ import pytest
 from dashboard.data.filters import Filters, apply_filters
 from dashboard.data.loading import load_incidents
 from dashboard.data.query import (
+    CachedQuery,
     DuckDBQuery,
     PandasQuery,
     QueryError,
+    engine_requested,
     open_query,
     write_parquet,
 )
+from dashboard.page.state import headline_numbers
 from dashboard.page.timeline import yearly_counts
 from scripts.make_large_dataset import write_dataset
 
@@ -42,6 +45,7 @@ def test_pandas_engine_matches_apply_filters(incidents, filters):
     counts = yearly_counts(expected)[["year", "event_type", "count"]]
     counts = counts.sort_values(["year", "event_type"]).reset_index(drop=True)
     assert query.yearly_counts(filters).to_dict("list") == counts.to_dict("list")
+    assert query.totals(filters) == headline_numbers(expected)
 
 
 @pytest.mark.parametrize("filters", FILTERS)
@@ -55,6 +59,7 @@ def test_duckdb_engine_gives_the_same_answers(incidents, filters, tmp_path):
         assert engine.count(filters) == pandas.count(filters)
         assert engine.yearly_counts(filters).to_dict("list") == \
             pandas.yearly_counts(filters).to_dict("list")
+        assert engine.totals(filters) == pandas.totals(filters)
 
 
 def test_search_text_is_data_not_sql(incidents):
@@ -68,3 +73,29 @@ def test_unknown_engine(incidents):
     with pytest.raises(QueryError, match="unknown query engine"):
         open_query(incidents, engine="spark")
     assert isinstance(open_query(incidents), PandasQuery)
+
+
+def test_cached_answers_are_the_engines_and_cannot_be_changed(incidents):
+    engine = PandasQuery(incidents)
+    cached = CachedQuery(engine, entries=2)
+    for filters in FILTERS * 2:  # more filters than entries: old answers are dropped
+        assert np.array_equal(cached.positions(filters), engine.positions(filters))
+        assert cached.totals(filters) == engine.totals(filters)
+        assert cached.count(filters) == engine.count(filters)
+    assert len(cached._answers) <= 2 * 4
+    with pytest.raises(ValueError):
+        cached.positions(FILTERS[1])[0] = 1
+    first = cached.yearly_counts(FILTERS[1])
+    first.loc[0, "count"] = -1  # a copy: the cached answer stays right
+    assert cached.yearly_counts(FILTERS[1])["count"].min() > 0
+
+
+def test_engine_setting(monkeypatch):
+    monkeypatch.delenv("INCIDENT_MAP_ENGINE", raising=False)
+    assert engine_requested() == "pandas"
+    monkeypatch.setenv("INCIDENT_MAP_ENGINE", "DuckDB")
+    assert engine_requested() == "duckdb"
+    assert engine_requested("pandas") == "pandas"
+    monkeypatch.setenv("INCIDENT_MAP_ENGINE", "spark")
+    with pytest.raises(QueryError, match="unknown query engine 'spark'"):
+        engine_requested()

@@ -184,3 +184,21 @@ def test_table_escapes_text_and_links_only_http(make_dataset):
     assert "seed_&lt;b&gt;.txt" in table
     assert '<a href="https://example.org/a?b=1&amp;c=2"' in table
     assert table.count("<a ") == 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson"])
+def test_large_exports_are_written_in_pieces_with_the_same_bytes(incidents, tmp_path,
+                                                                 monkeypatch, fmt):
+    from dashboard.exports import formats
+
+    whole = export_bytes(incidents, View(), fmt)
+    monkeypatch.setattr(formats, "CHUNK_ROWS", 3)  # many pieces from a small file
+    chunks = list(formats.csv_chunks(incidents) if fmt == "csv"
+                  else formats.geojson_chunks(incidents))
+    assert len(chunks) >= len(incidents) // 3
+    assert b"".join(chunks) == whole
+    path = export_file(incidents, View(), tmp_path / f"view.{fmt}")
+    assert path.read_bytes() == whole
+    empty = View(filters=Filters(query="nothing matches this"))
+    assert export_file(incidents, empty, tmp_path / f"empty.{fmt}").read_bytes() == \
+        export_bytes(incidents, empty, fmt)

@@ -261,3 +261,52 @@ def test_a_street_in_a_known_city_stays_in_that_city(gazetteer):
     location = gazetteer.geocode("Unknown Street 1, Berlin, Germany")
     assert (location.raw["name"], location.raw["precision"]) == ("Berlin", "city")
     assert location.raw["partial"] is True
+
+
+@pytest.mark.parametrize(("query", "lat", "lon"), [
+    # Coordinates from Wikipedia: Mazatlán 23°13′N 106°25′W; Ganzhou 25°50′N 114°56′E.
+    # "Sinaloa" is also a village in Chiapas beside a Mazatán; "Ganzhou" an old name of
+    # Zhangye in Gansu, 2,000 km away. The state, read as a state, chooses.
+    ("Mazatlan, Sinaloa, Mexico", 23.22, -106.42),
+    ("Ganzhou, Jiangxi, China", 25.83, 114.93),
+])
+def test_a_province_is_read_as_a_province(gazetteer, query, lat, lon):
+    location = gazetteer.geocode(query)
+    assert distance_km(location.latitude, location.longitude, lat, lon) < 25
+    assert not location.raw["ambiguous"] and not location.raw["partial"]
+
+
+def test_a_place_outside_the_province_named_is_not_a_confident_answer(gazetteer):
+    # The only Charlottetown in the data is the capital of Prince Edward Island.
+    location = gazetteer.geocode("Charlottetown, Newfoundland and Labrador, Canada")
+    assert location.raw["ambiguous"] is True
+
+
+def test_an_unknown_place_in_a_known_province_answers_with_the_province(gazetteer):
+    location = gazetteer.geocode("Zzyzx Creek, Ontario, Canada")
+    assert (location.raw["precision"], location.raw["partial"]) == ("region", True)
+    assert location.raw["name"] == "Ontario" and location.raw["country"] == "CA"
+    # The province's representative point lies in southern Ontario (Toronto 43.7 N, 79.4 W).
+    assert distance_km(location.latitude, location.longitude, 43.7, -79.4) < 150
+
+
+def test_a_larger_namesake_in_the_same_province_makes_the_answer_ambiguous(gazetteer):
+    # A village called Lázaro Cárdenas and the port city Ciudad Lázaro Cárdenas (Wikipedia
+    # 17°57′N 102°12′W) are both in Michoacán, 250 km apart.
+    location = gazetteer.geocode("Lazaro Cardenas, Michoacan, Mexico")
+    assert location.raw["ambiguous"] is True
+    names = [candidate["name"] for candidate in location.raw["candidates"]]
+    assert "Ciudad Lázaro Cárdenas" in names
+
+
+def test_a_province_alone_is_a_region_not_the_city_once_named_after_it(gazetteer):
+    # "Pará" is the Brazilian state and an old name of Belém, its capital: the answer is the
+    # state, at region precision, flagged ambiguous (a place is called Pará too).
+    location = gazetteer.geocode("Pará, Brazil")
+    assert (location.raw["precision"], location.raw["name"]) == ("region", "Pará")
+    assert location.raw["ambiguous"] is True and location.raw["partial"] is False
+    # A large city known by the name stays the city: Kyiv ("Kiev", beside Kyiv Oblast),
+    # Odesa ("Odessa", a third of its oblast's people).
+    for query, name in (("Kiev", "Kyiv"), ("Odessa, Ukraine", "Odesa")):
+        answer = gazetteer.geocode(query)
+        assert (answer.raw["name"], answer.raw["precision"]) == (name, "city")

@@ -258,3 +258,20 @@ def test_a_fallback_is_written_at_region_precision_and_listed_as_partial(tmp_pat
     assert [issue.id for issue in summary.partial] == ["village"]
     assert "partial (only part of the place matched; precision lowered): 1" in "\n".join(
         summary.lines())
+
+
+def test_a_province_answer_and_a_place_outside_the_province_are_reported(tmp_path, offline_resolver):
+    path = dataset(
+        tmp_path,
+        base_row(id="creek", place="Zzyzx Creek, Ontario, Canada", country="CA", lat="",
+                 lon="", geocoder="", geo_precision="city"),
+        base_row(id="elsewhere", place="Charlottetown, Newfoundland and Labrador, Canada",
+                 country="CA", lat="", lon="", geocoder="", geo_precision="city"),
+    )
+    summary = geocode_file(path, resolver=offline_resolver, progress=False)
+    after = {row["id"]: row for row in read(path)}
+    assert after["creek"]["geo_precision"] == "region"       # the province, not a city
+    assert [issue.id for issue in summary.partial] == ["creek"]
+    assert [issue.id for issue in summary.ambiguous] == ["elsewhere"]
+    text = "\n".join(summary.lines())
+    assert "ambiguous: 1" in text and "Charlottetown" in text

@@ -16,6 +16,7 @@ from dashboard.maps.payload import (
     decode_mask,
     encode_mask,
     payload_files,
+    prune_cache,
     read_binary_payload,
     write_payload,
 )
@@ -112,3 +113,29 @@ def test_mask_of_filtered_rows(incidents):
     mask = encode_mask(positions, len(incidents))
     assert incidents["id"].iloc[decode_mask(mask, len(incidents))].tolist() == [
         "2022-04-04-de-expulsion"]
+
+
+def test_the_cache_is_pruned_by_age_and_size(incidents, tmp_path):
+    import os
+
+    tmp_path = tmp_path / "cache"
+
+    old = write_payload(incidents.iloc[:1], tmp_path)
+    new = write_payload(incidents, tmp_path)
+    other = tmp_path / "outline-0123456789abcdef.json"  # not a payload: never pruned
+    other.write_text("{}")
+    day = 24 * 3600
+    for path in tmp_path.iterdir():
+        if path.name.startswith(old):
+            os.utime(path, (path.stat().st_atime, path.stat().st_mtime - 40 * day))
+    names = {path.name for path in tmp_path.iterdir()}
+    assert prune_cache(keep={new}, cache_dir=tmp_path) != []
+    left = {path.name for path in tmp_path.iterdir()}
+    assert left == {n for n in names if not n.startswith(old)}
+    assert other.exists() and (tmp_path / f"{new}.bin").exists()
+    # Over the size bound, the oldest go first, except the kept dataset.
+    again = write_payload(incidents.iloc[:2], tmp_path)
+    assert prune_cache(keep={again}, cache_dir=tmp_path, max_bytes=1) != []
+    assert {path.name.split("-t")[0].split(".")[0] for path in tmp_path.iterdir()} == {
+        again, "outline-0123456789abcdef"}
+    assert prune_cache(keep={again}, cache_dir=tmp_path, max_bytes=1) == []

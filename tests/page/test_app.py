@@ -294,10 +294,24 @@ def test_a_large_view_caps_the_table_but_not_the_metrics(tmp_path, monkeypatch):
     monkeypatch.setenv("INCIDENT_MAP_DATA", str(path))
     at = run_page()
     assert metric(at, "Incidents") == "5,300"
-    assert len(at.dataframe[0].value) == 200
-    assert any("Showing 200 of 5,300 incidents" in c.value for c in at.caption)
+    assert len(at.dataframe[0].value) == 100
+    assert any("Showing 100 of 5,300 incidents" in c.value for c in at.caption)
     first_page = at.dataframe[0].value["Title"].tolist()
-    at.number_input(key="table_page").set_value(27).run()  # the last page: rows 5,201-5,300
+    at.number_input(key="table_page").set_value(53).run()  # the last page: rows 5,201-5,300
     assert len(at.dataframe[0].value) == 100
     assert not set(at.dataframe[0].value["Title"]) & set(first_page)
     assert any("from number 5,201" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_the_page_shows_the_same_view_with_either_engine(incidents, monkeypatch, engine):
+    pytest.importorskip("duckdb", reason="the optional DuckDB engine is not installed")
+    monkeypatch.setenv("INCIDENT_MAP_ENGINE", engine)
+    url = {"years": "2019-2024", "type": "killing,diplomatic_expulsion", "q": "berlin"}
+    expected = apply_filters(incidents, parse_query_params(url)[0])
+    at = run_page(url)
+    assert metric(at, "Incidents") == str(len(expected))
+    assert metric(at, "Countries") == str(expected["country"].nunique())
+    assert metric(at, "Fatalities") == str(int(expected["fatalities"].fillna(0).sum()))
+    (table,) = at.dataframe
+    assert table.value["Title"].tolist() == expected["title"].tolist()

@@ -99,3 +99,18 @@ def test_a_broken_or_unknown_briefing_says_what_is_wrong():
         at = run_page({"briefing": name})
         assert at.error and "cannot be shown" in at.error[0].value
         assert any(expected in block.value for block in at.code), [c.value for c in at.code]
+
+
+def test_a_large_dataset_is_briefed_on_the_large_data_map(monkeypatch, tmp_path):
+    """Above SCALE_THRESHOLD rows the briefing's map is the one that sends the data once
+    (not a marker per incident), in the default briefing as in the analyst view."""
+    from dashboard.maps.scale_map import SCALE_THRESHOLD
+    from scripts.make_large_dataset import write_dataset
+
+    path = write_dataset(tmp_path / "large.csv", SCALE_THRESHOLD + 500)
+    monkeypatch.setenv("INCIDENT_MAP_DATA", str(path))
+    at = run_page({"view": "briefing"})
+    (frame,) = at.get("component_instance")
+    args = frame.proto.json_args
+    assert "IncidentScale.create" in args
+    assert "circleMarker" not in args and len(args) < 100_000

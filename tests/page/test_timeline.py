@@ -9,6 +9,7 @@ import pytest
 
 from dashboard.data.filters import Filters, apply_filters
 from dashboard.data.loading import load_incidents
+from dashboard.data.query import PandasQuery
 from dashboard.data.schema import EVENT_TYPES
 from dashboard.maps.mapping import EVENT_COLOURS
 from dashboard.page.timeline import (
@@ -16,6 +17,7 @@ from dashboard.page.timeline import (
     build_timeline,
     period_counts,
     time_unit,
+    timeline_spec,
     year_only,
     yearly_counts,
     years_from_selection,
@@ -31,9 +33,12 @@ def incidents():
 
 
 def chart_values(spec: dict) -> list[dict]:
+    """The chart's rows, with the event type looked up from the types' table."""
     datasets = spec["datasets"]
-    (values,) = datasets.values()
-    return values
+    (name,) = [key for key, rows in datasets.items() if spec["data"]["name"] == key]
+    (lookup,) = spec["transform"]
+    types = {row["type_order"]: row for row in datasets[lookup["from"]["data"]["name"]]}
+    return [{**row, **types[row["type_order"]]} for row in datasets[name]]
 
 
 def test_counts_match_the_rows(incidents):
@@ -135,3 +140,16 @@ def test_a_dragged_span_becomes_years():
     assert years_from_selection({"selection": {}}) is None
     assert years_from_selection(None) is None
     assert years_from_selection(state("not a date", 5)) is None
+
+
+def test_chart_from_the_engines_counts_is_the_same_chart(incidents):
+    filters = Filters(years=(2019, 2024), event_types=("killing", "diplomatic_expulsion"))
+    filtered = apply_filters(incidents, filters)
+    counts = PandasQuery(incidents).yearly_counts(filters)
+    from_rows = build_timeline(filtered, years=filters.years).to_dict()
+    from_counts = timeline_spec(counts, years=filters.years)
+    assert from_counts == from_rows
+    from_counts["encoding"]["x"]["scale"]["domain"].clear()  # the caller's copy only
+    assert timeline_spec(counts, years=filters.years) == from_rows
+    empty = PandasQuery(incidents).yearly_counts(Filters(query="nothing matches"))
+    assert chart_values(timeline_spec(empty, years=(2000, 2001))) == []

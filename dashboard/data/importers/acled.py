@@ -19,15 +19,10 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.data.importers.common import (
+    Conversion,
     ImportResult,
-    coordinates,
-    count_text,
-    country_codes,
-    finish,
     join_parts,
     parse_dates,
-    refuse_missing,
-    require,
     split_list,
     text_column,
 )
@@ -53,27 +48,24 @@ CROWDS = {"5", "6", "7", "rioters", "protesters", "civilians"}
 
 
 def convert_acled(frame: pd.DataFrame, rows_in: int | None = None) -> ImportResult:
-    frame = frame.rename(columns=lambda c: RENAMES.get(c.lower(), c.lower()))
-    require(frame, REQUIRED, "ACLED")
-    rows_in = len(frame) if rows_in is None else rows_in
-    problems: list[Problem] = []
-    frame, merged = _merge_actor_rows(frame, problems)
-    out = pd.DataFrame(index=frame.index)
-    event_id = text_column(frame, "event_id_cnty")
-    out["id"] = "acled-" + event_id.str.lower().str.replace(
-        r"[^a-z0-9]+", "-", regex=True).str.strip("-")
+    work = Conversion.start(frame, "acled", "ACLED", required=REQUIRED, rows_in=rows_in,
+                            rename=lambda c: RENAMES.get(c.lower(), c.lower()))
+    work.frame, merged = _merge_actor_rows(work.frame, work.problems)
+    work.out = out = pd.DataFrame(index=work.frame.index)
+    event_id = work.event_id("event_id_cnty")
 
-    raw_dates = text_column(frame, "event_date")
+    text = work.text
+    raw_dates = text("event_date")
     dates = parse_dates(raw_dates)
-    precision = text_column(frame, "time_precision").map(TIME_PRECISION).fillna("day")
+    precision = text("time_precision").map(TIME_PRECISION).fillna("day")
     out["date_precision"] = precision
     out["date"] = dates.dt.strftime("%Y-%m-%d").where(precision == "day",
                                                      dates.dt.strftime("%Y-%m"))
 
-    event_type = text_column(frame, "event_type")
+    event_type = text("event_type")
     kind = event_type.str.lower()
-    sub_event = text_column(frame, "sub_event_type")
-    fatalities = pd.to_numeric(text_column(frame, "fatalities"), errors="coerce")
+    sub_event = text("sub_event_type")
+    fatalities = pd.to_numeric(text("fatalities"), errors="coerce")
     deaths = fatalities.fillna(0)
     violent = kind.str.startswith(VIOLENT)
     out["event_type"] = "other"
@@ -82,36 +74,30 @@ def convert_acled(frame: pd.DataFrame, rows_in: int | None = None) -> ImportResu
             "event_type"] = "attempted_killing"
     out.loc[sub_event.str.lower() == "arrests", "event_type"] = "arrest"
 
-    country = text_column(frame, "country")
-    location = text_column(frame, "location")
+    country = text("country")
+    location = text("location")
     out["title"] = (sub_event.where(sub_event != "", event_type) + " in "
                     + location.where(location != "", country))
-    notes = text_column(frame, "notes")
+    notes = text("notes")
     out["summary"] = notes.where(notes != "", out["title"])
-    out["place"] = join_parts(location, text_column(frame, "admin1"), country)
-    out["country"] = country_codes(country, text_column(frame, "iso"))
-    coordinates(out, text_column(frame, "latitude"), text_column(frame, "longitude"), problems)
-    out["geo_precision"] = text_column(frame, "geo_precision").map(GEO_PRECISION).fillna("city")
-    frame = _state_forces_first(frame)
+    work.place(location, text("admin1"), country=country, numeric=text("iso"))
+    work.coordinates(text("latitude"), text("longitude"))
+    out["geo_precision"] = text("geo_precision").map(GEO_PRECISION).fillna("city")
+    work.frame = _state_forces_first(work.frame)
     # ACLED names actors; inter1 = 1 ("State forces" since 2024) marks state forces.
-    state_actor = text_column(frame, "inter1").str.lower().isin(STATE_FORCES)
+    state_actor = text("inter1").str.lower().isin(STATE_FORCES)
     out["attribution"] = state_actor.map({True: "alleged", False: "unknown"})
-    actor1 = join_parts(text_column(frame, "actor1"), text_column(frame, "assoc_actor_1"),
-                        sep="; ")
-    out["perpetrator"] = actor1
-    out["target"] = join_parts(text_column(frame, "actor2"),
-                               text_column(frame, "assoc_actor_2"), sep="; ")
-    out["sponsor"] = text_column(frame, "actor1").where(state_actor, "")
-    out["fatalities"] = count_text(text_column(frame, "fatalities"), "fatalities", problems)
-    sources = split_list(text_column(frame, "source"))
-    out["sources"] = "ACLED event " + event_id + sources.map(lambda s: f"; {s}" if s else "")
+    out["perpetrator"] = join_parts(text("actor1"), text("assoc_actor_1"), sep="; ")
+    out["target"] = join_parts(text("actor2"), text("assoc_actor_2"), sep="; ")
+    out["sponsor"] = text("actor1").where(state_actor, "")
+    out["fatalities"] = work.count("fatalities")
+    out["sources"] = work.cited("ACLED event", event_id, split_list(text("source")))
     out["notes"] = ("Imported from ACLED (" + event_type + " / " + sub_event
                     + "); coordinates as coded by ACLED")
 
-    bad = refuse_missing(out, problems, dates,
-                         {"date": raw_dates, "country": country},
-                         {"date": "event_date", "country": "country", "id": "event_id_cnty"})
-    return finish(out, bad, problems, "acled", rows_in, merged)
+    return work.finish(dates, {"date": raw_dates, "country": country},
+                       {"date": "event_date", "country": "country", "id": "event_id_cnty"},
+                       merged)
 
 
 def _state_forces_first(frame: pd.DataFrame) -> pd.DataFrame:

@@ -275,6 +275,84 @@ def finish(out: pd.DataFrame, bad: pd.Series, problems: list[Problem], source: s
     return ImportResult(source, out.reset_index(drop=True), problems, rows_in, merged)
 
 
+@dataclass
+class Conversion:
+    """One conversion under way: the source's columns, the incidents being built (one row
+    per source row, same index) and every problem found. Each importer fills ``out`` with
+    the fields only it knows how to read; the steps they share are here.
+
+    >>> frame = pd.DataFrame({"ID": ["7"], "Country": ["Ivory Coast"]})
+    >>> work = Conversion.start(frame, "demo", "demo", required=("id",))
+    >>> work.text("country").tolist(), work.rows_in
+    (['Ivory Coast'], 1)
+    """
+
+    frame: pd.DataFrame
+    source: str
+    rows_in: int
+    out: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    #: Rows refused for a reason of their own, with the column that says so: their other
+    #: problems are not reported (one line a row).
+    refused: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, frame: pd.DataFrame, source: str, label: str, *, required=(),
+              rename=str.lower, rows_in: int | None = None) -> Conversion:
+        """Columns renamed (lower case by default; ``None``: as they are) and checked
+        against ``required``."""
+        if rename is not None:
+            frame = frame.rename(columns=rename)
+        require(frame, required, label)
+        return cls(frame, source, len(frame) if rows_in is None else rows_in,
+                   pd.DataFrame(index=frame.index))
+
+    def text(self, column: str) -> pd.Series:
+        """A source column as stripped text (a missing column: empty strings)."""
+        return text_column(self.frame, column)
+
+    def event_id(self, column: str) -> pd.Series:
+        """``<source>-<the id in lower case, runs of other characters as "-">``."""
+        ident = self.text(column)
+        self.out["id"] = f"{self.source}-" + ident.str.lower().str.replace(
+            r"[^a-z0-9]+", "-", regex=True).str.strip("-")
+        return ident
+
+    def place(self, *parts: pd.Series, country: pd.Series,
+              numeric: pd.Series | None = None) -> None:
+        """``place`` from its parts (town, region, country as written) and ``country``."""
+        self.out["place"] = join_parts(*parts, country)
+        self.out["country"] = country_codes(country, numeric)
+
+    def coordinates(self, lat: pd.Series, lon: pd.Series,
+                    names=("latitude", "longitude")) -> None:
+        coordinates(self.out, lat, lon, self.problems, names)
+
+    def count(self, column: str, reported_as: str | None = None) -> pd.Series:
+        return count_text(self.text(column), reported_as or column, self.problems)
+
+    def cited(self, label: str, ident: pd.Series, more: pd.Series) -> pd.Series:
+        """``"ACLED event X; source one; source two"``: the event first, then its sources."""
+        return label + " " + ident + more.map(lambda s: f"; {s}" if s else "")
+
+    def refuse(self, mask: pd.Series, column: str, why) -> None:
+        """Leave out the rows of ``mask``: ``why(index)`` says why, under ``column``."""
+        for index in mask[mask].index:
+            self.problems.append(Problem(int(index) + 2, column, why(index)))
+            self.refused.setdefault(int(index) + 2, column)
+
+    def finish(self, dates: pd.Series, written: dict, columns: dict,
+               merged: int = 0) -> ImportResult:
+        """Refuse rows without a date, country or id (``refuse_missing``), and keep only
+        the rows ``validate`` accepts (``finish``)."""
+        bad = refuse_missing(self.out, self.problems, dates, written, columns)
+        if self.refused:
+            bad = bad | (self.out.index.to_series() + 2).isin(self.refused)
+            self.problems[:] = [p for p in self.problems
+                                if self.refused.get(p.row, p.column) == p.column]
+        return finish(self.out, bad, self.problems, self.source, self.rows_in, merged)
+
+
 def write_dataset(incidents: pd.DataFrame, path) -> None:
     """Write converted incidents as a UTF-8 CSV dataset, atomically."""
     write_atomic(path, neutralise_frame(incidents).to_csv(index=False, lineterminator="\r\n"))

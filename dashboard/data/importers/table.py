@@ -25,14 +25,9 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.data.importers.common import (
+    Conversion,
     ImportResult,
-    coordinates,
-    count_text,
-    country_codes,
-    finish,
-    join_parts,
     parse_dates,
-    refuse_missing,
     split_list,
 )
 from dashboard.data.schema import VOCABULARIES, DatasetError, Problem
@@ -146,15 +141,11 @@ def resolve_mapping(columns, given: dict[str, str] | None) -> dict[str, str]:
 
 def convert_table(frame: pd.DataFrame, mapping: dict[str, str], *, name: str = "file",
                   rows_in: int | None = None) -> ImportResult:
-    rows_in = len(frame) if rows_in is None else rows_in
-    problems: list[Problem] = []
-
-    def column(field: str) -> pd.Series:
-        if field in mapping:
-            return frame[mapping[field]].fillna("").astype(str).str.strip()
-        return pd.Series("", index=frame.index, dtype=object)
-
-    out = pd.DataFrame(index=frame.index)
+    # The source columns under our field names; a field not mapped reads as empty.
+    fields = pd.DataFrame({field: frame[source] for field, source in mapping.items()},
+                          index=frame.index)
+    work = Conversion.start(fields, "table", name, rows_in=rows_in, rename=None)
+    out, column, problems = work.out, work.text, work.problems
     rows = pd.Series(frame.index + 2, index=frame.index).astype(str)
     given_id = column("id").str.lower().str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-")
     out["id"] = given_id.where(given_id != "", "row-" + rows)
@@ -178,8 +169,7 @@ def convert_table(frame: pd.DataFrame, mapping: dict[str, str], *, name: str = "
     out["event_type"] = folded.where(known, "other")
 
     place, region, country = column("place"), column("region"), column("country")
-    out["place"] = join_parts(place, region, country)
-    out["country"] = country_codes(country)
+    work.place(place, region, country=country)
     title = column("title")
     label = raw_type.where(raw_type != "", "Incident")
     out["title"] = title.where(title != "", label + " in " + place.where(place != "", country))
@@ -197,7 +187,7 @@ def convert_table(frame: pd.DataFrame, mapping: dict[str, str], *, name: str = "
                 f'"{column("point")[index][:60]}" is not a WKT POINT (lon lat); the row is '
                 "kept without coordinates"))
         names = (mapping["point"], mapping["point"])
-    coordinates(out, lat, lon, problems, names)
+    work.coordinates(lat, lon, names)
     has_point = out["lat"] != ""
     out["geo_precision"] = "city"
     out.loc[(place == "") & (region != ""), "geo_precision"] = "region"
@@ -205,15 +195,13 @@ def convert_table(frame: pd.DataFrame, mapping: dict[str, str], *, name: str = "
 
     out["attribution"] = "unknown"
     out["perpetrator"], out["target"] = column("perpetrator"), column("target")
-    out["fatalities"] = count_text(column("fatalities"), mapping.get("fatalities", "fatalities"),
-                                   problems)
+    out["fatalities"] = work.count("fatalities", mapping.get("fatalities", "fatalities"))
     sources = split_list(column("sources"))
     out["sources"] = sources.where(sources != "", f"{name}, row " + rows)
     kept_type = raw_type.map(lambda t: f"; type in the file: {t}" if t else "")
     out["notes"] = (f"Imported from {name}" + kept_type.where(~known, "")
                     + has_point.map({True: "; coordinates as given in the file", False: ""}))
 
-    bad = refuse_missing(out, problems, dates, {"date": raw_dates, "country": country},
-                         {"date": mapping["date"], "country": mapping["country"],
-                          "id": mapping.get("id", "id")})
-    return finish(out, bad, problems, "table", rows_in)
+    return work.finish(dates, {"date": raw_dates, "country": country},
+                       {"date": mapping["date"], "country": mapping["country"],
+                        "id": mapping.get("id", "id")})

@@ -17,20 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.data.importers.common import (
-    ImportResult,
-    coordinates,
-    count_text,
-    country_codes,
-    finish,
-    join_parts,
-    parse_dates,
-    refuse_missing,
-    require,
-    split_list,
-    text_column,
-)
-from dashboard.data.schema import Problem
+from dashboard.data.importers.common import Conversion, ImportResult, parse_dates, split_list
 
 REQUIRED = ("id", "date_start", "where_prec", "country", "latitude", "longitude", "best")
 GEO_PRECISION = {"1": "city", "2": "region", "3": "region", "4": "region", "5": "region",
@@ -39,20 +26,16 @@ VIOLENCE = {"1": "state-based conflict", "2": "non-state conflict", "3": "one-si
 
 
 def convert_ucdp(frame: pd.DataFrame, rows_in: int | None = None) -> ImportResult:
-    frame = frame.rename(columns=str.lower)
-    require(frame, REQUIRED, "UCDP GED")
-    rows_in = len(frame) if rows_in is None else rows_in
-    problems: list[Problem] = []
-    out = pd.DataFrame(index=frame.index)
-    event_id = text_column(frame, "id")
-    out["id"] = "ucdp-" + event_id.str.lower().str.replace(r"[^a-z0-9]+", "-", regex=True)
+    work = Conversion.start(frame, "ucdp", "UCDP GED", required=REQUIRED, rows_in=rows_in)
+    out, text = work.out, work.text
+    event_id = work.event_id("id")
 
-    start_text, end_text = text_column(frame, "date_start"), text_column(frame, "date_end")
+    start_text, end_text = text("date_start"), text("date_end")
     start, end = parse_dates(start_text), parse_dates(end_text)
     end = end.fillna(start)
-    date_prec = text_column(frame, "date_prec")
+    date_prec = text("date_prec")
     same_month = start.dt.to_period("M") == end.dt.to_period("M")
-    precision = pd.Series("year", index=frame.index)
+    precision = pd.Series("year", index=out.index)
     precision[same_month] = "month"
     precision[(date_prec == "1") & (start == end)] = "day"
     out["date_precision"] = precision
@@ -60,48 +43,40 @@ def convert_ucdp(frame: pd.DataFrame, rows_in: int | None = None) -> ImportResul
     out.loc[precision == "month", "date"] = start.dt.strftime("%Y-%m")
     out.loc[precision == "day", "date"] = start.dt.strftime("%Y-%m-%d")
 
-    best = pd.to_numeric(text_column(frame, "best"), errors="coerce")
-    violence = text_column(frame, "type_of_violence")
+    best = pd.to_numeric(text("best"), errors="coerce")
+    violence = text("type_of_violence")
     out["event_type"] = "other"
     out.loc[best.fillna(0) > 0, "event_type"] = "killing"
 
-    country = text_column(frame, "country")
-    where = text_column(frame, "where_coordinates")
-    place = join_parts(where, text_column(frame, "adm_1"), country)
-    out["place"] = place
-    side_a, side_b = text_column(frame, "side_a"), text_column(frame, "side_b")
+    country = text("country")
+    where = text("where_coordinates")
+    work.place(where, text("adm_1"), country=country)
+    side_a, side_b = text("side_a"), text("side_b")
     kind = violence.map(VIOLENCE).fillna("violence")
     out["title"] = kind.str.capitalize() + " in " + where.where(where != "", country)
-    description = text_column(frame, "where_description")
-    headline = text_column(frame, "source_headline")
+    description = text("where_description")
+    headline = text("source_headline")
     out["summary"] = (kind.str.capitalize() + ": " + side_a + " against " + side_b + ".").where(
         side_a != "", out["title"])
     out["summary"] = out["summary"].where(headline == "", out["summary"] + " " + headline)
-    out["country"] = country_codes(country)
-    coordinates(out, text_column(frame, "latitude"), text_column(frame, "longitude"), problems)
-    where_prec = text_column(frame, "where_prec")
+    work.coordinates(text("latitude"), text("longitude"))
+    where_prec = text("where_prec")
     out["geo_precision"] = where_prec.map(GEO_PRECISION).fillna("region")
     out["attribution"] = "unknown"
     out.loc[side_a.str.startswith("Government of"), "attribution"] = "alleged"
     out["perpetrator"] = side_a
     out["sponsor"] = side_a.where(side_a.str.startswith("Government of"), "")
     out["target"] = side_b
-    out["fatalities"] = count_text(text_column(frame, "best"), "best", problems)
-    articles = split_list(text_column(frame, "source_article"))
-    out["sources"] = "UCDP GED event " + event_id + articles.map(lambda s: f"; {s}" if s else "")
-    low, high = text_column(frame, "low"), text_column(frame, "high")
+    out["fatalities"] = work.count("best")
+    out["sources"] = work.cited("UCDP GED event", event_id, split_list(text("source_article")))
+    low, high = text("low"), text("high")
     out["notes"] = ("Imported from UCDP GED (" + kind + "; deaths low " + low.where(low != "", "?")
-                    + ", best " + text_column(frame, "best") + ", high "
+                    + ", best " + text("best") + ", high "
                     + high.where(high != "", "?") + "; dates " + start_text + " to "
                     + end_text.where(end_text != "", start_text) + "; where_prec " + where_prec
                     + ")" + description.map(lambda d: f"; location: {d}" if d else ""))
 
-    waters = where_prec == "7"
-    for index in waters[waters].index:
-        problems.append(Problem(int(index) + 2, "where_prec",
-                                "7: international waters or airspace, no country; row left out"))
-    bad = refuse_missing(out, problems, start, {"date": start_text, "country": country},
-                         {"date": "date_start", "country": "country", "id": "id"})
-    rows = set(waters[waters].index + 2)
-    problems[:] = [p for p in problems if p.column == "where_prec" or p.row not in rows]
-    return finish(out, bad | waters, problems, "ucdp", rows_in)
+    work.refuse(where_prec == "7", "where_prec",
+                lambda _: "7: international waters or airspace, no country; row left out")
+    return work.finish(start, {"date": start_text, "country": country},
+                       {"date": "date_start", "country": "country", "id": "id"})

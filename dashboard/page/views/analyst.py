@@ -12,18 +12,23 @@ from dashboard.base.settings import edit_enabled
 from dashboard.data.filters import (
     MAX_QUERY_LENGTH,
     Filters,
-    apply_filters,
     describe,
-    year_span,
 )
 from dashboard.data.loading import data_as_of
 from dashboard.data.schema import ATTRIBUTIONS, EVENT_TYPES
 from dashboard.page import state as page_state
 from dashboard.page.briefing import card_html
-from dashboard.page.timeline import build_timeline, time_unit, year_only, years_from_selection
+from dashboard.page.timeline import (
+    build_timeline,
+    time_unit,
+    timeline_spec,
+    year_only,
+    years_from_selection,
+)
 from dashboard.page.views.common import (
     MAP_HEIGHT,
     current_filters,
+    dataset_query,
     frame_script,
     link_html,
     map_view_params,
@@ -35,9 +40,9 @@ from dashboard.page.views.common import (
 from dashboard.page.views.downloads import render_deck_downloads, render_downloads
 
 #: The table shows at most this many rows (all of them go to the map and the exports);
-#: each row costs about 140 bytes per rerun in the browser update, so a filter change on a
+#: each row costs about 150 bytes per rerun in the browser update, so a filter change on a
 #: large dataset stays small.
-TABLE_ROWS = 200
+TABLE_ROWS = 100
 
 ANALYST_CSS = """
 <style>
@@ -81,6 +86,12 @@ def _select_row(table_key: str, ids: list[str]) -> None:
 
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _countries(rows: int, frame_id: int, _incidents: pd.DataFrame) -> tuple[str, ...]:
+    """The dataset's country codes (once per loaded dataset, not on every rerun)."""
+    return tuple(str(code) for code in _incidents["country"].unique())
+
+
 def sidebar_filters(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
     with st.sidebar:
         st.header("Filters")
@@ -89,7 +100,8 @@ def sidebar_filters(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
         else:
             st.caption(f"All incidents are from {span[0]}.")
         options = page_state.country_options(
-            incidents["country"].unique(), st.session_state.get("f_countries") or ()
+            _countries(len(incidents), id(incidents), incidents),
+            st.session_state.get("f_countries") or ()
         )
         st.multiselect(
             "Countries", options, key="f_countries", format_func=page_state.country_label,
@@ -119,8 +131,9 @@ def sidebar_filters(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
                   width="stretch")
 
 
-def headline_metrics(filtered: pd.DataFrame) -> None:
-    numbers = {key: f"{value:,}" for key, value in page_state.headline_numbers(filtered).items()}
+def headline_metrics(totals: dict[str, int]) -> None:
+    """The four numbers above the map (from the query engine's totals)."""
+    numbers = {key: f"{value:,}" for key, value in totals.items()}
     columns = st.columns(4)
     columns[0].metric("Incidents", numbers["incidents"])
     columns[1].metric("Fatalities", numbers["fatalities"])
@@ -130,8 +143,11 @@ def headline_metrics(filtered: pd.DataFrame) -> None:
 
 
 
-def incident_table(filtered: pd.DataFrame, focus_id: str | None) -> None:
-    pages = page_state.table_pages(len(filtered), TABLE_ROWS)
+def incident_table(incidents: pd.DataFrame, positions, focus: int | None) -> None:
+    """A page of the rows at ``positions`` (and the focused row ``focus``); only those rows
+    are taken from the dataset."""
+    count = len(positions)
+    pages = page_state.table_pages(count, TABLE_ROWS)
     page = 1
     if pages > 1:
         # Narrower filters leave fewer pages: never keep a page number beyond the last one.
@@ -139,7 +155,9 @@ def incident_table(filtered: pd.DataFrame, focus_id: str | None) -> None:
             st.session_state["table_page"] = pages
         page = int(st.number_input(f"Table page (of {pages:,})", min_value=1,
                                    max_value=pages, step=1, key="table_page"))
-    rows = page_state.table_rows(filtered, focus_id, limit=TABLE_ROWS, page=page - 1)
+    rows = incidents.iloc[page_state.table_positions(positions, focus, limit=TABLE_ROWS,
+                                                     page=page - 1)]
+    focus_id = None if focus is None else str(incidents["id"].iloc[focus])
     ids = rows["id"].tolist()
     # A new key when the rows change, so a selection never points at another incident.
     table_key = f"table_{abs(hash(tuple(ids))):x}"
@@ -157,9 +175,9 @@ def incident_table(filtered: pd.DataFrame, focus_id: str | None) -> None:
             "On map": st.column_config.CheckboxColumn(width="small"),
         },
     )
-    if len(rows) < len(filtered):
+    if len(rows) < count:
         first = (page - 1) * TABLE_ROWS + 1
-        st.caption(f"Showing {len(rows):,} of {len(filtered):,} incidents in date order "
+        st.caption(f"Showing {len(rows):,} of {count:,} incidents in date order "
                    f"(from number {first:,}); choose another page, narrow the filters, or "
                    "export the CSV for all of them. "
                    "Select a row to show that incident on the map.")
@@ -172,10 +190,16 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
     st.html(ANALYST_CSS)
     sidebar_filters(incidents, span)
     filters = current_filters(span)
-    filtered = apply_filters(incidents, filters)
+    # The engine answers from arrays and keeps its last answers; the rows themselves are
+    # taken from the dataset only where they are shown (a table page, the exports).
+    query = dataset_query(incidents, data_path)
+    positions = query.positions(filters)
+    totals = query.totals(filters)
+    filtered = page_state.RowsAt(incidents, positions)
     filters_changed = widget_state() != st.session_state.get("im_initial_values")
     incident = st.session_state.get("im_incident")
-    focus_id = incident if incident and (filtered["id"] == incident).any() else None
+    focus = page_state.position_in(incidents, positions, incident) if incident else None
+    focus_id = incident if focus is not None else None
     params = page_state.page_params(filters, span=span, incident=incident)
     map_params, map_at, map_layers, drawn_layers = map_view_params(filters)
     params.update(map_params)
@@ -191,35 +215,43 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
         links.append(link_html("Edit the dataset ▸", {"view": "edit"}))
     link.markdown(" · ".join(links), unsafe_allow_html=True)
     show_notices(filters_changed)
-    headline_metrics(filtered)
-    if filtered.empty:
+    headline_metrics(totals)
+    if not len(positions):
         st.info("No incidents match these filters. Widen the years, clear a filter, "
                 "or press **Reset filters** in the sidebar.")
     elif incident and focus_id is None:
         st.info("The incident in the link is hidden by the current filters.")
-    show_map(filtered, offline=offline, focus_id=focus_id, height=MAP_HEIGHT, key="map",
+    show_map(filtered, positions=positions, offline=offline, focus_id=focus_id,
+             height=MAP_HEIGHT, key="map",
              center=(map_at.lat, map_at.lon) if map_at else None,
              zoom=map_at.zoom if map_at else None, layers=drawn_layers,
              dataset=incidents, data_path=data_path)
     frame_script("view_report.js")  # pan, zoom and layers into the URL
-    if focus_id is not None:
-        row = filtered[filtered["id"] == focus_id].iloc[0]
+    if focus is not None:
+        row = incidents.iloc[focus]
         with st.container(border=True):
             st.html(card_html(row.to_dict(), heading_level=3))
-    if not filtered.empty:
+    if len(positions):
         # The chosen years, or (no year filter) the years the filtered incidents cover.
-        chart_years = filters.years or year_span(filtered)
+        counts = query.yearly_counts(filters)
+        chart_years = filters.years or (
+            (int(counts["year"].min()), int(counts["year"].max())) if len(counts) else None)
         monthly = time_unit(chart_years) == "month"
         st.subheader("Incidents per month" if monthly else "Incidents per year")
-        st.altair_chart(build_timeline(filtered, years=chart_years), width="stretch",
-                        key="timeline", on_select=functools.partial(_select_span, span),
-                        selection_mode="span")
-        left_out = year_only(filtered) if monthly else 0
+        if monthly:  # a short span: counted per month from its rows
+            rows = incidents.iloc[positions]
+            spec = build_timeline(rows, years=chart_years).to_dict()
+        else:  # the chart's spec is made once per distinct counts
+            spec = timeline_spec(counts, years=chart_years)
+        st.vega_lite_chart(spec, width="stretch", key="timeline",
+                           on_select=functools.partial(_select_span, span),
+                           selection_mode="span")
+        left_out = year_only(rows) if monthly else 0
         st.caption("Drag across the bars to show those years only."
                    + (f" {left_out:,} incident{'s' if left_out != 1 else ''} known only to "
                       "the year are not in the monthly bars." if left_out else ""))
-        st.subheader(f"{len(filtered):,} incidents" if len(filtered) != 1 else "1 incident")
-        incident_table(filtered, focus_id)
+        st.subheader(f"{len(positions):,} incidents" if len(positions) != 1 else "1 incident")
+        incident_table(incidents, positions, focus)
     render_downloads(filtered, filters, focus_id=focus_id, offline=offline, data_path=data_path,
                      at=(map_at.lat, map_at.lon, map_at.zoom) if map_at else None,
                      layers=map_layers)

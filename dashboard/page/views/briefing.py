@@ -91,7 +91,8 @@ def _jump_buttons(on_first, on_last, *, disabled: bool) -> None:
     st.button("Last", key="brief_last", on_click=on_last, disabled=disabled)
 
 
-def briefing_view(incidents: pd.DataFrame, span, *, offline: bool) -> None:
+def briefing_view(incidents: pd.DataFrame, span, *, offline: bool,
+                  data_path: Path | None = None) -> None:
     """A named briefing (``?briefing=NAME``) or the filtered incidents in date order."""
     name = st.query_params.get("briefing") or st.session_state.get("im_briefing")
     if name:
@@ -104,9 +105,9 @@ def briefing_view(incidents: pd.DataFrame, span, *, offline: bool) -> None:
             st.code("\n".join(error.problems[:50]), language=None)
             st.markdown(link_html("◂ Back to analyst view", {}), unsafe_allow_html=True)
             return
-        authored_view(incidents, briefing, offline=offline)
+        authored_view(incidents, briefing, offline=offline, data_path=data_path)
         return
-    filtered_view(incidents, span, offline=offline)
+    filtered_view(incidents, span, offline=offline, data_path=data_path)
 
 
 def _set_step(value: int) -> None:
@@ -120,7 +121,8 @@ def _initial_step(total: int) -> int:
     return max(0, min(total, int(st.session_state["im_step"])))
 
 
-def authored_view(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool) -> None:
+def authored_view(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
+                  data_path: Path | None = None) -> None:
     """Step 0 is the title; steps 1 to N are the briefing's views with heading and caption."""
     st.html(BRIEFING_CSS)
     st.session_state["im_briefing"] = briefing.name
@@ -151,7 +153,8 @@ def authored_view(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool)
         show_map(rows, offline=offline, focus_id=step.incident if index > 0 else None,
                  height=BRIEFING_MAP_HEIGHT, key="briefing_map", focus_popup=False,
                  fly=index > 0, focus_label=True, legend_open=False, animate=False,
-                 center=(at.lat, at.lon) if at else None, zoom=at.zoom if at else None)
+                 center=(at.lat, at.lon) if at else None, zoom=at.zoom if at else None,
+                 dataset=incidents, data_path=data_path)
     with card_column:
         if index == 0:
             st.html(
@@ -196,7 +199,8 @@ def title_step_html(title: str, rows: pd.DataFrame, total: int) -> str:
             f'<p class="im-title-count">{total} steps · press → or Next to begin</p></div>')
 
 
-def filtered_view(incidents: pd.DataFrame, span, *, offline: bool) -> None:
+def filtered_view(incidents: pd.DataFrame, span, *, offline: bool,
+                  data_path: Path | None = None) -> None:
     """The default briefing: one step per filtered incident, in date order."""
     st.html(BRIEFING_CSS)
     filters = current_filters(span)
@@ -237,7 +241,8 @@ def filtered_view(incidents: pd.DataFrame, span, *, offline: bool) -> None:
         # (a presenter opens it when asked): keep the map clear, but name the place.
         show_map(filtered, offline=offline, focus_id=current, height=BRIEFING_MAP_HEIGHT,
                  key="briefing_map", focus_popup=False, fly=current is not None,
-                 focus_label=True, legend_open=False, animate=False)
+                 focus_label=True, legend_open=False, animate=False, dataset=incidents,
+                 data_path=data_path)
     with card_column:
         if not steps:
             st.info("No incidents match these filters. Go back to the analyst view to "

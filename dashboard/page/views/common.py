@@ -17,10 +17,11 @@ from dashboard.data.filters import (
 )
 from dashboard.data.loading import load_incidents
 from dashboard.data.mapview import MapAt, parse_at, parse_layers
+from dashboard.data.query import CachedQuery, QueryError, engine_requested, open_query
 from dashboard.data.schema import DatasetError, InvalidDataset
 from dashboard.maps.assets import assets_available, missing_assets_message
 from dashboard.maps.mapping import build_map
-from dashboard.maps.payload import write_payload
+from dashboard.maps.payload import prune_cache, write_payload
 from dashboard.maps.scale_map import SCALE_THRESHOLD, build_scale_map, write_outline
 from dashboard.page import state as page_state
 
@@ -40,6 +41,27 @@ def _load(path: str, mtime_ns: int) -> pd.DataFrame:
     seconds per rerun and its size again in memory): the page only reads it.
     """
     return load_incidents(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _query(path: str, mtime_ns: int, rows: int, identity: int | str, engine: str,
+           _incidents: pd.DataFrame) -> CachedQuery:
+    """The query engine over the loaded dataset, shared by every session and rerun, with
+    the answers for its last filters (``identity``, an upload's version or else the frame's
+    ``id``, tells an upload from the file)."""
+    return CachedQuery(open_query(_incidents, engine=engine))
+
+
+def dataset_query(incidents: pd.DataFrame, data_path: Path) -> CachedQuery:
+    """The engine (``serve --engine``, default pandas) that filters and counts ``incidents``."""
+    try:
+        engine = engine_requested()
+        mtime_ns = data_path.stat().st_mtime_ns if data_path.exists() else -1
+        identity = incidents.attrs.get("version") or id(incidents)
+        return _query(str(data_path), mtime_ns, len(incidents), identity, engine, incidents)
+    except QueryError as error:
+        st.error(f"**The query engine cannot run.** {error}")
+        st.stop()
 
 
 def load_dataset(path: Path) -> pd.DataFrame:
@@ -122,31 +144,42 @@ def show_notices(filters_changed: bool) -> None:
 
 
 @st.cache_resource(show_spinner="Preparing the dataset for the map…", max_entries=4)
-def _payload_key(path: str, mtime_ns: int, _incidents: pd.DataFrame) -> tuple[str, str | None]:
-    """Write the dataset's browser payload once per file version; its key and the outline."""
-    return write_payload(_incidents), write_outline()
+def _payload_key(path: str, version: int | str,
+                 _incidents: pd.DataFrame) -> tuple[str, str | None]:
+    """Write the dataset's browser payload once per dataset version (a file's modification
+    time, or an uploaded dataset's ``attrs["version"]``); its key and the outline.
+    Payloads of other dataset versions are pruned (bounded size and age)."""
+    key = write_payload(_incidents)
+    prune_cache(keep={key})
+    return key, write_outline()
 
 
-def show_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, height: int,
+def show_map(filtered, *, offline: bool, focus_id: str | None, height: int,
              key: str, center: tuple[float, float] | None = None, zoom: int | None = None,
              dataset: pd.DataFrame | None = None, data_path: Path | None = None,
-             **map_options) -> None:
-    """The map of ``filtered``; ``map_options`` go to :func:`dashboard.maps.mapping.build_map`;
-    ``center`` and ``zoom`` (both or neither) put the map at that extent.
+             positions=None, **map_options) -> None:
+    """The map of ``filtered`` (a frame, or a function that makes it);
+    ``map_options`` go to :func:`dashboard.maps.mapping.build_map`; ``center`` and ``zoom``
+    (both or neither) put the map at that extent.
 
     A large ``dataset`` (the whole file at ``data_path``, more than SCALE_THRESHOLD rows) is
-    sent to the browser once and each rerun sends only which rows pass
-    (:mod:`dashboard.maps.scale_map`).
+    sent to the browser once and each rerun sends only which rows pass, ``positions`` in
+    the dataset (:mod:`dashboard.maps.scale_map`): no frame of the rows is made.
     """
     if not assets_available():
         st.warning(missing_assets_message())
     if dataset is not None and data_path is not None and len(dataset) > SCALE_THRESHOLD:
-        try:
-            mtime_ns = data_path.stat().st_mtime_ns
-        except OSError:
-            mtime_ns = -1
-        payload, outline_url = _payload_key(str(data_path), mtime_ns, dataset)
-        folium_map = build_scale_map(dataset, filtered, key=payload, offline=offline,
+        version = dataset.attrs.get("version")
+        if version is None:
+            try:
+                version = data_path.stat().st_mtime_ns
+            except OSError:
+                version = -1
+        payload, outline_url = _payload_key(str(data_path), version, dataset)
+        if positions is None:
+            filtered = filtered() if callable(filtered) else filtered
+        folium_map = build_scale_map(dataset, None if positions is not None else filtered,
+                                     positions=positions, key=payload, offline=offline,
                                      focus_id=focus_id, height=height, outline_url=outline_url,
                                      inline_runtime=False)
         # The map is the same for every filter, so its frame stays and keeps the data;
@@ -156,6 +189,7 @@ def show_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, hei
     else:
         # The dashboard serves the plugins' files itself, so they can wait until a layer
         # needs them: the map draws sooner.
+        filtered = filtered() if callable(filtered) else filtered
         folium_map = build_map(filtered, offline=offline, focus_id=focus_id, height=height,
                                basemap_detail=True, lazy_plugins=True, **map_options)
         st_folium(folium_map, key=key, height=height, use_container_width=True,

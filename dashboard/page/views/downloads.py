@@ -28,17 +28,29 @@ from dashboard.page.views.common import map_view_now
 
 #: The longest title or subtitle the page accepts for an export.
 MAX_TITLE = 160
-#: Views with more rows than this make their CSV/GeoJSON only when a button is pressed.
-EAGER_EXPORT_ROWS = 5_000
+#: Views with more rows than this make their CSV/GeoJSON only when a button is pressed
+#: (a file made at once is fetched by the browser with every rerun: 1,000 rows of CSV and
+#: GeoJSON are about 150 KB a filter change).
+EAGER_EXPORT_ROWS = 300
+
+def _rows(filtered) -> pd.DataFrame:
+    """The filtered rows: a frame, or a function that makes it (``page.state.RowsAt``)."""
+    return filtered() if callable(filtered) else filtered
+
+
+def _export(filtered, view: View, fmt: str, **options) -> bytes:
+    return export_bytes(_rows(filtered), view, fmt, **options)
+
 
 # A fragment: choosing a PNG size or pressing "Render PNG" reruns only this part, not the
 # map, chart and table above it (which matters on large datasets).
 @st.fragment
-def render_downloads(filtered: pd.DataFrame, filters: Filters, *, focus_id: str | None,
+def render_downloads(filtered, filters: Filters, *, focus_id: str | None,
                      offline: bool, data_path: Path,
                      at: tuple[float, float, int] | None = None,
                      layers: tuple[str, ...] | None = None) -> None:
-    """The export buttons for the current view (files made by ``dashboard.exports``);
+    """The export buttons for the current view (files made by ``dashboard.exports``) of
+    ``filtered`` (a frame, or a function that makes it when a file is asked for);
     ``at`` and ``layers`` are the map's extent and layers as on screen. The map writes them
     into the URL without a rerun, and pressing "Render PNG" reruns only this fragment, so
     they are read from the URL again here."""
@@ -67,7 +79,7 @@ def render_downloads(filtered: pd.DataFrame, filters: Filters, *, focus_id: str 
     if render_col.button("Render PNG", key="export_render_png", width="stretch"):
         with st.spinner("Rendering the PNG in headless Chromium…"):
             try:
-                png = export_bytes(filtered, view, "png", provenance=provenance, size=size)
+                png = _export(filtered, view, "png", provenance=provenance, size=size)
                 st.session_state["export_png"] = (token, png)
             except (ExportError, BrowserNotFound) as error:
                 st.error(f"PNG export failed: {error}")
@@ -84,7 +96,7 @@ def render_downloads(filtered: pd.DataFrame, filters: Filters, *, focus_id: str 
     html_col, csv_col, geo_col = st.columns(3)
     html_col.download_button(
         "HTML (interactive)", key="download_html", on_click="ignore", width="stretch",
-        data=functools.partial(export_bytes, filtered, view, "html", provenance=provenance),
+        data=functools.partial(_export, filtered, view, "html", provenance=provenance),
         file_name=default_file_name(filters, "html"), mime=media_type("html"),
         disabled=not assets_available(), help=None if assets_available() else
         missing_assets_message())
@@ -92,7 +104,7 @@ def render_downloads(filtered: pd.DataFrame, filters: Filters, *, focus_id: str 
         # Large views: a callable, so the file is made when the button is pressed rather
         # than on every rerun; small views are made at once (cheap, and testable).
         # The CSV carries a byte-order mark so Excel reads it as UTF-8 (--excel).
-        data = functools.partial(export_bytes, filtered, view, fmt, excel=fmt == "csv")
+        data = functools.partial(_export, filtered, view, fmt, excel=fmt == "csv")
         column.download_button(label, data=data if len(filtered) > EAGER_EXPORT_ROWS else data(),
                                key=f"download_{fmt}",
                                file_name=default_file_name(filters, fmt), mime=media_type(fmt),
@@ -103,7 +115,7 @@ DEFAULT_DECK = ""  # the selectbox's value for "the filtered incidents in date o
 
 
 @st.fragment
-def render_deck_downloads(incidents: pd.DataFrame, filtered: pd.DataFrame, filters: Filters, *,
+def render_deck_downloads(incidents: pd.DataFrame, filtered, filters: Filters, *,
                           offline: bool, data_path: Path) -> None:
     """A deck (PPTX or PDF) of the filtered incidents or of a named briefing, made on demand."""
     from dashboard.data.briefings import BriefingError, list_briefings, load_briefing
@@ -124,10 +136,10 @@ def render_deck_downloads(incidents: pd.DataFrame, filtered: pd.DataFrame, filte
         with st.spinner("Drawing one map per slide in headless Chromium…"):
             try:
                 briefing = load_briefing(choice, ids=incidents["id"]) if choice else None
-                if briefing is None and filtered.empty:
+                if briefing is None and not len(filtered):
                     raise ExportError("no incidents match these filters: nothing to put on "
                                       "slides")
-                data = export_bytes(incidents if briefing else filtered, view, fmt,
+                data = export_bytes(incidents if briefing else _rows(filtered), view, fmt,
                                     provenance=Provenance.of(data_path), briefing=briefing)
                 st.session_state["deck_file"] = (token, data)
             except BriefingError as error:

@@ -3,11 +3,15 @@ geocode what has no coordinates, show it on the map and save it as a dataset.
 
 Reading, converting and geocoding are the plain functions of ``dashboard.data.importers``
 and ``dashboard.geocoding.frames``; each result is cached by the file's bytes, so moving a
-filter after a large upload does not convert it again.
+filter after a large upload does not convert it again. The dataset shown on the map is
+prepared once per version (file, format, mapping, geocoding) and the CSV files to download
+are written only when their button is pressed, so a rerun after a large upload costs no
+more than one with the curated dataset.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -92,7 +96,7 @@ def upload_view(incidents: pd.DataFrame, data_path: Path) -> tuple[pd.DataFrame,
                     height=240 if len(lines) > 3 else "content")
             st.download_button(
                 "All problems (CSV)", key="up_problems",
-                data=problems.to_csv(index=False).encode("utf-8"),
+                data=lambda: problems.to_csv(index=False).encode("utf-8"),
                 file_name=f"{Path(name).stem}-problems.csv", mime="text/csv")
         if converted.empty:
             st.error("Nothing to show: every row was refused (see the problems above).")
@@ -100,14 +104,39 @@ def upload_view(incidents: pd.DataFrame, data_path: Path) -> tuple[pd.DataFrame,
         converted = _geocode_section(converted, raw)
         st.download_button(
             "Save as dataset (CSV)", type="secondary", key="up_save",
-            data=neutralise_frame(converted).to_csv(index=False).encode("utf-8"),
+            data=lambda: neutralise_frame(converted).to_csv(index=False).encode("utf-8"),
             file_name=f"{Path(name).stem}-dataset.csv", mime="text/csv")
         if st.toggle("Show on the map", key="up_show", on_change=_dataset_changed):
+            version = _version(raw, source, mapping, st.session_state.get("up_geocoded"))
             try:
-                shown = prepare(converted, name=name), Path(name)
+                shown = _prepared(converted, name, version), Path(name)
             except DatasetError as error:  # pragma: no cover - converted rows validate
                 st.error(str(error))
     return _shown(shown)
+
+
+def _version(raw: bytes, source: str | None, mapping: dict, geocoded) -> str:
+    """What the shown dataset is made of: the file's bytes, the format, the mapping and
+    whether it was geocoded."""
+    digest = hashlib.blake2b(raw, digest_size=16)
+    digest.update(repr((source, sorted(mapping.items()), geocoded is not None)).encode())
+    return digest.hexdigest()
+
+
+def _prepared(converted: pd.DataFrame, name: str, version: str) -> pd.DataFrame:
+    """The converted rows prepared for the page, once per version and session.
+
+    ``attrs["version"]`` tells the map which browser payload is this dataset's (an
+    uploaded file has no path or modification time to tell versions apart).
+    """
+    stored = st.session_state.get("up_prepared")
+    if stored is not None and stored[0] == version:
+        return stored[1]
+    # The importers keep only rows validate_frame accepts; geocoding fills coordinates.
+    dataset = prepare(converted, name=name, validated=True)
+    dataset.attrs["version"] = version
+    st.session_state["up_prepared"] = (version, dataset)
+    return dataset
 
 
 def _mapping_editor(columns: list[str]) -> dict[str, str]:
