@@ -260,6 +260,8 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
 @click.option("--heatmap/--no-heatmap", default=None, help="Add the heat map layer.")
 @click.option("--title", default="Incident Map", show_default=True, help="Title of the PNG/HTML.")
 @click.option("--subtitle", default="", help="A line under the title of the PNG/HTML.")
+@click.option("--labels", is_flag=True,
+              help="PNG: name the symbols on the map (labels that would overlap are left out).")
 @click.option("--preset", "--size", "preset",
               help="PNG size: hd 1600x900 (default), fhd 1920x1080, a4 landscape 1123x794.")
 @click.option("--width", type=int, help="PNG width in CSS pixels (overrides --preset).")
@@ -275,7 +277,7 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
            query: str | None, focus_id: str | None, at: str | None, layers: str | None,
            briefing_name: str | None,
            briefings_dir: Path | None, allow_empty: bool, cluster: bool | None,
-           heatmap: bool | None, title: str, subtitle: str, preset: str | None,
+           heatmap: bool | None, title: str, subtitle: str, labels: bool, preset: str | None,
            width: int | None,
            height: int | None, scale: int, offline: bool | None, excel: bool) -> None:
     """Export the view chosen by the filters as PNG, HTML, CSV, GeoJSON, a PPTX/PDF deck of a
@@ -328,7 +330,7 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
         view = View(filters=filters, focus_id=focus_id, cluster=cluster, heatmap=heatmap,
                     offline=offline_requested(offline), title=title, subtitle=subtitle,
                     at=(map_at.lat, map_at.lon, map_at.zoom) if map_at else None,
-                    layers=shown_layers)
+                    layers=shown_layers, labels=labels)
         path = export_file(incidents, view, output, fmt=fmt, provenance=Provenance.of(dataset),
                            size=size, excel=excel, briefing=briefing, allow_empty=allow_empty)
     except BriefingError as error:

@@ -32,6 +32,8 @@ built by :func:`filtered_briefing`.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 import re
 import tomllib
@@ -64,6 +66,10 @@ class BriefingError(Exception):
     def __init__(self, problems: list[str]):
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+class BriefingConflict(BriefingError):
+    """The briefing's file changed since it was opened: saving would lose that change."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,20 @@ def _text(value: object, where: str, key: str, limit: int, problems: list[str]) 
     return text
 
 
+def _unknown_keys(table: Mapping[str, object], allowed: tuple[str, ...], where: str,
+                  problems: list[str]) -> None:
+    for key in table:
+        if key not in allowed:
+            problems.append(f"{where}: unknown key {key!r} (use {', '.join(allowed)})")
+
+
+def _required(value: object, where: str, key: str, limit: int, problems: list[str]) -> str:
+    text = _text(value, where, key, limit, problems)
+    if not text:
+        problems.append(f"{where}: {key} is missing")
+    return text
+
+
 def parse_briefing(table: Mapping[str, object], *, name: str,
                    ids: Iterable[str] | None = None, label: str | None = None) -> Briefing:
     """A :class:`Briefing` from a TOML table; :class:`BriefingError` lists every problem.
@@ -127,12 +147,8 @@ def parse_briefing(table: Mapping[str, object], *, name: str,
     label = label or f"briefing {name}"
     problems: list[str] = []
     known_ids = set(ids) if ids is not None else None
-    for key in table:
-        if key not in TOP_KEYS:
-            problems.append(f"{label}: unknown key {key!r} (use {', '.join(TOP_KEYS)})")
-    title = _text(table.get("title"), label, "title", MAX_HEADING, problems)
-    if not title:
-        problems.append(f"{label}: title is missing")
+    _unknown_keys(table, TOP_KEYS, label, problems)
+    title = _required(table.get("title"), label, "title", MAX_HEADING, problems)
     subtitle = _text(table.get("subtitle"), label, "subtitle", MAX_CAPTION, problems)
     raw_steps = table.get("steps", [])
     if not isinstance(raw_steps, list) or not all(isinstance(s, dict) for s in raw_steps):
@@ -146,12 +162,8 @@ def parse_briefing(table: Mapping[str, object], *, name: str,
     steps = []
     for number, raw in enumerate(raw_steps, start=1):
         where = f"{label}, step {number}"
-        for key in raw:
-            if key not in STEP_KEYS:
-                problems.append(f"{where}: unknown key {key!r} (use {', '.join(STEP_KEYS)})")
-        heading = _text(raw.get("heading"), where, "heading", MAX_HEADING, problems)
-        if not heading:
-            problems.append(f"{where}: heading is missing")
+        _unknown_keys(raw, STEP_KEYS, where, problems)
+        heading = _required(raw.get("heading"), where, "heading", MAX_HEADING, problems)
         caption = _text(raw.get("caption"), where, "caption", MAX_CAPTION, problems)
         params = {}
         for key in FILTER_PARAMS:
@@ -225,12 +237,93 @@ def dump_briefing(briefing: Briefing) -> str:
     return tomli_w.dumps(briefing.as_table())
 
 
-def save_briefing(briefing: Briefing, *, directory: Path | None = None) -> Path:
-    """Write the briefing to ``briefings/NAME.toml`` atomically; returns the path."""
+def file_stamp(path: Path) -> str | None:
+    """A fingerprint of the file's bytes (None when there is no file): a save compares the
+    stamp taken when the briefing was opened with the file's stamp now."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def _leading_comments(path: Path) -> str:
+    """The comment lines at the top of the file (kept when the page saves it)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    kept = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        kept.append(line)
+    return "\n".join(kept) + "\n" if kept else ""
+
+
+#: ``save_briefing(..., expected=ANY_VERSION)``: write whatever the file holds now.
+ANY_VERSION = "any"
+
+
+def save_briefing(briefing: Briefing, *, directory: Path | None = None,
+                  expected: str | None = ANY_VERSION,
+                  ids: Iterable[str] | None = None) -> Path:
+    """Write the briefing to ``briefings/NAME.toml`` atomically; returns the path.
+
+    The text written is read back and validated first (as :func:`load_briefing` would,
+    against the dataset's ``ids`` when given): an invalid briefing is never written.
+    ``expected`` is the :func:`file_stamp` taken when the briefing was opened (None: it was
+    new); if the file is not that version any more, :class:`BriefingConflict` is raised and
+    nothing is written. The file's leading comment lines are kept."""
     path = briefing_path(briefing.name, directory)
+    label = f"{path.parent.name}/{path.name}"
+    text = dump_briefing(briefing)
+    parse_briefing(tomllib.loads(text), name=briefing.name, ids=ids, label=label)
+    if expected != ANY_VERSION and file_stamp(path) != expected:
+        what = "was created" if expected is None else (
+            "was deleted" if not path.exists() else "was changed")
+        raise BriefingConflict([f"{label} {what} by someone else since you opened it; "
+                                "reload it and make your changes again"])
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, dump_briefing(briefing).encode("utf-8"))
+    write_atomic(path, (_leading_comments(path) + text).encode("utf-8"))
     return path
+
+
+# -- editing a briefing (pure: a briefing in, a new briefing out) -----------------------
+
+
+def view_step(*, heading: str, caption: str = "", filters: Filters | None = None,
+              incident: str | None = None, at: MapAt | None = None) -> Step:
+    """A step showing a view of the page: its filters, focused incident and map extent."""
+    return Step(heading=" ".join(heading.split()), caption=" ".join(caption.split()),
+                filters=filters or Filters(), incident=incident or None, at=at)
+
+
+def with_step(briefing: Briefing, step: Step) -> Briefing:
+    """``briefing`` with ``step`` added at the end."""
+    return dataclasses.replace(briefing, steps=(*briefing.steps, step))
+
+
+def without_step(briefing: Briefing, index: int) -> Briefing:
+    """``briefing`` without its step at (zero-based) ``index``."""
+    steps = list(briefing.steps)
+    del steps[index]
+    return dataclasses.replace(briefing, steps=tuple(steps))
+
+
+def moved_step(briefing: Briefing, index: int, offset: int) -> Briefing:
+    """``briefing`` with step ``index`` moved ``offset`` places (kept within the steps)."""
+    steps = list(briefing.steps)
+    target = max(0, min(len(steps) - 1, index + offset))
+    steps.insert(target, steps.pop(index))
+    return dataclasses.replace(briefing, steps=tuple(steps))
+
+
+def edited_step(briefing: Briefing, index: int, *, heading: str, caption: str) -> Briefing:
+    """``briefing`` with step ``index``'s heading and caption replaced."""
+    steps = list(briefing.steps)
+    steps[index] = dataclasses.replace(steps[index], heading=" ".join(heading.split()),
+                                       caption=" ".join(caption.split()))
+    return dataclasses.replace(briefing, steps=tuple(steps))
 
 
 def filtered_briefing(rows: pd.DataFrame, filters: Filters, *, title: str) -> Briefing:

@@ -4,7 +4,9 @@ Like the page's play control, the frames run through every year from the view's 
 its last dated incident. ``cumulative`` frames show everything up to that year; otherwise
 each frame shows that year's incidents only (a moving window of one year). Each frame is the
 PNG snapshot of the view (title, the year and its count in the caption, legend, sources),
-drawn by one headless Chromium; Pillow assembles the GIF.
+drawn by one headless Chromium; Pillow assembles the GIF. Every frame fits the same extent
+(all the view's incidents, or the view's own centre and zoom), so the map never jumps
+between years.
 """
 
 from __future__ import annotations
@@ -45,8 +47,25 @@ def gif_bytes(rows: pd.DataFrame, view: View, *, provenance: Provenance,
     """The animated GIF of ``rows`` (the view's incidents), one frame per year."""
     from PIL import Image
 
+    snapshots = render_frames(rows, view, provenance=provenance, cumulative=cumulative,
+                              size=size, allow_empty=allow_empty)
+    frames = [Image.open(io.BytesIO(snap.png)).convert("RGB") for snap in snapshots]
+    out = io.BytesIO()
+    durations = [FRAME_MS] * (len(frames) - 1) + [LAST_FRAME_MS]
+    # Pillow's adaptive palette per frame keeps the map's colours; loop forever.
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:],
+                   duration=durations, loop=0, optimize=False, disposal=1)
+    return out.getvalue()
+
+
+def render_frames(rows: pd.DataFrame, view: View, *, provenance: Provenance,
+                  cumulative: bool = True, size: PngSize = FRAME_SIZE,
+                  allow_empty: bool = False) -> list:
+    """The animation's frames as :class:`~dashboard.exports.snapshot.Snapshot` s, one per
+    year, all fitted to the extent of every incident of ``rows``."""
     from dashboard.exports.browser import find_chromium, launch_chromium
     from dashboard.exports.snapshot import render_snapshot
+    from dashboard.maps.mapping import extent_of
 
     years = frame_years(rows)
     if not years:
@@ -59,6 +78,10 @@ def gif_bytes(rows: pd.DataFrame, view: View, *, provenance: Provenance,
         raise ExportError(f"{len(years)} years is too many frames (at most {MAX_FRAMES}); "
                           "narrow the years")
     find_chromium()
+    if view.extent is None and view.at is None:
+        whole = extent_of(rows)
+        if whole is not None:
+            view = dataclasses.replace(view, extent=(tuple(whole[0]), tuple(whole[1])))
     frames = []
     with launch_chromium() as browser:
         for year in years or [None]:
@@ -71,14 +94,8 @@ def gif_bytes(rows: pd.DataFrame, view: View, *, provenance: Provenance,
                 frame_view = dataclasses.replace(
                     view, title=f"{view.title} · {year}",
                     filters=dataclasses.replace(view.filters, years=span))
-            png = render_snapshot(shown, frame_view, provenance=provenance, size=size,
-                                  browser=browser).png
-            frames.append(Image.open(io.BytesIO(png)).convert("RGB"))
-    out = io.BytesIO()
-    durations = [FRAME_MS] * (len(frames) - 1) + [LAST_FRAME_MS]
-    # Pillow's adaptive palette per frame keeps the map's colours; loop forever.
-    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:],
-                   duration=durations, loop=0, optimize=False, disposal=1)
-    return out.getvalue()
+            frames.append(render_snapshot(shown, frame_view, provenance=provenance, size=size,
+                                          browser=browser))
+    return frames
 
 

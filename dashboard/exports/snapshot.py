@@ -62,6 +62,10 @@ _SNAPSHOT_CSS = """
 html, body { height: 100%; overflow: hidden; }
 body { display: flex; flex-direction: column; }
 .export-header, .export-footer { flex: none; }
+/* One line each, so the map has the same size whatever the captions say (the frames of an
+   animation must not jump); a caption too long for the width ends in an ellipsis. */
+.export-header h1, .export-header p, .export-footer span { white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; min-width: 0; }
 .folium-map { flex: 1 1 0 !important; height: auto !important; min-height: 0; }
 /* A picture has nothing to click: no zoom buttons, layer menu, player or popup close. */
 .leaflet-control-zoom, .leaflet-control-layers, .leaflet-popup-close-button,
@@ -75,8 +79,23 @@ body { display: flex; flex-direction: column; min-height: 100vh; }
 """
 
 #: Sets ``window.incidentExportReady`` once tiles (online) or the first frame (offline) are drawn.
+#: Before that, the legend is opened whole (a picture cannot scroll it) and scaled down just
+#: enough to fit within the map's height and half its width.
 _READY_JS = """
 window.incidentExportReady = false;
+function fitLegend(map) {
+  var legend = map.getContainer().querySelector(".incident-legend");
+  if (!legend) { return; }
+  legend.open = true;
+  legend.style.maxHeight = "none";
+  legend.style.overflow = "visible";
+  legend.style.zoom = 1;
+  var mapBox = map.getContainer().getBoundingClientRect();
+  var box = legend.getBoundingClientRect();
+  var room = box.bottom - mapBox.top - 10;  // from the legend's foot to the map's top edge
+  var scale = Math.min(1, room / box.height, (mapBox.width * 0.5) / box.width);
+  if (scale < 1) { legend.style.zoom = Math.max(0.4, scale).toFixed(3); }
+}
 window.addEventListener("load", function () {
   var map = window[%(map_name)s];
   var waits = [];
@@ -98,6 +117,8 @@ window.addEventListener("load", function () {
     }
   });
   Promise.all(waits).then(function () {
+    fitLegend(map);
+    if (window.incidentPlaceLabels) { window.incidentPlaceLabels(map); }
     requestAnimationFrame(function () {
       requestAnimationFrame(function () { window.incidentExportReady = true; });
     });
@@ -126,7 +147,9 @@ class Snapshot:
     ``map_box`` is (left, top, width, height) of the map in CSS pixels; ``bounds`` is the
     map's (south, west, north, east) in degrees; ``controls`` are the boxes of the map's
     controls (legend, zoom, layers), which cover what lies under them. CSS pixels times
-    ``scale`` are image pixels.
+    ``scale`` are image pixels. ``labels`` are the symbol labels placed (text and box, in
+    the same CSS pixels); ``legend`` is the legend's box, or None without one, and
+    ``legend_hidden`` how much of its content is cut off (0 when it fits).
     """
 
     png: bytes
@@ -135,13 +158,22 @@ class Snapshot:
     controls: tuple[tuple[float, float, float, float], ...]
     scale: int
     seconds: float
+    labels: tuple[tuple[str, tuple[float, float, float, float]], ...] = ()
+    legend: tuple[float, float, float, float] | None = None
+    #: CSS pixels of the legend's content that do not show (it would have to scroll).
+    legend_hidden: float = 0.0
 
 
 def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None,
-                   popups: bool = True) -> folium.Map:
+                   popups: bool = True, labels: bool = False) -> folium.Map:
     """The dashboard's map for ``view``: same builder, filters, layers and focus. A view of
     more than SCALE_THRESHOLD rows is the page's large-data map carrying its data inside
-    (``popups``: with every popup's text; a PNG needs none)."""
+    (``popups``: with every popup's text; a PNG needs none).
+
+    ``labels`` (the PNG): the legend starts open, so the map is fitted beside it, and the
+    symbols are named when ``view.labels`` asks for it and single symbols are drawn (not
+    clusters or a heat map alone)."""
+    from dashboard.exports.labels import labels_element
     from dashboard.maps.mapping import build_map
     from dashboard.maps.scale_map import SCALE_THRESHOLD, build_document_scale_map
 
@@ -157,7 +189,14 @@ def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None,
         fmap = build_map(rows, offline=view.offline, focus_id=focus, cluster=view.cluster,
                          heatmap=view.heatmap, animate=False, height=height,
                          focus_popup=view.focus_popup, focus_label=not view.focus_popup,
-                         layers=view.layers, basemap_region=view_region(rows, view, focus))
+                         layers=view.layers, bounds=view.extent,
+                         legend_open=True if labels else None,
+                         basemap_region=view_region(rows, view, focus))
+        summary = fmap.incident_summary
+        markers_shown = (view.layers is None and not summary.clustered) or (
+            view.layers is not None and "markers" in view.layers)
+        if labels and view.labels and markers_shown:
+            fmap.get_root().html.add_child(labels_element(rows), name="export_labels")
     if view.at is not None:
         lat, lon, zoom = (float(view.at[0]), float(view.at[1]), int(view.at[2]))
         fmap.get_root().script.add_child(RawElement(_AT_JS % {
@@ -242,7 +281,7 @@ def html_page(rows: pd.DataFrame, view: View, *, provenance: Provenance) -> str:
 
 def snapshot_page(rows: pd.DataFrame, view: View, *, provenance: Provenance) -> tuple[str, str]:
     """The page the PNG is taken of (header, map with legend, footer) and the map's JS name."""
-    fmap = build_view_map(rows, view, popups=False)
+    fmap = build_view_map(rows, view, popups=False, labels=True)
     _decorate(fmap, rows, view, provenance, layout_css=_SNAPSHOT_CSS, table=False)
     return _self_contained(fmap), fmap.get_name()
 
@@ -294,6 +333,9 @@ def render_snapshot(rows: pd.DataFrame, view: View, *, provenance: Provenance,
         map_box=(box["x"], box["y"], box["width"], box["height"]),
         bounds=(bounds["south"], bounds["west"], bounds["north"], bounds["east"]),
         controls=tuple(tuple(rect) for rect in geometry["controls"]),
+        labels=tuple((text, tuple(rect)) for text, rect in geometry["labels"]),
+        legend=tuple(geometry["legend"]) if geometry["legend"] else None,
+        legend_hidden=float(geometry["legendHidden"]),
         scale=size.scale,
         seconds=time.perf_counter() - started,
     )
@@ -323,8 +365,17 @@ _GEOMETRY_JS = """
     .map((el) => el.getBoundingClientRect())
     .filter((r) => r.width > 0 && r.height > 0)
     .map((r) => [r.left, r.top, r.width, r.height]);
+  const labels = Array.from(document.querySelectorAll(".export-label")).map((el) => {
+    const r = el.getBoundingClientRect();
+    return [el.textContent, [r.left, r.top, r.width, r.height]];
+  });
+  const legendBox = document.querySelector(".incident-legend");
+  const l = legendBox ? legendBox.getBoundingClientRect() : null;
   return {
     controls: controls,
+    labels: labels,
+    legend: l ? [l.left, l.top, l.width, l.height] : null,
+    legendHidden: legendBox ? legendBox.scrollHeight - legendBox.clientHeight : 0,
     box: {x: rect.left, y: rect.top, width: rect.width, height: rect.height},
     bounds: {south: b.getSouth(), west: b.getWest(), north: b.getNorth(), east: b.getEast()},
   };

@@ -73,6 +73,11 @@ class View:
     layers: tuple[str, ...] | None = None
     #: The focused incident's popup (False: a label names its place instead, as in briefings).
     focus_popup: bool = True
+    #: PNG only: name the symbols on the map (placed without overlap; some may be left out).
+    labels: bool = False
+    #: The extent to fit, ``((south, west), (north, east))``, instead of the incidents' own
+    #: (the animation keeps one extent for every frame); ``at`` still wins.
+    extent: tuple[tuple[float, float], tuple[float, float]] | None = None
 
 
 @dataclass(frozen=True)

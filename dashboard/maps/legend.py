@@ -86,17 +86,16 @@ def legend_html(content: LegendContent) -> str:
         )
     lines = []
     if content.flows:
-        lines.append('<li class="il-flow"><span class="il-line il-line-flow"></span>'
-                     "Expelling state \u2192 the state whose people were expelled "
-                     "(wider line: more people)</li>")
-        lines.append('<li class="il-end"><span class="il-end-box"><span class="il-end-dot">'
-                     "</span></span>Line end: that state's capital</li>")
+        lines.append(_line_item("il-flow", '<span class="il-line il-line-flow"></span>',
+                                "Expelling state \u2192 the state whose people were expelled "
+                                "(wider line: more people)"))
+        lines.append(_line_item("il-end", _boxed("il-end-dot"), "Line end: that state's capital"))
     if content.links:
-        lines.append('<li class="il-link"><span class="il-line il-line-link"></span>'
-                     "Linked incident (response to another)</li>")
+        lines.append(_line_item("il-link", '<span class="il-line il-line-link"></span>',
+                                "Linked incident (response to another)"))
     if content.focus:
-        lines.append('<li class="il-focus"><span class="il-end-box"><span class="il-focus-ring">'
-                     "</span></span>Black ring: the incident in focus</li>")
+        lines.append(_line_item("il-focus", _boxed("il-focus-ring"),
+                                "Black ring: the incident in focus"))
     if content.types:
         lines.append('<li class="il-note">Several incidents at one spot: a click lists '
                      "them all</li>")
@@ -109,6 +108,15 @@ def legend_html(content: LegendContent) -> str:
         parts.append('<div class="il-section"><h5>Lines and layers</h5><ul>'
                      + "".join(lines) + "</ul></div>")
     return "".join(parts)
+
+
+def _line_item(css_class: str, symbol: str, text: str) -> str:
+    """A legend line: a symbol (trusted markup made here) and a fixed text."""
+    return f'<li class="{css_class}">{symbol}{text}</li>'
+
+
+def _boxed(css_class: str) -> str:
+    return f'<span class="il-end-box"><span class="{css_class}"></span></span>'
 
 
 def _km(km: float) -> str:

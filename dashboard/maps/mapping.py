@@ -211,6 +211,7 @@ def build_map(
     layers: Collection[str] | None = None,
     basemap_detail: bool = False,
     basemap_region=None,
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
 ) -> folium.Map:
     """The incident map for ``incidents`` (a frame from ``dashboard.data.loading``).
 
@@ -228,8 +229,9 @@ def build_map(
     dashboard as the zoom needs them (``maps/basemap.py``; only for a page the dashboard
     serves, and only when ``make assets`` has run); an offline focus may then zoom to
     DETAIL_MAX_ZOOM. ``basemap_region`` (``basemap_inline.Region``): the same detail for
-    that region carried inside the page (the exports, which cannot fetch). The returned
-    map has ``incident_summary`` (:class:`MapSummary`).
+    that region carried inside the page (the exports, which cannot fetch). ``bounds``:
+    ``((south, west), (north, east))`` to fit instead of the incidents' own extent (frames of
+    an animation share one). The returned map has ``incident_summary`` (:class:`MapSummary`).
     """
     has_coords = _has_coords(incidents)
     shown = incidents.loc[has_coords].reset_index(drop=True)
@@ -260,10 +262,12 @@ def build_map(
     if focus_id is not None:
         matches = np.flatnonzero(shown["id"].to_numpy() == focus_id) if count else []
         focus_index = int(matches[0]) if len(matches) else None
-    bounds = None
-    if count:
-        lat, lon = shown["lat"].to_numpy(float), shown["lon"].to_numpy(float)
-        bounds = [[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]]
+    fixed_fit = bounds is not None
+    if bounds is not None:
+        bounds = [[float(bounds[0][0]), float(bounds[0][1])],
+                  [float(bounds[1][0]), float(bounds[1][1])]]
+    elif count:
+        bounds = extent_of(shown)
     options = {
         "offline": bool(offline),
         "focus": focus_index,
@@ -276,6 +280,7 @@ def build_map(
         "flySeconds": FLY_SECONDS,
         "focusPopup": bool(focus_popup),
         "bounds": bounds,
+        "fixedFit": fixed_fit,
         "maxFitZoom": MAX_FIT_ZOOM,
         "maxZoom": 18,
         "popupWidth": POPUP_WIDTH,
@@ -318,6 +323,15 @@ def build_map(
         flows=len(flows), focus_found=None if focus_id is None else focus_index is not None,
     )
     return m
+
+
+def extent_of(incidents: pd.DataFrame) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` of the incidents with coordinates (None: none)."""
+    located = incidents.loc[_has_coords(incidents)]
+    if located.empty:
+        return None
+    lat, lon = located["lat"].to_numpy(float), located["lon"].to_numpy(float)
+    return [[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]]
 
 
 def _has_coords(incidents: pd.DataFrame) -> pd.Series:

@@ -168,10 +168,12 @@ class IncidentView(MacroElement):
 
 
 class YearPlayControl(MacroElement):
-    """Play/Pause and a year slider that show incidents up to the chosen year.
+    """Play/Pause, a year slider and a mode switch: incidents up to the chosen year
+    (cumulative) or of that year only (a moving window of one year).
 
     The default state shows every year. Playing steps from the first year to the last,
-    one year every ``interval_ms``, and ends showing every year again.
+    one year every ``interval_ms``, and ends showing every year again. The label names the
+    year and how many incidents the map then shows, so the count follows the player.
     """
 
     _template = Template("""
@@ -186,7 +188,9 @@ class YearPlayControl(MacroElement):
                 .incident-play button:focus-visible, .incident-play input:focus-visible {
                     outline: 2px solid #0072B2; outline-offset: 1px; }
                 .incident-play input[type=range] { width: 150px; }
-                .incident-play .incident-play-label { min-width: 8.5em;
+                .incident-play button.incident-play-mode { width: auto; padding: 0 6px;
+                    font-size: 12px; }
+                .incident-play .incident-play-label { min-width: 13em;
                     font-variant-numeric: tabular-nums; }
                 @media (max-width: 520px) { .incident-play input[type=range] { width: 90px; } }
             </style>
@@ -205,20 +209,41 @@ class YearPlayControl(MacroElement):
                         slider.type = "range"; slider.min = first; slider.max = last;
                         slider.step = 1; slider.value = last;
                         slider.setAttribute("aria-label", "Show incidents up to year");
+                        var mode = L.DomUtil.create("button", "incident-play-mode", box);
+                        mode.type = "button";
                         var label = L.DomUtil.create("span", "incident-play-label", box);
                         label.setAttribute("aria-live", "polite");
                         L.DomEvent.disableClickPropagation(box);
                         L.DomEvent.disableScrollPropagation(box);
-                        var timer = null, year = null;
+                        var timer = null, year = null, windowed = false;
                         function show(value) {
                             year = value;
-                            map.incidentMap.setYear(value);
+                            var count = map.incidentMap.setYear(value, windowed);
                             slider.value = value === null ? last : value;
-                            label.textContent = value === null
+                            var words = value === null
                                 ? "All years (" + first + "\u2013" + last + ")"
-                                : "Up to " + value;
+                                : (windowed ? "In " : "Up to ") + value;
+                            if (typeof count === "number") {
+                                words += " \u00b7 " + count.toLocaleString("en") +
+                                         (count === 1 ? " incident" : " incidents");
+                            }
+                            label.textContent = words;
                             box.setAttribute("data-year", value === null ? "all" : String(value));
+                            box.setAttribute("data-mode", windowed ? "window" : "cumulative");
+                            box.setAttribute("data-count", String(count));
                         }
+                        function paintMode() {
+                            mode.textContent = windowed ? "1 year" : "Cumulative";
+                            mode.title = windowed
+                                ? "One year at a time; switch to every year up to it"
+                                : "Every year up to the chosen one; switch to one at a time";
+                            mode.setAttribute("aria-pressed", windowed ? "true" : "false");
+                        }
+                        L.DomEvent.on(mode, "click", function () {
+                            windowed = !windowed;
+                            paintMode();
+                            show(year);
+                        });
                         function paint() {
                             button.textContent = timer ? "\u275A\u275A" : "\u25B6";
                             button.setAttribute("aria-label", timer ? "Pause" : "Play years");
@@ -243,6 +268,7 @@ class YearPlayControl(MacroElement):
                             var value = parseInt(slider.value, 10);
                             show(value >= last ? null : value);
                         });
+                        paintMode();
                         show(null);
                         paint();
                         return box;

@@ -1,4 +1,5 @@
-"""The timeline under the map: incidents per year, stacked by event type (Altair).
+"""The timeline under the map: incidents per year, or per month when the span is short,
+stacked by event type (Altair); dragging across it selects a span of years.
 
 Example::
 
@@ -9,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from functools import lru_cache
@@ -22,31 +24,83 @@ from dashboard.maps.mapping import EVENT_COLOURS
 
 #: Most labels the year axis shows before it labels every 5th, 10th, ... year.
 MAX_YEAR_LABELS = 16
+#: Spans of at most this many years are counted per month.
+MONTHLY_UP_TO_YEARS = 3
+#: The name of the chart's span selection (dragging across the bars).
+SPAN = "span"
+
+_EMPTY = {"start": [], "end": [], "year": [], "event_type": [], "type_label": [], "count": [],
+          "type_order": []}
+
+
+def time_unit(years: tuple[int, int] | None) -> str:
+    """``"month"`` for a span of up to MONTHLY_UP_TO_YEARS years, else ``"year"``."""
+    if years is None:
+        return "year"
+    return "month" if years[1] - years[0] + 1 <= MONTHLY_UP_TO_YEARS else "year"
+
+
+def _type_columns(counts: pd.DataFrame) -> pd.DataFrame:
+    order = {event_type: position for position, event_type in enumerate(EVENT_TYPES)}
+    counts["count"] = counts["count"].astype(int)
+    counts["type_label"] = counts["event_type"].map(EVENT_TYPES)
+    counts["type_order"] = counts["event_type"].map(order)
+    return counts
 
 
 def yearly_counts(incidents: pd.DataFrame) -> pd.DataFrame:
     """One row per (year, event type) with the number of incidents, in type order."""
-    if incidents.empty:
-        return pd.DataFrame({"year": [], "event_type": [], "type_label": [], "count": [],
-                             "type_order": []})
-    counts = (
-        incidents.dropna(subset=["year"]).groupby(["year", "event_type"], observed=True)
-        .size()
-        .reset_index(name="count")
-    )
-    return labelled_counts(counts)
+    return period_counts(incidents, "year")
 
 
 def labelled_counts(counts: pd.DataFrame) -> pd.DataFrame:
-    """``counts`` (year, event_type, count: e.g. from :mod:`dashboard.data.query`) with the
-    types' labels and order, sorted as the chart stacks them."""
-    counts = counts.copy()
-    order = {event_type: position for position, event_type in enumerate(EVENT_TYPES)}
+    """``counts`` (year, event_type, count: e.g. from :mod:`dashboard.data.query`) as yearly
+    periods with the types' labels and order, sorted as the chart stacks them."""
+    if counts.empty:
+        return pd.DataFrame(_EMPTY)
+    counts = counts[["year", "event_type", "count"]].copy()
     counts["year"] = counts["year"].astype(int)
-    counts["count"] = counts["count"].astype(int)
-    counts["type_label"] = counts["event_type"].map(EVENT_TYPES)
-    counts["type_order"] = counts["event_type"].map(order)
-    return counts.sort_values(["year", "type_order"]).reset_index(drop=True)
+    counts["start"] = counts["year"].map(lambda y: _iso(y))
+    counts["end"] = counts["year"].map(lambda y: _iso(y + 1))
+    counts = _type_columns(counts)
+    return counts.sort_values(["start", "type_order"]).reset_index(drop=True)
+
+
+def period_counts(incidents: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """One row per (period, event type): ``start``/``end`` of the period (dates), ``year``,
+    the number of incidents and the type's label and order.
+
+    Per month, only incidents dated to the month or day are counted; those known only to
+    the year are left out (:func:`year_only` counts them, the page says so)."""
+    if incidents.empty:
+        return pd.DataFrame(_EMPTY)
+    dated = incidents.dropna(subset=["year"])
+    if unit == "month":
+        dated = dated[dated["date_precision"].isin(("day", "month"))
+                      & dated["date_start"].notna()]
+        periods = dated["date_start"].dt.to_period("M")
+    else:
+        periods = dated["year"].astype(int).map(lambda y: pd.Period(year=y, freq="Y"))
+    if dated.empty:
+        return pd.DataFrame(_EMPTY)
+    counts = (dated.assign(period=periods.to_numpy())
+              .groupby(["period", "event_type"], observed=True).size()
+              .reset_index(name="count"))
+    counts["year"] = counts["period"].map(lambda p: p.year).astype(int)
+    if unit == "year":  # the same table as the query engine's counts give
+        return labelled_counts(counts)
+    counts["start"] = counts["period"].map(lambda p: p.start_time.date().isoformat())
+    counts["end"] = counts["period"].map(lambda p: (p + 1).start_time.date().isoformat())
+    counts = _type_columns(counts[["year", "event_type", "count", "start", "end"]])
+    return counts.sort_values(["start", "type_order"]).reset_index(drop=True)
+
+
+def year_only(incidents: pd.DataFrame) -> int:
+    """How many dated incidents are known only to the year (not in monthly bars)."""
+    if incidents.empty:
+        return 0
+    dated = incidents.dropna(subset=["year"])
+    return int((~dated["date_precision"].isin(("day", "month"))).sum())
 
 
 def _year_ticks(start: int, end: int) -> list[int]:
@@ -60,37 +114,50 @@ def _year_ticks(start: int, end: int) -> list[int]:
     return list(range(first, end + 1, step)) or [start]
 
 
+def _iso(year: int, month: int = 1) -> str:
+    return dt.date(year, month, 1).isoformat()
+
+
 def build_timeline(
     incidents: pd.DataFrame | None,
     *,
     years: tuple[int, int] | None = None,
     colours: Mapping[str, str] | None = None,
-    height: int = 220,
+    height: int = 300,
     counts: pd.DataFrame | None = None,
 ) -> alt.Chart:
-    """A stacked bar chart of ``incidents`` per year; ``years`` sets the axis (default: the data).
+    """Stacked bars of ``incidents`` per year, or per month when ``years`` (default: the
+    data's) spans at most MONTHLY_UP_TO_YEARS years; dragging across the bars selects a span
+    (the selection named ``SPAN``, read back with :func:`years_from_selection`).
 
     ``counts`` (year, event_type, count, as :mod:`dashboard.data.query` gives them) stand in
-    for ``incidents`` when the rows themselves are not at hand. Colours are the map's
-    (``mapping.EVENT_COLOURS``), so a type looks the same in both.
+    for ``incidents`` when the rows themselves are not at hand; they are yearly, so months
+    need the rows. Colours are the map's (``mapping.EVENT_COLOURS``), so a type looks the
+    same in both.
     """
     colours = EVENT_COLOURS if colours is None else colours
     if counts is None:
-        counts = yearly_counts(incidents)
         span = year_span(incidents)
     else:
-        counts = labelled_counts(counts) if len(counts) else yearly_counts(counts)
         span = (int(counts["year"].min()), int(counts["year"].max())) if len(counts) else None
-    start, end = years or span or (0, 0)
+    start, end = years or span or (2000, 2000)
+    unit = time_unit((start, end)) if incidents is not None else "year"
+    if incidents is None or (counts is not None and unit == "year"):
+        counts = labelled_counts(counts if counts is not None else pd.DataFrame(_EMPTY))
+    else:
+        counts = period_counts(incidents, unit)
     present = [t for t in EVENT_TYPES if t in set(counts["event_type"])]
     labels = [EVENT_TYPES[t] for t in present]
     palette = [colours.get(t, "#777777") for t in present]
-    x = alt.X(
-        "year:O",
-        title=None,
-        scale=alt.Scale(domain=list(range(start, end + 1)), paddingInner=0.15),
-        axis=alt.Axis(values=_year_ticks(start, end), labelAngle=0, labelOverlap=True),
-    )
+    domain = [_iso(start), _iso(end + 1)]
+    if unit == "month":
+        axis = alt.Axis(format="%b %Y", labelAngle=0, labelOverlap=True, tickCount="month")
+        period_title, period_format = "Month", "%B %Y"
+    else:
+        axis = alt.Axis(values=[_iso(y) for y in _year_ticks(start, end)], format="%Y",
+                        labelAngle=0, labelOverlap=True)
+        period_title, period_format = "Year", "%Y"
+    x = alt.X("start:T", title=None, scale=alt.Scale(domain=domain), axis=axis)
     y = alt.Y("sum(count):Q", title="Incidents", axis=alt.Axis(tickMinStep=1, format="d"))
     colour = alt.Color(
         "type_label:N",
@@ -98,30 +165,32 @@ def build_timeline(
         scale=alt.Scale(domain=labels, range=palette),
         legend=alt.Legend(orient="bottom", direction="horizontal", columns=5, labelLimit=200),
     )
-    # The rows carry numbers only (year, type's position, count); the type's name and label
-    # come from a small lookup table, so the data sent with each rerun stays small.
+    span = alt.selection_interval(name=SPAN, encodings=["x"])
+    # The rows carry numbers and dates only; the type's name and label come from a small
+    # lookup table, so the data sent with each rerun stays small.
     types = pd.DataFrame({"type_order": range(len(EVENT_TYPES)),
                           "event_type": list(EVENT_TYPES),
                           "type_label": list(EVENT_TYPES.values())})
-    chart = (
-        alt.Chart(counts[["year", "type_order", "count"]], height=height)
+    return (
+        alt.Chart(counts[["start", "end", "type_order", "count"]], height=height)
         .transform_lookup(lookup="type_order", from_=alt.LookupData(
             types, key="type_order", fields=["event_type", "type_label"]))
-        .mark_bar()
+        .mark_bar(stroke="#fff", strokeWidth=1)
         .encode(
             x=x,
+            x2="end:T",
             y=y,
             color=colour,
             order=alt.Order("type_order:Q", sort="ascending"),
             tooltip=[
-                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("start:T", title=period_title, format=period_format),
                 alt.Tooltip("type_label:N", title="Type"),
                 alt.Tooltip("sum(count):Q", title="Incidents"),
             ],
         )
+        .add_params(span)
         .properties(width="container")
     )
-    return chart
 
 
 @lru_cache(maxsize=32)
@@ -131,8 +200,44 @@ def _cached_spec(rows: tuple, years: tuple[int, int] | None, height: int) -> str
 
 
 def timeline_spec(counts: pd.DataFrame, *, years: tuple[int, int] | None = None,
-                  height: int = 220) -> dict:
-    """The Vega-Lite spec of :func:`build_timeline` for ``counts``, made once per distinct
-    counts and years: building and validating the chart is the costly part of a rerun."""
+                  height: int = 300) -> dict:
+    """The Vega-Lite spec of :func:`build_timeline` for yearly ``counts``, made once per
+    distinct counts and years: building and validating the chart is the costly part of a
+    rerun."""
     rows = tuple(counts[["year", "event_type", "count"]].itertuples(index=False, name=None))
     return json.loads(_cached_spec(rows, years, height))  # a fresh copy for the caller
+
+
+def _as_date(value) -> dt.date | None:
+    """A selection bound: milliseconds since 1970 (Vega's dates) or an ISO date text."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return (dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=float(value))).date()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def years_from_selection(state: Mapping | None) -> tuple[int, int] | None:
+    """The years a span dragged on the chart covers, from Streamlit's selection state
+    (``{"selection": {"span": {"start": [t0, t1]}}}``); None when nothing is selected.
+
+    A span that ends exactly at the start of a year (the edge of the previous bar) does not
+    take in that year."""
+    if not state:
+        return None
+    selection = (state.get("selection") or {}).get(SPAN) or {}
+    bounds = selection.get("start") if hasattr(selection, "get") else None
+    if not bounds or len(bounds) != 2:
+        return None
+    first, last = (_as_date(bound) for bound in bounds)
+    if first is None or last is None:
+        return None
+    first, last = min(first, last), max(first, last)
+    end_year = last.year - 1 if (last.month, last.day) == (1, 1) and last.year > first.year \
+        else last.year
+    return first.year, end_year

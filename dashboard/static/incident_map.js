@@ -10,7 +10,9 @@
 
   function yearVisible(manager, index) {
     var year = manager.data.year[index];  // null: undated, shown only with every year
-    return manager.year === null || (year !== null && year <= manager.year);
+    if (manager.year === null) { return true; }
+    // The player runs cumulatively (up to the year) or as a moving window (that year only).
+    return year !== null && (manager.windowed ? year === manager.year : year <= manager.year);
   }
 
   function popupHtml(d, i) {
@@ -255,8 +257,13 @@
 
   /* fitBounds options that keep incidents clear of the controls at the bottom of the map
    * (the play control and scale on the left, the legend on the right): the bottom padding
-   * is the height they take; an open, tall legend pads the right side instead. */
+   * is the height they take; an open, tall legend pads the right side instead. A given,
+   * fixed extent (`fixedFit`: the frames of an animation) is fitted the same way whatever
+   * the controls hold, so every frame shows the same map. */
   function fitOptions(map, options, extra) {
+    if (options.fixedFit) {
+      return L.extend({ padding: [20, 20], maxZoom: options.maxFitZoom }, extra || {});
+    }
     var container = map.getContainer(), size = map.getSize();
     function corner(name) {
       var box = container.querySelector(".leaflet-" + name.split("-").join(".leaflet-"));
@@ -292,9 +299,17 @@
   Manager.prototype.layer = function (kind, plugin) {
     return new LazyLayer(this, kind, builders[kind], plugin || null);
   };
-  Manager.prototype.setYear = function (year) {
+  /* Show the incidents up to `year` (or, `windowed`, of that year only; null: every year)
+   * and return how many are shown, for the player's label. */
+  Manager.prototype.setYear = function (year, windowed) {
     this.year = year;
+    this.windowed = Boolean(windowed);
     this.layers.forEach(function (layer) { layer.applyYear(); });
+    var shown = 0;
+    for (var i = 0; i < this.data.year.length; i++) {
+      if (yearVisible(this, i)) { shown++; }
+    }
+    return shown;
   };
   Manager.prototype.finish = function () {
     var map = this.map, options = this.options, d = this.data;
@@ -313,9 +328,25 @@
       }).addTo(map);
       if (options.focusLabel) {
         // Briefing: name the place on the map itself (the offline outline has no labels).
-        L.tooltip({ permanent: true, direction: "right", offset: [d.r[focus] + 8, 0],
-                    className: "incident-focus-label", interactive: false })
+        var gap = d.r[focus] + 8;
+        var tip = L.tooltip({ permanent: true, direction: "right", offset: [gap, 0],
+                              className: "incident-focus-label", interactive: false })
           .setLatLng(latlng).setContent(d.places[d.place[focus]]).addTo(map);
+        // On a narrow map (a phone) the label goes above the incident and wraps within
+        // the map's width, so it never runs off the edge; on a wide one it sits beside it.
+        var placeLabel = function () {
+          var width = map.getSize().x, el = tip.getElement();
+          if (!width || !el) { return; }
+          var narrow = width < 520;
+          tip.options.direction = narrow ? "top" : "right";
+          tip.options.offset = L.point(narrow ? [0, -gap] : [gap, 0]);
+          el.style.whiteSpace = "normal";
+          el.style.width = "max-content";
+          el.style.maxWidth = Math.round(narrow ? width * 0.8 : width * 0.4) + "px";
+          tip.update();
+        };
+        placeLabel();
+        map.on("resize", placeLabel);
       }
       // The frame around the map may be resized after this (Streamlit sizes its iframe once
       // the page has laid out); Leaflet keeps the top-left corner, so keep the incident

@@ -116,8 +116,9 @@
       this.bits = bits;
       this.rebuild();
     },
-    setYear: function (year) {
+    setYear: function (year, windowed) {
       this.year = year;
+      this.windowed = Boolean(windowed);
       this.rebuild();
     },
     rebuild: function () {
@@ -127,7 +128,8 @@
         if (!passes(this.bits, i)) { continue; }
         var lat = c.lat[i], lon = c.lon[i];
         if (lat !== lat || lon !== lon) { continue; }  // NaN: no coordinates
-        if (year !== null && (c.year[i] === noYear || c.year[i] > year)) { continue; }
+        if (year !== null && (c.year[i] === noYear || c.year[i] > year ||
+                              (this.windowed && c.year[i] !== year))) { continue; }
         points.push({ type: "Feature", properties: { i: i },
                       geometry: { type: "Point", coordinates: [lon, lat] } });
       }
@@ -243,7 +245,11 @@
       layer.mask = undefined;
       map.incidentScale = layer;
       // The year player (YearPlayControl) drives map.incidentMap.setYear.
-      map.incidentMap = { setYear: function (year) { if (layer.index) { layer.setYear(year); } } };
+      map.incidentMap = { setYear: function (year, windowed) {
+        if (!layer.index) { return null; }
+        layer.setYear(year, windowed);
+        return layer.counts.visible;  // incidents on the map (with coordinates)
+      } };
       layer.addTo(map);
       var started = performance.now();
       loadDataset(options.url).then(function (data) {

@@ -36,10 +36,14 @@ WAIT = 60_000
 
 @pytest.fixture(scope="module")
 def editable(tmp_path_factory) -> Iterator[tuple[str, Path]]:
-    data = tmp_path_factory.mktemp("editable") / "incidents.csv"
+    folder = tmp_path_factory.mktemp("editable")
+    data = folder / "incidents.csv"
     shutil.copyfile(DATASET, data)
+    (folder / "briefings").mkdir()  # briefings saved from the page go here
     with running_dashboard(data=data, log_path=ARTIFACTS / "server-editor.log", cwd=ROOT,
-                           edit=True) as url:
+                           edit=True,
+                           extra_env={"INCIDENT_MAP_BRIEFINGS": str(folder / "briefings")}
+                           ) as url:
         yield url, data
 
 
@@ -270,3 +274,46 @@ def _frame(path: Path):
 
     snapshot = open_snapshot(path)
     return pd.DataFrame(list(snapshot.rows.values()), columns=snapshot.header, dtype=str)
+
+
+def _settled(page) -> None:
+    """Wait until the page's run has ended (no element of the last run still shown)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "!document.querySelector('[data-stale=\"true\"], [data-testid=\"stStatusWidget\"]')",
+        timeout=WAIT)
+
+
+def test_a_briefing_is_made_from_views_on_the_page_and_presented(browser, editable):
+    url, data = editable
+    folder = data.parent / "briefings"
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(url + "/?country=ES&at=40.4000,-3.7000,6")
+        page.get_by_text("Briefings: add this view as a step").click()
+        _fill(page, "File name of the new briefing", "from-the-page")
+        _fill(page, "Briefing title", "Made on the page")
+        _fill(page, "Heading of the new step", "Spain")
+        page.get_by_role("button", name="Add this view as step 1").click()
+        _settled(page)
+        expect(page.get_by_label("Step 1 heading", exact=True)).to_have_value("Spain",
+                                                                            timeout=WAIT)
+        _fill(page, "Step 1 caption", "Typed on the page.")
+        page.get_by_role("button", name="Save briefing").click()
+        expect(page.get_by_text("Saved briefings/from-the-page.toml.")).to_be_visible(
+            timeout=WAIT)
+        page.screenshot(path=str(ARTIFACTS / "briefing-editor.png"), full_page=True)
+        from dashboard.data.briefings import load_briefing
+
+        saved = load_briefing("from-the-page", directory=folder)
+        # (Reordering is driven under AppTest: tests/page/test_briefing_editor.py.)
+        assert [(s.heading, s.caption) for s in saved.steps] == [("Spain", "Typed on the page.")]
+        assert saved.steps[0].filters.countries == ("ES",)
+        assert saved.steps[0].at is not None and saved.steps[0].at.zoom == 6
+        # It is presented like any authored briefing.
+        page.goto(url + "/?briefing=from-the-page")
+        expect(page.locator(".im-title-step h1")).to_have_text("Made on the page",
+                                                               timeout=WAIT)
+    finally:
+        context.close()

@@ -61,6 +61,16 @@ def test_offline_export_loads_with_no_requests_and_plays_years(browser, incident
         assert play.get_attribute("data-year") == "2016"
         expected = int((incidents["has_coords"] & (incidents["year"] <= 2016)).sum())
         assert markers.count() == expected == 2
+        assert play.get_attribute("data-count") == str(expected)  # the label counts them
+        assert f"Up to 2016 \u00b7 {expected} incidents" in play.inner_text()
+        page.locator(".incident-play-mode").click()         # a moving window: 2016 only
+        in_2016 = int((incidents["has_coords"] & (incidents["year"] == 2016)).sum())
+        assert play.get_attribute("data-mode") == "window"
+        assert markers.count() == in_2016 < expected
+        assert play.get_attribute("data-count") == str(in_2016)
+        assert "In 2016" in play.inner_text()
+        page.locator(".incident-play-mode").click()         # back to cumulative
+        assert markers.count() == expected
         page.locator(".incident-play-button").click()      # play from 2016 onwards
         page.wait_for_function(
             "document.querySelector('.incident-play').dataset.year !== '2016'", timeout=3000)

@@ -119,7 +119,7 @@ def test_briefing_steps_forward(page, incidents):
     steps = briefing_steps(incidents)
     assert len(steps) >= 2
     first, second = (incidents.set_index("id").loc[step] for step in steps[:2])
-    page.page.goto(f"{page.base_url}/?view=briefing")
+    page.page.goto(f"{page.base_url}/?view=briefing&incident={steps[0]}")
     card = page.page.locator(".im-card")
     expect(card).to_contain_text(first["title"], timeout=LOAD_TIMEOUT_MS)
     expect(page.page.locator(".im-step")).to_have_text(f"Step 1 of {len(steps)}")

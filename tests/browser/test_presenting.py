@@ -70,14 +70,20 @@ def test_clicker_steps_the_default_briefing(browser, server, incidents):
     page = context.new_page()
     try:
         page.goto(f"{server}/?view=briefing")
-        wait_step(page, f"Step 1 of {len(steps)}")
+        wait_step(page, "Title")  # like an authored briefing, it opens on a title step
+        expect(page.locator(".im-title-step h1")).to_have_text("All incidents")
+        expect(page.locator(".im-title-count")).to_contain_text(f"{len(steps)} steps")
         keys_ready(page)
         page.keyboard.press("PageDown")
+        wait_step(page, f"Step 1 of {len(steps)}")
+        page.keyboard.press("Space")
         wait_step(page, f"Step 2 of {len(steps)}")
         page.keyboard.press("End")
         wait_step(page, f"Step {len(steps)} of {len(steps)}")
         page.keyboard.press("PageUp")
         wait_step(page, f"Step {len(steps) - 1} of {len(steps)}")
+        page.keyboard.press("Home")
+        wait_step(page, "Title")
     finally:
         context.close()
 
@@ -88,7 +94,10 @@ LAYOUT_JS = """
   const outer = frame.getBoundingClientRect();
   // The map itself inside its frame: the frame alone could be tall around a short map.
   const box = frame.contentDocument.querySelector('.leaflet-container').getBoundingClientRect();
-  return {bottom: outer.top + box.bottom + window.scrollY, height: box.height,
+  const label = frame.contentDocument.querySelector('.incident-focus-label')
+    .getBoundingClientRect();
+  return {labelInside: label.left >= box.left && label.right <= box.right + 0.5 &&
+                       label.top >= box.top && label.bottom <= box.bottom + 0.5,bottom: outer.top + box.bottom + window.scrollY, height: box.height,
           width: box.width, frameBottom: outer.bottom + window.scrollY,
           viewportHeight: window.innerHeight, viewportWidth: window.innerWidth,
           scrollWidth: document.documentElement.scrollWidth};
@@ -110,6 +119,7 @@ def test_the_briefing_fills_the_screen_and_nothing_overflows(browser, server, na
         page.wait_for_timeout(1500)  # the map's fly-in and the frame's fit
         layout = page.evaluate(LAYOUT_JS, MAP_IFRAME)
         assert layout["scrollWidth"] <= width, layout  # nothing runs off the edge
+        assert layout["labelInside"], layout  # the place label stays on the map
         if name != "phone":
             # The map reaches the bottom of the screen: no empty band below it.
             assert height - 40 <= layout["bottom"] <= height, layout

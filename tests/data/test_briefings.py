@@ -7,16 +7,23 @@ import pytest
 
 from dashboard.data.briefings import (
     Briefing,
+    BriefingConflict,
     BriefingError,
     MapAt,
     Step,
     briefing_path,
     dump_briefing,
+    edited_step,
+    file_stamp,
     filtered_briefing,
     list_briefings,
     load_briefing,
+    moved_step,
     parse_at,
     save_briefing,
+    view_step,
+    with_step,
+    without_step,
 )
 from dashboard.data.filters import Filters
 from dashboard.data.loading import load_incidents
@@ -111,3 +118,67 @@ def test_the_default_briefing_is_the_filtered_incidents_in_date_order(curated):
     dates = rows.set_index("id").loc[ids, "date_start"].dropna().tolist()
     assert dates == sorted(dates)
     assert not briefing.authored and briefing.title == "Germany"
+
+
+def test_steps_are_added_moved_edited_and_removed():
+    briefing = Briefing(name="demo", title="Demo", steps=(Step(heading="A"), Step(heading="B")))
+    added = with_step(briefing, view_step(heading="  C  view ", caption="the\nview",
+                                          filters=Filters(years=(2022, 2022)),
+                                          incident="x", at=MapAt(50.0, 15.0, 4)))
+    assert [s.heading for s in added.steps] == ["A", "B", "C view"]
+    assert added.steps[2].caption == "the view" and added.steps[2].at == MapAt(50.0, 15.0, 4)
+    assert [s.heading for s in moved_step(added, 2, -1).steps] == ["A", "C view", "B"]
+    assert [s.heading for s in moved_step(added, 0, -1).steps] == ["A", "B", "C view"]
+    assert [s.heading for s in moved_step(added, 0, 5).steps] == ["B", "C view", "A"]
+    changed = edited_step(added, 1, heading="Bee", caption="New caption")
+    assert (changed.steps[1].heading, changed.steps[1].caption) == ("Bee", "New caption")
+    assert [s.heading for s in without_step(changed, 0).steps] == ["Bee", "C view"]
+    assert briefing.steps == (Step(heading="A"), Step(heading="B"))  # the original is kept
+
+
+def test_a_save_is_refused_when_the_file_changed_since_it_was_opened(tmp_path):
+    path = tmp_path / "demo.toml"
+    path.write_text('# Written by hand: keep this note.\ntitle = "Demo"\n\n[[steps]]\n'
+                    'heading = "A"\n', encoding="utf-8")
+    opened = load_briefing("demo", directory=tmp_path)
+    stamp = file_stamp(path)
+    # Someone else saves in between.
+    path.write_text(path.read_text(encoding="utf-8") + '\n[[steps]]\nheading = "Theirs"\n',
+                    encoding="utf-8")
+    theirs = path.read_bytes()
+    mine = with_step(opened, Step(heading="Mine"))
+    with pytest.raises(BriefingConflict, match="changed by someone else"):
+        save_briefing(mine, directory=tmp_path, expected=stamp)
+    assert path.read_bytes() == theirs  # nothing lost
+    # Reopened, the change is made on their version and saved; the hand-written note stays.
+    reopened = load_briefing("demo", directory=tmp_path)
+    save_briefing(with_step(reopened, Step(heading="Mine")), directory=tmp_path,
+                  expected=file_stamp(path))
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Written by hand: keep this note.\n")
+    assert [s.heading for s in load_briefing("demo", directory=tmp_path).steps] == [
+        "A", "Theirs", "Mine"]
+
+
+def test_a_new_briefing_is_not_written_over_one_created_meanwhile(tmp_path):
+    new = Briefing(name="fresh", title="Fresh", steps=(Step(heading="One"),))
+    (tmp_path / "fresh.toml").write_text('title = "Other"\n[[steps]]\nheading = "X"\n',
+                                         encoding="utf-8")
+    with pytest.raises(BriefingConflict, match="was created"):
+        save_briefing(new, directory=tmp_path, expected=None)
+    assert "Other" in (tmp_path / "fresh.toml").read_text(encoding="utf-8")
+
+
+def test_an_invalid_briefing_is_never_written(tmp_path):
+    path = tmp_path / "demo.toml"
+    path.write_text('title = "Demo"\n[[steps]]\nheading = "A"\n', encoding="utf-8")
+    before = path.read_bytes()
+    broken = Briefing(name="demo", title="Demo", steps=(Step(heading="A"), Step(heading=" "),
+                                                        Step(heading="B", incident="nope")))
+    with pytest.raises(BriefingError) as raised:
+        save_briefing(broken, directory=tmp_path, expected=file_stamp(path), ids={"a"})
+    label = f"{tmp_path.name}/demo.toml"
+    assert raised.value.problems == [f"{label}, step 2: heading is missing",
+                                     f'{label}, step 3: unknown incident "nope" '
+                                     "(not in the dataset)"]
+    assert path.read_bytes() == before

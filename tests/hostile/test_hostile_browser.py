@@ -320,9 +320,10 @@ def test_briefing_mode_steps_through_incidents(visit, hostile_incidents):
     steps = briefing_steps(hostile_incidents)
     watch = visit("/?view=briefing")
     rows = hostile_incidents.set_index("id", drop=False)
+    wait_text(watch, ".im-step", "Title")  # the title step comes first
+    assert_clean(watch, "briefing title step")
     for index in range(4):
-        if index:
-            watch.page.get_by_role("button", name="Next").click()
+        watch.page.get_by_role("button", name="Next").click()
         incident = rows.loc[steps[index]]
         check_card(watch, incident)
         wait_text(watch, ".im-step", f"Step {index + 1} of {len(steps)}")

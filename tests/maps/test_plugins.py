@@ -51,4 +51,5 @@ def test_year_play_control_renders_years():
     page = m.get_root().render()
     assert "var first = 1959, last = 2024;" in page
     assert "setInterval(step, 500)" in page
-    assert "map.incidentMap.setYear(value)" in page
+    assert "map.incidentMap.setYear(value, windowed)" in page
+    assert "incident-play-mode" in page  # cumulative or one year at a time

@@ -80,8 +80,11 @@ def test_repeated_url_keys_add_up(incidents):
 
 
 def timeline_years(at: AppTest) -> list[int]:
+    """The years the timeline's axis spans (its domain runs from 1 January of the first year
+    to 1 January after the last)."""
     (chart,) = [e for e in at.main if e.type == "vega_lite_chart"]
-    return json.loads(chart.proto.spec)["encoding"]["x"]["scale"]["domain"]
+    first, end = json.loads(chart.proto.spec)["encoding"]["x"]["scale"]["domain"]
+    return list(range(int(first[:4]), int(end[:4])))
 
 
 def test_timeline_follows_the_filters(incidents):
@@ -181,12 +184,18 @@ def test_briefing_steps_through_filtered_incidents(incidents):
         card = next(h.value for h in at.html if 'class="im-card"' in h.value)
         return step, card
 
+    # The title step first: what is shown and how many steps, no incident in focus.
+    title = next(h.value for h in at.html if 'class="im-title-step"' in h.value)
+    assert "All incidents, Spain" in title and "3 steps" in title
+    assert "incident" not in at.query_params
+    assert at.button(key="brief_prev").disabled
+    at.button(key="brief_next").click().run()
     step, card = shown()
     assert "Step 1 of 3" in step
     assert "Spain expels 25 test diplomats" in card
     assert at.query_params["incident"] == steps[0]
     assert at.query_params["view"] == "briefing"
-    assert at.button(key="brief_prev").disabled
+    assert not at.button(key="brief_prev").disabled  # back to the title step
 
     at.button(key="brief_next").click().run()
     assert not at.exception

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.paths import APP, FIXTURES
+from tests.page import apptest
+from tests.paths import FIXTURES
 
 FIXTURE = FIXTURES / "page_fixture.csv"
 
@@ -43,12 +44,7 @@ def environment(monkeypatch, tmp_path):
 
 
 def run_page(params: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return apptest.run_page(**params)
 
 
 def html_with(at: AppTest, marker: str) -> str:

@@ -7,7 +7,8 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.paths import APP, FIXTURES
+from tests.page.apptest import run_page
+from tests.paths import FIXTURES
 
 TOKEN = "correct-horse-battery-staple"
 
@@ -21,15 +22,6 @@ def dataset(monkeypatch, tmp_path):
     monkeypatch.delenv("INCIDENT_MAP_EDIT", raising=False)
     monkeypatch.delenv("INCIDENT_MAP_EDIT_TOKEN", raising=False)
     return path
-
-
-def run_page(**params) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def labels(at: AppTest) -> list[str]:

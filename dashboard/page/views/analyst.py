@@ -18,7 +18,13 @@ from dashboard.data.loading import data_as_of
 from dashboard.data.schema import ATTRIBUTIONS, EVENT_TYPES
 from dashboard.page import state as page_state
 from dashboard.page.briefing import card_html
-from dashboard.page.timeline import timeline_spec
+from dashboard.page.timeline import (
+    build_timeline,
+    time_unit,
+    timeline_spec,
+    year_only,
+    years_from_selection,
+)
 from dashboard.page.views.common import (
     MAP_HEIGHT,
     current_filters,
@@ -68,6 +74,16 @@ def _reset_filters(span: tuple[int, int]) -> None:
 def _toggle_assessments() -> None:
     types = st.session_state.get("f_types") or []
     st.session_state["f_types"] = page_state.set_assessments(types, st.session_state["f_assess"])
+
+
+def _select_span(span: tuple[int, int]) -> None:
+    """A span dragged across the timeline becomes the years filter (within the data's)."""
+    years = years_from_selection(st.session_state.get("timeline"))
+    if years is None:
+        return
+    first, last = max(years[0], span[0]), min(years[1], span[1])
+    if first <= last and span[0] < span[1]:
+        st.session_state["f_years"] = (first, last)
 
 
 def _select_row(table_key: str, ids: list[str]) -> None:
@@ -223,14 +239,32 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
         with st.container(border=True):
             st.html(card_html(row.to_dict(), heading_level=3))
     if len(positions):
-        st.subheader("Incidents per year")
-        # The chosen years, or (no year filter) the years the filtered incidents cover;
-        # the chart's spec is made once per distinct counts.
-        st.vega_lite_chart(timeline_spec(query.yearly_counts(filters), years=filters.years),
-                           width="stretch")
+        # The chosen years, or (no year filter) the years the filtered incidents cover.
+        counts = query.yearly_counts(filters)
+        chart_years = filters.years or (
+            (int(counts["year"].min()), int(counts["year"].max())) if len(counts) else None)
+        monthly = time_unit(chart_years) == "month"
+        st.subheader("Incidents per month" if monthly else "Incidents per year")
+        if monthly:  # a short span: counted per month from its rows
+            rows = incidents.iloc[positions]
+            spec = build_timeline(rows, years=chart_years).to_dict()
+        else:  # the chart's spec is made once per distinct counts
+            spec = timeline_spec(counts, years=chart_years)
+        st.vega_lite_chart(spec, width="stretch", key="timeline",
+                           on_select=functools.partial(_select_span, span),
+                           selection_mode="span")
+        left_out = year_only(rows) if monthly else 0
+        st.caption("Drag across the bars to show those years only."
+                   + (f" {left_out:,} incident{'s' if left_out != 1 else ''} known only to "
+                      "the year are not in the monthly bars." if left_out else ""))
         st.subheader(f"{len(positions):,} incidents" if len(positions) != 1 else "1 incident")
         incident_table(incidents, positions, focus)
     render_downloads(filtered, filters, focus_id=focus_id, offline=offline, data_path=data_path,
                      at=(map_at.lat, map_at.lon, map_at.zoom) if map_at else None,
                      layers=map_layers)
     render_deck_downloads(incidents, filtered, filters, offline=offline, data_path=data_path)
+    if edit_enabled():
+        from dashboard.page.views.briefing_editor import briefing_editor
+
+        briefing_editor(incidents, filters, focus_id=focus_id,
+                        at=(map_at.lat, map_at.lon, map_at.zoom) if map_at else None)

@@ -74,7 +74,8 @@ KEYS_JS = Path(__file__).resolve().parents[2] / "static" / "briefing_keys.js"
 
 
 def _step(steps: list[str], current: str | None, offset: int) -> None:
-    st.session_state["im_incident"] = neighbour(steps, current, offset)
+    """Move ``offset`` steps; the title step (no incident) comes before the first."""
+    st.session_state["im_incident"] = neighbour([None, *steps], current, offset)
 
 
 def keyboard_control() -> None:
@@ -183,6 +184,21 @@ def authored_view(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
 
 
 
+def title_step_html(title: str, rows: pd.DataFrame, total: int) -> str:
+    """The default briefing's title step: what is shown, its dates, how many steps."""
+    dated = rows["date_start"].dropna()
+    span = ""
+    if not dated.empty:
+        first, last = dated.min(), dated.max()
+        span = (f"{first:%-d %B %Y}" if first == last
+                else f"{first:%-d %B %Y} to {last:%-d %B %Y}")
+    return ('<div class="im-title-step">'
+            f"<h1>{html.escape(title)}</h1>"
+            f"<p>One incident per step, in date order{' · ' + html.escape(span) if span else ''}"
+            "</p>"
+            f'<p class="im-title-count">{total} steps · press → or Next to begin</p></div>')
+
+
 def filtered_view(incidents: pd.DataFrame, span, *, offline: bool,
                   data_path: Path | None = None) -> None:
     """The default briefing: one step per filtered incident, in date order."""
@@ -191,7 +207,8 @@ def filtered_view(incidents: pd.DataFrame, span, *, offline: bool,
     filtered = apply_filters(incidents, filters)
     steps = briefing_steps(filtered)
     wanted = st.session_state.get("im_incident")
-    current = steps[step_index(steps, wanted)] if steps else None
+    # No incident asked for: the title step (heading, what is shown, how many steps).
+    current = (steps[step_index(steps, wanted)] if wanted else None) if steps else None
     st.session_state["im_incident"] = current
     analyst_params = page_state.page_params(filters, span=span, incident=current)
     sync_url(page_state.page_params(filters, span=span, view="briefing", incident=current))
@@ -200,34 +217,38 @@ def filtered_view(incidents: pd.DataFrame, span, *, offline: bool,
     if wanted and current != wanted and steps:
         st.info("The incident in the link is hidden by the current filters; "
                 "starting at the first step.")
-    index = step_index(steps, current)
+    index = step_index(steps, current) if current else -1
+    title = describe(filters)  # placed as escaped HTML below, not as Markdown
     top = st.columns([5, 1.3, 1.6, 1.3, 2.2], vertical_alignment="center")
-    top[0].markdown(f"## {page_state.plain(describe(filters))}")
+    top[0].html(f'<h2 class="im-step-heading">{html.escape(title)}</h2>')
     top[1].button("◂ Previous", key="brief_prev", on_click=_step, args=(steps, current, -1),
-                  disabled=not steps or index == 0, width="stretch")
-    top[2].html(
-        f'<p class="im-step">{step_label(index, len(steps)) if steps else "No incidents"}</p>'
-    )
+                  disabled=not steps or current is None, width="stretch")
+    label = "No incidents" if not steps else (
+        "Title" if current is None else step_label(index, len(steps)))
+    top[2].html(f'<p class="im-step">{html.escape(label)}</p>')
     top[3].button("Next ▸", key="brief_next", on_click=_step, args=(steps, current, 1),
                   disabled=not steps or index >= len(steps) - 1, width="stretch",
                   type="primary")
     # A markdown link keeps target="_self" (st.html would drop it).
     top[4].markdown(f'<p class="im-back">{link_html("◂ Back to analyst view", analyst_params)}</p>',
                     unsafe_allow_html=True)
-    _jump_buttons(lambda: _step(steps, current, -len(steps)),
-                  lambda: _step(steps, current, len(steps)), disabled=not steps)
+    _jump_buttons(lambda: _step(steps, current, -len(steps) - 1),
+                  lambda: _step(steps, current, len(steps) + 1), disabled=not steps)
 
     map_column, card_column = st.columns([3, 2], gap="large")
     with map_column:
         # The card beside the map says what the popup would, and the legend starts closed
         # (a presenter opens it when asked): keep the map clear, but name the place.
         show_map(filtered, offline=offline, focus_id=current, height=BRIEFING_MAP_HEIGHT,
-                 key="briefing_map", focus_popup=False, fly=True, focus_label=True,
-                 legend_open=False, animate=False, dataset=incidents, data_path=data_path)
+                 key="briefing_map", focus_popup=False, fly=current is not None,
+                 focus_label=True, legend_open=False, animate=False, dataset=incidents,
+                 data_path=data_path)
     with card_column:
-        if current is None:
+        if not steps:
             st.info("No incidents match these filters. Go back to the analyst view to "
                     "change them.")
+        elif current is None:
+            st.html(title_step_html(title, filtered, len(steps)))
         else:
             row = filtered[filtered["id"] == current].iloc[0]
             st.html(card_html(row.to_dict()))

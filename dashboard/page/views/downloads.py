@@ -61,8 +61,11 @@ def render_downloads(filtered, filters: Filters, *, focus_id: str | None,
                                  max_chars=MAX_TITLE) or DEFAULT_TITLE
     subtitle = subtitle_col.text_input("Subtitle", key="export_subtitle", max_chars=MAX_TITLE,
                                        placeholder="e.g. Briefing for the committee, May 2025")
+    labels = st.checkbox("Label the symbols in the PNG", key="export_labels",
+                         help="Names each symbol (or how many share a spot); a label that "
+                              "would cover another label, a symbol or the legend is left out.")
     view = View(filters=filters, focus_id=focus_id, offline=offline, at=at, layers=layers,
-                title=title, subtitle=subtitle)
+                title=title, subtitle=subtitle, labels=labels)
     provenance = Provenance.of(data_path)
     size_col, scale_col, render_col, png_col = st.columns([2, 1, 2, 2],
                                                           vertical_alignment="bottom")

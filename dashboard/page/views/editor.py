@@ -140,7 +140,7 @@ def _open_from_queue(path: Path, table_key: str, ids: list[str]) -> None:
 def editor_view(data_path: Path, *, offline: bool) -> None:
     st.title("Edit the dataset")
     st.markdown(link_html("◂ Back to the map", {}), unsafe_allow_html=True)
-    if not _allowed():
+    if not editing_allowed():
         return
     st.caption(f"Saves go to `{data_path}`; every save is in the change log "
                f"`{editing.change_log_path(data_path).name}` and can be undone.")
@@ -164,7 +164,7 @@ def editor_view(data_path: Path, *, offline: bool) -> None:
         _edit_section(data_path, offline=offline)
 
 
-def _allowed() -> bool:
+def editing_allowed() -> bool:
     """With an operator's token set, the editor opens only once it has been typed."""
     if edit_token() is None or st.session_state.get("ed_unlocked"):
         return True
