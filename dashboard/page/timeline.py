@@ -189,7 +189,12 @@ def build_timeline(
             ],
         )
         .add_params(span)
-        .properties(width="container")
+        .properties(width="container", description=(
+            f"Bar chart: incidents per {unit} by type, {start} to {end}; drag across the "
+            "bars to choose those years. The same counts are in the table below the map."))
+        # Drawn on a canvas described as a whole: in SVG the span's brush is an unnamed
+        # graphic (axe: svg-img-alt), and Vega-Lite offers no way to name it.
+        .properties(usermeta={"embedOptions": {"renderer": "canvas"}})
     )
 
 

@@ -71,10 +71,16 @@ FRAME_REPORT_JS = r"""
     url: location.href,
     xss: window.__xss === undefined ? null : String(window.__xss),
     found: found,
-    markers: markers.filter((marker) => where(marker).includes(marker)).map((marker) => {
-      const text = where(marker), at = text.indexOf(marker);
+    // A number counts only on its own: "1337" inside 13373 (a town's population in the
+    // embedded basemap) is not a template's answer.
+    markers: markers.map((marker) => {
+      const pattern = /^\d+$/.test(marker) ? new RegExp(`(?<![\\d.])${marker}(?![\\d.])`)
+        : new RegExp(marker);
+      const text = where(marker), match = pattern.exec(text);
+      if (!match) { return null; }
+      const at = match.index;
       return `${marker} (…${text.slice(Math.max(0, at - 80), at + 40)}…)`;
-    }),
+    }).filter((report) => report !== null),
   };
 }
 """
