@@ -29,5 +29,5 @@ app = App(
     routes=archive_routes(),
     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts_from_env(),
                            www_redirect=False),
-                Middleware(GZipMiddleware, minimum_size=1024)],
+                Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
 )
