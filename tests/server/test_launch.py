@@ -8,14 +8,14 @@ CHECK = """
 import json, sys
 from dashboard.server import launch as server
 server.warm_up()
-from dashboard.maps import mapping
+from dashboard.maps import basemap
 from dashboard.maps import outline
 print(json.dumps({
     "streamlit_loaded": any(name == "streamlit" or name.startswith("streamlit.")
                             for name in sys.modules),
     "folium": "folium" in sys.modules,
     "altair": "altair" in sys.modules,
-    "capitals_cached": mapping._capitals.cache_info().currsize,
+    "capitals_cached": basemap.stored_capitals.cache_info().currsize,
     "outline_cached": outline.world_outline_json.cache_info().currsize,
 }))
 """
