@@ -278,15 +278,24 @@ def _candidates(place: str, country: str, offline: bool, data_path: str, digest:
     return candidates, " ".join([*notices, *([notice] if notice else [])]) or None
 
 
+def _row_candidates(row: dict[str, str], *, offline: bool,
+                    snapshot: editing.Snapshot) -> list:
+    """The candidates for a row's place (a notice about them shown as a warning)."""
+    place, country = row.get("place", ""), row.get("country", "")
+    if not place:
+        return []
+    candidates, notice = _candidates(place, country if len(country) == 2 else "", offline,
+                                     str(snapshot.path), snapshot.digest)
+    if notice:
+        st.warning(notice)
+    return candidates
+
+
 def _point_panel(row: dict[str, str], problems: dict[str, str], *, offline: bool,
                  snapshot: editing.Snapshot) -> None:
     st.subheader("Location")
-    place, country = row.get("place", ""), row.get("country", "")
-    candidates, notice = _candidates(place, country if len(country) == 2 else "", offline,
-                                     str(snapshot.path), snapshot.digest) \
-        if place else ([], None)
-    if notice:
-        st.warning(notice)
+    place = row.get("place", "")
+    candidates = _row_candidates(row, offline=offline, snapshot=snapshot)
     manual = has_manual_point(row)
     if place and not candidates:
         st.info("No candidate for this place in the offline gazetteer"
@@ -528,12 +537,7 @@ def _fix_in_place(data_path: Path, snapshot: editing.Snapshot, queue: pd.DataFra
                 f"{_md(point)}, {_md(row.get('geo_precision') or '?')} precision, "
                 f"from {_md(row.get('geocoder') or 'nowhere')}.  \n"
                 f":orange[{_md(reasons.get(chosen, ''))}]")
-    place, country = row.get("place", ""), row.get("country", "")
-    candidates, notice = _candidates(place, country if len(country) == 2 else "", offline,
-                                     str(snapshot.path), snapshot.digest) \
-        if place else ([], None)
-    if notice:
-        st.warning(notice)
+    candidates = _row_candidates(row, offline=offline, snapshot=snapshot)
     manual = has_manual_point(row)
     if candidates and not manual:
         labels = [_md(c.label()) for c in candidates]
