@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from dashboard.base.settings import offline_requested
-from dashboard.data.schema import DatasetError, validate_file
 
 #: What ``streamlit run`` starts: the page behind the Host check (``web_app.py``).
 APP_PATH = Path(__file__).with_name("web_app.py")
@@ -92,6 +91,8 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
         except ArchiveError as error:
             raise CliError(str(error)) from None
         env["INCIDENT_MAP_BASEMAP"] = str(archive)
+    from dashboard.data.schema import DatasetError, validate_file
+
     try:
         problems = validate_file(dataset)
     except DatasetError as error:
@@ -152,6 +153,8 @@ def _check_editing(dataset: Path, address: str, extra_hosts: list[str]) -> None:
 @click.argument("path", type=click.Path(path_type=Path, readable=False))
 def validate(path: Path) -> None:
     """Check a dataset: one line per problem, exit 1 if there is any."""
+    from dashboard.data.schema import DatasetError, validate_file
+
     try:
         problems = validate_file(path)
     except DatasetError as error:
@@ -282,10 +285,36 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
            height: int | None, scale: int, offline: bool | None, excel: bool) -> None:
     """Export the view chosen by the filters as PNG, HTML, CSV, GeoJSON, a PPTX/PDF deck of a
     briefing, or an animated GIF of the years."""
+    from dashboard.exports.browser import ChromiumThread
+    from dashboard.exports.sizes import ExportError, PngSize, context_options
+
+    # A PNG needs Chromium: start it now, so that it starts while the libraries below load
+    # and the dataset is read (about a second each).
+    chromium = None
+    if (fmt or output.suffix.lstrip(".")).lower() == "png":
+        try:
+            size = PngSize.from_options(preset=preset, width=width, height=height, scale=scale)
+        except ExportError:
+            size = None  # said by the export below
+        chromium = ChromiumThread(context=context_options(size) if size else None)
+    try:
+        _export(output, fmt, data_path, years, country, event_type, attribution, query,
+                focus_id, at, layers, briefing_name, briefings_dir, allow_empty, cluster,
+                heatmap, title, subtitle, labels, preset, width, height, scale, offline, excel,
+                chromium)
+    finally:
+        if chromium is not None:
+            chromium.close()
+
+
+def _export(output, fmt, data_path, years, country, event_type, attribution, query, focus_id,
+            at, layers, briefing_name, briefings_dir, allow_empty, cluster, heatmap, title,
+            subtitle, labels, preset, width, height, scale, offline, excel, chromium) -> None:
     from dashboard.data.briefings import BriefingError, load_briefing
     from dashboard.data.filters import parse_query_params
     from dashboard.data.loading import default_data_path, load_incidents
     from dashboard.data.mapview import LAYER_KINDS, parse_at, parse_layers
+    from dashboard.data.schema import DatasetError
     from dashboard.exports.browser import BrowserNotFound
     from dashboard.exports.formats import (
         ExportError,
@@ -332,7 +361,8 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
                     at=(map_at.lat, map_at.lon, map_at.zoom) if map_at else None,
                     layers=shown_layers, labels=labels)
         path = export_file(incidents, view, output, fmt=fmt, provenance=Provenance.of(dataset),
-                           size=size, excel=excel, briefing=briefing, allow_empty=allow_empty)
+                           size=size, excel=excel, briefing=briefing, allow_empty=allow_empty,
+                           browser=chromium)
     except BriefingError as error:
         for line in error.problems:
             click.echo(line, err=True)
@@ -365,6 +395,7 @@ def import_(source_path: Path, output: Path, source: str | None, map_file: Path 
         read_mapping,
         write_dataset,
     )
+    from dashboard.data.schema import DatasetError
     from dashboard.exports.formats import ExportError, check_writable
 
     if output.exists() and not force:

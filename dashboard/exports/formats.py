@@ -210,13 +210,15 @@ def write_atomic(path: str | Path, data: bytes | Iterator[bytes]) -> Path:
 
 def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
                  provenance: Provenance | None = None, size: PngSize | None = None,
-                 excel: bool = False, briefing=None, allow_empty: bool = False) -> bytes:
+                 excel: bool = False, briefing=None, allow_empty: bool = False,
+                 browser=None) -> bytes:
     """The export of ``view`` in ``fmt`` (png, html, csv, geojson, pptx, pdf, gif) as bytes.
 
     ``excel``: a CSV starts with a UTF-8 byte-order mark (see :func:`csv_bytes`).
     ``briefing`` (a :class:`dashboard.data.briefings.Briefing`): the steps of a pptx/pdf
     deck; without it, one step per incident of the view in date order. ``allow_empty``: a
-    deck step or an animation that shows nothing is made anyway instead of refused."""
+    deck step or an animation that shows nothing is made anyway instead of refused.
+    ``browser``: for a PNG, a browser already started (see ``snapshot.render_snapshot``)."""
     fmt = format_for("", fmt)
     rows = view_rows(incidents, view)
     provenance = provenance or Provenance()
@@ -239,12 +241,14 @@ def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
 
     if fmt == "html":
         return snapshot.html_page(rows, view, provenance=provenance).encode("utf-8")
-    return snapshot.render_png(rows, view, provenance=provenance, size=size or PngSize())
+    return snapshot.render_png(rows, view, provenance=provenance, size=size or PngSize(),
+                               browser=browser)
 
 
 def export_file(incidents: pd.DataFrame, view: View, path: str | Path, *, fmt: str | None = None,
                 provenance: Provenance | None = None, size: PngSize | None = None,
-                excel: bool = False, briefing=None, allow_empty: bool = True) -> Path:
+                excel: bool = False, briefing=None, allow_empty: bool = True,
+                browser=None) -> Path:
     """Export ``view`` to ``path`` (format from the extension unless ``fmt``), atomically.
 
     ``allow_empty=False`` refuses a view that shows no incident (the command line's default)."""
@@ -258,7 +262,7 @@ def export_file(incidents: pd.DataFrame, view: View, path: str | Path, *, fmt: s
         return write_atomic(path, csv_chunks(rows, excel=excel) if fmt == "csv"
                             else geojson_chunks(rows))
     data = export_bytes(incidents, view, fmt, provenance=provenance, size=size, excel=excel,
-                        briefing=briefing, allow_empty=allow_empty)
+                        briefing=briefing, allow_empty=allow_empty, browser=browser)
     return write_atomic(path, data)
 
 

@@ -13,7 +13,6 @@ first painted frame after the outline offline.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import time
@@ -23,9 +22,8 @@ import folium
 import pandas as pd
 
 from dashboard.data.schema import EVENT_TYPES
+from dashboard.exports.sizes import ExportError, PngSize, context_options
 from dashboard.exports.view import (
-    ExportError,
-    PngSize,
     Provenance,
     View,
     caption,
@@ -191,7 +189,7 @@ def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None,
                          focus_popup=view.focus_popup, focus_label=not view.focus_popup,
                          layers=view.layers, bounds=view.extent,
                          legend_open=True if labels else None,
-                         basemap_region=view_region(rows, view, focus))
+                         basemap_region=view_region(rows, view, focus), popup_texts=popups)
         summary = fmap.incident_summary
         markers_shown = (view.layers is None and not summary.clustered) or (
             view.layers is not None and "markers" in view.layers)
@@ -291,38 +289,27 @@ def render_snapshot(rows: pd.DataFrame, view: View, *, provenance: Provenance,
                     browser=None) -> Snapshot:
     """Open the snapshot page in headless Chromium and capture it once the map is drawn.
 
-    ``browser``: a Playwright browser to reuse (a deck renders many slides with one)."""
+    ``browser``: a Playwright browser to reuse (a deck renders many slides with one), or a
+    :class:`dashboard.exports.browser.ChromiumThread` started earlier."""
     from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    from dashboard.exports.browser import find_chromium, launch_chromium
+    from dashboard.exports.browser import ChromiumThread, find_chromium, launch_chromium
 
     started = time.perf_counter()
     find_chromium()  # no browser: say what to install before doing any work
     page_html, map_name = snapshot_page(rows, view, provenance=provenance)
+    options = context_options(size)
     try:
-        with contextlib.ExitStack() as stack:
-            if browser is None:
-                browser = stack.enter_context(launch_chromium())
-            context = browser.new_context(
-                viewport={"width": size.width, "height": size.height},
-                device_scale_factor=size.scale,
-            )
-            page = context.new_page()
-            if view.offline:
-                page.route("**/*", _refuse_network)
-            page.set_content(page_html, wait_until="load", timeout=timeout_s * 1000)
-            try:
-                page.wait_for_function("window.incidentExportReady === true",
-                                       timeout=timeout_s * 1000, polling=50)
-            except PlaywrightTimeout:
-                hint = "" if view.offline else "; the map tiles may be unreachable: try --offline"
-                raise ExportError(
-                    f"the map did not finish drawing within {timeout_s:g} s{hint}"
-                ) from None
-            geometry = page.evaluate(_GEOMETRY_JS, map_name)
-            png = page.screenshot(type="png", full_page=False, animations="disabled")
-            context.close()
+        if isinstance(browser, ChromiumThread):
+            geometry, png = browser.call_in_context(options, _capture, page_html, map_name,
+                                                    view=view, timeout_s=timeout_s)
+        elif browser is not None:
+            geometry, png = _capture(browser.new_context(**options), page_html, map_name,
+                                     view=view, timeout_s=timeout_s)
+        else:
+            with launch_chromium() as own:
+                geometry, png = _capture(own.new_context(**options), page_html, map_name,
+                                         view=view, timeout_s=timeout_s)
     except PlaywrightError as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else "unknown error"
         raise ExportError(f"headless Chromium failed: {message}") from None
@@ -341,10 +328,36 @@ def render_snapshot(rows: pd.DataFrame, view: View, *, provenance: Provenance,
     )
 
 
+def _capture(context, page_html: str, map_name: str, *, view: View,
+             timeout_s: float) -> tuple[dict, bytes]:
+    """The page's geometry and PNG, taken in a new browser ``context`` (closed after) once
+    the map is drawn."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page = context.new_page()
+        if view.offline:
+            page.route("**/*", _refuse_network)
+        page.set_content(page_html, wait_until="load", timeout=timeout_s * 1000)
+        try:
+            page.wait_for_function("window.incidentExportReady === true",
+                                   timeout=timeout_s * 1000, polling=50)
+        except PlaywrightTimeout:
+            hint = "" if view.offline else "; the map tiles may be unreachable: try --offline"
+            raise ExportError(
+                f"the map did not finish drawing within {timeout_s:g} s{hint}"
+            ) from None
+        geometry = page.evaluate(_GEOMETRY_JS, map_name)
+        png = page.screenshot(type="png", full_page=False, animations="disabled")
+    finally:
+        context.close()
+    return geometry, png
+
+
 def render_png(rows: pd.DataFrame, view: View, *, provenance: Provenance,
-               size: PngSize) -> bytes:
+               size: PngSize, browser=None) -> bytes:
     """The PNG bytes of :func:`render_snapshot`."""
-    return render_snapshot(rows, view, provenance=provenance, size=size).png
+    return render_snapshot(rows, view, provenance=provenance, size=size, browser=browser).png
 
 
 def _refuse_network(route) -> None:

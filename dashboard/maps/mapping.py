@@ -213,6 +213,7 @@ def build_map(
     basemap_detail: bool = False,
     basemap_region=None,
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    popup_texts: bool = True,
 ) -> folium.Map:
     """The incident map for ``incidents`` (a frame from ``dashboard.data.loading``).
 
@@ -232,7 +233,9 @@ def build_map(
     DETAIL_MAX_ZOOM. ``basemap_region`` (``basemap_inline.Region``): the same detail for
     that region carried inside the page (the exports, which cannot fetch). ``bounds``:
     ``((south, west), (north, east))`` to fit instead of the incidents' own extent (frames of
-    an animation share one). The returned map has ``incident_summary`` (:class:`MapSummary`).
+    an animation share one). ``popup_texts``: False leaves the popups' summaries, people and
+    sources out of the page (a picture opens no popup but the focus's, which keeps them).
+    The returned map has ``incident_summary`` (:class:`MapSummary`).
     """
     has_coords = _has_coords(incidents)
     shown = incidents.loc[has_coords].reset_index(drop=True)
@@ -258,7 +261,8 @@ def build_map(
             BasemapDetail(land=LAND_FILL, border=BORDER_COLOUR, outline_pane=OUTLINE_PANE,
                           online=not offline, region=basemap_region).add_to(m)
 
-    data, flows, links = _incident_data(shown, compact=large)
+    texts = popup_texts or (focus_id is not None and focus_popup)
+    data, flows, links = _incident_data(shown, compact=large, details=texts and not large)
     focus_index = None
     if focus_id is not None:
         matches = np.flatnonzero(shown["id"].to_numpy() == focus_id) if count else []
@@ -346,12 +350,16 @@ def _has_coords(incidents: pd.DataFrame) -> pd.Series:
 # --------------------------------------------------------------------------- data
 
 
-def _incident_data(shown: pd.DataFrame, *, compact: bool) -> tuple[dict, list, list]:
+def _incident_data(shown: pd.DataFrame, *, compact: bool,
+                   details: bool | None = None) -> tuple[dict, list, list]:
     """The column-wise JSON object the browser draws from, plus flows and links.
 
     Every text is HTML-escaped here. Repeated texts (dates, places) go through small
-    lookup tables. ``compact`` (many incidents) leaves out summaries, people and sources.
+    lookup tables. ``compact`` (many incidents) shortens titles and, like ``details=False``,
+    leaves out summaries, people and sources.
     """
+    if details is None:
+        details = not compact
     types, attrs, precs = list(EVENT_TYPES), list(ATTRIBUTIONS), list(GEO_PRECISIONS)
     count = len(shown)
     ids = text_column(shown, "id")
@@ -395,8 +403,8 @@ def _incident_data(shown: pd.DataFrame, *, compact: bool) -> tuple[dict, list, l
         "colours": [EVENT_COLOURS[t] for t in types],
         "haloMetres": [HALO_METRES[p] for p in precs],
         "flowColour": EVENT_COLOURS["diplomatic_expulsion"],
-        "summary": None if compact else _escaped(text_column(shown, "summary")),
-        "more": None if compact else _details(shown, persons),
+        "summary": _escaped(text_column(shown, "summary")) if details else None,
+        "more": _details(shown, persons) if details else None,
     }
     flows = _flows(shown, is_expulsion)
     links = [[child, p] for child, p in enumerate(parent) if p >= 0]

@@ -83,3 +83,19 @@ def test_a_large_html_export_limits_its_table_and_says_so(tmp_path):
     assert table.count("<tr data-incident=") == EXPORT_TABLE_ROWS
     assert f'data-incident="{rows["id"].iloc[0]}"' in table
     assert f"The first 1,000 of {len(rows):,} incidents" in page
+
+
+def test_the_picture_page_leaves_out_popup_texts_but_keeps_the_focus_popup(incidents):
+    """A PNG opens no popup, so its page carries no summaries or sources (half the page's
+    weight for the curated dataset), unless a focused incident's popup is open."""
+    provenance = Provenance.of(FIXTURE)
+    row = incidents.loc[incidents["summary"].str.len() > 40].iloc[0]
+    words = re.findall(r"[A-Za-z]{5,}", row["summary"])
+    phrase = next(w for w in words if w not in row["title"] and w not in row["place"])
+    html = html_page(incidents, View(offline=True), provenance=provenance)
+    assert phrase in html  # the interactive page has its popups
+    picture, _ = snapshot_page(incidents, View(offline=True), provenance=provenance)
+    assert phrase not in picture
+    focused, _ = snapshot_page(incidents, View(offline=True, focus_id=row["id"]),
+                               provenance=provenance)
+    assert phrase in focused
