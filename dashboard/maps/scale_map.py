@@ -53,6 +53,8 @@ from dashboard.maps.plugins import RawMacroElement, YearPlayControl, script_json
 RUNTIME_FILE = Path(__file__).resolve().parents[1] / "static" / "incident_scale.js"
 #: Where the dashboard serves RUNTIME_FILE (Streamlit's static serving of ``static/``).
 RUNTIME_URL = "/app/static/incident_scale.js"
+#: The worker that builds the full cluster index off the page's thread (served likewise).
+WORKER_URL = "/app/static/incident_scale_worker.js"
 SUPERCLUSTER_FILE = "supercluster/supercluster.min.js"
 
 #: More rows than this in the dataset: the page uses this map instead of ``build_map`` (from
@@ -60,6 +62,9 @@ SUPERCLUSTER_FILE = "supercluster/supercluster.min.js"
 SCALE_THRESHOLD = 5_000
 CLUSTER_RADIUS = 60
 CLUSTER_MAX_ZOOM = 16
+#: A view served by the dashboard is drawn first from an index up to this zoom (a quarter of
+#: the full index's time at 250,000 points); the full one is built in a worker meanwhile.
+QUICK_MAX_ZOOM = 12
 POINT_RADIUS = 5
 
 SCALE_CSS = """
@@ -96,6 +101,9 @@ class ScaleIncidents(JSCSSMixin, RawMacroElement):
         (RUNTIME_URL) instead of travelling inside the map on every rerun."""
         super().__init__()
         self._name = "ScaleIncidents"
+        if not inline_runtime and assets_available():
+            options = dict(options, quickMaxZoom=QUICK_MAX_ZOOM, workerUrl=WORKER_URL,
+                           superclusterUrl=asset_url(SUPERCLUSTER_FILE))
         self.options = script_json(options)
         self.css = css.replace("</", "<\\/")
         self.runtime = runtime_js() if inline_runtime else ""

@@ -91,6 +91,49 @@
       "</div>" + '<div class="ip-id">' + t.id + "</div></div>";
   }
 
+  /* Views with more points than this are indexed in two steps (see ScaleLayer.rebuild). */
+  var QUICK_POINTS = 20000;
+
+  /* An index on the page's thread, answering through callbacks like the worker's. */
+  function LocalIndex(index) { this.index = index; }
+  LocalIndex.prototype.getClusters = function (box, zoom, callback) {
+    callback(this.index.getClusters(box, zoom), this);
+  };
+  LocalIndex.prototype.expansionZoom = function (clusterId, callback) {
+    callback(this.index.getClusterExpansionZoom(clusterId));
+  };
+
+  /* The full index living in a worker (incident_scale_worker.js): questions are messages. */
+  function DeepIndex(worker, generation) {
+    this.worker = worker;
+    this.generation = generation;
+    this.waiting = {};
+    this.next = 0;
+    var self = this;
+    worker.onmessage = function (event) {
+      var reply = event.data, callback = self.waiting[reply.id];
+      if (reply.generation !== self.generation || !callback) { return; }
+      delete self.waiting[reply.id];
+      callback(reply.result);
+    };
+  }
+  DeepIndex.prototype.ask = function (question, callback) {
+    var id = ++this.next;
+    this.waiting[id] = callback;
+    question.id = id;
+    question.generation = this.generation;
+    this.worker.postMessage(question);
+  };
+  DeepIndex.prototype.getClusters = function (box, zoom, callback) {
+    var self = this;
+    this.ask({ type: "clusters", box: box, zoom: zoom }, function (found) {
+      callback(found, self);
+    });
+  };
+  DeepIndex.prototype.expansionZoom = function (clusterId, callback) {
+    this.ask({ type: "expansion", cluster: clusterId }, callback);
+  };
+
   var ScaleLayer = L.Layer.extend({
     initialize: function (options) {
       this.options = options;
@@ -135,14 +178,80 @@
       }
       this.counts.visible = points.length;
       var started = performance.now();
-      this.index = new Supercluster({ radius: this.options.clusterRadius,
-                                      maxZoom: this.options.clusterMaxZoom, minPoints: 2 });
+      // The levels near street zoom cost most to index (the points barely merge there), so
+      // a large view is first indexed up to quickMaxZoom on the page's thread and drawn;
+      // the full index is built meanwhile in a worker, which answers for the closer zooms.
+      var full = this.options.clusterMaxZoom, quick = full;
+      if (this.options.quickMaxZoom !== undefined && points.length > QUICK_POINTS) {
+        quick = Math.min(full, this.options.quickMaxZoom);
+      }
+      this.index = new Supercluster({ radius: this.options.clusterRadius, maxZoom: quick,
+                                      minPoints: 2 });
       this.index.load(points);
+      this.quick = new LocalIndex(this.index);
+      this.indexZoom = quick;
       if (this._map) {  // how long the index took (read by benchmarks/bench_scale.py)
         this._map.getContainer().setAttribute("data-im-index-ms",
                                               String(Math.round(performance.now() - started)));
       }
+      this.deep = null;
+      if (quick < full) { this.buildDeep(points); }
       if (this._map) { this.redraw(); }
+    },
+    /* The full index, built off the page's thread (or, without workers, after the first
+     * draw); redraws when it is ready if the map is zoomed past the quick index. */
+    buildDeep: function (points) {
+      var self = this, generation = (this.generation || 0) + 1;
+      this.generation = generation;
+      var settings = { radius: this.options.clusterRadius,
+                       maxZoom: this.options.clusterMaxZoom, minPoints: 2 };
+      var done = function (deep) {
+        if (self.generation !== generation) { return; }
+        self.deep = deep;
+        if (self._map && Math.round(self._map.getZoom()) > self.indexZoom) { self.redraw(); }
+      };
+      if (this.options.workerUrl && window.Worker) {
+        var coords = new Float32Array(points.length * 2), rows = new Int32Array(points.length);
+        points.forEach(function (p, k) {
+          coords[2 * k] = p.geometry.coordinates[0];
+          coords[2 * k + 1] = p.geometry.coordinates[1];
+          rows[k] = p.properties.i;
+        });
+        if (this.worker && this.workerBusy) { this.worker.terminate(); this.worker = null; }
+        if (!this.worker) {
+          try {
+            this.worker = new Worker(this.options.workerUrl);
+          } catch (error) {
+            this.worker = null;
+          }
+        }
+        if (this.worker) {
+          var worker = this.worker;
+          this.workerBusy = true;
+          worker.onmessage = function (event) {
+            if (event.data.type !== "ready" || event.data.generation !== generation) { return; }
+            self.workerBusy = false;
+            done(new DeepIndex(worker, generation));
+          };
+          worker.postMessage({ type: "load", generation: generation, coords: coords,
+                               rows: rows, settings: settings,
+                               supercluster: this.options.superclusterUrl },
+                             [coords.buffer, rows.buffer]);
+          return;
+        }
+      }
+      setTimeout(function () {
+        if (self.generation !== generation) { return; }
+        var index = new Supercluster(settings);
+        index.load(points);
+        done(new LocalIndex(index));
+      }, 0);
+    },
+    /* The clusters and points in view: from the quick index up to its zoom, from the full
+     * one beyond (once ready). Calls back with supercluster's features. */
+    query: function (box, zoom, callback) {
+      (zoom > this.indexZoom && this.deep ? this.deep : this.quick).getClusters(box, zoom,
+                                                                               callback);
     },
     clusterIcon: function (count) {
       var size = count < 100 ? 30 : count < 1000 ? 36 : count < 10000 ? 42 : 50;
@@ -158,8 +267,15 @@
       var bounds = map.getBounds(), zoom = Math.round(map.getZoom());
       var west = Math.max(-180, bounds.getWest()), east = Math.min(180, bounds.getEast());
       if (bounds.getEast() - bounds.getWest() >= 360) { west = -180; east = 180; }
-      var found = this.index.getClusters([west, Math.max(-85, bounds.getSouth()), east,
-                                          Math.min(85, bounds.getNorth())], zoom);
+      var box = [west, Math.max(-85, bounds.getSouth()), east, Math.min(85, bounds.getNorth())];
+      var self = this, ticket = (this.ticket || 0) + 1;
+      this.ticket = ticket;
+      this.query(box, zoom, function (found, source) {
+        if (self.ticket === ticket) { self.draw(found, source, zoom); }
+      });
+    },
+    draw: function (found, source, zoom) {
+      var map = this._map;
       this.group.clearLayers();
       var o = this.options, c = this.data.columns, self = this, clusters = 0, points = 0;
       found.forEach(function (feature) {
@@ -171,9 +287,9 @@
                                           title: count + " incidents: click to zoom in" });
           marker.clusterId = feature.properties.cluster_id;
           marker.on("click", function () {
-            var target = Math.min(self.index.getClusterExpansionZoom(marker.clusterId),
-                                  map.getMaxZoom());
-            map.setView(latlng, target);
+            source.expansionZoom(marker.clusterId, function (expansion) {
+              map.setView(latlng, Math.min(expansion, map.getMaxZoom()));
+            });
           });
           self.group.addLayer(marker);
           return;
@@ -200,6 +316,8 @@
       box.setAttribute("data-im-points", String(points));
       box.setAttribute("data-im-visible", String(this.counts.visible));
       box.setAttribute("data-im-zoom", String(zoom));
+      box.setAttribute("data-im-index", source === this.deep ? "full" :
+                       this.indexZoom < this.options.clusterMaxZoom ? "quick" : "whole");
     },
     /* Opens a popup for row i once its texts are in (they are fetched with the first popup
      * of their chunk of rows). */

@@ -97,6 +97,36 @@ def test_cluster_expands_on_click(large_page):
     large_page.screenshot("scale-zoomed.png")
 
 
+def test_close_zooms_are_clustered_by_the_full_index_built_in_a_worker(large_page, large_data):
+    """The first view is drawn from a quick index (up to zoom 12); past it the clusters come
+    from the full index, built off the page's thread, and still expand on click."""
+    import pandas as pd
+
+    rows = pd.read_csv(large_data, usecols=["lat", "lon"]).dropna()
+    densest = rows.round(1).value_counts().index[0]  # the busiest tenth of a degree
+    page = large_page.page
+    page.goto(large_page.base_url + "/", timeout=300_000)
+    frame = page.frame_locator(MAP_IFRAME)
+    box = frame.locator('[data-im-scale="drawn"]')
+    box.wait_for(timeout=300_000)
+    assert box.get_attribute("data-im-index") == "quick"
+    map_frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    map_frame.evaluate("""([lat, lon]) => {
+        const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
+        map.setView([lat, lon], 14, {animate: false});
+    }""", [float(densest[0]), float(densest[1])])
+    deep = frame.locator('[data-im-scale="drawn"][data-im-zoom="14"][data-im-index="full"]')
+    deep.wait_for(timeout=60_000)
+    clusters = int(deep.get_attribute("data-im-clusters"))
+    points = int(deep.get_attribute("data-im-points"))
+    assert clusters + points > 0
+    if clusters:  # a close cluster expands through the worker's answer
+        frame.locator(".im-scale-cluster").first.click()
+        frame.locator('[data-im-scale="drawn"][data-im-index="full"]'
+                      ':not([data-im-zoom="14"])').wait_for(timeout=30_000)
+    large_page.screenshot("scale-street-zoom.png")
+
+
 def test_a_popup_is_made_from_its_row(large_page, large_data):
     from dashboard.data.loading import load_incidents
     from dashboard.maps.payload import TITLE_LIMIT
