@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import html
 import json
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import folium
 import pandas as pd
@@ -336,19 +338,25 @@ def _capture(context, page_html: str, map_name: str, *, view: View,
 
     try:
         page = context.new_page()
-        if view.offline:
-            page.route("**/*", _refuse_network)
-        page.set_content(page_html, wait_until="load", timeout=timeout_s * 1000)
-        try:
-            page.wait_for_function("window.incidentExportReady === true",
-                                   timeout=timeout_s * 1000, polling=50)
-        except PlaywrightTimeout:
-            hint = "" if view.offline else "; the map tiles may be unreachable: try --offline"
-            raise ExportError(
-                f"the map did not finish drawing within {timeout_s:g} s{hint}"
-            ) from None
-        geometry = page.evaluate(_GEOMETRY_JS, map_name)
-        png = page.screenshot(type="png", full_page=False, animations="disabled")
+        # Opened as a file, not written into a blank page: Chromium parses a file as it
+        # reads it, about twice as fast for a large view (its data is inside the page).
+        with tempfile.TemporaryDirectory(prefix="incident-map-") as folder:
+            path = Path(folder) / "view.html"
+            path.write_text(page_html, encoding="utf-8")
+            url = path.as_uri()
+            if view.offline:
+                page.route("**/*", lambda route: _refuse_network(route, allowed=url))
+            page.goto(url, wait_until="load", timeout=timeout_s * 1000)
+            try:
+                page.wait_for_function("window.incidentExportReady === true",
+                                       timeout=timeout_s * 1000, polling=50)
+            except PlaywrightTimeout:
+                hint = "" if view.offline else "; the map tiles may be unreachable: try --offline"
+                raise ExportError(
+                    f"the map did not finish drawing within {timeout_s:g} s{hint}"
+                ) from None
+            geometry = page.evaluate(_GEOMETRY_JS, map_name)
+            png = page.screenshot(type="png", full_page=False, animations="disabled")
     finally:
         context.close()
     return geometry, png
@@ -360,10 +368,10 @@ def render_png(rows: pd.DataFrame, view: View, *, provenance: Provenance,
     return render_snapshot(rows, view, provenance=provenance, size=size, browser=browser).png
 
 
-def _refuse_network(route) -> None:
-    """Offline: only the page itself and inline data; everything else is refused."""
+def _refuse_network(route, *, allowed: str = "") -> None:
+    """Offline: only the page itself (``allowed``) and inline data; all else is refused."""
     url = route.request.url
-    if url.startswith(("data:", "blob:", "about:")):
+    if url.startswith(("data:", "blob:", "about:")) or (allowed and url == allowed):
         route.continue_()
     else:
         route.abort()

@@ -455,17 +455,21 @@ def test_html_export_with_a_hostile_title_and_query(browser, hostile_incidents,
         watch.page.context.close()
 
 
-def test_png_snapshot_page_runs_nothing(browser, hostile_incidents, hostile_dataset):
-    """The page the PNG is taken of, opened as render_snapshot opens it (set_content)."""
+def test_png_snapshot_page_runs_nothing(browser, hostile_incidents, hostile_dataset,
+                                       tmp_path):
+    """The page the PNG is taken of, opened as render_snapshot opens it (a file)."""
     view = View(title=HOSTILE_TITLE, filters=Filters(query=P[46]), offline=True)
     rows = apply_filters(hostile_incidents, view.filters)
     assert len(rows) > 0
     page_html, _ = snapshot_page(rows, view, provenance=Provenance.of(hostile_dataset))
+    path = tmp_path / "view.html"
+    path.write_text(page_html, encoding="utf-8")
     page = browser.new_context(viewport={"width": 1200, "height": 800}).new_page()
     try:
-        checks.refuse_foreign(page, ("data:", "blob:", "about:"))
-        watch = Watch(page, allowed=("data:", "blob:", "about:"))
-        page.set_content(page_html, wait_until="load")
+        allowed = ("data:", "blob:", "about:", path.as_uri())
+        checks.refuse_foreign(page, allowed)
+        watch = Watch(page, allowed=allowed)
+        page.goto(path.as_uri(), wait_until="load")
         page.wait_for_function("window.incidentExportReady === true", timeout=20_000)
         assert page.locator(".export-header h1").text_content() == HOSTILE_TITLE
         assert page.locator(".incident-marker").count() == int(rows["has_coords"].sum())
