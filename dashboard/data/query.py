@@ -1,7 +1,10 @@
 """Filtering and aggregation behind one interface: pandas today, DuckDB for larger data.
 
 Both engines answer the same questions about a :class:`~dashboard.data.filters.Filters`
-with the same semantics as :func:`~dashboard.data.filters.apply_filters`:
+with the same semantics as :func:`~dashboard.data.filters.apply_filters` (a month span
+compares each row's first and last possible month from
+:func:`~dashboard.data.filters.month_bounds`, so a date known only to the year is in the span
+only when the span holds its whole year):
 
 - ``positions(filters)``: the positions (0-based, in the dataset's date order) of the rows
   that pass, the form the map's filter mask and the table's pages are made from;
