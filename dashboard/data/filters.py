@@ -100,11 +100,6 @@ def month_number(month: str) -> int:
     return int(year) * 12 + int(number) - 1
 
 
-def month_text(number: int) -> str:
-    """The inverse of :func:`month_number`: ``"YYYY-MM"``."""
-    return f"{number // 12:04d}-{number % 12 + 1:02d}"
-
-
 def months_years(months: tuple[str, str]) -> tuple[int, int]:
     """The years a month span touches: ('2021-11', '2022-02') -> (2021, 2022)."""
     return int(months[0][:4]), int(months[1][:4])
