@@ -242,6 +242,9 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
 @click.option("--data", "data_path", type=click.Path(path_type=Path, readable=False),
               help="Dataset (default: $INCIDENT_MAP_DATA or data/incidents.csv).")
 @click.option("--years", help="Inclusive range as in the URL, e.g. 2019-2025.")
+@click.option("--months", metavar="YYYY-MM..YYYY-MM",
+              help="Inclusive span of months as in the URL, e.g. 2022-02..2022-04 (incidents "
+                   "known only to their year are in it only when it holds the whole year).")
 @click.option("--country", help="Comma-separated ISO codes or names, e.g. DE,ES.")
 @click.option("--type", "event_type", help="Comma-separated event types, e.g. killing.")
 @click.option("--attribution", help="Comma-separated, e.g. confirmed,suspected.")
@@ -276,9 +279,9 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
 @click.option("--excel", is_flag=True,
               help="CSV: start with a UTF-8 byte-order mark so Excel reads the text right.")
 def export(output: Path, fmt: str | None, data_path: Path | None, years: str | None,
-           country: str | None, event_type: str | None, attribution: str | None,
-           query: str | None, focus_id: str | None, at: str | None, layers: str | None,
-           briefing_name: str | None,
+           months: str | None, country: str | None, event_type: str | None,
+           attribution: str | None, query: str | None, focus_id: str | None, at: str | None,
+           layers: str | None, briefing_name: str | None,
            briefings_dir: Path | None, allow_empty: bool, cluster: bool | None,
            heatmap: bool | None, title: str, subtitle: str, labels: bool, preset: str | None,
            width: int | None,
@@ -298,7 +301,7 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
             size = None  # said by the export below
         chromium = ChromiumThread(context=context_options(size) if size else None)
     try:
-        _export(output, fmt, data_path, years, country, event_type, attribution, query,
+        _export(output, fmt, data_path, years, months, country, event_type, attribution, query,
                 focus_id, at, layers, briefing_name, briefings_dir, allow_empty, cluster,
                 heatmap, title, subtitle, labels, preset, width, height, scale, offline, excel,
                 chromium)
@@ -307,9 +310,10 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
             chromium.close()
 
 
-def _export(output, fmt, data_path, years, country, event_type, attribution, query, focus_id,
-            at, layers, briefing_name, briefings_dir, allow_empty, cluster, heatmap, title,
-            subtitle, labels, preset, width, height, scale, offline, excel, chromium) -> None:
+def _export(output, fmt, data_path, years, months, country, event_type, attribution, query,
+            focus_id, at, layers, briefing_name, briefings_dir, allow_empty, cluster, heatmap,
+            title, subtitle, labels, preset, width, height, scale, offline, excel,
+            chromium) -> None:
     from dashboard.data.briefings import BriefingError, load_briefing
     from dashboard.data.filters import parse_query_params
     from dashboard.data.loading import default_data_path, load_incidents
@@ -326,7 +330,7 @@ def _export(output, fmt, data_path, years, country, event_type, attribution, que
     )
 
     params = {key: value for key, value in (
-        ("years", years), ("country", country), ("type", event_type),
+        ("years", years), ("months", months), ("country", country), ("type", event_type),
         ("attribution", attribution), ("q", query)) if value is not None}
     filters, notices = parse_query_params(params)
     if notices:

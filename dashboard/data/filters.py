@@ -8,6 +8,18 @@ A link reproduces a view, so the URL is the source of truth:
 ((2019, 2025), ('DE', 'ES'), 'portnov', [])
 >>> to_query_params(filters)
 {'years': '2019-2025', 'country': 'DE,ES', 'q': 'portnov'}
+
+A span of months narrows the view below a year (``YYYY-MM``, both ends included):
+
+>>> parse_query_params({"months": "2022-02..2022-04"})[0].months
+('2022-02', '2022-04')
+
+An incident is in a month span when every date its precision allows lies in the span: a
+date known to the day or the month when its month is in the span, a date known only to the
+year when the span holds the whole of that year (so February–April 2022 leaves out an
+incident known only to have happened in 2022: it may have been in any month of it). An
+undated row is in no span. :func:`month_bounds` gives each row's first and last possible
+month; the query engines (:mod:`dashboard.data.query`) use the same bounds.
 """
 
 from __future__ import annotations
@@ -16,6 +28,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from dashboard.data.countries import country_name, is_country_code, normalise_country
@@ -24,15 +37,22 @@ from dashboard.data.schema import ATTRIBUTIONS, EVENT_TYPES
 
 #: URL parameters that are not filters but are understood by the page.
 PAGE_PARAMS = ("view", "incident", "briefing", "step", "at", "layers")
-FILTER_PARAMS = ("years", "country", "type", "attribution", "q")
+FILTER_PARAMS = ("years", "months", "country", "type", "attribution", "q")
 MAX_QUERY_LENGTH = 200
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+#: Precisions whose date names a month.
+MONTH_PRECISIONS = ("day", "month")
 
 
 @dataclass(frozen=True)
 class Filters:
-    """A view of the data. Empty tuples mean "all"; ``years`` is inclusive."""
+    """A view of the data. Empty tuples mean "all"; ``years`` is inclusive, ``months`` a
+    span of ``YYYY-MM`` months, both ends included (see the module's text for dates known
+    only to the year)."""
 
     years: tuple[int, int] | None = None
+    months: tuple[str, str] | None = None
     countries: tuple[str, ...] = ()
     event_types: tuple[str, ...] = ()
     attributions: tuple[str, ...] = ()
@@ -61,6 +81,57 @@ def parse_years(text: str) -> tuple[int, int] | None:
     return (start, end) if start <= end else None
 
 
+def parse_months(text: str) -> tuple[str, str] | None:
+    """``"2022-02..2022-04"`` -> ('2022-02', '2022-04'); ``"2022-3"`` -> ('2022-03', '2022-03');
+    None for anything else (a month outside 1-12, the first month after the last)."""
+    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*(?:\.\.\s*(\d{4})-(\d{1,2})\s*)?", text or "")
+    if not match:
+        return None
+    start = (int(match.group(1)), int(match.group(2)))
+    end = (int(match.group(3)), int(match.group(4))) if match.group(3) else start
+    if not (1 <= start[1] <= 12 and 1 <= end[1] <= 12) or start > end:
+        return None
+    return f"{start[0]:04d}-{start[1]:02d}", f"{end[0]:04d}-{end[1]:02d}"
+
+
+def month_number(month: str) -> int:
+    """``"2022-02"`` -> 2022 * 12 + 1: months counted from year 0, so a span is a range."""
+    year, number = month.split("-")
+    return int(year) * 12 + int(number) - 1
+
+
+def months_years(months: tuple[str, str]) -> tuple[int, int]:
+    """The years a month span touches: ('2021-11', '2022-02') -> (2021, 2022)."""
+    return int(months[0][:4]), int(months[1][:4])
+
+
+def whole_years(months: tuple[str, str]) -> tuple[int, int] | None:
+    """The years of a span that starts in January and ends in December (then it is the same
+    as a years filter), else None."""
+    if months[0].endswith("-01") and months[1].endswith("-12"):
+        return months_years(months)
+    return None
+
+
+def month_bounds(incidents: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's first and last possible month (:func:`month_number`; NaN when undated):
+    its month when the date is known to the day or month, else January and December of
+    its year. A row is in a month span when both bounds are inside it."""
+    years = pd.to_numeric(incidents["year"], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan)
+    months = incidents["date_start"].dt.month.to_numpy(dtype=np.float64, na_value=np.nan)
+    known = incidents["date_precision"].isin(MONTH_PRECISIONS).to_numpy(dtype=bool)
+    first = np.where(known, years * 12 + months - 1, years * 12)
+    last = np.where(known, first, years * 12 + 11)
+    return first, last
+
+
+def in_months(first: np.ndarray, last: np.ndarray, months: tuple[str, str]) -> np.ndarray:
+    """Which rows with these :func:`month_bounds` lie wholly in the span ``months``."""
+    with np.errstate(invalid="ignore"):  # NaN (undated) compares False
+        return (first >= month_number(months[0])) & (last <= month_number(months[1]))
+
+
 def parse_query_params(params: Mapping[str, object]) -> tuple[Filters, list[str]]:
     """Filters from URL query parameters, and a notice for each value ignored."""
     notices: list[str] = []
@@ -74,6 +145,20 @@ def parse_query_params(params: Mapping[str, object]) -> tuple[Filters, list[str]
                 f"Ignored years={','.join(year_values)!s}: expected a range such as 2019-2025 "
                 "(first year not after the last)."
             )
+
+    months = None
+    month_values = _values(params, "months")
+    if month_values:
+        months = parse_months(
+            "..".join(month_values) if len(month_values) == 2 else month_values[0])
+        if months is None or len(month_values) > 2:
+            months = None
+            notices.append(
+                f"Ignored months={','.join(month_values)!s}: expected a span of months such "
+                "as 2022-02..2022-04 (first month not after the last).")
+        elif whole_years(months) and years in (None, whole_years(months)):
+            # January to December is a years filter: one way to write it.
+            years, months = whole_years(months), None
 
     countries: list[str] = []
     for value in _values(params, "country"):
@@ -101,6 +186,7 @@ def parse_query_params(params: Mapping[str, object]) -> tuple[Filters, list[str]
 
     filters = Filters(
         years=years,
+        months=months,
         countries=tuple(dict.fromkeys(countries)),
         event_types=event_types,
         attributions=attributions,
@@ -127,6 +213,8 @@ def to_query_params(
     params: dict[str, str] = {}
     if filters.years and filters.years != full_span:
         params["years"] = f"{filters.years[0]}-{filters.years[1]}"
+    if filters.months:
+        params["months"] = months_param(filters.months)
     if filters.countries:
         params["country"] = ",".join(filters.countries)
     if filters.event_types:
@@ -138,6 +226,11 @@ def to_query_params(
     return params
 
 
+def months_param(months: tuple[str, str]) -> str:
+    """The URL's form of a month span: ``2022-02..2022-04`` (``2022-03`` for one month)."""
+    return months[0] if months[0] == months[1] else f"{months[0]}..{months[1]}"
+
+
 def apply_filters(incidents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """The rows of ``incidents`` (from :func:`dashboard.data.loading.load_incidents`) that pass."""
     mask = pd.Series(True, index=incidents.index)
@@ -145,6 +238,8 @@ def apply_filters(incidents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         start, end = filters.years
         # an undated row has no year, so a year filter leaves it out
         mask &= incidents["year"].between(start, end).fillna(False).astype(bool)
+    if filters.months:
+        mask &= in_months(*month_bounds(incidents), filters.months)
     if filters.countries:
         mask &= incidents["country"].isin(filters.countries)
     if filters.event_types:
@@ -173,11 +268,44 @@ def _join_words(items: Iterable[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def month_name(month: str) -> str:
+    """``"2022-02"`` -> ``"February 2022"``."""
+    return f"{MONTH_NAMES[int(month[5:7]) - 1]} {month[:4]}"
+
+
+def months_words(months: tuple[str, str]) -> str:
+    """A month span in words, with what it does with dates known only to the year.
+
+    >>> months_words(("2022-03", "2022-03"))
+    'March 2022 (incidents known only to their year left out)'
+    >>> months_words(("2021-11", "2022-02"))
+    'November 2021–February 2022 (incidents known only to their year left out)'
+    >>> months_words(("2021-07", "2023-03"))
+    'July 2021–March 2023 (of incidents known only to their year, those of 2022)'
+    """
+    first, last = months
+    if first == last:
+        span = month_name(first)
+    elif first[:4] == last[:4]:
+        span = f"{MONTH_NAMES[int(first[5:7]) - 1]}–{month_name(last)}"
+    else:
+        span = f"{month_name(first)}–{month_name(last)}"
+    # the whole years inside the span: their year-only incidents are in it
+    whole_first = -(-month_number(first) // 12)
+    whole_last = (month_number(last) + 1) // 12 - 1
+    if whole_first > whole_last:
+        return f"{span} (incidents known only to their year left out)"
+    whole = str(whole_first) if whole_first == whole_last else f"{whole_first}–{whole_last}"
+    return f"{span} (of incidents known only to their year, those of {whole})"
+
+
 def describe(filters: Filters) -> str:
     """The filters in words, for titles and file captions.
 
     >>> describe(Filters(years=(2019, 2025), countries=("DE", "ES"), event_types=("killing",)))
     'Killings, 2019–2025, Germany and Spain'
+    >>> describe(Filters(months=("2022-02", "2022-04")))
+    'All incidents, February–April 2022 (incidents known only to their year left out)'
     """
     parts: list[str] = []
     if filters.event_types:
@@ -186,8 +314,14 @@ def describe(filters: Filters) -> str:
         parts.append(_join_words([labels[0]] + [label.lower() for label in labels[1:]]))
     else:
         parts.append("All incidents")
-    if filters.years:
-        start, end = filters.years
+    years = filters.years
+    if filters.months:
+        parts.append(months_words(filters.months))
+        if years and years[0] <= months_years(filters.months)[0] \
+                and months_years(filters.months)[1] <= years[1]:
+            years = None  # the months say it
+    if years:
+        start, end = years
         parts.append(str(start) if start == end else f"{start}–{end}")
     if filters.countries:
         parts.append(_join_words(country_name(code) for code in filters.countries))
@@ -201,9 +335,12 @@ def describe(filters: Filters) -> str:
 def file_stem(filters: Filters, *, prefix: str = "incidents") -> str:
     """A descriptive, filesystem-safe file name stem: ``incidents_2019-2025_DE-ES``."""
     parts = [prefix]
-    if filters.years:
+    if filters.years and not filters.months:
         start, end = filters.years
         parts.append(str(start) if start == end else f"{start}-{end}")
+    if filters.months:
+        first, last = filters.months
+        parts.append(first if first == last else f"{first}-{last}")
     if filters.countries:
         parts.append("-".join(filters.countries))
     if filters.event_types:

@@ -1,7 +1,10 @@
 """Filtering and aggregation behind one interface: pandas today, DuckDB for larger data.
 
 Both engines answer the same questions about a :class:`~dashboard.data.filters.Filters`
-with the same semantics as :func:`~dashboard.data.filters.apply_filters`:
+with the same semantics as :func:`~dashboard.data.filters.apply_filters` (a month span
+compares each row's first and last possible month from
+:func:`~dashboard.data.filters.month_bounds`, so a date known only to the year is in the span
+only when the span holds its whole year):
 
 - ``positions(filters)``: the positions (0-based, in the dataset's date order) of the rows
   that pass, the form the map's filter mask and the table's pages are made from;
@@ -38,13 +41,15 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from dashboard.data.filters import Filters
+from dashboard.data.filters import Filters, in_months, month_bounds, month_number
 from dashboard.data.loading import fold_text
 
 ENGINES = ("pandas", "duckdb")
 #: The environment variable ``serve --engine`` sets.
 ENGINE_VAR = "INCIDENT_MAP_ENGINE"
-#: The columns the engines filter and aggregate on.
+#: The columns the engines filter and aggregate on (with each row's first and last
+#: possible month, ``month_first``/``month_last``, from
+#: :func:`~dashboard.data.filters.month_bounds`).
 QUERY_COLUMNS = ("year", "country", "event_type", "attribution", "search_text",
                  "fatalities", "persons")
 EXPULSION = "diplomatic_expulsion"
@@ -91,6 +96,7 @@ class PandasQuery:
         self.size = len(incidents)
         self._year = pd.to_numeric(incidents["year"], errors="coerce").to_numpy(
             dtype=np.float64, na_value=np.nan)
+        self._months = month_bounds(incidents)
         self._categories = {column: _codes(incidents[column])
                             for column in ("country", "event_type", "attribution")}
         self._search = incidents["search_text"]
@@ -127,6 +133,8 @@ class PandasQuery:
             start, end = filters.years
             with np.errstate(invalid="ignore"):  # NaN (undated) compares False
                 mask &= (self._year >= start) & (self._year <= end)
+        if filters.months:
+            mask &= in_months(*self._months, filters.months)
         for column, chosen in (("country", filters.countries),
                                ("event_type", filters.event_types),
                                ("attribution", filters.attributions)):
@@ -240,6 +248,9 @@ def _query_frame(incidents: pd.DataFrame) -> pd.DataFrame:
         frame[column] = frame[column].astype(str)
     for column in ("year", "fatalities", "persons"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
+    for column, bound in zip(("month_first", "month_last"), month_bounds(incidents),
+                             strict=True):
+        frame[column] = pd.array(bound, dtype="Float64").astype("Int64")
     frame.insert(0, "pos", np.arange(len(frame), dtype=np.int64))
     return frame
 
@@ -261,6 +272,9 @@ class DuckDBQuery:
         if filters.years:
             clauses.append("year BETWEEN ? AND ?")
             values += [int(filters.years[0]), int(filters.years[1])]
+        if filters.months:
+            clauses.append("month_first >= ? AND month_last <= ?")
+            values += [month_number(filters.months[0]), month_number(filters.months[1])]
         for column, chosen in (("country", filters.countries),
                                ("event_type", filters.event_types),
                                ("attribution", filters.attributions)):

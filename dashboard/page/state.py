@@ -19,8 +19,15 @@ import numpy as np
 import pandas as pd
 
 from dashboard.data.countries import country_name
-from dashboard.data.filters import Filters, to_query_params
+from dashboard.data.filters import (
+    Filters,
+    months_param,
+    months_years,
+    to_query_params,
+    whole_years,
+)
 from dashboard.data.schema import EVENT_TYPES
+from dashboard.page.timeline import months_from_selection, years_from_selection
 
 ASSESSMENT = "assessment"
 NON_ASSESSMENT_TYPES = tuple(t for t in EVENT_TYPES if t != ASSESSMENT)
@@ -67,11 +74,41 @@ def fit_years(
     return (start, end), None
 
 
+def fit_months(
+    months: tuple[str, str] | None, span: tuple[int, int]
+) -> tuple[tuple[str, str] | None, str | None]:
+    """``months``, or None and a notice when none of its years is in the dataset's ``span``.
+
+    >>> fit_months(("2022-02", "2022-04"), (2014, 2025))
+    (('2022-02', '2022-04'), None)
+    >>> fit_months(("1990-02", "1990-04"), (2014, 2025))[1]
+    'Ignored months=1990-02..1990-04: the data covers 2014–2025; showing every month.'
+    """
+    if months is None:
+        return None, None
+    first, last = months_years(months)
+    if last < span[0] or first > span[1]:
+        return None, (f"Ignored months={months_param(months)}: the data covers "
+                      f"{span[0]}–{span[1]}; showing every month.")
+    return months, None
+
+
 def widget_values(filters: Filters, *, span: tuple[int, int]) -> dict[str, object]:
-    """Initial values of the filter widgets for ``filters`` (years clipped to ``span``)."""
-    years, _ = fit_years(filters.years, span)
+    """Initial values of the filter widgets for ``filters`` (years clipped to ``span``).
+
+    A month span without years sets the years slider to the span's years.
+
+    >>> widget_values(Filters(months=("2022-02", "2022-04")), span=(2014, 2025))["years"]
+    (2022, 2022)
+    """
+    months, _ = fit_months(filters.months, span)
+    years = filters.years
+    if months and years is None:
+        years = months_years(months)
+    years, _ = fit_years(years, span)
     return {
         "years": years,
+        "months": months,
         "countries": list(filters.countries),
         "types": list(filters.event_types),
         "attributions": list(filters.attributions),
@@ -86,13 +123,49 @@ def filters_from_widgets(values: Mapping[str, object], *, span: tuple[int, int] 
     if years == span:
         years = None
     query = " ".join(str(values.get("query") or "").split())
+    months = values.get("months")
     return Filters(
         years=years,
+        months=(str(months[0]), str(months[1])) if months else None,
         countries=tuple(values.get("countries") or ()),
         event_types=tuple(values.get("types") or ()),
         attributions=tuple(values.get("attributions") or ()),
         query=query,
     )
+
+
+def timeline_choice(
+    selection, *, monthly: bool, span: tuple[int, int]
+) -> tuple[tuple[int, int], tuple[str, str] | None] | None:
+    """The years slider's value and the month span a drag across the timeline chooses
+    (``selection``: Streamlit's state of the chart), or None to leave the filters alone.
+
+    On the monthly chart the months dragged across become the month span, and the years
+    slider moves to their years; January to December is a years filter and no month span.
+    On the yearly chart the years dragged across become the years filter (no month span).
+    Years are kept within the dataset's ``span``.
+
+    >>> state = {"selection": {"span": {"start": ["2022-02-03", "2022-04-20"]}}}
+    >>> timeline_choice(state, monthly=True, span=(2014, 2025))
+    ((2022, 2022), ('2022-02', '2022-04'))
+    >>> timeline_choice(state, monthly=False, span=(2014, 2025))
+    ((2022, 2022), None)
+    """
+    months = months_from_selection(selection) if monthly else None
+    if monthly and months is None:
+        return None
+    if months and whole_years(months):
+        years, months = whole_years(months), None
+    elif months:
+        years = months_years(months)
+    else:
+        years = years_from_selection(selection)
+        if years is None or span[0] >= span[1]:
+            return None
+    first, last = max(years[0], span[0]), min(years[1], span[1])
+    if first > last:
+        return None
+    return (first, last), months
 
 
 def page_params(

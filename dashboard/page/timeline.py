@@ -1,5 +1,6 @@
 """The timeline under the map: incidents per year, or per month when the span is short,
-stacked by event type (Altair); dragging across it selects a span of years.
+stacked by event type (Altair); dragging across it selects a span of years, or of months
+when it counts months.
 
 Example::
 
@@ -191,7 +192,7 @@ def build_timeline(
         .add_params(span)
         .properties(width="container", description=(
             f"Bar chart: incidents per {unit} by type, {start} to {end}; drag across the "
-            "bars to choose those years. The same counts are in the table below the map."))
+            f"bars to choose those {unit}s. The same counts are in the table below the map."))
         # Drawn on a canvas described as a whole: in SVG the span's brush is an unnamed
         # graphic (axe: svg-img-alt), and Vega-Lite offers no way to name it.
         .properties(usermeta={"embedOptions": {"renderer": "canvas"}})
@@ -227,22 +228,50 @@ def _as_date(value) -> dt.date | None:
     return None
 
 
+def _bounds(state: Mapping | None) -> tuple[dt.date, dt.date] | None:
+    """The dates at the two ends of the span in Streamlit's selection state, in order."""
+    if not state or not hasattr(state, "get"):
+        return None
+    selection = (state.get("selection") or {}).get(SPAN) or {}
+    bounds = selection.get("start") if hasattr(selection, "get") else None
+    if not bounds or not isinstance(bounds, list | tuple) or len(bounds) != 2:
+        return None
+    first, last = (_as_date(bound) for bound in bounds)
+    if first is None or last is None:
+        return None
+    return min(first, last), max(first, last)
+
+
 def years_from_selection(state: Mapping | None) -> tuple[int, int] | None:
     """The years a span dragged on the chart covers, from Streamlit's selection state
     (``{"selection": {"span": {"start": [t0, t1]}}}``); None when nothing is selected.
 
     A span that ends exactly at the start of a year (the edge of the previous bar) does not
     take in that year."""
-    if not state:
+    bounds = _bounds(state)
+    if bounds is None:
         return None
-    selection = (state.get("selection") or {}).get(SPAN) or {}
-    bounds = selection.get("start") if hasattr(selection, "get") else None
-    if not bounds or len(bounds) != 2:
-        return None
-    first, last = (_as_date(bound) for bound in bounds)
-    if first is None or last is None:
-        return None
-    first, last = min(first, last), max(first, last)
+    first, last = bounds
     end_year = last.year - 1 if (last.month, last.day) == (1, 1) and last.year > first.year \
         else last.year
     return first.year, end_year
+
+
+def months_from_selection(state: Mapping | None) -> tuple[str, str] | None:
+    """The months (``YYYY-MM``, both ends included) a span dragged on the monthly chart
+    covers; None when nothing is selected.
+
+    Every month the span touches is in it, except that a span ending exactly at the start
+    of a month (the edge of the previous bar) does not take in that month.
+
+    >>> months_from_selection({"selection": {"span": {"start": ["2022-02-10", "2022-05-01"]}}})
+    ('2022-02', '2022-04')
+    """
+    bounds = _bounds(state)
+    if bounds is None:
+        return None
+    first, last = bounds
+    end = (last.year, last.month)
+    if last.day == 1 and (last.year, last.month) > (first.year, first.month):
+        end = (last.year - 1, 12) if last.month == 1 else (last.year, last.month - 1)
+    return f"{first.year:04d}-{first.month:02d}", f"{end[0]:04d}-{end[1]:02d}"

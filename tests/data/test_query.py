@@ -27,6 +27,11 @@ FILTERS = [
     Filters(attributions=("suspected",), query="berlin"),
     Filters(query="moscow killing"),
     Filters(years=(1800, 1801)),  # nothing
+    # month spans: dates known to the day or month inside, to the year only with the whole year
+    Filters(months=("2005-02", "2005-04")),
+    Filters(months=("2004-07", "2006-03")),  # year-only rows of 2005 are in it
+    Filters(months=("2009-07", "2012-03"), event_types=("killing", "arrest")),
+    Filters(years=(2005, 2005), months=("2005-11", "2006-01"), query="berlin"),
 ]
 
 

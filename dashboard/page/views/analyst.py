@@ -13,6 +13,7 @@ from dashboard.data.filters import (
     MAX_QUERY_LENGTH,
     Filters,
     describe,
+    months_words,
 )
 from dashboard.data.loading import data_as_of
 from dashboard.data.schema import ATTRIBUTIONS, EVENT_TYPES
@@ -23,7 +24,6 @@ from dashboard.page.timeline import (
     time_unit,
     timeline_spec,
     year_only,
-    years_from_selection,
 )
 from dashboard.page.views.common import (
     MAP_HEIGHT,
@@ -76,14 +76,17 @@ def _toggle_assessments() -> None:
     st.session_state["f_types"] = page_state.set_assessments(types, st.session_state["f_assess"])
 
 
-def _select_span(span: tuple[int, int]) -> None:
-    """A span dragged across the timeline becomes the years filter (within the data's)."""
-    years = years_from_selection(st.session_state.get("timeline"))
-    if years is None:
-        return
-    first, last = max(years[0], span[0]), min(years[1], span[1])
-    if first <= last and span[0] < span[1]:
-        st.session_state["f_years"] = (first, last)
+def _select_span(span: tuple[int, int], monthly: bool) -> None:
+    """A span dragged across the timeline becomes the years filter, or on the monthly chart
+    the month span (and the years slider its years)."""
+    choice = page_state.timeline_choice(st.session_state.get("timeline"), monthly=monthly,
+                                        span=span)
+    if choice is not None:
+        st.session_state["f_years"], st.session_state["f_months"] = choice
+
+
+def _clear_months() -> None:
+    st.session_state["f_months"] = None
 
 
 def _select_row(table_key: str, ids: list[str]) -> None:
@@ -103,9 +106,19 @@ def sidebar_filters(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
     with st.sidebar:
         st.header("Filters")
         if span[0] < span[1]:
-            st.slider("Years", min_value=span[0], max_value=span[1], step=1, key="f_years")
+            # Moving the years drops a month span: the slider then says what is shown.
+            st.slider("Years", min_value=span[0], max_value=span[1], step=1, key="f_years",
+                      on_change=_clear_months)
         else:
             st.caption(f"All incidents are from {span[0]}.")
+        months = st.session_state.get("f_months")
+        if months:
+            with st.container(border=True, key="im-months"):
+                st.markdown(f"**Months:** {page_state.plain(months_words(tuple(months)))}")
+                st.button("Clear months", key="clear_months", on_click=_clear_months,
+                          icon=":material/close:", width="stretch",
+                          help="Show the whole of the years again (moving the Years slider "
+                               "clears the months too).")
         options = page_state.country_options(
             _countries(len(incidents), id(incidents), incidents),
             st.session_state.get("f_countries") or ()
@@ -251,10 +264,11 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
         else:  # the chart's spec is made once per distinct counts
             spec = timeline_spec(counts, years=chart_years)
         st.vega_lite_chart(spec, width="stretch", key="timeline",
-                           on_select=functools.partial(_select_span, span),
+                           on_select=functools.partial(_select_span, span, monthly),
                            selection_mode="span")
         left_out = year_only(rows) if monthly else 0
-        st.caption("Drag across the bars to show those years only."
+        st.caption(("Drag across the bars to show those months only." if monthly else
+                    "Drag across the bars to show those years only.")
                    + (f" {left_out:,} incident{'s' if left_out != 1 else ''} known only to "
                       "the year are not in the monthly bars." if left_out else ""))
         st.subheader(f"{len(positions):,} incidents" if len(positions) != 1 else "1 incident")

@@ -30,7 +30,7 @@ BRIEFING_MAP_HEIGHT = 640
 MAX_PROBLEMS_SHOWN = 200
 
 # Session-state keys: filter widgets ("f_*") and the page's own state ("im_*").
-WIDGET_KEYS = ("years", "countries", "types", "attributions", "query")
+WIDGET_KEYS = ("years", "months", "countries", "types", "attributions", "query")
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -96,6 +96,9 @@ def init_state(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
     _, years_notice = page_state.fit_years(filters.years, span)
     if years_notice:
         notices.append(years_notice)
+    _, months_notice = page_state.fit_months(filters.months, span)
+    if months_notice:
+        notices.append(months_notice)
     values = page_state.widget_values(filters, span=span)
     for name, value in values.items():
         st.session_state[f"f_{name}"] = value
