@@ -227,7 +227,8 @@ def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
         from dashboard.exports.deck import deck_bytes
 
         if briefing is None:
-            briefing = filtered_briefing(rows, view.filters, title=view.title)
+            briefing = filtered_briefing(rows, view.filters, title=view.title,
+                                         subtitle=view.subtitle)
         return deck_bytes(incidents, briefing, fmt=fmt, offline=view.offline,
                           provenance=provenance, allow_empty=allow_empty)
     if fmt == "gif":
