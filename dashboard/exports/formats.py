@@ -42,7 +42,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "html": (".html", "text/html"),
     "csv": (".csv", "text/csv"),
     "geojson": (".geojson", "application/geo+json"),
-    # Decks and the animation: one slide per briefing step, one frame per year.
+    # Decks and the animation: a title slide and one slide per briefing step, one frame per
+    # year.
     "pptx": (".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
     "pdf": (".pdf", "application/pdf"),
     "gif": (".gif", "image/gif"),

@@ -1,5 +1,6 @@
 """The page's deck export (AppTest, real headless Chromium): nothing until "Render deck" is
-pressed, then a PPTX or PDF with a title slide and one slide per step, read back with python-pptx and pypdf."""
+pressed, then a PPTX or PDF with a title slide and one slide per step, read back with
+python-pptx and pypdf."""
 
 from __future__ import annotations
 
