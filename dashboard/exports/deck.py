@@ -345,7 +345,8 @@ def pptx_bytes(content: Deck) -> bytes:
 
     deck = Presentation()
     deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
-    deck.core_properties.title = content.title.title
+    # The file's title property holds at most 255 characters (python-pptx refuses more).
+    deck.core_properties.title = content.title.title[:255]
     blank = deck.slide_layouts[6]
     _pptx_title_slide(deck.slides.add_slide(blank), content.title)
     for slide in content.slides:
