@@ -200,10 +200,11 @@ def build_deck(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
     with launch_chromium() as browser:
         overview_png = None
         if overview and not everything.empty:
-            filters = briefing.steps[0].filters
-            view = View(filters=filters, offline=offline, title=briefing.title,
-                        shown="" if not briefing.authored else f"All {total} steps"
-                        if total > 1 else "The step")
+            # The default briefing's steps share its filters; an authored one's may differ.
+            shown = (f"All {total} steps" if total > 1 else "The step") if briefing.authored \
+                else ""
+            view = View(filters=briefing.steps[0].filters, offline=offline,
+                        title=briefing.title, shown=shown)
             overview_png = render_snapshot(everything, view, provenance=provenance, size=size,
                                            browser=browser).png
         title = TitleSlide(title=briefing.title, subtitle=briefing.subtitle,
@@ -292,6 +293,8 @@ class Placed:
 
 @dataclass(frozen=True)
 class TitleLayout:
+    """The title slide's parts where :func:`title_layout` puts them."""
+
     title: Placed
     subtitle: Placed | None
     facts: Placed
