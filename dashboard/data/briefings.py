@@ -326,7 +326,8 @@ def edited_step(briefing: Briefing, index: int, *, heading: str, caption: str) -
     return dataclasses.replace(briefing, steps=tuple(steps))
 
 
-def filtered_briefing(rows: pd.DataFrame, filters: Filters, *, title: str) -> Briefing:
+def filtered_briefing(rows: pd.DataFrame, filters: Filters, *, title: str,
+                      subtitle: str = "") -> Briefing:
     """The default briefing: one step per incident of ``rows`` in date order."""
     ordered = rows.sort_values(["date_start", "id"], kind="stable", na_position="last")
     steps = tuple(
@@ -334,4 +335,5 @@ def filtered_briefing(rows: pd.DataFrame, filters: Filters, *, title: str) -> Br
              filters=filters, incident=str(row["id"]))
         for _, row in ordered.iterrows()
     )
-    return Briefing(name="", title=title, steps=steps, authored=False)
+    return Briefing(name="", title=title, subtitle=" ".join(subtitle.split()), steps=steps,
+                    authored=False)

@@ -42,7 +42,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "html": (".html", "text/html"),
     "csv": (".csv", "text/csv"),
     "geojson": (".geojson", "application/geo+json"),
-    # Decks and the animation: one slide per briefing step, one frame per year.
+    # Decks and the animation: a title slide and one slide per briefing step, one frame per
+    # year.
     "pptx": (".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
     "pdf": (".pdf", "application/pdf"),
     "gif": (".gif", "image/gif"),
@@ -227,7 +228,8 @@ def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
         from dashboard.exports.deck import deck_bytes
 
         if briefing is None:
-            briefing = filtered_briefing(rows, view.filters, title=view.title)
+            briefing = filtered_briefing(rows, view.filters, title=view.title,
+                                         subtitle=view.subtitle)
         return deck_bytes(incidents, briefing, fmt=fmt, offline=view.offline,
                           provenance=provenance, allow_empty=allow_empty)
     if fmt == "gif":

@@ -69,6 +69,9 @@ class View:
     focus_popup: bool = True
     #: PNG only: name the symbols on the map (placed without overlap; some may be left out).
     labels: bool = False
+    #: What the view shows, in words, instead of its filters (a deck's overview of every
+    #: step's incidents); empty: the filters in words.
+    shown: str = ""
     #: The extent to fit, ``((south, west), (north, east))``, instead of the incidents' own
     #: (the animation keeps one extent for every frame); ``at`` still wins.
     extent: tuple[tuple[float, float], tuple[float, float]] | None = None
@@ -104,7 +107,7 @@ def sources_text(provenance: Provenance, *, offline: bool) -> str:
 def caption(view: View, rows: pd.DataFrame) -> str:
     """``Killings, 2019–2025 · 4 incidents (1 without coordinates, not on the map)``."""
     count = len(rows)
-    text = f"{describe(view.filters)} · {count} incident{'' if count == 1 else 's'}"
+    text = f"{view.shown or describe(view.filters)} · {count} incident{'' if count == 1 else 's'}"
     if "has_coords" in rows.columns:
         missing = int((~rows["has_coords"].astype(bool)).sum())
         if missing:

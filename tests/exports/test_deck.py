@@ -56,14 +56,39 @@ def slide_texts(slide) -> str:
     return "\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
 
 
-def test_a_briefing_becomes_a_pptx_with_one_slide_per_step(tmp_path, briefings_dir):
+def pictures_of(slide) -> list:
+    return [shape for shape in slide.shapes if shape.shape_type == 13]
+
+
+def test_a_briefing_becomes_a_pptx_with_a_title_slide_and_one_slide_per_step(tmp_path,
+                                                                            briefings_dir):
     out = tmp_path / "brief.pptx"
     result = run("export", "-o", str(out), "--briefing", "test-brief", "--briefings-dir",
                  str(briefings_dir), "--data", str(FIXTURE), "--offline")
     assert result.returncode == 0, result.stderr
     slides = list(Presentation(str(out)).slides)
-    assert len(slides) == 2
-    first, second = slide_texts(slides[0]), slide_texts(slides[1])
+    assert len(slides) == 2 + 1
+    # The title slide, as the presented briefing's title step: title, subtitle, the number
+    # of steps and the dates of their incidents (step 1's focus, the killing, and step 2's
+    # expulsions of 2022), the data's date and the dataset's name, and an overview map.
+    title = slide_texts(slides[0])
+    lines = title.splitlines()
+    assert lines[:2] == ["Tiergarten test", "Two steps"]
+    incidents = load_incidents(FIXTURE)
+    expelled = incidents[(incidents["year"] == 2022)
+                         & (incidents["event_type"] == "diplomatic_expulsion")]
+    last_date = expelled.sort_values("date_start").iloc[-1]["date_label"]
+    assert lines[2:4] == ["2 steps", f"23 August 2019 – {last_date}"]
+    assert f"Newest incident: {last_date}" in lines
+    assert "Dataset: export_fixture.csv" in lines
+    assert "Step 1 of" not in title
+    title_box = next(s for s in slides[0].shapes if s.has_text_frame)
+    assert title_box.text_frame.paragraphs[0].runs[0].font.size.pt >= 40  # the room reads it
+    overview = pictures_of(slides[0])
+    assert len(overview) == 1
+    assert Image.open(io.BytesIO(overview[0].image.blob)).size == (1200, 880)
+
+    first, second = slide_texts(slides[1]), slide_texts(slides[2])
     assert "The killing" in first and "Shot in the Kleiner Tiergarten." in first
     assert "Date: 23 August 2019" in first and "Kleiner Tiergarten" in first
     assert "Attribution: Confirmed" in first
@@ -72,13 +97,13 @@ def test_a_briefing_becomes_a_pptx_with_one_slide_per_step(tmp_path, briefings_d
     assert "000_15aa79ff9f371381.txt" not in first
     assert "Tiergarten test · Step 1 of 2" in first
     assert "Expulsions in 2022" in second and "Step 2 of 2" in second
-    pictures = [shape for shape in slides[0].shapes if shape.shape_type == 13]
+    pictures = pictures_of(slides[1])
     assert len(pictures) == 1
     image = Image.open(io.BytesIO(pictures[0].image.blob))
     assert image.size == (1200, 880)
 
 
-def test_the_default_deck_has_one_page_per_filtered_incident(tmp_path):
+def test_the_default_deck_has_a_title_page_and_one_page_per_filtered_incident(tmp_path):
     out = tmp_path / "de.pdf"
     result = run("export", "-o", str(out), "--data", str(FIXTURE), "--offline",
                  "--country", "DE", "--years", "2019-2021")
@@ -87,8 +112,14 @@ def test_the_default_deck_has_one_page_per_filtered_incident(tmp_path):
     years = incidents["year"]
     expected = incidents[(incidents["country"] == "DE") & (years >= 2019) & (years <= 2021)]
     reader = PdfReader(str(out))
-    assert len(reader.pages) == len(expected) == 3
-    text = reader.pages[0].extract_text()
+    assert len(reader.pages) == len(expected) + 1 == 3 + 1
+    title = " ".join(reader.pages[0].extract_text().split())  # lines wrap in their boxes
+    assert title.startswith("Incident Map")  # the export's default title
+    assert "All incidents, 2019–2021, Germany" in title  # the filters in words
+    assert "3 steps, one incident each in date order" in title
+    assert "23 August 2019 – 15 December 2021" in title  # their dates
+    assert "Dataset: export_fixture.csv" in title and "Step 1 of" not in title
+    text = reader.pages[1].extract_text()
     assert "Zelimkhan Khangoshvili" in text and "Step 1 of 3" in text
 
 

@@ -1,5 +1,6 @@
 """The page's deck export (AppTest, real headless Chromium): nothing until "Render deck" is
-pressed, then a PPTX or PDF with one slide per step, read back with python-pptx and pypdf."""
+pressed, then a PPTX or PDF with a title slide and one slide per step, read back with
+python-pptx and pypdf."""
 
 from __future__ import annotations
 
@@ -27,11 +28,13 @@ def test_the_page_makes_a_deck_of_the_filtered_incidents(monkeypatch, downloads)
     assert not at.exception, [e.value for e in at.exception]
     deck = Presentation(io.BytesIO(downloads["incidents_ES.pptx"]))
     slides = list(deck.slides)
-    assert len(slides) == 3  # the three Spanish incidents of the fixture
-    text = "\n".join(s.text_frame.text for s in slides[0].shapes if s.has_text_frame)
+    assert len(slides) == 1 + 3  # the title, then the three Spanish incidents of the fixture
+    title = "\n".join(s.text_frame.text for s in slides[0].shapes if s.has_text_frame)
+    assert "All incidents, Spain" in title and "3 steps" in title
+    text = "\n".join(s.text_frame.text for s in slides[1].shapes if s.has_text_frame)
     assert "Step 1 of 3" in text and "Spain expels 25 test diplomats" in text
 
     at.selectbox(key="deck_format").set_value("pdf")
     at.button(key="deck_render").click()
     at.run()
-    assert len(PdfReader(io.BytesIO(downloads["incidents_ES.pdf"])).pages) == 3
+    assert len(PdfReader(io.BytesIO(downloads["incidents_ES.pdf"])).pages) == 1 + 3

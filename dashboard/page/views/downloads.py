@@ -120,7 +120,8 @@ def render_deck_downloads(incidents: pd.DataFrame, filtered, filters: Filters, *
     """A deck (PPTX or PDF) of the filtered incidents or of a named briefing, made on demand."""
     from dashboard.data.briefings import BriefingError, list_briefings, load_briefing
 
-    st.caption("Slides: one per briefing step (map with legend, heading, caption, date, "
+    st.caption("Slides: a title slide (title, what is shown, the data's date, an overview "
+               "map), then one per briefing step (map with legend, heading, caption, date, "
                "place, attribution and sources).")
     choice_col, fmt_col, render_col, save_col = st.columns([3, 1.4, 2, 2],
                                                            vertical_alignment="bottom")
