@@ -439,38 +439,24 @@ def reference_draw(log: Path, runs: int = 3) -> dict[str, float]:
     first draw, since the page, Streamlit and the map's frame load the same way."""
     from dashboard.data.loading import load_incidents
     from dashboard.exports.browser import launch_chromium
-    from dashboard.server.background import free_port, wait_healthy
+    from dashboard.server.background import running_dashboard
 
     data = ROOT / "data" / "incidents.csv"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    command = [sys.executable, "-m", "dashboard", "serve", "--port", str(port), "--address",
-               "127.0.0.1", "--data", str(data), "--offline"]
     empty, cached = [], []
-    with log.open("w") as output:
-        server = subprocess.Popen(command, env=dict(os.environ, INCIDENT_MAP_OFFLINE="1"),
-                                  cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
-        try:
-            wait_healthy(url.rstrip("/"), server, log)
-            with launch_chromium() as chromium:
-                for run in range(runs + 1):  # the first run warms the server up
-                    context = chromium.new_context(viewport={"width": 1440, "height": 900})
-                    for times in (empty, cached):
-                        page = context.new_page()
-                        started = time.perf_counter()
-                        page.goto(url, timeout=120_000)
-                        page.frame_locator(MAP_IFRAME).locator(".incident-marker").first.wait_for(
-                            timeout=120_000)
-                        if run:
-                            times.append(time.perf_counter() - started)
-                        page.close()
-                    context.close()
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    with running_dashboard(data=data, log_path=log, cwd=ROOT) as url, \
+            launch_chromium() as chromium:
+        for run in range(runs + 1):  # the first run warms the server up
+            context = chromium.new_context(viewport={"width": 1440, "height": 900})
+            for times in (empty, cached):
+                page = context.new_page()
+                started = time.perf_counter()
+                page.goto(url + "/", timeout=120_000)
+                page.frame_locator(MAP_IFRAME).locator(".incident-marker").first.wait_for(
+                    timeout=120_000)
+                if run:
+                    times.append(time.perf_counter() - started)
+                page.close()
+            context.close()
     return {"rows": len(load_incidents(data)), "empty_s": statistics.median(empty),
             "cached_s": statistics.median(cached)}
 

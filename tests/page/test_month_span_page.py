@@ -11,7 +11,8 @@ from dashboard.data.filters import Filters, apply_filters
 from dashboard.data.loading import load_incidents
 from dashboard.page.state import filters_from_widgets, timeline_choice, widget_values
 from dashboard.page.timeline import months_from_selection
-from tests.paths import APP, ROOT
+from tests.page.apptest import run_page
+from tests.paths import ROOT
 
 CURATED = ROOT / "data" / "incidents.csv"
 SPAN = (2014, 2025)
@@ -83,22 +84,13 @@ def incidents() -> pd.DataFrame:
     return load_incidents(CURATED)
 
 
-def run_page(params: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def incidents_shown(at: AppTest) -> int:
     (value,) = [m.value for m in at.metric if m.label == "Incidents"]
     return int(value.replace(",", ""))
 
 
 def test_the_url_opens_a_span_the_sidebar_shows_and_clears(incidents):
-    at = run_page({"months": "2022-02..2022-04"})
+    at = run_page(months="2022-02..2022-04")
     wave = apply_filters(incidents, Filters(months=("2022-02", "2022-04")))
     year = apply_filters(incidents, Filters(years=(2022, 2022)))
     assert 0 < len(wave) < len(year)
@@ -118,7 +110,7 @@ def test_the_url_opens_a_span_the_sidebar_shows_and_clears(incidents):
 
 
 def test_moving_the_years_clears_the_span(incidents):
-    at = run_page({"months": "2022-02..2022-04", "country": "PL"})
+    at = run_page(months="2022-02..2022-04", country="PL")
     at.slider(key="f_years").set_value((2021, 2022)).run()
     assert dict(at.query_params) == {"years": "2021-2022", "country": "PL"}
     expected = apply_filters(incidents, Filters(years=(2021, 2022), countries=("PL",)))
@@ -130,7 +122,7 @@ def test_moving_the_years_clears_the_span(incidents):
     ("2090-02..2090-04", "the data covers"),
 ])
 def test_a_bad_or_foreign_span_is_ignored_with_one_notice(incidents, value, notice):
-    at = run_page({"months": value})
+    at = run_page(months=value)
     assert len(at.warning) == 1 and notice in at.warning[0].value.replace("\\", "")
     assert incidents_shown(at) == len(incidents)
     assert "months" not in at.query_params
