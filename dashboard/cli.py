@@ -278,6 +278,9 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
               help="Bundled world outline instead of web tiles (also INCIDENT_MAP_OFFLINE=1).")
 @click.option("--excel", is_flag=True,
               help="CSV: start with a UTF-8 byte-order mark so Excel reads the text right.")
+@click.option("--title-slide", is_flag=True,
+              help="pptx/pdf: open the deck with a title slide (title, subtitle, what is shown, "
+                   "dates, an overview map) before the one slide per step.")
 def export(output: Path, fmt: str | None, data_path: Path | None, years: str | None,
            months: str | None, country: str | None, event_type: str | None,
            attribution: str | None, query: str | None, focus_id: str | None, at: str | None,
@@ -285,7 +288,8 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
            briefings_dir: Path | None, allow_empty: bool, cluster: bool | None,
            heatmap: bool | None, title: str, subtitle: str, labels: bool, preset: str | None,
            width: int | None,
-           height: int | None, scale: int, offline: bool | None, excel: bool) -> None:
+           height: int | None, scale: int, offline: bool | None, excel: bool,
+           title_slide: bool) -> None:
     """Export the view chosen by the filters as PNG, HTML, CSV, GeoJSON, a PPTX/PDF deck of a
     briefing, or an animated GIF of the years."""
     from dashboard.exports.browser import ChromiumThread
@@ -304,7 +308,7 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
         _export(output, fmt, data_path, years, months, country, event_type, attribution, query,
                 focus_id, at, layers, briefing_name, briefings_dir, allow_empty, cluster,
                 heatmap, title, subtitle, labels, preset, width, height, scale, offline, excel,
-                chromium)
+                chromium, title_slide)
     finally:
         if chromium is not None:
             chromium.close()
@@ -313,7 +317,7 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
 def _export(output, fmt, data_path, years, months, country, event_type, attribution, query,
             focus_id, at, layers, briefing_name, briefings_dir, allow_empty, cluster, heatmap,
             title, subtitle, labels, preset, width, height, scale, offline, excel,
-            chromium) -> None:
+            chromium, title_slide) -> None:
     from dashboard.data.briefings import BriefingError, load_briefing
     from dashboard.data.filters import parse_query_params
     from dashboard.data.loading import default_data_path, load_incidents
@@ -366,7 +370,7 @@ def _export(output, fmt, data_path, years, months, country, event_type, attribut
                     layers=shown_layers, labels=labels)
         path = export_file(incidents, view, output, fmt=fmt, provenance=Provenance.of(dataset),
                            size=size, excel=excel, briefing=briefing, allow_empty=allow_empty,
-                           browser=chromium)
+                           browser=chromium, title_slide=title_slide)
     except BriefingError as error:
         for line in error.problems:
             click.echo(line, err=True)

@@ -1,5 +1,5 @@
-"""Decks: a briefing as a PowerPoint file (python-pptx) or a PDF (ReportLab): a title slide,
-then one slide a step.
+"""Decks: a briefing as a PowerPoint file (python-pptx) or a PDF (ReportLab): one slide a
+step, opened by a title slide when asked for (``title_slide``, ``export --title-slide``).
 
 The title slide opens the deck as the title step opens the presented briefing: the
 briefing's title and subtitle, what is shown (the default briefing's filters in words, or an
@@ -70,10 +70,12 @@ class TitleSlide:
 
 @dataclass(frozen=True)
 class Deck:
-    """A title slide and a slide per step."""
+    """A slide per step, opened by the title slide when ``opening`` (``title`` also names
+    the file)."""
 
     title: TitleSlide
     slides: list[Slide]
+    opening: bool = True
 
 
 def step_rows(incidents: pd.DataFrame, step: Step) -> pd.DataFrame:
@@ -179,10 +181,12 @@ def title_facts(briefing: Briefing, rows: pd.DataFrame, provenance: Provenance
 
 def build_deck(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
                provenance: Provenance, size: PngSize = SLIDE_MAP_SIZE,
-               allow_empty: bool = False, overview: bool = True,
+               allow_empty: bool = False, overview: bool = True, title_slide: bool = False,
                progress: Callable[[int, int], None] | None = None) -> Deck:
     """Render the overview and every step's map with one Chromium and collect the texts.
 
+    ``title_slide``: the title slide opens the deck (else the steps alone; the title then
+    only names the file);
     ``overview=False`` leaves the map off the title slide."""
     from dashboard.exports.browser import find_chromium, launch_chromium
     from dashboard.exports.snapshot import render_snapshot
@@ -199,7 +203,7 @@ def build_deck(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
     slides = []
     with launch_chromium() as browser:
         overview_png = None
-        if overview and not everything.empty:
+        if title_slide and overview and not everything.empty:
             # The default briefing's steps share its filters; an authored one's may differ.
             shown = (f"All {total} steps" if total > 1 else "The step") if briefing.authored \
                 else ""
@@ -227,7 +231,7 @@ def build_deck(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
                                 sources=tuple(text["sources"]), footer=footer, image=image))
             if progress:
                 progress(number, total)
-    return Deck(title=title, slides=slides)
+    return Deck(title=title, slides=slides, opening=title_slide)
 
 
 # -- fitting text in a box --------------------------------------------------------------------
@@ -351,7 +355,8 @@ def pptx_bytes(content: Deck) -> bytes:
     # The file's title property holds at most 255 characters (python-pptx refuses more).
     deck.core_properties.title = content.title.title[:255]
     blank = deck.slide_layouts[6]
-    _pptx_title_slide(deck.slides.add_slide(blank), content.title)
+    if content.opening:
+        _pptx_title_slide(deck.slides.add_slide(blank), content.title)
     for slide in content.slides:
         page = deck.slides.add_slide(blank)
         _pptx_text(page, slide.heading, Inches(0.4), Inches(0.25), Inches(12.5), Inches(0.8),
@@ -453,8 +458,9 @@ def pdf_bytes(content: Deck) -> bytes:
                           spaceAfter=8)
     small = ParagraphStyle("small", parent=body, fontSize=11, leading=14, spaceAfter=3)
     footer = ParagraphStyle("footer", parent=small, fontSize=9, leading=11)
-    _pdf_title_slide(canvas, content.title, height)
-    canvas.showPage()
+    if content.opening:
+        _pdf_title_slide(canvas, content.title, height)
+        canvas.showPage()
     for slide in content.slides:
         margin = 0.4 * inch
         Frame(margin, height - 1.05 * inch, width - 2 * margin, 0.85 * inch,
@@ -516,10 +522,12 @@ def _pdf_text(text: str) -> str:
 
 
 def deck_bytes(incidents: pd.DataFrame, briefing: Briefing, *, fmt: str, offline: bool,
-               provenance: Provenance, allow_empty: bool = False) -> bytes:
-    """Render the briefing's slides and return them as a ``fmt`` (pptx or pdf) file's bytes."""
+               provenance: Provenance, allow_empty: bool = False,
+               title_slide: bool = False) -> bytes:
+    """Render the briefing's slides and return them as a ``fmt`` (pptx or pdf) file's bytes:
+    one slide per step, after a title slide when ``title_slide``."""
     if fmt not in DECK_FORMATS:
         raise ExportError(f'"{fmt}" is not a deck format; use pptx or pdf')
     deck = build_deck(incidents, briefing, offline=offline, provenance=provenance,
-                      allow_empty=allow_empty)
+                      allow_empty=allow_empty, title_slide=title_slide)
     return (pptx_bytes if fmt == "pptx" else pdf_bytes)(deck)

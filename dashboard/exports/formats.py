@@ -42,8 +42,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "html": (".html", "text/html"),
     "csv": (".csv", "text/csv"),
     "geojson": (".geojson", "application/geo+json"),
-    # Decks and the animation: a title slide and one slide per briefing step, one frame per
-    # year.
+    # Decks and the animation: one slide per briefing step (a title slide first if asked),
+    # one frame per year.
     "pptx": (".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
     "pdf": (".pdf", "application/pdf"),
     "gif": (".gif", "image/gif"),
@@ -212,14 +212,15 @@ def write_atomic(path: str | Path, data: bytes | Iterator[bytes]) -> Path:
 def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
                  provenance: Provenance | None = None, size: PngSize | None = None,
                  excel: bool = False, briefing=None, allow_empty: bool = False,
-                 browser=None) -> bytes:
+                 browser=None, title_slide: bool = False) -> bytes:
     """The export of ``view`` in ``fmt`` (png, html, csv, geojson, pptx, pdf, gif) as bytes.
 
     ``excel``: a CSV starts with a UTF-8 byte-order mark (see :func:`csv_bytes`).
     ``briefing`` (a :class:`dashboard.data.briefings.Briefing`): the steps of a pptx/pdf
     deck; without it, one step per incident of the view in date order. ``allow_empty``: a
     deck step or an animation that shows nothing is made anyway instead of refused.
-    ``browser``: for a PNG, a browser already started (see ``snapshot.render_snapshot``)."""
+    ``browser``: for a PNG, a browser already started (see ``snapshot.render_snapshot``).
+    ``title_slide``: a pptx/pdf deck opens with a title slide (else one slide per step)."""
     fmt = format_for("", fmt)
     rows = view_rows(incidents, view)
     provenance = provenance or Provenance()
@@ -231,7 +232,8 @@ def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
             briefing = filtered_briefing(rows, view.filters, title=view.title,
                                          subtitle=view.subtitle)
         return deck_bytes(incidents, briefing, fmt=fmt, offline=view.offline,
-                          provenance=provenance, allow_empty=allow_empty)
+                          provenance=provenance, allow_empty=allow_empty,
+                          title_slide=title_slide)
     if fmt == "gif":
         from dashboard.exports.animation import gif_bytes
 
@@ -250,7 +252,7 @@ def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
 def export_file(incidents: pd.DataFrame, view: View, path: str | Path, *, fmt: str | None = None,
                 provenance: Provenance | None = None, size: PngSize | None = None,
                 excel: bool = False, briefing=None, allow_empty: bool = True,
-                browser=None) -> Path:
+                browser=None, title_slide: bool = False) -> Path:
     """Export ``view`` to ``path`` (format from the extension unless ``fmt``), atomically.
 
     ``allow_empty=False`` refuses a view that shows no incident (the command line's default)."""
@@ -264,7 +266,8 @@ def export_file(incidents: pd.DataFrame, view: View, path: str | Path, *, fmt: s
         return write_atomic(path, csv_chunks(rows, excel=excel) if fmt == "csv"
                             else geojson_chunks(rows))
     data = export_bytes(incidents, view, fmt, provenance=provenance, size=size, excel=excel,
-                        briefing=briefing, allow_empty=allow_empty, browser=browser)
+                        briefing=briefing, allow_empty=allow_empty, browser=browser,
+                        title_slide=title_slide)
     return write_atomic(path, data)
 
 

@@ -64,7 +64,7 @@ def test_a_briefing_becomes_a_pptx_with_a_title_slide_and_one_slide_per_step(tmp
                                                                             briefings_dir):
     out = tmp_path / "brief.pptx"
     result = run("export", "-o", str(out), "--briefing", "test-brief", "--briefings-dir",
-                 str(briefings_dir), "--data", str(FIXTURE), "--offline")
+                 str(briefings_dir), "--data", str(FIXTURE), "--offline", "--title-slide")
     assert result.returncode == 0, result.stderr
     slides = list(Presentation(str(out)).slides)
     assert len(slides) == 2 + 1
@@ -103,14 +103,22 @@ def test_a_briefing_becomes_a_pptx_with_a_title_slide_and_one_slide_per_step(tmp
     assert image.size == (1200, 880)
 
 
-def test_the_default_deck_has_a_title_page_and_one_page_per_filtered_incident(tmp_path):
+def test_the_default_deck_has_one_page_per_filtered_incident_and_a_title_page_if_asked(
+        tmp_path):
     out = tmp_path / "de.pdf"
-    result = run("export", "-o", str(out), "--data", str(FIXTURE), "--offline",
-                 "--country", "DE", "--years", "2019-2021")
-    assert result.returncode == 0, result.stderr
+    filters = ("--country", "DE", "--years", "2019-2021")
     incidents = load_incidents(FIXTURE)
     years = incidents["year"]
     expected = incidents[(incidents["country"] == "DE") & (years >= 2019) & (years <= 2021)]
+    result = run("export", "-o", str(out), "--data", str(FIXTURE), "--offline", *filters)
+    assert result.returncode == 0, result.stderr
+    reader = PdfReader(str(out))
+    assert len(reader.pages) == len(expected) == 3  # one page per step, nothing else
+    assert "Step 1 of 3" in reader.pages[0].extract_text()
+
+    result = run("export", "-o", str(out), "--data", str(FIXTURE), "--offline", *filters,
+                 "--title-slide")
+    assert result.returncode == 0, result.stderr
     reader = PdfReader(str(out))
     assert len(reader.pages) == len(expected) + 1 == 3 + 1
     title = " ".join(reader.pages[0].extract_text().split())  # lines wrap in their boxes

@@ -165,7 +165,8 @@ def test_a_hostile_briefing_file_makes_a_deck_with_its_title_as_text(tmp_path):
     out = tmp_path / "hostile.pptx"
     result = subprocess.run(
         [str(BIN), "export", "-o", str(out), "--briefing", "hostile", "--briefings-dir",
-         str(tmp_path), "--data", str(FIXTURES / "export_fixture.csv"), "--offline"],
+         str(tmp_path), "--data", str(FIXTURES / "export_fixture.csv"), "--offline",
+         "--title-slide"],
         capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
     slides = list(Presentation(str(out)).slides)

@@ -28,13 +28,18 @@ def test_the_page_makes_a_deck_of_the_filtered_incidents(monkeypatch, downloads)
     assert not at.exception, [e.value for e in at.exception]
     deck = Presentation(io.BytesIO(downloads["incidents_ES.pptx"]))
     slides = list(deck.slides)
-    assert len(slides) == 1 + 3  # the title, then the three Spanish incidents of the fixture
-    title = "\n".join(s.text_frame.text for s in slides[0].shapes if s.has_text_frame)
-    assert "All incidents, Spain" in title and "3 steps" in title
-    text = "\n".join(s.text_frame.text for s in slides[1].shapes if s.has_text_frame)
+    assert len(slides) == 3  # one per Spanish incident of the fixture, in date order
+    text = "\n".join(s.text_frame.text for s in slides[0].shapes if s.has_text_frame)
     assert "Step 1 of 3" in text and "Spain expels 25 test diplomats" in text
 
+    # Asked for, a title slide opens the deck (here the PDF).
+    at.checkbox(key="deck_title_slide").check()
     at.selectbox(key="deck_format").set_value("pdf")
     at.button(key="deck_render").click()
     at.run()
-    assert len(PdfReader(io.BytesIO(downloads["incidents_ES.pdf"])).pages) == 1 + 3
+    assert not at.exception, [e.value for e in at.exception]
+    pages = PdfReader(io.BytesIO(downloads["incidents_ES.pdf"])).pages
+    assert len(pages) == 1 + 3
+    title = " ".join(pages[0].extract_text().split())
+    assert "All incidents, Spain" in title and "3 steps" in title
+    assert "Step 1 of 3" in pages[1].extract_text()

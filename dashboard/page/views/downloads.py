@@ -120,9 +120,10 @@ def render_deck_downloads(incidents: pd.DataFrame, filtered, filters: Filters, *
     """A deck (PPTX or PDF) of the filtered incidents or of a named briefing, made on demand."""
     from dashboard.data.briefings import BriefingError, list_briefings, load_briefing
 
-    st.caption("Slides: a title slide (title, what is shown, the data's date, an overview "
-               "map), then one per briefing step (map with legend, heading, caption, date, "
-               "place, attribution and sources).")
+    st.caption("Slides: one per briefing step (map with legend, heading, caption, date, "
+               "place, attribution and sources), after a title slide if you tick it (title, "
+               "what is shown, the data's date, an overview map).")
+    title_slide = st.checkbox("Open the deck with a title slide", key="deck_title_slide")
     choice_col, fmt_col, render_col, save_col = st.columns([3, 1.4, 2, 2],
                                                            vertical_alignment="bottom")
     names = list_briefings()
@@ -131,7 +132,7 @@ def render_deck_downloads(incidents: pd.DataFrame, filtered, filters: Filters, *
         format_func=lambda n: n or f"these {len(filtered)} incidents, in date order")
     fmt = fmt_col.selectbox("Format", ["pptx", "pdf"], key="deck_format",
                             format_func=lambda f: {"pptx": "PowerPoint", "pdf": "PDF"}[f])
-    token = repr((choice, fmt, filters, offline))
+    token = repr((choice, fmt, filters, offline, title_slide))
     if render_col.button("Render deck", key="deck_render", width="stretch"):
         view = View(filters=filters, offline=offline)
         with st.spinner("Drawing one map per slide in headless Chromium…"):
@@ -141,7 +142,8 @@ def render_deck_downloads(incidents: pd.DataFrame, filtered, filters: Filters, *
                     raise ExportError("no incidents match these filters: nothing to put on "
                                       "slides")
                 data = export_bytes(incidents if briefing else _rows(filtered), view, fmt,
-                                    provenance=Provenance.of(data_path), briefing=briefing)
+                                    provenance=Provenance.of(data_path), briefing=briefing,
+                                    title_slide=title_slide)
                 st.session_state["deck_file"] = (token, data)
             except BriefingError as error:
                 st.error("The briefing cannot be used:\n\n" + "\n".join(
