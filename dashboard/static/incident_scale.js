@@ -233,6 +233,14 @@
             self.workerBusy = false;
             done(new DeepIndex(worker, generation));
           };
+          // A worker that cannot start or fails (its script not served): the full index is
+          // built on the page's thread instead.
+          worker.onerror = function () {
+            if (self.worker === worker) { self.worker = null; self.workerBusy = false; }
+            if (self.generation === generation && !self.deep) {
+              self.buildLocal(points, settings, generation, done);
+            }
+          };
           worker.postMessage({ type: "load", generation: generation, coords: coords,
                                rows: rows, settings: settings,
                                supercluster: this.options.superclusterUrl },
@@ -240,6 +248,10 @@
           return;
         }
       }
+      this.buildLocal(points, settings, generation, done);
+    },
+    buildLocal: function (points, settings, generation, done) {
+      var self = this;
       setTimeout(function () {
         if (self.generation !== generation) { return; }
         var index = new Supercluster(settings);
@@ -318,6 +330,10 @@
       box.setAttribute("data-im-zoom", String(zoom));
       box.setAttribute("data-im-index", source === this.deep ? "full" :
                        this.indexZoom < this.options.clusterMaxZoom ? "quick" : "whole");
+      // Where the full index lives: in the worker, or on the page's thread when the worker
+      // could not start.
+      box.setAttribute("data-im-deep", !this.deep ? "" :
+                       this.deep instanceof DeepIndex ? "worker" : "page");
     },
     /* Opens a popup for row i once its texts are in (they are fetched with the first popup
      * of their chunk of rows). */

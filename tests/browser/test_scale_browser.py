@@ -97,14 +97,19 @@ def test_cluster_expands_on_click(large_page):
     large_page.screenshot("scale-zoomed.png")
 
 
-def test_close_zooms_are_clustered_by_the_full_index_built_in_a_worker(large_page, large_data):
+@pytest.mark.parametrize("worker", ["served", "refused"])
+def test_close_zooms_are_clustered_by_the_full_index_built_in_a_worker(large_page, large_data,
+                                                                       worker):
     """The first view is drawn from a quick index (up to zoom 12); past it the clusters come
-    from the full index, built off the page's thread, and still expand on click."""
+    from the full index, built off the page's thread, and still expand on click. A worker
+    that cannot start (its script refused) leaves the page to build that index itself."""
     import pandas as pd
 
     rows = pd.read_csv(large_data, usecols=["lat", "lon"]).dropna()
     densest = rows.round(1).value_counts().index[0]  # the busiest tenth of a degree
     page = large_page.page
+    if worker == "refused":
+        page.context.route("**/incident_scale_worker.js", lambda route: route.abort())
     page.goto(large_page.base_url + "/", timeout=300_000)
     frame = page.frame_locator(MAP_IFRAME)
     box = frame.locator('[data-im-scale="drawn"]')
@@ -117,6 +122,7 @@ def test_close_zooms_are_clustered_by_the_full_index_built_in_a_worker(large_pag
     }""", [float(densest[0]), float(densest[1])])
     deep = frame.locator('[data-im-scale="drawn"][data-im-zoom="14"][data-im-index="full"]')
     deep.wait_for(timeout=60_000)
+    assert deep.get_attribute("data-im-deep") == ("worker" if worker == "served" else "page")
     clusters = int(deep.get_attribute("data-im-clusters"))
     points = int(deep.get_attribute("data-im-points"))
     assert clusters + points > 0
