@@ -304,34 +304,14 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
         except ExportError:
             size = None  # said by the export below
         chromium = ChromiumThread(context=context_options(size) if size else None)
-    try:
-        _export(output, fmt, data_path, years, months, country, event_type, attribution, query,
-                focus_id, at, layers, briefing_name, briefings_dir, allow_empty, cluster,
-                heatmap, title, subtitle, labels, preset, width, height, scale, offline, excel,
-                chromium, title_slide)
-    finally:
-        if chromium is not None:
-            chromium.close()
-
-
-def _export(output, fmt, data_path, years, months, country, event_type, attribution, query,
-            focus_id, at, layers, briefing_name, briefings_dir, allow_empty, cluster, heatmap,
-            title, subtitle, labels, preset, width, height, scale, offline, excel,
-            chromium, title_slide) -> None:
+        click.get_current_context().call_on_close(chromium.close)
     from dashboard.data.briefings import BriefingError, load_briefing
     from dashboard.data.filters import parse_query_params
     from dashboard.data.loading import default_data_path, load_incidents
     from dashboard.data.mapview import LAYER_KINDS, parse_at, parse_layers
     from dashboard.data.schema import DatasetError
     from dashboard.exports.browser import BrowserNotFound
-    from dashboard.exports.formats import (
-        ExportError,
-        PngSize,
-        Provenance,
-        View,
-        export_file,
-        format_for,
-    )
+    from dashboard.exports.formats import Provenance, View, export_file, format_for
 
     params = {key: value for key, value in (
         ("years", years), ("months", months), ("country", country), ("type", event_type),

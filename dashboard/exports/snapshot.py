@@ -13,6 +13,7 @@ first painted frame after the outline offline.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import tempfile
@@ -305,12 +306,9 @@ def render_snapshot(rows: pd.DataFrame, view: View, *, provenance: Provenance,
         if isinstance(browser, ChromiumThread):
             geometry, png = browser.call_in_context(options, _capture, page_html, map_name,
                                                     view=view, timeout_s=timeout_s)
-        elif browser is not None:
-            geometry, png = _capture(browser.new_context(**options), page_html, map_name,
-                                     view=view, timeout_s=timeout_s)
         else:
-            with launch_chromium() as own:
-                geometry, png = _capture(own.new_context(**options), page_html, map_name,
+            with contextlib.nullcontext(browser) if browser else launch_chromium() as chromium:
+                geometry, png = _capture(chromium.new_context(**options), page_html, map_name,
                                          view=view, timeout_s=timeout_s)
     except PlaywrightError as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else "unknown error"
