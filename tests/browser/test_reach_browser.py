@@ -34,6 +34,7 @@ def _open_by_click(page, incident_id: str, index: int) -> str:
     opened = page.locator(".incident-popup .ip-id, .incident-stack")
     opened.first.wait_for(timeout=3000)
     if page.locator(".incident-stack").count():
+        _wait_still(page)
         choice = page.locator(f'.incident-stack button[data-index="{index}"]')
         assert choice.count() == 1, f"{incident_id} is not in the list opened at its spot"
         choice.click()
@@ -43,6 +44,27 @@ def _open_by_click(page, incident_id: str, index: int) -> str:
                   ".forEach(function (b) { b.click(); })")
     _wait_no_popup(page)
     return shown
+
+
+_LEAFLET_MAP = ("Object.keys(window).map(function (k) { return window[k]; })"
+                ".find(function (v) { return v instanceof L.Map; })")
+
+
+def _back_to_view(page, view: dict) -> None:
+    """Put the map back where it was drawn: a popup near an edge pans the map to fit (Leaflet's
+    autoPan), which can carry symbols on the far side of the world off screen."""
+    page.evaluate("(view) => { var map = " + _LEAFLET_MAP + ";"
+                  " map.setView(view.center, view.zoom, {animate: false}); }", view)
+
+
+def _wait_still(page) -> None:
+    """Wait for the pan that fits an opened list on screen to end, so a click lands where
+    the list's entry is drawn, not where it was a frame ago."""
+    page.wait_for_function("() => { var map = " + _LEAFLET_MAP + ";"
+                           " return !(map._panAnim && map._panAnim._inProgress); }",
+                           timeout=3000)
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => "
+                  "requestAnimationFrame(done)))")
 
 
 def _wait_one_popup(page) -> None:
@@ -64,8 +86,13 @@ def test_every_curated_incident_opens_by_click_at_the_default_view(browser, cura
     page = open_page(browser, path, blocked, errors)
     try:
         page.wait_for_timeout(300)
-        opened = [_open_by_click(page, incident_id, index)
-                  for index, incident_id in enumerate(data["id"])]
+        view = page.evaluate("() => { var map = " + _LEAFLET_MAP + ";"
+                             " var c = map.getCenter();"
+                             " return {center: [c.lat, c.lng], zoom: map.getZoom()}; }")
+        opened = []
+        for index, incident_id in enumerate(data["id"]):
+            _back_to_view(page, view)
+            opened.append(_open_by_click(page, incident_id, index))
         assert opened == data["id"]
         assert len(opened) == int(curated["has_coords"].sum()) > 25
         assert errors == [] and blocked == []
