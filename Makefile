@@ -27,6 +27,7 @@ $(STAMP): pyproject.toml
 assets: install
 	$(BIN)/python -m dashboard.maps.assets fetch
 	$(BIN)/python -m dashboard.maps.basemap places
+	$(BIN)/python -m dashboard.maps.outline
 	$(BIN)/python -m dashboard.maps.admin_borders
 
 browser:

@@ -1,7 +1,9 @@
 """The world outline drawn under the map: Natural Earth 1:110m countries from ``world-atlas``.
 
 The npm package ``world-atlas`` (fetched by ``python -m dashboard.maps.assets fetch``) ships the
-countries as TopoJSON; :func:`topology_to_geojson` turns that into GeoJSON once per process.
+countries as TopoJSON; :func:`topology_to_geojson` turns that into GeoJSON. ``make assets``
+(``python -m dashboard.maps.outline``) writes the result beside it, so a process (a command-line
+export above all) reads it instead of converting it again.
 :class:`WorldOutline` draws it as light grey land with thin borders in a pane *below* the
 tile pane, not interactive, so the map still reads when no tiles load (offline mode has none).
 """
@@ -9,15 +11,20 @@ tile pane, not interactive, so the map still reads when no tiles load (offline m
 from __future__ import annotations
 
 import json
+import sys
 from functools import lru_cache
+from pathlib import Path
 
 from folium.map import Layer
 from folium.template import Template
 
-from dashboard.maps.assets import AssetError, asset_bytes
+from dashboard.base.files import write_atomic
+from dashboard.maps.assets import VENDOR_DIR, AssetError, asset_bytes, vendor_path
 from dashboard.maps.plugins import RawMacroElement, script_json
 
 OUTLINE_FILE = "world-atlas/countries-110m.json"
+#: The outline as the page's script takes it, made from OUTLINE_FILE by ``make assets``.
+CONVERTED_FILE = "world-atlas/countries-110m.outline.json"
 #: Leaflet's tile pane sits at z-index 200; the outline pane goes just below it.
 OUTLINE_PANE = "outlinePane"
 OUTLINE_Z_INDEX = 150
@@ -106,18 +113,51 @@ def topology_to_geojson(topology: dict, object_name: str, *, digits: int = 2) ->
     return {"type": "FeatureCollection", "features": features}
 
 
-@lru_cache(maxsize=1)
-def world_outline_json() -> str:
-    """The countries outline as compact GeoJSON text, computed once per process.
+def convert_outline() -> str:
+    """The countries outline as compact GeoJSON text, converted from the TopoJSON file.
 
-    Raises AssetError when the world-atlas files have not been fetched.
-    """
+    Raises AssetError when the world-atlas files have not been fetched."""
     try:
         topology = json.loads(asset_bytes(OUTLINE_FILE))
     except ValueError:
         raise AssetError(f"{OUTLINE_FILE} is not valid JSON; run `make assets` again") from None
-    geojson = topology_to_geojson(topology, "countries")
-    return script_json(geojson)
+    return script_json(topology_to_geojson(topology, "countries"))
+
+
+def converted_path(vendor_dir: Path | None = None) -> Path:
+    return (vendor_dir or VENDOR_DIR) / CONVERTED_FILE
+
+
+def _stored(source: Path, converted: Path) -> str | None:
+    """The converted outline ``make assets`` wrote, if it is there, complete and not older
+    than the TopoJSON it was made from."""
+    try:
+        if converted.stat().st_mtime_ns < source.stat().st_mtime_ns:
+            return None
+        text = converted.read_text(encoding="utf-8")
+    except (OSError, UnicodeError):
+        return None
+    # written atomically by write_outline_file; a file cut short or edited is made again
+    if text.startswith('{"type":"FeatureCollection"') and text.endswith("]}"):
+        return text
+    return None
+
+
+@lru_cache(maxsize=1)
+def world_outline_json() -> str:
+    """The countries outline as compact GeoJSON text, once per process: read from the file
+    ``make assets`` converted, or converted here when that file is missing or stale.
+
+    Raises AssetError when the world-atlas files have not been fetched."""
+    stored = _stored(vendor_path(OUTLINE_FILE), converted_path())
+    return stored if stored is not None else convert_outline()
+
+
+def write_outline_file(vendor_dir: Path | None = None) -> Path:
+    """Convert the TopoJSON outline and write it for :func:`world_outline_json`."""
+    path = converted_path(vendor_dir)
+    write_atomic(path, convert_outline(), parents=True)
+    return path
 
 
 def outline_available() -> bool:
@@ -160,3 +200,21 @@ class WorldOutline(Layer, RawMacroElement):
         self.z_index = OUTLINE_Z_INDEX
         self.fill = LAND_FILL
         self.border = BORDER_COLOUR
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m dashboard.maps.outline``: write the converted world outline."""
+    if list(sys.argv[1:] if argv is None else argv):
+        print("usage: python -m dashboard.maps.outline", file=sys.stderr)
+        return 2
+    try:
+        path = write_outline_file()
+    except AssetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"world outline: {path.stat().st_size:,} bytes in {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
 
 import folium
 import pytest
 
+from dashboard.maps import outline as outline_module
+from dashboard.maps.assets import vendor_path
 from dashboard.maps.outline import (
+    CONVERTED_FILE,
+    OUTLINE_FILE,
     OUTLINE_Z_INDEX,
     WorldOutline,
+    convert_outline,
+    converted_path,
     topology_to_geojson,
     unwrap_longitudes,
     world_outline_json,
+    write_outline_file,
 )
 
 # Two arcs share the edge between two squares; quantised and delta-encoded.
@@ -96,3 +104,27 @@ def test_outline_layer_is_below_tiles_and_not_interactive():
     assert 'pane.style.pointerEvents = "none"' in page
     assert "interactive: false" in page
     assert '"name":"Germany"' in page
+
+
+def test_converted_outline_file_is_read_back_and_a_stale_or_cut_file_is_not(tmp_path):
+    source = vendor_path(OUTLINE_FILE)
+    converted = write_outline_file(tmp_path)
+    assert converted == converted_path(tmp_path)
+    assert converted.read_text(encoding="utf-8") == convert_outline()
+    assert outline_module._stored(source, converted) == convert_outline()
+    # cut short (a full disk, a hand edit): converted again, never half an outline in a page
+    converted.write_text(convert_outline()[:5000], encoding="utf-8")
+    assert outline_module._stored(source, converted) is None
+    # older than the TopoJSON it came from (the package was fetched again): not used
+    converted.write_text(convert_outline(), encoding="utf-8")
+    os.utime(converted, ns=(source.stat().st_mtime_ns - 10**9,) * 2)
+    assert outline_module._stored(source, converted) is None
+    assert outline_module._stored(source, tmp_path / "missing.json") is None
+
+
+def test_outline_command_writes_the_converted_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(outline_module, "VENDOR_DIR", tmp_path)
+    assert outline_module.main([]) == 0
+    assert json.loads((tmp_path / CONVERTED_FILE).read_text(encoding="utf-8"))["features"]
+    assert "world outline:" in capsys.readouterr().out
+    assert outline_module.main(["extra"]) == 2
