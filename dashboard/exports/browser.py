@@ -63,8 +63,9 @@ class ChromiumThread:
     each). Playwright's synchronous API stays in the thread that started it, so the browser
     is used through :meth:`call` and :meth:`call_in_context`, which run there.
 
-    ``context``: options of a browser context (viewport, device scale) to open as soon as
-    the browser is up; :meth:`call_in_context` with the same options then takes it.
+    ``context``: options of a browser context (viewport, device scale) to open, with a blank
+    page in it, as soon as the browser is up; :meth:`call_in_context` with the same options
+    then takes it.
     Use it as a context manager, or call :meth:`close`; an error while starting (no
     Chromium, a failed launch) is raised by the first call."""
 
@@ -80,7 +81,9 @@ class ChromiumThread:
     def _launch(self, options, context):
         browser = self._stack.enter_context(launch_chromium(**options))
         if context is not None:
-            self._prepared.append((context, browser.new_context(**context)))
+            prepared = browser.new_context(**context)
+            prepared.new_page()  # a page is a few tenths of a second more: opened now too
+            self._prepared.append((context, prepared))
         return browser
 
     def call(self, fn, *args, **kwargs):

@@ -335,7 +335,8 @@ def _capture(context, page_html: str, map_name: str, *, view: View,
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page = context.new_page()
+        # a context opened in advance (ChromiumThread) holds its blank page already
+        page = context.pages[0] if context.pages else context.new_page()
         # Opened as a file, not written into a blank page: Chromium parses a file as it
         # reads it, about twice as fast for a large view (its data is inside the page).
         with tempfile.TemporaryDirectory(prefix="incident-map-") as folder:

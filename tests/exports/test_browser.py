@@ -29,6 +29,20 @@ def test_the_context_opened_in_advance_is_the_one_asked_for():
         assert chromium.call_in_context(other, _window) == [1000, 700, 1]
 
 
+def _pages(context) -> int:
+    try:
+        return len(context.pages)
+    finally:
+        context.close()
+
+
+def test_the_context_opened_in_advance_holds_a_blank_page_and_others_none():
+    small = context_options(PngSize(800, 600, 2))
+    with ChromiumThread(context=small) as chromium:
+        assert chromium.call_in_context(small, _pages) == 1
+        assert chromium.call_in_context(small, _pages) == 0
+
+
 def test_the_browser_is_driven_from_its_own_thread_only():
     with ChromiumThread() as chromium:
         name = chromium.call(lambda browser: threading.current_thread().name)
