@@ -152,13 +152,16 @@ def build_timeline(
     palette = [colours.get(t, "#777777") for t in present]
     domain = [_iso(start), _iso(end + 1)]
     if unit == "month":
-        axis = alt.Axis(format="%b %Y", labelAngle=0, labelOverlap=True, tickCount="month")
+        axis = alt.Axis(format="%b %Y", formatType="utc", labelAngle=0, labelOverlap=True,
+                        tickCount="month")
         period_title, period_format = "Month", "%B %Y"
     else:
         axis = alt.Axis(values=[_iso(y) for y in _year_ticks(start, end)], format="%Y",
-                        labelAngle=0, labelOverlap=True)
+                        formatType="utc", labelAngle=0, labelOverlap=True)
         period_title, period_format = "Year", "%Y"
-    x = alt.X("start:T", title=None, scale=alt.Scale(domain=domain), axis=axis)
+    # Periods start at midnight UTC and are shown in UTC: a browser west of Greenwich would
+    # otherwise label 1 January 2022's bar "2021".
+    x = alt.X("start:T", title=None, scale=alt.Scale(type="utc", domain=domain), axis=axis)
     y = alt.Y("sum(count):Q", title="Incidents", axis=alt.Axis(tickMinStep=1, format="d"))
     colour = alt.Color(
         "type_label:N",
@@ -167,15 +170,26 @@ def build_timeline(
         legend=alt.Legend(orient="bottom", direction="horizontal", columns=5, labelLimit=200),
     )
     span = alt.selection_interval(name=SPAN, encodings=["x"])
-    # The rows carry numbers and dates only; the type's name and label come from a small
-    # lookup table, so the data sent with each rerun stays small.
+    # The rows carry small whole numbers only (year, month, type, count): the period's dates
+    # are worked out in the browser, and the type's name and label come from a small lookup
+    # table, so the data sent with each rerun stays small (see compact_datasets).
     types = pd.DataFrame({"type_order": range(len(EVENT_TYPES)),
                           "event_type": list(EVENT_TYPES),
                           "type_label": list(EVENT_TYPES.values())})
+    if unit == "month":
+        rows = counts[["year", "type_order", "count"]].assign(
+            month=[int(start[5:7]) for start in counts["start"]])[
+            ["year", "month", "type_order", "count"]]
+        dates = {"start": "utc(datum.year, datum.month - 1, 1)",
+                 "end": "utc(datum.year, datum.month, 1)"}
+    else:
+        rows = counts[["year", "type_order", "count"]]
+        dates = {"start": "utc(datum.year, 0, 1)", "end": "utc(datum.year + 1, 0, 1)"}
     return (
-        alt.Chart(counts[["start", "end", "type_order", "count"]], height=height)
+        alt.Chart(rows, height=height)
         .transform_lookup(lookup="type_order", from_=alt.LookupData(
             types, key="type_order", fields=["event_type", "type_label"]))
+        .transform_calculate(**dates)
         .mark_bar(stroke="#fff", strokeWidth=1)
         .encode(
             x=x,
@@ -184,7 +198,8 @@ def build_timeline(
             color=colour,
             order=alt.Order("type_order:Q", sort="ascending"),
             tooltip=[
-                alt.Tooltip("start:T", title=period_title, format=period_format),
+                alt.Tooltip("start:T", title=period_title, format=period_format,
+                            formatType="utc"),
                 alt.Tooltip("type_label:N", title="Type"),
                 alt.Tooltip("sum(count):Q", title="Incidents"),
             ],
@@ -212,6 +227,26 @@ def timeline_spec(counts: pd.DataFrame, *, years: tuple[int, int] | None = None,
     rerun."""
     rows = tuple(counts[["year", "event_type", "count"]].itertuples(index=False, name=None))
     return json.loads(_cached_spec(rows, years, height))  # a fresh copy for the caller
+
+
+def compact_datasets(spec: dict) -> dict:
+    """``spec`` with each dataset of whole numbers as a table of the smallest integer types
+    (Streamlit sends a chart's datasets as Arrow tables: one byte for a type or a month, two
+    for a year, instead of eight), so a filter change sends a few kilobytes, not tens."""
+    datasets = spec.get("datasets")
+    if not isinstance(datasets, dict):
+        return spec
+    compact = {}
+    for name, rows in datasets.items():
+        frame = pd.DataFrame(rows) if isinstance(rows, list) else None
+        if frame is None or frame.empty:
+            compact[name] = rows
+            continue
+        for column in frame.columns:
+            if pd.api.types.is_integer_dtype(frame[column]):
+                frame[column] = pd.to_numeric(frame[column], downcast="integer")
+        compact[name] = frame
+    return {**spec, "datasets": compact}
 
 
 def _as_date(value) -> dt.date | None:

@@ -15,6 +15,7 @@ from dashboard.maps.mapping import EVENT_COLOURS
 from dashboard.page.timeline import (
     _year_ticks,
     build_timeline,
+    compact_datasets,
     period_counts,
     time_unit,
     timeline_spec,
@@ -33,12 +34,14 @@ def incidents():
 
 
 def chart_values(spec: dict) -> list[dict]:
-    """The chart's rows, with the event type looked up from the types' table."""
+    """The chart's rows, with the event type looked up from the types' table and the
+    period's first day (as the chart's ``start``, worked out in the browser)."""
     datasets = spec["datasets"]
     (name,) = [key for key, rows in datasets.items() if spec["data"]["name"] == key]
-    (lookup,) = spec["transform"]
+    (lookup,) = [step for step in spec["transform"] if "lookup" in step]
     types = {row["type_order"]: row for row in datasets[lookup["from"]["data"]["name"]]}
-    return [{**row, **types[row["type_order"]]} for row in datasets[name]]
+    return [{**row, **types[row["type_order"]],
+             "start": f"{row['year']}-{row.get('month', 1):02d}-01"} for row in datasets[name]]
 
 
 def test_counts_match_the_rows(incidents):
@@ -153,3 +156,31 @@ def test_chart_from_the_engines_counts_is_the_same_chart(incidents):
     assert timeline_spec(counts, years=filters.years) == from_rows
     empty = PandasQuery(incidents).yearly_counts(Filters(query="nothing matches"))
     assert chart_values(timeline_spec(empty, years=(2000, 2001))) == []
+
+
+def test_the_chart_sends_small_whole_numbers_and_works_out_the_dates(incidents):
+    counts = PandasQuery(incidents).yearly_counts(Filters())
+    spec = timeline_spec(counts, years=(2006, 2025))
+    (rows,) = [rows for name, rows in spec["datasets"].items() if name == spec["data"]["name"]]
+    assert set(rows[0]) == {"year", "type_order", "count"}
+    calculate = {step["as"]: step["calculate"] for step in spec["transform"]
+                 if "calculate" in step}
+    assert calculate == {"start": "utc(datum.year, 0, 1)", "end": "utc(datum.year + 1, 0, 1)"}
+    assert spec["encoding"]["x"]["scale"]["type"] == "utc"
+    monthly = build_timeline(apply_filters(incidents, Filters(years=(2022, 2022))),
+                             years=(2022, 2022)).to_dict()
+    (rows,) = [rows for name, rows in monthly["datasets"].items()
+               if name == monthly["data"]["name"]]
+    assert set(rows[0]) == {"year", "month", "type_order", "count"}
+    assert {row["month"] for row in rows} <= set(range(1, 13))
+    # Sent as Arrow tables of the smallest integer types, the types' labels as text.
+    compact = compact_datasets(spec)
+    table = compact["datasets"][spec["data"]["name"]]
+    assert (str(table["year"].dtype), str(table["type_order"].dtype)) == ("int16", "int8")
+    assert table.to_dict("records") == rows_of(spec)
+    assert compact_datasets({"mark": "bar"}) == {"mark": "bar"}
+    assert all(isinstance(rows, list) for rows in spec["datasets"].values())  # left as it was
+
+
+def rows_of(spec: dict) -> list[dict]:
+    return spec["datasets"][spec["data"]["name"]]

@@ -21,6 +21,7 @@ from dashboard.page import state as page_state
 from dashboard.page.briefing import card_html
 from dashboard.page.timeline import (
     build_timeline,
+    compact_datasets,
     time_unit,
     timeline_spec,
     year_only,
@@ -263,7 +264,7 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
             spec = build_timeline(rows, years=chart_years).to_dict()
         else:  # the chart's spec is made once per distinct counts
             spec = timeline_spec(counts, years=chart_years)
-        st.vega_lite_chart(spec, width="stretch", key="timeline",
+        st.vega_lite_chart(compact_datasets(spec), width="stretch", key="timeline",
                            on_select=functools.partial(_select_span, span, monthly),
                            selection_mode="span")
         left_out = year_only(rows) if monthly else 0
