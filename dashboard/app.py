@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard.base.settings import edit_enabled, offline_requested
 from dashboard.data.filters import year_span
 from dashboard.data.loading import default_data_path
+from dashboard.maps.scale_map import SCALE_THRESHOLD
 from dashboard.page.views.analyst import analyst_view
 from dashboard.page.views.briefing import briefing_view
 from dashboard.page.views.common import init_state, load_dataset
@@ -29,19 +30,26 @@ def main() -> None:
     )
     data_path = default_data_path()
     incidents = load_dataset(data_path)
-    if not briefing:  # "Load your data": an uploaded file may take the dataset's place
+    editing = edit_enabled() and st.query_params.get("view") == "edit"
+    # A session's first view of a large dataset draws its map first and the page around it
+    # (filters, timeline, table, exports) a moment later: the browser then loads and draws
+    # the map alone, before the rest's scripts compete with it.
+    map_first = (not briefing and not editing and len(incidents) > SCALE_THRESHOLD
+                 and not st.session_state.get("im_page_run"))
+    st.session_state["im_page_run"] = True
+    if not briefing and not map_first:  # "Load your data": a file may take the dataset's place
         incidents, data_path = upload_view(incidents, data_path)
     span = year_span(incidents)  # never None: a dataset that loads has incidents
     offline = offline_requested()
     init_state(incidents, span)
     if briefing:
         briefing_view(incidents, span, offline=offline, data_path=data_path)
-    elif edit_enabled() and st.query_params.get("view") == "edit":
+    elif editing:
         from dashboard.page.views.editor import editor_view
 
         editor_view(data_path, offline=offline)
     else:
-        analyst_view(incidents, span, offline=offline, data_path=data_path)
+        analyst_view(incidents, span, offline=offline, data_path=data_path, map_first=map_first)
 
 
 main()

@@ -56,10 +56,11 @@ def test_filter_change_sends_only_the_filter(large_page):
     assert int(box.get_attribute("data-im-visible")) == ROWS
     assert int(box.get_attribute("data-im-clusters")) > 0
     assert len(_payload_requests(large_page)) == 1
+    search = page.locator('input[aria-label="Search"]')
+    search.wait_for(timeout=60_000)  # the page around the map follows it (map first)
     page.wait_for_timeout(1000)
 
     before, requests_before = sum(received), len(large_page.requests)
-    search = page.locator('input[aria-label="Search"]')
     search.fill("berlin")
     search.press("Enter")
     changed = frame.locator(f'[data-im-scale="drawn"]:not([data-im-visible="{ROWS}"])')
@@ -74,6 +75,29 @@ def test_filter_change_sends_only_the_filter(large_page):
     assert [url for url in new_requests if "/app/static/cache/" in url] == []
     assert sum(received) - before < MAX_CHANGE_BYTES
     large_page.screenshot("scale-filtered.png")
+
+
+def test_the_map_comes_first_and_the_page_follows_without_drawing_it_again(large_page):
+    page = large_page.page
+    received: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(len(p))))
+    page.goto(large_page.base_url + "/", timeout=300_000)
+    box = page.frame_locator(MAP_IFRAME).locator('[data-im-scale="drawn"]')
+    box.wait_for(timeout=300_000)
+    box.evaluate("() => { window.imDrawnOnce = true; }")  # in the map's own document
+    # The filters, the timeline and the table come by themselves ...
+    page.locator('input[aria-label="Search"]').wait_for(timeout=60_000)
+    page.get_by_text("Incidents per year").wait_for(timeout=60_000)
+    page.locator('[data-testid="stDataFrame"]').wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    # ... beside the same map, not a new one drawn from the start ...
+    assert box.evaluate("() => window.imDrawnOnce === true")
+    assert int(box.get_attribute("data-im-visible")) == ROWS
+    assert len(_payload_requests(large_page)) == 1
+    # ... and once: nothing more arrives while nobody touches the page.
+    frames = len(received)
+    page.wait_for_timeout(4000)
+    assert len(received) == frames
 
 
 def test_cluster_expands_on_click(large_page):

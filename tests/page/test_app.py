@@ -293,7 +293,15 @@ def test_a_large_view_caps_the_table_but_not_the_metrics(tmp_path, monkeypatch):
     path = module.write_dataset(tmp_path / "large.csv", 5_300)
     monkeypatch.setenv("INCIDENT_MAP_DATA", str(path))
     at = run_page()
+    # A session's first view of a large dataset: the headline and the map, nothing else yet
     assert metric(at, "Incidents") == "5,300"
+    assert [c.value for c in at.sidebar.caption] == ["Loading the filters…"]
+    assert not at.dataframe and not at.text_input and not at.slider
+    assert not any("Load your data" in e.label for e in at.sidebar.expander)
+    assert at.session_state["im_map_first_armed"]  # the fragment whose timer brings the rest
+    at.run()  # what the timer's rerun shows: the whole page, from then on
+    assert metric(at, "Incidents") == "5,300"
+    assert at.text_input(key="f_query") and at.slider(key="f_years")
     assert len(at.dataframe[0].value) == 100
     assert any("Showing 100 of 5,300 incidents" in c.value for c in at.caption)
     first_page = at.dataframe[0].value["Title"].tolist()

@@ -207,9 +207,28 @@ def incident_table(incidents: pd.DataFrame, positions, focus: int | None) -> Non
 
 
 
-def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Path) -> None:
+#: Seconds from a map-first view (see analyst_view) to the rest of the page.
+MAP_FIRST_SECONDS = 1.5
+
+
+@st.fragment(run_every=MAP_FIRST_SECONDS)
+def _complete_page() -> None:
+    """Runs once with the map-first view, then once more MAP_FIRST_SECONDS later (a timer in
+    the browser), when it runs the whole page again, this time with everything."""
+    if st.session_state.pop("im_map_first_armed", False):
+        st.rerun()
+    st.session_state["im_map_first_armed"] = True
+
+
+def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Path,
+                 map_first: bool = False) -> None:
+    """The analyst's page. ``map_first``: only the headline and the map (and a note in the
+    sidebar), with the rest of the page following MAP_FIRST_SECONDS later."""
     st.html(ANALYST_CSS)
-    sidebar_filters(incidents, span)
+    if map_first:
+        st.sidebar.caption("Loading the filters…")
+    else:
+        sidebar_filters(incidents, span)
     filters = current_filters(span)
     # The engine answers from arrays and keeps its last answers; the rows themselves are
     # taken from the dataset only where they are shown (a table page, the exports).
@@ -248,6 +267,9 @@ def analyst_view(incidents: pd.DataFrame, span, *, offline: bool, data_path: Pat
              zoom=map_at.zoom if map_at else None, layers=drawn_layers,
              dataset=incidents, data_path=data_path)
     frame_script("view_report.js")  # pan, zoom and layers into the URL
+    if map_first:
+        _complete_page()
+        return
     if focus is not None:
         row = incidents.iloc[focus]
         with st.container(border=True):
