@@ -63,7 +63,7 @@ def server_rerun(data: Path, runs: int) -> dict[str, float]:
     from dashboard.maps.scale_map import build_scale_map
 
     reruns = time_reruns(data, runs, types=("killing", "arrest"), timeout_s=600)
-    first, samples = reruns.first_s, reruns.samples_s
+    first, samples, rest = reruns.first_s, reruns.samples_s, reruns.rest_s
     incidents = load_incidents(data)
     span = year_span(incidents)
     middle = (span[0] + span[1]) // 2
@@ -78,7 +78,7 @@ def server_rerun(data: Path, runs: int) -> dict[str, float]:
     html = build_scale_map(incidents, None, positions=positions, key=key,
                            offline=True).get_root().render()
     map_s = time.perf_counter() - started
-    return {"first_run_s": first, "rerun_median_s": statistics.median(samples),
+    return {"first_run_s": first, "rest_run_s": rest, "rerun_median_s": statistics.median(samples),
             "rerun_max_s": max(samples), "filter_s": filter_s, "map_s": map_s,
             "map_html_bytes": len(html.encode())}
 
@@ -116,8 +116,9 @@ def dashboard_in_browser(data: Path, log: Path) -> dict[str, float]:
                 warm.frame_locator(MAP_IFRAME).locator('[data-im-scale="drawn"]').wait_for(
                     timeout=600_000)
                 warm.close()
-                return _measure_view(chromium, url) | {"server_peak_mb": _peak_rss_mb(
-                    server.pid)}
+                draws = [_first_draw(chromium, url) for _ in range(FIRST_DRAWS)]
+                return _measure_view(chromium, url) | {
+                    "server_peak_mb": _peak_rss_mb(server.pid), "first_draws_s": draws}
         finally:
             server.terminate()
             try:
@@ -168,6 +169,24 @@ class Traffic:
         return self.http + self.ws
 
 
+#: First visits timed (each in a new browser context: empty cache) for the median.
+FIRST_DRAWS = 5
+
+
+def _first_draw(chromium, url: str) -> float:
+    """Seconds from opening the link in an empty browser to the first clusters drawn."""
+    context = chromium.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = context.new_page()
+        started = time.perf_counter()
+        page.goto(url + "/")
+        page.frame_locator(MAP_IFRAME).locator('[data-im-scale="drawn"]').wait_for(
+            timeout=120_000)
+        return time.perf_counter() - started
+    finally:
+        context.close()
+
+
 def _measure_view(chromium, url: str) -> dict[str, float]:
     context = chromium.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
@@ -180,6 +199,10 @@ def _measure_view(chromium, url: str) -> dict[str, float]:
     first_draw = time.perf_counter() - started
     fetch_ms = float(box.get_attribute("data-im-draw-ms") or "nan")
     index_ms = float(box.get_attribute("data-im-index-ms") or "nan")
+    # A first view draws the map first; the page around it follows (map first). Count
+    # and time the rest once it is all there.
+    page.locator('input[aria-label="Search"]').wait_for(timeout=120_000)
+    page.locator('[data-testid="stDataFrame"]').wait_for(timeout=120_000)
     page.wait_for_timeout(1500)  # let the rest of the page settle before counting
     view_bytes = traffic.total()
     streamlit_bytes = traffic.streamlit
@@ -399,7 +422,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def dashboard_figures(data: Path, runs: int, folder: Path) -> None:
     server = server_rerun(data, runs)
-    print(f"server, first run of the page:     {server['first_run_s']:.2f} s")
+    print(f"server, first run of the page:     {server['first_run_s']:.2f} s"
+          + ("" if server["rest_run_s"] is None else
+             f" (the map first), then {server['rest_run_s']:.2f} s for the page around it"))
     print(f"server, rerun after a filter:      median {server['rerun_median_s']:.3f} s, "
           f"slowest {server['rerun_max_s']:.3f} s   (goal <= 0.5 s)")
     print(f"  of which filtering:              {server['filter_s']:.3f} s")
@@ -418,9 +443,11 @@ def dashboard_figures(data: Path, runs: int, folder: Path) -> None:
           f" the wire; map updated in {browser['filter_change_s']:.2f} s")
     print(f"browser, payload fetches:          {browser['view_payload_requests']} on opening,"
           f" {browser['payload_requests'] - browser['view_payload_requests']} after the change")
-    print(f"browser, time to first clusters:   {browser['first_draw_s']:.2f} s   (goal <= 4 s),"
-          f" of which fetching and parsing the payload {browser['fetch_ms'] / 1e3:.2f} s and"
-          f" indexing it {browser['index_ms'] / 1e3:.2f} s")
+    draws = browser["first_draws_s"] + [browser["first_draw_s"]]
+    print(f"browser, time to first clusters:   median {statistics.median(draws):.2f} s"
+          f" (min {min(draws):.2f}, max {max(draws):.2f}, {len(draws)} first visits, empty"
+          f" cache)   (goal <= 4 s); in the last, fetching and parsing the payload"
+          f" {browser['fetch_ms'] / 1e3:.2f} s and indexing it {browser['index_ms'] / 1e3:.2f} s")
     print(f"browser, cluster click to zoomed:  {browser['zoom_s']:.2f} s   (goal <= 1 s)")
     print(f"browser, JS heap after drawing:    {browser['heap_mb']:.0f} MB")
     print(f"server, peak memory (VmHWM):       {browser['server_peak_mb']:.0f} MB"
