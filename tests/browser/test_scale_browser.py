@@ -186,6 +186,7 @@ def test_the_year_player_filters_in_the_browser(large_page):
     frame = page.frame_locator(MAP_IFRAME)
     box = frame.locator('[data-im-scale="drawn"]')
     box.wait_for(timeout=300_000)
+    page.locator('[data-testid="stDataFrame"]').wait_for(timeout=60_000)  # the whole page
     page.wait_for_timeout(1000)
     messages, requests = len(sent), len(large_page.requests)
     slider = frame.locator(".incident-play-slider")
