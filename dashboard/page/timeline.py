@@ -152,14 +152,14 @@ def build_timeline(
     palette = [colours.get(t, "#777777") for t in present]
     domain = [_iso(start), _iso(end + 1)]
     if unit == "month":
-        axis = alt.Axis(format="%b %Y", formatType="utc", labelAngle=0, labelOverlap=True,
-                        tickCount="month")
+        axis = alt.Axis(format="%b %Y", labelAngle=0, labelOverlap=True, tickCount="month")
         period_title, period_format = "Month", "%B %Y"
     else:
         axis = alt.Axis(values=[_iso(y) for y in _year_ticks(start, end)], format="%Y",
-                        formatType="utc", labelAngle=0, labelOverlap=True)
+                        labelAngle=0, labelOverlap=True)
         period_title, period_format = "Year", "%Y"
-    # Periods start at midnight UTC and are shown in UTC: a browser west of Greenwich would
+    # Periods start at midnight UTC and are shown in UTC (a UTC scale formats its axis in
+    # UTC; the tooltip's text is made with utcFormat): a browser west of Greenwich would
     # otherwise label 1 January 2022's bar "2021".
     x = alt.X("start:T", title=None, scale=alt.Scale(type="utc", domain=domain), axis=axis)
     y = alt.Y("sum(count):Q", title="Incidents", axis=alt.Axis(tickMinStep=1, format="d"))
@@ -189,7 +189,7 @@ def build_timeline(
         alt.Chart(rows, height=height)
         .transform_lookup(lookup="type_order", from_=alt.LookupData(
             types, key="type_order", fields=["event_type", "type_label"]))
-        .transform_calculate(**dates)
+        .transform_calculate(**dates, period=f"utcFormat(datum.start, '{period_format}')")
         .mark_bar(stroke="#fff", strokeWidth=1)
         .encode(
             x=x,
@@ -198,8 +198,7 @@ def build_timeline(
             color=colour,
             order=alt.Order("type_order:Q", sort="ascending"),
             tooltip=[
-                alt.Tooltip("start:T", title=period_title, format=period_format,
-                            formatType="utc"),
+                alt.Tooltip("period:N", title=period_title),
                 alt.Tooltip("type_label:N", title="Type"),
                 alt.Tooltip("sum(count):Q", title="Incidents"),
             ],

@@ -165,7 +165,8 @@ def test_the_chart_sends_small_whole_numbers_and_works_out_the_dates(incidents):
     assert set(rows[0]) == {"year", "type_order", "count"}
     calculate = {step["as"]: step["calculate"] for step in spec["transform"]
                  if "calculate" in step}
-    assert calculate == {"start": "utc(datum.year, 0, 1)", "end": "utc(datum.year + 1, 0, 1)"}
+    assert calculate == {"start": "utc(datum.year, 0, 1)", "end": "utc(datum.year + 1, 0, 1)",
+                         "period": "utcFormat(datum.start, '%Y')"}  # the tooltip's text
     assert spec["encoding"]["x"]["scale"]["type"] == "utc"
     monthly = build_timeline(apply_filters(incidents, Filters(years=(2022, 2022))),
                              years=(2022, 2022)).to_dict()
