@@ -124,7 +124,7 @@ def test_cluster_expands_on_click(large_page):
 @pytest.mark.parametrize("worker", ["served", "refused"])
 def test_close_zooms_are_clustered_by_the_full_index_built_in_a_worker(large_page, large_data,
                                                                        worker):
-    """The first view is drawn from a quick index (up to zoom 12); past it the clusters come
+    """The first view is drawn from a quick index (up to QUICK_MAX_ZOOM); past it the clusters come
     from the full index, built off the page's thread, and still expand on click. A worker
     that cannot start (its script refused) leaves the page to build that index itself."""
     import pandas as pd
