@@ -410,8 +410,16 @@
       layer.mask = state.mask;
       var focused = layer.options.focus !== null && layer.options.focus !== undefined;
       if (state.bounds && !focused) {
-        map.fitBounds(state.bounds, { maxZoom: layer.options.maxFitZoom, padding: [20, 20],
-                                      animate: false });
+        // The map's own fit to the new incidents, not a move of the user's: the page's URL
+        // keeps the user's moves only (static/view_report.js reads this flag), so the fit
+        // does not make the page run a second time.
+        map.incidentAutoFit = true;
+        try {
+          map.fitBounds(state.bounds, { maxZoom: layer.options.maxFitZoom, padding: [20, 20],
+                                        animate: false });
+        } finally {
+          map.incidentAutoFit = false;
+        }
       }
       ready(layer);
     },

@@ -6,7 +6,7 @@
  * the page then runs again, reads both (st.query_params) and its exports use them, so a PNG or HTML export is the view on screen and a copied link
  * reopens it. Runs in a same-origin component frame; the map is streamlit-folium's
  * `window.map` inside the map's frame. Only the user's own moves are reported: the map's
- * first fit to the incidents is not.
+ * first fit to the incidents is not, nor its fit to a new filter's incidents.
  */
 (function () {
   var doc = window.parent.document;
@@ -52,7 +52,11 @@
           }
         }, { passive: true, capture: true });
       });
-      map.on("moveend", function () { if (touched) { reportExtent(map); } });
+      // A filter change's fit to the new incidents (incident_scale.js sets incidentAutoFit
+      // while it fits) is the map's move, not the user's, even after the user has moved it.
+      map.on("moveend", function () {
+        if (touched && !map.incidentAutoFit) { reportExtent(map); }
+      });
       frame.contentDocument.addEventListener("change", function (event) {
         if (event.target.closest && event.target.closest(".leaflet-control-layers")) {
           reportLayers(frame.contentDocument);

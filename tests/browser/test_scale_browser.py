@@ -100,6 +100,48 @@ def test_the_map_comes_first_and_the_page_follows_without_drawing_it_again(large
     assert len(received) == frames
 
 
+def _reruns_asked(frames: list[bytes]) -> int:
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    count = 0
+    for payload in frames:
+        message = BackMsg()
+        try:
+            message.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
+        except Exception:  # not one of Streamlit's messages
+            continue
+        count += message.WhichOneof("type") == "rerun_script"
+    return count
+
+
+def test_a_filter_change_after_the_user_moved_the_map_runs_the_page_once(large_page):
+    """The map's fit to the new filter's incidents is not reported as the user's move: the
+    page runs once, and the link loses the old extent (the view is the new incidents)."""
+    page = large_page.page
+    sent: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    page.goto(large_page.base_url + "/", timeout=300_000)
+    frame = page.frame_locator(MAP_IFRAME)
+    box = frame.locator('[data-im-scale="drawn"]')
+    box.wait_for(timeout=300_000)
+    search = page.locator('input[aria-label="Search"]')
+    search.wait_for(timeout=60_000)
+    zoom = box.get_attribute("data-im-zoom")
+    frame.locator(".im-scale-cluster").first.click()  # the user's move
+    frame.locator(f'[data-im-scale="drawn"]:not([data-im-zoom="{zoom}"])').wait_for(
+        timeout=60_000)
+    page.wait_for_function("new URLSearchParams(location.search).has('at')", timeout=30_000)
+    page.wait_for_timeout(1500)  # the rerun the move asked for
+    before = len(sent)
+    search.fill("berlin")
+    search.press("Enter")
+    frame.locator(f'[data-im-scale="drawn"]:not([data-im-visible="{ROWS}"])').wait_for(
+        timeout=60_000)
+    page.wait_for_timeout(2000)
+    assert _reruns_asked(sent[before:]) == 1
+    assert "q=berlin" in page.url and "at=" not in page.url
+
+
 def test_cluster_expands_on_click(large_page):
     page = large_page.page
     page.goto(large_page.base_url + "/", timeout=300_000)
