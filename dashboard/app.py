@@ -34,9 +34,9 @@ def main() -> None:
     # A session's first view of a large dataset draws its map first and the page around it
     # (filters, timeline, table, exports) a moment later: the browser then loads and draws
     # the map alone, before the rest's scripts compete with it.
+    # (init_state below marks the session's first run as done)
     map_first = (not briefing and not editing and len(incidents) > SCALE_THRESHOLD
-                 and not st.session_state.get("im_page_run"))
-    st.session_state["im_page_run"] = True
+                 and not st.session_state.get("im_initialised"))
     if not briefing and not map_first:  # "Load your data": a file may take the dataset's place
         incidents, data_path = upload_view(incidents, data_path)
     span = year_span(incidents)  # never None: a dataset that loads has incidents
