@@ -1,18 +1,18 @@
 # Incident Map: two commands on a fresh machine.
 #   make run   set up .venv, fetch front-end assets, start the dashboard on :8501
-#   make test  the same set-up, plus headless Chromium, then ruff and the whole test suite
+#   make test  the same set-up, plus the Debian packages the suite needs, then ruff and the whole test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ASSETS_STAMP := dashboard/static/vendor/.fetched
 
-.PHONY: run test install assets browser lint clean
+.PHONY: run test install assets system lint clean
 
 run: install assets
 	$(BIN)/incident-map serve
 
-test: install assets browser
+test: install assets system
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -30,8 +30,9 @@ assets: install
 	$(BIN)/python -m dashboard.maps.outline
 	$(BIN)/python -m dashboard.maps.admin_borders
 
-browser:
-	@scripts/ensure-chromium.sh
+# Debian packages the suite needs (Chromium, ...): scripts/debian-packages.txt
+system:
+	@scripts/ensure-debian-packages.sh
 
 lint: install
 	$(BIN)/ruff check .
