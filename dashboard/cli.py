@@ -408,3 +408,131 @@ def import_(source_path: Path, output: Path, source: str | None, map_file: Path 
         raise CliError(f"cannot write {output}: {error.strerror or error}") from None
     click.echo(f"{output}: {len(result.incidents)} incidents from {name} "
                f"({result.summary()}; {len(result.problems)} problem(s) reported above)", err=True)
+
+
+@main.group()
+def sources() -> None:
+    """The dataset's sources: are its links still answering?"""
+
+
+@sources.command(name="check")
+@click.argument("path", type=click.Path(path_type=Path, readable=False), required=False)
+@click.option("--catalogue", "catalogue_file", type=click.Path(path_type=Path, readable=False),
+              help="Source catalogue to update (default: sources.csv beside PATH).")
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True,
+              help="Seconds to wait for each server.")
+@click.option("--workers", type=click.IntRange(1, 32), default=8, show_default=True,
+              help="Links checked at once.")
+@click.option("--archive/--no-archive", default=True, show_default=True,
+              help="Look up an archived copy (Wayback Machine) for links without one.")
+@click.option("--archive-api", default=None, metavar="URL",
+              help="Availability API to ask for archived copies "
+                   "(default: https://archive.org/wayback/available).")
+@click.option("--dry-run", is_flag=True, help="Report only; do not update the catalogue.")
+def sources_check(path: Path | None, catalogue_file: Path | None, timeout: float, workers: int,
+                  archive: bool, archive_api: str | None, dry_run: bool) -> None:
+    """Ask every link of PATH (default: the dashboard's dataset) whether it still answers.
+
+    Prints one line per link that moved elsewhere, is gone (404, 410), answers with another
+    error, or does not answer within the timeout, then a summary; records each link's status,
+    the day and any archived copy in the source catalogue. Exits 1 when any link failed."""
+    from datetime import date
+
+    from dashboard.data.linkcheck import WAYBACK_API, check_links
+    from dashboard.data.loading import default_data_path
+    from dashboard.data.schema import DatasetError, read_dataset
+    from dashboard.data.sources import (
+        CatalogueError,
+        SourceInfo,
+        catalogue_path,
+        dataset_urls,
+        load_catalogue,
+        site_name,
+        with_check,
+        write_catalogue,
+    )
+
+    dataset = path or default_data_path()
+    target = catalogue_file or catalogue_path(dataset)
+    try:
+        frame = read_dataset(dataset)
+        catalogue = load_catalogue(target)
+    except (DatasetError, CatalogueError) as error:
+        raise CliError(str(error)) from None
+    for problem in catalogue.problems:
+        click.echo(_one_line(problem), err=True)
+    if "sources" not in frame.columns:
+        raise CliError(f"{dataset} has no sources column")
+    urls = dataset_urls(frame["sources"])
+    if not urls:
+        click.echo(f"{dataset}: no http(s) links to check")
+        return
+    known = {url: info.archived for url, info in catalogue.items() if info.archived}
+    results = check_links(urls, timeout=timeout, workers=workers, archive=archive,
+                          archive_api=archive_api or WAYBACK_API, known_archives=known)
+    today = date.today().isoformat()
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+        if result.failed:
+            click.echo(_one_line(result.line()))
+        info = catalogue.get(result.url) or SourceInfo(url=result.url,
+                                                       publisher=site_name(result.url))
+        catalogue.updated(with_check(info, status=result.status, checked=today,
+                                     archived=result.archived))
+    failed = sum(1 for r in results if r.failed)
+    summary = ", ".join(f"{counts[s]} {s}" for s in
+                        ("ok", "moved", "gone", "broken", "unreachable") if s in counts)
+    archived = sum(1 for r in results if r.archived)
+    if not dry_run:
+        try:
+            write_catalogue(target, catalogue)
+        except OSError as error:
+            raise CliError(f"cannot write {target}: {error.strerror or error}") from None
+    click.echo(f"{len(results)} link(s): {summary}; {archived} with an archived copy"
+               + ("" if dry_run else f"; recorded in {target}"), err=True)
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path, readable=False), required=False)
+@click.option("--days", type=click.IntRange(1, 36500), default=365, show_default=True,
+              help="A row last checked longer ago than this is due.")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD",
+              help="Count ages from this day instead of today.")
+@click.option("--places", is_flag=True,
+              help="Also list rows whose coordinates need a person (the editor's review queue).")
+def review(path: Path | None, days: int, today_text: str | None, places: bool) -> None:
+    """List the rows of PATH (default: the dashboard's dataset) due for a fresh look: checked
+    over a year ago, resting on one source, attribution unknown though a verdict followed,
+    or citing a link the last `sources check` found dead. One line per row: id, then why."""
+    from datetime import date
+
+    from dashboard.data.loading import default_data_path
+    from dashboard.data.review import freshness_queue, review_queue
+    from dashboard.data.schema import DatasetError, read_dataset
+    from dashboard.data.sources import CatalogueError, catalogue_path, load_catalogue
+
+    dataset = path or default_data_path()
+    try:
+        today = date.fromisoformat(today_text) if today_text else date.today()
+    except ValueError:
+        raise click.BadParameter(f"{today_text!r} is not a date YYYY-MM-DD",
+                                 param_hint="--today") from None
+    try:
+        frame = read_dataset(dataset)
+        catalogue = load_catalogue(catalogue_path(dataset))
+    except (DatasetError, CatalogueError) as error:
+        raise CliError(str(error)) from None
+    status = {url: info.status for url, info in catalogue.items() if info.status}
+    queue = freshness_queue(frame, today=today, days=days, link_status=status)
+    for record in queue.to_dict("records"):
+        click.echo(_one_line(f"{record['id']}: {record['reasons']}"))
+    lines = [f"{len(queue)} of {len(frame)} row(s) due for a fresh look"]
+    if places:
+        place_queue = review_queue(frame, today=today)
+        for record in place_queue.to_dict("records"):
+            click.echo(_one_line(f"{record['id']}: {record['reasons']}"))
+        lines.append(f"{len(place_queue)} with places to review")
+    click.echo(f"{dataset}: " + "; ".join(lines), err=True)

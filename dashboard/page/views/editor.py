@@ -15,7 +15,7 @@ from streamlit_folium import st_folium
 
 from dashboard.base.settings import edit_token, token_matches
 from dashboard.data import editing
-from dashboard.data.review import point_note_missing, review_queue
+from dashboard.data.review import freshness_queue, point_note_missing, review_queue
 from dashboard.data.schema import (
     ATTRIBUTIONS,
     DATE_FORMATS,
@@ -27,6 +27,7 @@ from dashboard.data.schema import (
     is_http_url,
     split_sources,
 )
+from dashboard.data.sources import CatalogueError, catalogue_path, load_catalogue
 from dashboard.geocoding.candidates import (
     MAX_AMBIGUITY_ROWS,
     ManualPoint,
@@ -488,6 +489,7 @@ def _review_section(data_path: Path, *, offline: bool) -> None:
     frame = pd.DataFrame(list(snapshot.rows.values()), columns=snapshot.header, dtype=str)
     ambiguous = st.session_state.get("ed_ambiguous", {}).get(snapshot.digest)
     queue = review_queue(frame, extra=ambiguous)
+    _freshness_table(data_path, frame)
     if ambiguous is None and st.button(
             "Also check the gazetteer's answers for ambiguous places", key="ed_check_ambiguous",
             help=f"Looks up the place of up to {MAX_AMBIGUITY_ROWS:,} rows placed by the "
@@ -510,6 +512,23 @@ def _review_section(data_path: Path, *, offline: bool) -> None:
         data_path, table_key, ids), selection_mode="single-row", hide_index=True,
         width="stretch")
     _fix_in_place(data_path, snapshot, queue, offline=offline)
+
+
+def _freshness_table(data_path: Path, frame: pd.DataFrame) -> None:
+    """The rows whose sources are due for a fresh look (``incident-map review``): checked
+    over a year ago, one source, attribution unknown though a verdict followed, a dead link."""
+    try:
+        catalogue = load_catalogue(catalogue_path(data_path))
+    except CatalogueError:
+        catalogue = {}
+    status = {url: info.status for url, info in catalogue.items() if info.status}
+    fresh = freshness_queue(frame, link_status=status)
+    if fresh.empty:
+        st.caption("Sources: every row was checked within a year, has more than one source "
+                   "and no dead link.")
+        return
+    with st.expander(f"{len(fresh)} incident(s) due for a fresh look at their sources"):
+        st.dataframe(fresh, hide_index=True, width="stretch", key="ed_freshness")
 
 
 def _open_in_editor(data_path: Path, row_id: str) -> None:
