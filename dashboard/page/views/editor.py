@@ -528,7 +528,8 @@ def _freshness_table(data_path: Path, frame: pd.DataFrame) -> None:
                    "and no dead link.")
         return
     with st.expander(f"{len(fresh)} incident(s) due for a fresh look at their sources"):
-        st.dataframe(fresh, hide_index=True, width="stretch", key="ed_freshness")
+        st.dataframe(fresh[["id", "reasons", "checked", "title"]], hide_index=True,
+                     width="stretch", key="ed_freshness")
 
 
 def _open_in_editor(data_path: Path, row_id: str) -> None:
