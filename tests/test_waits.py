@@ -44,7 +44,6 @@ KNOWN_TIMED_WAITS: dict[str, int] = {
     "tests/browser/test_upload_browser.py": 2,
     "tests/browser/test_view_export.py": 2,
     "tests/browser/test_basemap_a11y_browser.py": 2,
-    "tests/browser/test_reach_browser.py": 1,
 }
 
 #: Calls whose result may be null or undefined until the page has caught up.
