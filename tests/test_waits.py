@@ -43,7 +43,6 @@ KNOWN_TIMED_WAITS: dict[str, int] = {
     "tests/browser/test_month_span_browser.py": 1,
     "tests/browser/test_upload_browser.py": 2,
     "tests/browser/test_view_export.py": 2,
-    "tests/browser/test_basemap_a11y_browser.py": 2,
 }
 
 #: Calls whose result may be null or undefined until the page has caught up.
