@@ -34,7 +34,6 @@ DELIBERATE = re.compile(r"#\s*deliberate delay:\s*\S")
 #: none; a file whose count dropped is lowered here in the same commit.
 KNOWN_TIMED_WAITS: dict[str, int] = {
     "tests/browser/test_editor_browser.py": 2,
-    "tests/browser/test_map_browser.py": 9,
     "tests/browser/test_page_browser.py": 2,
     "tests/browser/test_presenting.py": 1,
     "tests/browser/test_scale_browser.py": 8,
