@@ -34,14 +34,8 @@ DELIBERATE = re.compile(r"#\s*deliberate delay:\s*\S")
 #: none; a file whose count dropped is lowered here in the same commit.
 KNOWN_TIMED_WAITS: dict[str, int] = {
     "tests/browser/test_editor_browser.py": 2,
-    "tests/browser/test_page_browser.py": 2,
     "tests/browser/test_presenting.py": 1,
-    "tests/browser/test_scale_browser.py": 8,
-    "tests/browser/test_street_archive_browser.py": 1,
-    "tests/browser/test_timeline_browser.py": 1,
-    "tests/browser/test_month_span_browser.py": 1,
-    "tests/browser/test_upload_browser.py": 2,
-    "tests/browser/test_view_export.py": 2,
+    "tests/browser/test_upload_browser.py": 1,
 }
 
 #: Calls whose result may be null or undefined until the page has caught up.
