@@ -63,6 +63,17 @@ def make_dataset(tmp_path):
     return make
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium shared by a module's pictures: pass it to ``render_snapshot(...,
+    browser=chromium)`` instead of starting one per picture. (While it is open, the module
+    must not start another Playwright in the tests' thread: in-process exports take it.)"""
+    from dashboard.exports.browser import launch_chromium
+
+    with launch_chromium() as browser:
+        yield browser
+
+
 @pytest.fixture
 def downloads(monkeypatch) -> dict[str, bytes]:
     """The bytes of every file the page offers for download, by file name (under AppTest).

@@ -24,9 +24,9 @@ def curated():
 
 #: In the map's page: click the centre of incident ``index``'s symbol as a pointer would
 #: (the events go to whatever is drawn on top there, through Leaflet and the page's own
-#: handlers); if a list of the incidents at that spot opens, wait for the map's pan that
-#: brings it into view (Leaflet's autoPan) to end, scroll the list to its entry for
-#: ``index`` and click that the same way; return the id the popup shows, or what went wrong. Every popup is closed
+#: handlers); if a list of the incidents at that spot opens, scroll it to the entry for
+#: ``index`` (if the entry is off screen, after the map's pan that brings the list into
+#: view, Leaflet's autoPan) and click that the same way; return the id the popup shows, or what went wrong. Every popup is closed
 #: after. Leaflet's popups fade out for 200 ms after closing: switched off, so that the
 #: page holds only the popup just opened.
 _REACH = """
@@ -67,16 +67,20 @@ window.imReach = (() => {
         if (stack) {
             const choice = stack.querySelectorAll('button[data-index="' + index + '"]');
             if (choice.length !== 1) { return {problem: 'not in the list opened at its spot'}; }
-            await panned();
             // a long list scrolls: bring the entry into its view, as a person would
             const list = choice[0].closest('ul');
-            list.scrollTop += choice[0].getBoundingClientRect().top
-                - list.getBoundingClientRect().top;
-            const [bx, by] = centre(choice[0]);
-            if (!choice[0].contains(document.elementFromPoint(bx, by))) {
-                return {problem: 'its entry in the list is covered'};
-            }
-            press(bx, by);
+            const reachable = () => {
+                list.scrollTop += choice[0].getBoundingClientRect().top
+                    - list.getBoundingClientRect().top;
+                const [bx, by] = centre(choice[0]);
+                return choice[0].contains(document.elementFromPoint(bx, by)) ? [bx, by] : null;
+            };
+            // (the hit test and the click happen at once, so a pan under way does not
+            // move the entry between them; only an entry still off screen waits for it)
+            let at = reachable();
+            if (!at) { await panned(); at = reachable(); }
+            if (!at) { return {problem: 'its entry in the list is covered'}; }
+            press(...at);
         }
         const popups = document.querySelectorAll('.leaflet-popup');
         const shown = document.querySelector('.incident-popup .ip-id');

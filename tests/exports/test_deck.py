@@ -173,11 +173,11 @@ def mercator_y(lat: float) -> float:
     return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
 
-def test_the_png_shows_the_views_centre_and_zoom_without_controls():
+def test_the_png_shows_the_views_centre_and_zoom_without_controls(chromium):
     incidents: pd.DataFrame = load_incidents(FIXTURE)
     size = PngSize(800, 600)
     snap = render_snapshot(incidents, View(offline=True, at=(52.52, 13.40, 9)),
-                           provenance=Provenance.of(FIXTURE), size=size)
+                           provenance=Provenance.of(FIXTURE), size=size, browser=chromium)
     south, west, north, east = snap.bounds
     assert (west + east) / 2 == pytest.approx(13.40, abs=0.01)
     middle = math.degrees(2 * math.atan(math.exp((mercator_y(south) + mercator_y(north)) / 2))

@@ -12,9 +12,6 @@ from dashboard.exports.snapshot import render_snapshot, snapshot_page
 from dashboard.exports.view import SIZE_PRESETS, PngSize, Provenance, View
 from tests.conftest import CURATED, base_row
 
-# Through headless Chromium: left out of `make test-fast`.
-pytestmark = pytest.mark.slow
-
 HOSTILE = "<img src=x onerror=alert(1)>{{7*7}}"
 
 
@@ -52,9 +49,11 @@ def test_entries_share_a_spot_name_it_and_shorten_long_titles(crowded):
     assert any(text.endswith("\u2026") for text in texts)
 
 
-def test_labels_never_overlap_each_other_symbols_or_the_legend(crowded):
+@pytest.mark.slow
+def test_labels_never_overlap_each_other_symbols_or_the_legend(crowded, chromium):
     view = View(offline=True, labels=True)
-    snap = render_snapshot(crowded, view, provenance=Provenance(), size=PngSize(900, 560))
+    snap = render_snapshot(crowded, view, provenance=Provenance(), size=PngSize(900, 560),
+                           browser=chromium)
     boxes = [box for _, box in snap.labels]
     texts = [text for text, _ in snap.labels]
     assert len(boxes) >= 3
@@ -76,19 +75,22 @@ def test_the_hostile_title_never_reaches_the_page_as_markup(crowded):
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page  # the label's JSON text
 
 
-def test_without_the_option_there_are_no_labels(crowded):
+@pytest.mark.slow
+def test_without_the_option_there_are_no_labels(crowded, chromium):
     snap = render_snapshot(crowded, View(offline=True), provenance=Provenance(),
-                           size=PngSize(600, 400))
+                           size=PngSize(600, 400), browser=chromium)
     assert snap.labels == ()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["a4", "hd"])
 @pytest.mark.parametrize("focus", [None, "2006-11-01-london-litvinenko"])
-def test_the_legend_fits_whole_in_the_png(preset, focus):
+def test_the_legend_fits_whole_in_the_png(preset, focus, chromium):
     incidents = load_incidents(CURATED)
     width, height = SIZE_PRESETS[preset]
     snap = render_snapshot(incidents, View(offline=True, focus_id=focus),
-                           provenance=Provenance.of(CURATED), size=PngSize(width, height))
+                           provenance=Provenance.of(CURATED), size=PngSize(width, height),
+                           browser=chromium)
     assert snap.legend is not None
     assert inside(snap.legend, snap.map_box)  # within the map, hence within the image
     assert inside(snap.legend, (0, 0, width, height))
