@@ -111,8 +111,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     minutes, seconds = divmod(round(time.monotonic() - started), 60)
     passed = len(terminalreporter.stats.get("passed", []))
-    whole = not config.args or [Path(arg).resolve() for arg in config.args] == [
-        ROOT / path for path in config.getini("testpaths")]
+    selected = config.option.markexpr or config.option.keyword \
+        or terminalreporter.stats.get("deselected")
+    whole = not selected and (not config.args or [Path(arg).resolve() for arg in config.args]
+                              == [ROOT / path for path in config.getini("testpaths")])
     budget = (f"; budget for the whole suite: {BUDGET_MINUTES} min at rest"
               + (" (OVER)" if whole and minutes >= BUDGET_MINUTES else "")) if whole else ""
     terminalreporter.write_sep(
