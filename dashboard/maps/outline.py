@@ -189,6 +189,9 @@ class WorldOutline(Layer, RawMacroElement):
                     };
                 }
             });
+            // The layer menu (built with the incidents) lists the outline too.
+            {{ this._parent.get_name() }}.incidentOutline = {
+                name: {{ this.layer_name|tojson }}, layer: {{ this.get_name() }} };
         {% endmacro %}
     """)
 
