@@ -181,6 +181,7 @@ class WorldOutline(Layer, RawMacroElement):
             var {{ this.get_name() }} = L.geoJSON({{ this.data }}, {
                 pane: {{ this.pane|tojson }},
                 interactive: false,
+                attribution: "Natural Earth",
                 style: function () {
                     return {
                         color: {{ this.border|tojson }}, weight: 0.6, opacity: 1,

@@ -420,6 +420,10 @@
       L.DomUtil.setPosition(label, map.latLngToLayerPoint(cand.latlng));
     }
     map.getContainer().setAttribute("data-places", String(count));
+    if (count && !this.credited && map.attributionControl) {  // credit what is drawn
+      this.credited = true;
+      map.attributionControl.addAttribution("GeoNames");
+    }
     // An incident's place hidden by the briefing's callout: the callout moves to another
     // side of its incident (once per view) and the names are laid out again.
     var manager = map.incidentMap;

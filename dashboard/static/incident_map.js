@@ -7,6 +7,23 @@
 (function () {
   "use strict";
   if (window.IncidentMap) { return; }
+  // The map's frame is a document of its own: it says what it is and in which language.
+  if (!document.title) { document.title = "Incident map"; }
+  if (!document.documentElement.lang) { document.documentElement.lang = "en"; }
+
+  /* Credits name only what is drawn: a tile layer's credit appears with its first tile (a
+   * machine with no network draws none, and credits nobody for it). */
+  function creditTiles(map) {
+    if (map.__incidentCredits || !map.attributionControl) { return; }
+    map.__incidentCredits = true;
+    map.eachLayer(function (layer) {
+      if (!(layer instanceof L.TileLayer) || !layer.options.attribution) { return; }
+      var credit = layer.options.attribution;
+      map.attributionControl.removeAttribution(credit);
+      layer.getAttribution = function () { return null; };
+      layer.once("tileload", function () { map.attributionControl.addAttribution(credit); });
+    });
+  }
 
   function yearVisible(manager, index) {
     var year = manager.data.year[index];  // null: undated, shown only with every year
@@ -429,6 +446,8 @@
         map._incidentFramed = true;
         map._incidentFrameKey = key;
       }
+      // A table row chosen below the map: bring the map into view to show it.
+      if (!first && (options.frame || {}).reason === "focus") { this.showFrameElement(); }
     }
     // The frame around the map may be resized after this (Streamlit sizes its iframe once
     // the page has laid out, a briefing fills the window): frame again, unless the reader
@@ -473,6 +492,16 @@
     if (reopen) {
       var index = d.id.indexOf(reopen);
       if (index >= 0 && yearVisible(this, index)) { this.openIncident(index, false); }
+    }
+  };
+  Manager.prototype.showFrameElement = function () {
+    var element = null;
+    try { element = window.frameElement; } catch (error) { element = null; }
+    if (!element || !window.parent) { return; }
+    var box = element.getBoundingClientRect(), height = window.parent.innerHeight;
+    if (box.top < 0 || box.bottom > height) {
+      element.scrollIntoView({ block: box.height > height ? "start" : "center",
+                               behavior: "smooth" });
     }
   };
   /* Briefing: name the place on the map itself, beside the incident, and keep the name off
@@ -587,6 +616,7 @@
       if (map.attributionControl) {
         map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
       }
+      creditTiles(map);
       if (map.incidentMap) { map.incidentMap.destroy(); }
       var manager = new Manager(map, data, options);
       map.incidentMap = manager;
