@@ -361,11 +361,14 @@
   /* Take this manager's incidents off the map (the page replaces them in place). */
   Manager.prototype.destroy = function () {
     var map = this.map, self = this;
-    var popup = map._popup && map.hasLayer(map._popup) ? map._popup : null;
-    var source = popup && popup._source;
-    map._incidentReopen = source && source.incidentIndex !== undefined
-      ? this.data.id[source.incidentIndex] : null;
-    map.closePopup();
+    var reopen = null, data = this.data, popups = [];
+    map.eachLayer(function (layer) { if (layer instanceof L.Popup) { popups.push(layer); } });
+    popups.forEach(function (popup) {
+      var source = popup._source;
+      if (source && source.incidentIndex !== undefined) { reopen = data.id[source.incidentIndex]; }
+      map.removeLayer(popup);
+    });
+    map._incidentReopen = reopen;
     this.layers.forEach(function (layer) { if (map.hasLayer(layer)) { map.removeLayer(layer); } });
     this.drawn.forEach(function (layer) { if (map.hasLayer(layer)) { map.removeLayer(layer); } });
     this.controls.forEach(function (control) { control.remove(); });
@@ -622,11 +625,12 @@
       map.incidentMap = manager;
       // Controls added until finish() belong to these incidents (legend, player, layer
       // menu) and go with them when the page replaces them.
-      if (!map.__incidentAddControl) {
-        map.__incidentAddControl = map.addControl;
-        map.addControl = function (control) {
-          if (map._incidentCollect) { map._incidentCollect.push(control); }
-          return map.__incidentAddControl.call(map, control);
+      if (!L.Control.prototype.__incidentAddTo) {
+        var addTo = L.Control.prototype.addTo;
+        L.Control.prototype.__incidentAddTo = addTo;
+        L.Control.prototype.addTo = function (target) {
+          if (target && target._incidentCollect) { target._incidentCollect.push(this); }
+          return addTo.call(this, target);
         };
       }
       map._incidentCollect = manager.controls;

@@ -53,6 +53,8 @@ BRIEFING_CSS = """
 .im-card .im-card-title { font-size: 1.75rem; line-height: 1.2; margin: 0 0 0.4rem;
   overflow-wrap: anywhere; }
 .im-card .im-card-meta { font-size: 1.5rem; color: #333; }
+.im-card p, .im-step-facts p, .im-details p { font-size: 1.5rem; }
+.im-card .im-card-title { font-size: 1.75rem; }
 .im-card ul, .im-step-facts ul { padding-left: 1.4rem; margin: 0.3rem 0; }
 .im-card li, .im-step-facts li { font-size: 1.5rem; overflow-wrap: anywhere; }
 .im-step-facts { font-size: 1.5rem; line-height: 1.4; }
@@ -68,8 +70,9 @@ BRIEFING_CSS = """
   .im-step-heading { font-size: 1.9rem; }
   .im-title-step h1 { font-size: 1.8rem; }
   .im-step-caption { font-size: 1.3rem; }
-  .im-step-meta, .im-details, .im-card, .im-card li, .im-step-facts,
-  .im-step-facts li, .im-card .im-card-meta { font-size: 1.05rem; }
+  .im-step-meta, .im-details, .im-card, .im-card li, .im-step-facts, .im-card p,
+  .im-step-facts p, .im-details p, .im-step-facts li, .im-card .im-card-meta {
+    font-size: 1.05rem; }
   .im-card .im-card-title { font-size: 1.3rem; }
   .im-back { text-align: left; font-size: 1.1rem; }
   .stButton button p, .im-step { font-size: 1.1rem; }
