@@ -32,9 +32,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 from charset_normalizer import from_bytes
 
-from dashboard.data.importers import limits as limits_module
 from dashboard.data.importers.guards import check_json, check_workbook, scan_lines
-from dashboard.data.importers.limits import LimitExceeded, Limits
+from dashboard.data.importers.limits import LimitExceeded, Limits, current_limits
 from dashboard.data.schema import DatasetError, Problem
 
 #: Cells that mean "no value" in files written by R, databases and spreadsheets.
@@ -65,7 +64,7 @@ _NOT_BLANK = re.compile(rb"[^ \t\r\n]")
 def read_table(raw: bytes, *, name: str = "file", limits: Limits | None = None) -> SourceTable:
     """Read ``raw`` by what it is (a zip is an Excel workbook, ``{`` starts GeoJSON), under
     ``limits`` (the process's own by default)."""
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     limits.check("upload_mb", len(raw), name)
     if not _NOT_BLANK.search(raw):
         raise DatasetError(f"{name}: the file is empty")
@@ -118,7 +117,7 @@ def decode(raw: bytes, name: str) -> tuple[str, str]:
 
 def _read_csv(text: str, name: str, encoding: str, limits: Limits | None = None,
               lines: int | None = None) -> SourceTable:
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     end = text.find("\n")
     first = text[:end] if end != -1 else text
     delimiter = max((",", ";", "\t"), key=first.count)
@@ -228,7 +227,7 @@ def _read_xlsx(raw: bytes, name: str, limits: Limits | None = None) -> SourceTab
     :func:`~.guards.check_workbook` has checked every part against ``limits``."""
     from openpyxl import load_workbook
 
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     check_workbook(raw, limits, name)
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
@@ -264,7 +263,7 @@ def _read_xlsx(raw: bytes, name: str, limits: Limits | None = None) -> SourceTab
 
 def parse_json(text: str, name: str, limits: Limits | None = None) -> object:
     """JSON text as Python values, its depth and coordinates within ``limits``."""
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     check_json(text, limits, name)
     try:
         return json.loads(text)
@@ -278,7 +277,7 @@ def parse_json(text: str, name: str, limits: Limits | None = None) -> object:
 
 def read_geojson(text: str, *, name: str = "file", encoding: str = "utf-8",
                  limits: Limits | None = None) -> SourceTable:
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     data = parse_json(text, name, limits)
     if not isinstance(data, dict) or data.get("type") not in ("FeatureCollection", "Feature"):
         raise DatasetError(
