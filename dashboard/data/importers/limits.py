@@ -48,6 +48,8 @@ class Limits:
     upload_mb: int = 100
     #: Bytes one browser session may hold in uploads at once, in MB (freed when it ends).
     session_mb: int = 200
+    #: Bytes all sessions together may hold in uploads at once, in MB.
+    uploads_mb: int = 512
     #: Rows of any upload (data rows, not counting the header).
     rows: int = 400_000
     #: Columns of any table: CSV, workbook sheet, GeoJSON properties.
@@ -128,6 +130,8 @@ DESCRIPTIONS = {
     "upload_mb": "larger than {value:,} MB",
     "session_mb": "more than {value:,} MB of uploads held by this browser session "
                   "(remove a file above, or reload the page, to free them)",
+    "uploads_mb": "more than {value:,} MB of uploads held by the server (try again in "
+                  "a while)",
     "rows": "more than {value:,} rows",
     "columns": "more than {value:,} columns",
     "line_kb": "a line (or a workbook cell) longer than {value:,} KB",

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.base import notices
 from dashboard.data.filters import Filters, year_span
 from dashboard.data.importers import FIELDS, NAMES
 from dashboard.data.importers.isolated import Reading, read_upload
@@ -36,6 +37,21 @@ PROBLEMS_SHOWN = 1_000
 
 #: Session key of the readings of the file now uploaded: {(source, mapping): Reading}.
 READINGS = "up_readings"
+#: Session key of the server's refusals of this session's uploads (shown until a file loads).
+REFUSED = "up_refused"
+
+
+def _refused_uploads() -> list[str]:
+    """Why the server refused this session's latest uploads (their size passed a limit:
+    ``dashboard.server.uploads`` posts the line and asks the page to run again)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    if context is not None:
+        fresh = notices.take(context.session_id)
+        if fresh:
+            st.session_state[REFUSED] = fresh
+    return st.session_state.get(REFUSED, [])
 
 
 def _reading(upload, source: str | None, mapping: dict[str, str] | None) -> Reading:
@@ -67,13 +83,17 @@ def _as_chosen(reading: Reading) -> dict[str, str]:
 def upload_view(incidents: pd.DataFrame, data_path: Path) -> tuple[pd.DataFrame, Path]:
     """The sidebar section; returns the dataset and file name the page shows."""
     shown = incidents, data_path
-    expanded = st.session_state.get("up_file") is not None
+    refused = _refused_uploads()
+    expanded = st.session_state.get("up_file") is not None or bool(refused)
     with st.sidebar.expander("Load your data", expanded=expanded):
         upload = st.file_uploader(
             "CSV, Excel or GeoJSON: ACLED, GTD, UCDP GED or any table", type=UPLOAD_TYPES,
             key="up_file", on_change=_dataset_changed)
         if upload is None:
+            for line in refused:  # the server refused the file before the page saw it
+                st.error(line)
             return _shown(shown)
+        st.session_state.pop(REFUSED, None)
         name = upload.name
         choice = st.session_state.get("up_format", "auto")
         source = None if choice == "auto" else choice
