@@ -37,6 +37,8 @@ PROBLEMS_SHOWN = 1_000
 
 #: Session key of the readings of the file now uploaded: {(source, mapping): Reading}.
 READINGS = "up_readings"
+#: Conversions of one file a session keeps (each mapping tried is one).
+KEPT_READINGS = 3
 #: Session key of the server's refusals of this session's uploads (shown until a file loads).
 REFUSED = "up_refused"
 
@@ -67,6 +69,8 @@ def _reading(upload, source: str | None, mapping: dict[str, str] | None) -> Read
     if key not in readings:
         with st.spinner("Reading the file..."):
             reading = read_upload(upload.getvalue(), upload.name, source, mapping)
+        while len(readings) >= KEPT_READINGS:  # a session holds a few conversions at most
+            readings.pop(next(iter(readings)))
         readings[key] = reading
         if mapping is None and reading.source == "table":  # converted through the guessed
             # mapping: also the answer when the select boxes send that mapping
