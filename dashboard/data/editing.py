@@ -67,7 +67,7 @@ from dashboard.data.schema import (
     DatasetError,
     validate_frame,
 )
-from dashboard.data.spreadsheet import neutralise, restore
+from dashboard.data.spreadsheet import csv_record, neutralise, restore
 
 LOG_SUFFIX = ".changes.jsonl"
 JOURNAL_SUFFIX = ".journal"
@@ -357,10 +357,8 @@ def suggest_id(row: dict[str, str]) -> str:
 
 
 def _format_record(header: list[str], row: dict[str, str], newline: str) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=newline, quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([neutralise(str(row.get(column, "") or "")) for column in header])
-    return buffer.getvalue()
+    return csv_record([neutralise(str(row.get(column, "") or "")) for column in header],
+                      newline)
 
 
 def _changed_text(snapshot: Snapshot, row_id: str | None, new_row: dict[str, str] | None) -> str:

@@ -209,3 +209,14 @@ def test_a_journal_left_by_a_kill_after_the_replace_is_finished(dataset):
     assert [e.after["notes"] for e in editing.read_log(log)] == ["kept"]
     assert not editing.journal_path(dataset).exists()
     assert log.read_text(encoding="utf-8") == line
+
+
+def test_a_carriage_return_in_a_cell_is_saved_quoted(dataset):
+    """The csv module quotes only its own line terminator's characters: a CR in a cell of
+    a file with \\n line ends must still be quoted, or the file breaks at it."""
+    assert b"\r\n" not in dataset.read_bytes()
+    snap = editing.open_snapshot(dataset)
+    editing.save_row(snap, KHANGOSHVILI, dict(snap.rows[KHANGOSHVILI], notes="one\rtwo"),
+                     who="ana")
+    assert editing.open_snapshot(dataset).rows[KHANGOSHVILI]["notes"] == "one\rtwo"
+    assert validate_file(dataset) == []
