@@ -26,7 +26,6 @@ import datetime as dt
 import io
 import json
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -231,32 +230,46 @@ def _read_xlsx(raw: bytes, name: str, limits: Limits | None = None) -> SourceTab
     check_workbook(raw, limits, name)
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise DatasetError(
-            f"{name}: a zip file that is not an Excel .xlsx workbook ({error})") from None
+    except Exception as error:  # noqa: BLE001 - openpyxl, zipfile and lxml raise many kinds
+        raise DatasetError(f"{name}: a zip file that is not an Excel .xlsx workbook "
+                           f"({type(error).__name__}: {_first_line(error)})") from None
     try:
-        sheet = book.worksheets[0]
-        # The size a sheet declares (``<dimension ref="A1:XFD1048576">``) is not trusted:
-        # rows are read as far as their cells go.
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        header = [_xlsx_text(cell).strip() for cell in next(rows, ())]
-        while header and not header[-1]:
-            header.pop()
-        _check_header(header, name)
-        limits.check("columns", len(header), name)
-        width = len(header)
-        records, index = [], []
-        for number, row in enumerate(rows, start=2):
-            if number - 1 > limits.rows:
-                raise LimitExceeded("rows", limits.rows, file=name)
-            cells = [_xlsx_text(cell) for cell in row[:width]]
-            if not any(cell.strip() for cell in cells):
-                continue
-            records.append(cells + [""] * (width - len(cells)))
-            index.append(number - 2)
+        return _workbook_table(book, name, limits)
+    except DatasetError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a damaged part found while reading rows
+        raise DatasetError(f"{name}: a damaged workbook ({type(error).__name__}: "
+                           f"{_first_line(error)})") from None
     finally:
         book.close()
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:200] if text else ""
+
+
+def _workbook_table(book, name: str, limits: Limits) -> SourceTable:
+    sheet = book.worksheets[0]
+    # The size a sheet declares (``<dimension ref="A1:XFD1048576">``) is not trusted:
+    # rows are read as far as their cells go.
+    sheet.reset_dimensions()
+    rows = sheet.iter_rows(values_only=True)
+    header = [_xlsx_text(cell).strip() for cell in next(rows, ())]
+    while header and not header[-1]:
+        header.pop()
+    _check_header(header, name)
+    limits.check("columns", len(header), name)
+    width = len(header)
+    records, index = [], []
+    for number, row in enumerate(rows, start=2):
+        if number - 1 > limits.rows:
+            raise LimitExceeded("rows", limits.rows, file=name)
+        cells = [_xlsx_text(cell) for cell in row[:width]]
+        if not any(cell.strip() for cell in cells):
+            continue
+        records.append(cells + [""] * (width - len(cells)))
+        index.append(number - 2)
     frame = pd.DataFrame(records, columns=header, index=index, dtype=object)
     return SourceTable(_clean(frame), "xlsx", "xlsx", [], len(records))
 
