@@ -51,9 +51,13 @@ def main() -> None:
 @click.option("--engine", type=click.Choice(["pandas", "duckdb"]), default=None,
               help="What filters and counts the data: pandas (default) or DuckDB "
                    "(pip install 'incident-map[scale]'; also INCIDENT_MAP_ENGINE).")
+@click.option("--limit", "limit_options", multiple=True, metavar="NAME=N",
+              help="Raise or lower one limit on what visitors upload, e.g. --limit "
+                   "upload_mb=500 (repeatable; also INCIDENT_MAP_LIMIT_<NAME>; see the README's "
+                   "Security section).")
 def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
           extra_hosts: tuple[str, ...], edit: bool, basemap_file: Path | None,
-          engine: str | None) -> None:
+          engine: str | None, limit_options: tuple[str, ...]) -> None:
     """Start the dashboard."""
     from dashboard.base.settings import EDIT_VAR
     from dashboard.data.loading import default_data_path
@@ -75,7 +79,9 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
     except ImportError:
         raise CliError("--engine duckdb needs the duckdb package: "
                        "pip install 'incident-map[scale]'") from None
+    env.update(_limits(limit_options).as_env())
     from_env = [name for name in os.environ.get(ENV_VAR, "").split(",") if name.strip()]
+    _refuse_any_host([*from_env, *extra_hosts])
     hosts = allowed_hosts(address, extra=[*from_env, *extra_hosts])
     env[ENV_VAR] = ",".join(hosts)
     env.pop(EDIT_VAR, None)
@@ -116,14 +122,47 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
         "--server.enableXsrfProtection", "true",
         "--server.enableCORS", "true",
         "--server.fileWatcherType", "none",
-        # "Load your data" takes analysts' exports (GTD's CSV is about 160 MB).
-        "--server.maxUploadSize", "1024",
+        # Uploads are limited by the dashboard itself (dashboard/server/uploads.py: per file,
+        # per session and in all, refused with the limit's own line on the page); Streamlit's
+        # limit is set far above, or the browser would refuse first, in its own words.
+        "--server.maxUploadSize", str(UPLOAD_CEILING_MB),
         "--browser.gatherUsageStats", "false",
         "--client.toolbarMode", "minimal",
         "--theme.base", "light",
     ]
     click.echo(f"Incident Map on http://{address}:{port} ({dataset})", err=True)
     os.execvpe(command[0], command, env)
+
+
+#: Streamlit's own upload limit, in MB: above every limit of ours (see serve).
+UPLOAD_CEILING_MB = 1_048_576
+
+
+def _limits(options: tuple[str, ...]):
+    """The upload limits: defaults, ``INCIDENT_MAP_LIMIT_*``, then ``--limit`` options."""
+    from dashboard.data.importers.limits import Limits
+
+    try:
+        return Limits.from_env().with_options(options)
+    except ValueError as error:
+        raise CliError(str(error)) from None
+
+
+def _refuse_any_host(names: list[str]) -> None:
+    """``--allowed-host '*'`` would answer to every Host: the DNS-rebinding check off."""
+    import re
+
+    from dashboard.server.hosts import ENV_VAR
+
+    # "*.example.org" (the subdomains of one domain) stays possible; "*", "*.org", "*org"
+    # and any other star would answer to hosts nobody named.
+    wild = [name for name in names
+            if "*" in name and not re.fullmatch(r"\*\.[^*.]+\.[^*]+", name.strip())]
+    if wild:
+        raise CliError(
+            f"--allowed-host / {ENV_VAR} {wild[0].strip()!r} would answer to any Host name "
+            "and switch off the Host check that stops DNS rebinding; name each host the "
+            "dashboard is reached under (e.g. --allowed-host maps.example.org)")
 
 
 def _check_editing(dataset: Path, address: str, extra_hosts: list[str]) -> None:
@@ -373,9 +412,13 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
               help="Map one of our fields to a column of the file (repeatable), e.g. "
                    "--column date=\"Event date\".")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--limit", "limit_options", multiple=True, metavar="NAME=N",
+              help="Raise or lower one limit the file is read under, e.g. --limit "
+                   "rows=2000000 (repeatable; also INCIDENT_MAP_LIMIT_<NAME>).")
 def import_(source_path: Path, output: Path, source: str | None, map_file: Path | None,
-            columns: tuple[str, ...], force: bool) -> None:
+            columns: tuple[str, ...], force: bool, limit_options: tuple[str, ...]) -> None:
     """Convert an ACLED, GTD, UCDP GED, GeoJSON, CSV or .xlsx file into a dataset."""
+    os.environ.update(_limits(limit_options).as_env())  # read by the readers below
     from dashboard.data.importers import (
         NAMES,
         import_file,

@@ -14,6 +14,7 @@ from dashboard.base.settings import edit_enabled
 from dashboard.data.filters import (
     Filters,
     parse_query_params,
+    shown,
 )
 from dashboard.data.loading import load_incidents
 from dashboard.data.mapview import MapAt, parse_at, parse_layers
@@ -106,10 +107,11 @@ def init_state(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
     if view == "edit" and not edit_enabled():
         notices.append("Ignored view=edit: editing is off on this server.")
     elif view and view not in ("briefing", "edit"):
-        notices.append(f"Ignored view={view}: the only other view is view=briefing.")
+        notices.append(f"Ignored view={shown(view)}: the only other view is view=briefing.")
     incident = st.query_params.get("incident") or None
     if incident and incident not in set(incidents["id"]):
-        notices.append(f"Ignored incident={incident}: there is no incident with this id.")
+        notices.append(
+            f"Ignored incident={shown(incident)}: there is no incident with this id.")
         incident = None
     st.session_state["im_incident"] = incident
     st.session_state["im_notices"] = notices
