@@ -21,6 +21,15 @@ from .conftest import DATASET, MAP_IFRAME
 LOAD_TIMEOUT_MS = 60_000
 
 
+#: The zoom of the map in the page's map frame.
+MAP_ZOOM = "s => document.querySelector(s)?.contentWindow?.map?.getZoom()"
+#: The map in the frame has zoomed to ``zoom`` and its animation has ended.
+ZOOMED_TO = """([s, zoom]) => {
+    const map = document.querySelector(s)?.contentWindow?.map;
+    return !!map && !map._animatingZoom && map.getZoom() === zoom;
+}"""
+
+
 def query(page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
@@ -52,10 +61,10 @@ def test_pan_zoom_and_layers_reach_the_url_and_the_png(browser, server):
 
         # Zoom in twice and pan: the user's view.
         container = frame.locator(".leaflet-container")
-        frame.locator(".leaflet-control-zoom-in").click()
-        page.wait_for_timeout(400)
-        frame.locator(".leaflet-control-zoom-in").click()
-        page.wait_for_timeout(400)
+        for _ in range(2):
+            zoom = page.evaluate(MAP_ZOOM, MAP_IFRAME)
+            frame.locator(".leaflet-control-zoom-in").click()
+            page.wait_for_function(ZOOMED_TO, arg=[MAP_IFRAME, zoom + 1], timeout=10_000)
         box = container.bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.mouse.down()

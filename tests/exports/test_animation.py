@@ -11,6 +11,9 @@ from dashboard.exports.formats import view_rows
 from dashboard.exports.view import PngSize, Provenance, View
 from tests.paths import FIXTURES
 
+# Through headless Chromium: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 FIXTURE = FIXTURES / "export_fixture.csv"
 
 

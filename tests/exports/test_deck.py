@@ -20,6 +20,9 @@ from dashboard.exports.snapshot import render_snapshot
 from dashboard.exports.view import PngSize, Provenance, View
 from tests.paths import FIXTURES
 
+# Through headless Chromium: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 FIXTURE = FIXTURES / "export_fixture.csv"
 BIN = Path(sys.executable).with_name("incident-map")
 

@@ -12,6 +12,9 @@ from dashboard.exports.snapshot import render_snapshot, snapshot_page
 from dashboard.exports.view import SIZE_PRESETS, PngSize, Provenance, View
 from tests.conftest import CURATED, base_row
 
+# Through headless Chromium: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 HOSTILE = "<img src=x onerror=alert(1)>{{7*7}}"
 
 

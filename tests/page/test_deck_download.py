@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from tests.paths import APP, FIXTURES
+
+# Through headless Chromium: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 FIXTURE = FIXTURES / "page_fixture.csv"
 
