@@ -214,6 +214,7 @@ def build_map(
     basemap_region=None,
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
     popup_texts: bool = True,
+    legend: bool = True,
 ) -> folium.Map:
     """The incident map for ``incidents`` (a frame from ``dashboard.data.loading``).
 
@@ -235,7 +236,10 @@ def build_map(
     ``((south, west), (north, east))`` to fit instead of the incidents' own extent (frames of
     an animation share one). ``popup_texts``: False leaves the popups' summaries, people and
     sources out of the page (a picture opens no popup but the focus's, which keeps them).
-    The returned map has ``incident_summary`` (:class:`MapSummary`).
+    ``legend=False`` leaves the legend control off the map (a picture sets it in a panel
+    beside the map).
+    The returned map has ``incident_summary`` (:class:`MapSummary`) and ``incident_legend``:
+    the :class:`LegendContent` of what is drawn (the layers shown, no more).
     """
     has_coords = _has_coords(incidents)
     shown = incidents.loc[has_coords].reset_index(drop=True)
@@ -311,9 +315,20 @@ def build_map(
     content = _legend_content(shown, flows=bool(flows), links=bool(links),
                               clustered=clustered, heat=heat)
     content.focus = focus_index is not None
-    if not content.is_empty():
+    if legend and not content.is_empty():
         Legend(content, size_colour=EVENT_COLOURS["diplomatic_expulsion"],
                start_open=legend_open).add_to(m)
+    # What is drawn: the layer menu's choices (or the defaults) decide which parts show.
+    few = len(flows) + len(links) <= MAX_DEFAULT_LINES
+    symbols = count and (shown_layer("markers", not clustered) or shown_layer("clusters",
+                                                                               clustered))
+    drawn_flows = bool(count) and shown_layer("flows", few)
+    m.incident_legend = drawn_legend(
+        shown if symbols else shown[:0], flows=drawn_flows and bool(flows),
+        links=drawn_flows and bool(links), clustered=bool(count) and shown_layer(
+            "clusters", clustered), heat=bool(count) and shown_layer("heat", heat),
+        halos=bool(count) and not large and shown_layer("halos", not clustered),
+        focus=focus_index is not None)
     years = shown["year"].dropna() if count else pd.Series([], dtype=int)
     if animate and count and years.nunique() > 1:
         first, last = int(years.min()), int(years.max())
@@ -581,6 +596,18 @@ def marker_css() -> str:
 
 
 # --------------------------------------------------------------------------- legend
+
+def drawn_legend(shown: pd.DataFrame, *, flows: bool, links: bool, clustered: bool,
+                 heat: bool, halos: bool, focus: bool) -> LegendContent:
+    """The legend of what a picture draws: the symbols of ``shown`` (the incidents drawn,
+    empty when no symbol layer is shown), the precision rings only when ``halos`` are drawn,
+    and each line or layer only when it is."""
+    content = _legend_content(shown, flows=flows, links=links, clustered=clustered, heat=heat)
+    if not halos:  # the rings are what shows a location's precision
+        content.precisions = []
+    content.focus = focus and not shown.empty
+    return content
+
 
 def _legend_content(shown: pd.DataFrame, *, flows: bool, links: bool, clustered: bool,
                     heat: bool) -> LegendContent:
