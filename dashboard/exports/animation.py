@@ -115,8 +115,8 @@ def frame_durations(count: int, duration_s: float = DEFAULT_DURATION_S) -> list[
     """Milliseconds per frame for ``count`` frames lasting about ``duration_s`` in all, the
     last held LAST_FRAME_FACTOR times as long.
 
-    >>> frame_durations(4, 12.0)
-    [2000, 2000, 2000, 4000]
+    >>> frame_durations(4, 6.0)
+    [1000, 1000, 1000, 3000]
     """
     if count <= 0:
         return []

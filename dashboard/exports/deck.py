@@ -20,6 +20,7 @@ A step whose view shows no incident is refused with a message naming it, unless
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -90,6 +91,15 @@ def step_rows(incidents: pd.DataFrame, step: Step) -> pd.DataFrame:
     if step.incident and step.incident not in set(rows["id"]):
         rows = pd.concat([rows, incidents[incidents["id"] == step.incident]])
     return rows
+
+
+def step_view(step: Step, *, offline: bool) -> View:
+    """The view a briefing step shows, on the page and on its slide alike: its filters, its
+    incident (named by a label, not a popup) and its ``at``; the map's camera is then
+    :func:`dashboard.maps.framing.frame_view` of these."""
+    return View(filters=step.filters, focus_id=step.incident, offline=offline,
+                title=step.heading, focus_popup=False,
+                at=(step.at.lat, step.at.lon, step.at.zoom) if step.at else None)
 
 
 def _date_range(rows: pd.DataFrame) -> str:
@@ -243,9 +253,9 @@ def build_deck(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
                            alt="Overview map of the briefing's incidents: "
                                + caption(View(filters=briefing.steps[0].filters, shown=shown),
                                          everything))
-        views = [View(filters=step.filters, focus_id=step.incident, offline=offline,
-                      title=step.heading, focus_popup=False, header=False,
-                      at=(step.at.lat, step.at.lon, step.at.zoom) if step.at else None)
+        # The step's view as on the page (dashboard.maps.framing decides its camera), without
+        # a header of its own: the slide's heading says what it shows.
+        views = [dataclasses.replace(step_view(step, offline=offline), header=False)
                  for step in briefing.steps]
         # The next slide's page is made while the browser draws this one's.
         maker = stack.enter_context(ThreadPoolExecutor(max_workers=1,

@@ -222,6 +222,7 @@ def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None,
     symbols are named when ``view.labels`` asks for it and single symbols are drawn (not
     clusters or a heat map alone)."""
     from dashboard.exports.labels import labels_element
+    from dashboard.maps.framing import screen_extent
     from dashboard.maps.mapping import build_map
     from dashboard.maps.scale_map import SCALE_THRESHOLD, build_document_scale_map
 
@@ -238,20 +239,20 @@ def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None,
         fmap = build_map(rows, offline=view.offline, focus_id=focus, cluster=view.cluster,
                          heatmap=view.heatmap, animate=False, height=height,
                          focus_popup=view.focus_popup, focus_label=not view.focus_popup,
-                         layers=view.layers, bounds=view.extent,
+                         layers=view.layers, bounds=view.extent, at=view.at,
                          legend_open=True if labels else None,
                          basemap_region=view_region(rows, view, focus), popup_texts=popups,
-                         legend=not labels)
+                         legend=not labels, screen=view.frame if labels else None)
         summary = fmap.incident_summary
         markers_shown = (view.layers is None and not summary.clustered) or (
             view.layers is not None and "markers" in view.layers)
         if labels and view.labels and markers_shown:
             fmap.get_root().html.add_child(labels_element(rows), name="export_labels")
-    if view.at is not None:
+    if view.at is not None and len(rows) > SCALE_THRESHOLD:
         lat, lon, zoom = (float(view.at[0]), float(view.at[1]), int(view.at[2]))
         if view.frame is not None and labels:
             # The picture shows what the screen's map showed: its extent, whatever the size.
-            (south, west), (north, east) = frame_extent(lat, lon, zoom, view.frame)
+            (south, west), (north, east) = screen_extent(lat, lon, zoom, view.frame)
             fmap.get_root().script.add_child(RawElement(_EXTENT_JS % {
                 "map_name": json.dumps(fmap.get_name()),
                 "bounds": json.dumps([[south, west], [north, east]]),
@@ -263,52 +264,20 @@ def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None,
     return fmap
 
 
-def frame_extent(lat: float, lon: float, zoom: float, frame: tuple[int, int]
-                 ) -> tuple[tuple[float, float], tuple[float, float]]:
-    """``((south, west), (north, east))`` a map of ``frame`` (width, height) CSS pixels shows
-    at this centre and zoom (Web Mercator, 256-pixel tiles), as Leaflet computes it.
-
-    >>> [[round(v, 2) for v in corner] for corner in frame_extent(0, 0, 1, (512, 512))]
-    [[-85.05, -180.0], [85.05, 180.0]]
-    """
-    import math
-
-    world = 256 * 2 ** zoom
-    x = (lon + 180) / 360 * world
-    sin = math.sin(math.radians(max(-85.0511, min(85.0511, lat))))
-    y = (0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi)) * world
-    width, height = frame
-
-    def unproject(px: float, py: float) -> tuple[float, float]:
-        lon_ = px / world * 360 - 180
-        n = math.pi - 2 * math.pi * py / world
-        return math.degrees(math.atan(math.sinh(n))), lon_
-
-    south, west = unproject(x - width / 2, y + height / 2)
-    north, east = unproject(x + width / 2, y - height / 2)
-    return (south, west), (north, east)
-
-
 def view_region(rows: pd.DataFrame, view: View, focus: str | None):
-    """The region and zoom the export shows, for the basemap detail it carries: the view's
-    own centre and zoom, else the focused incident at its focus zoom, else the incidents'
-    extent as the map fits it."""
+    """The region and zoom the export shows, for the basemap detail it carries: the frame
+    the map opens on (:func:`dashboard.maps.framing.frame_view`, as on the page)."""
     from dashboard.maps.basemap_inline import region_around, region_of_bounds
-    from dashboard.maps.mapping import MAX_FIT_ZOOM, focus_zoom
+    from dashboard.maps.framing import frame_view
 
-    if view.at is not None:
-        return region_around(float(view.at[0]), float(view.at[1]), int(view.at[2]))
-    located = rows.dropna(subset=["lat", "lon"]) if len(rows) else rows
-    if focus is not None:
-        row = located.loc[located["id"] == focus]
-        if len(row):
-            zoom = focus_zoom(str(row["geo_precision"].iloc[0]), offline=view.offline,
-                              detail=True)
-            return region_around(float(row["lat"].iloc[0]), float(row["lon"].iloc[0]), zoom)
-    if not len(located):
-        return region_around(30.0, 10.0, 2)
-    lat, lon = located["lat"].astype(float), located["lon"].astype(float)
-    return region_of_bounds(lat.min(), lon.min(), lat.max(), lon.max(), max_zoom=MAX_FIT_ZOOM)
+    frame = frame_view(rows, focus_id=focus, at=view.at, extent=view.extent, screen=view.frame,
+                       offline=view.offline, detail=True)
+    if frame.center is not None:
+        return region_around(frame.center[0], frame.center[1], int(frame.zoom))
+    if frame.bounds is not None:
+        (south, west), (north, east) = frame.bounds
+        return region_of_bounds(south, west, north, east, max_zoom=frame.max_zoom)
+    return region_around(30.0, 10.0, 2)
 
 
 #: The HTML export's table lists at most this many incidents (a table of every row of a
