@@ -17,7 +17,7 @@ from dashboard.data.filters import (
     shown,
 )
 from dashboard.data.loading import load_incidents
-from dashboard.data.mapview import MapAt, parse_at, parse_layers
+from dashboard.data.mapview import MapAt, parse_at, parse_frame, parse_layers
 from dashboard.data.query import CachedQuery, QueryError, engine_requested, open_query
 from dashboard.data.schema import DatasetError, InvalidDataset
 from dashboard.maps.assets import assets_available, missing_assets_message
@@ -258,6 +258,9 @@ def map_view_params(filters: Filters) -> tuple[dict[str, str], MapAt | None, tup
         at = parse_at(raw_at)
         if at is not None:
             keep["at"] = raw_at
+            raw_frame = st.query_params.get("frame")
+            if raw_frame and parse_frame(raw_frame) is not None:
+                keep["frame"] = raw_frame
     raw_layers = st.query_params.get("layers")
     if raw_layers is not None:
         layers = parse_layers(raw_layers)
@@ -270,18 +273,20 @@ def map_view_params(filters: Filters) -> tuple[dict[str, str], MapAt | None, tup
 
 
 def map_view_now(at: tuple[float, float, int] | None,
-                 layers: tuple[str, ...] | None) -> tuple[tuple[float, float, int] | None,
-                                                         tuple[str, ...] | None]:
-    """The map's extent and layers as the URL has them now (a fragment's rerun sees the map's
-    latest moves), else the values given."""
+                 layers: tuple[str, ...] | None):
+    """The map's extent, layers and on-screen size (``frame=``, with ``at=``) as the URL has
+    them now (a fragment's rerun sees the map's latest moves), else the values given."""
     raw_at = st.query_params.get("at")
     parsed = parse_at(raw_at) if raw_at else None
+    frame = None
     if parsed is not None:
         at = (parsed.lat, parsed.lon, parsed.zoom)
+        raw_frame = st.query_params.get("frame")
+        frame = parse_frame(raw_frame) if raw_frame else None
     raw_layers = st.query_params.get("layers")
     if raw_layers is not None and parse_layers(raw_layers) is not None:
         layers = parse_layers(raw_layers)
-    return at, layers
+    return at, layers, frame
 
 
 def link_html(label: str, params: dict[str, str]) -> str:
