@@ -134,15 +134,23 @@ def test_the_default_deck_has_one_page_per_filtered_incident_and_a_title_page_if
     assert "Zelimkhan Khangoshvili" in text and "Step 1 of 3" in text
 
 
-def test_the_gif_has_one_frame_per_year(tmp_path):
+def test_the_gif_has_a_frame_per_change_of_the_view(tmp_path):
     out = tmp_path / "years.gif"
     result = run("export", "-o", str(out), "--data", str(FIXTURE), "--offline",
-                 "--country", "DE", "--years", "2019-2022")
+                 "--country", "DE", "--years", "2019-2022", "--duration", "4")
     assert result.returncode == 0, result.stderr
+    incidents = load_incidents(FIXTURE)
+    shown = incidents[(incidents["country"] == "DE") & incidents["year"].between(2019, 2022)]
+    changes = sorted(set(shown["year"].dropna().astype(int)))
+    assert "frame 1 of" in result.stderr  # counted as they are drawn
     with Image.open(out) as gif:
-        assert gif.n_frames == 4  # 2019, 2020, 2021, 2022: the player's steps
-        gif.seek(3)
+        assert gif.n_frames == len(changes)  # a frame per year with something new
+        durations = []
+        for index in range(gif.n_frames):
+            gif.seek(index)
+            durations.append(gif.info["duration"])
         assert gif.size == (960, 540)
+    assert sum(durations) == pytest.approx(4000, rel=0.05)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "png", "pdf"])

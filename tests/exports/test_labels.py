@@ -82,16 +82,32 @@ def test_without_the_option_there_are_no_labels(crowded, chromium):
     assert snap.labels == ()
 
 
+def clipped_area(box, outer) -> float:
+    (x, y, w, h), (ox, oy, ow, oh) = box, outer
+    return max(0, min(x + w, ox + ow) - max(x, ox)) * max(0, min(y + h, oy + oh) - max(y, oy))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("preset", ["a4", "hd"])
 @pytest.mark.parametrize("focus", [None, "2006-11-01-london-litvinenko"])
-def test_the_legend_fits_whole_in_the_png(preset, focus, chromium):
+def test_the_legend_is_whole_beside_the_map_and_covers_no_symbol_or_label(chromium, preset,
+                                                                          focus):
     incidents = load_incidents(CURATED)
     width, height = SIZE_PRESETS[preset]
-    snap = render_snapshot(incidents, View(offline=True, focus_id=focus),
-                           provenance=Provenance.of(CURATED), size=PngSize(width, height),
-                           browser=chromium)
+    view = View(offline=True, focus_id=focus, labels=True, focus_popup=False)
+    snap = render_snapshot(incidents, view, provenance=Provenance.of(CURATED),
+                           size=PngSize(width, height), browser=chromium)
     assert snap.legend is not None
-    assert inside(snap.legend, snap.map_box)  # within the map, hence within the image
     assert inside(snap.legend, (0, 0, width, height))
     assert snap.legend_hidden <= 1  # nothing to scroll: every entry shows
+    # A panel beside the map (a print layout), not over it: nothing drawn lies under it.
+    assert clipped_area(snap.legend, snap.map_box) == 0
+    assert snap.legend[0] >= snap.map_box[0] + snap.map_box[2] - 0.5
+    assert len(snap.symbols) >= 10 and snap.in_frame >= 10  # symbols to check
+    for box in snap.symbols:
+        assert not overlap(box, snap.legend), box
+    for text, box in snap.labels:
+        assert not overlap(box, snap.legend), text
+    if focus:
+        assert snap.focus_label is not None  # the briefing-style place label of the focus
+        assert not overlap(snap.focus_label, snap.legend)
