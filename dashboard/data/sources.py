@@ -20,6 +20,8 @@ This module is the one place the page, the popups and the exports get source lab
 'Wikipedia: Leon Trotsky'
 >>> url_label("https://www.bbc.co.uk/news/world-europe-60986605")
 'bbc.co.uk: world europe 60986605'
+>>> url_label("https://www.rferl.org/a/30416291.html")
+'rferl.org'
 >>> entry = SourceInfo(url="https://example.org/a", publisher="Example News",
 ...                    headline="Something happened")
 >>> readable("https://example.org/a", Catalogue({entry.url: entry})).label
@@ -154,7 +156,12 @@ def headline_from_address(url: str) -> str:
     if not segments:
         return ""
     page = re.sub(r"\.(html?|php|aspx?|cms)$", "", segments[-1], flags=re.IGNORECASE)
-    return " ".join(re.split(r"[_\-+]+", page)).strip()
+    page = " ".join(re.split(r"[_\-+]+", page)).strip()
+    # A page named by a number or a code (``/a/30416291.html``, ``?p=11754``) says nothing
+    # to a reader: the publisher alone, never a numeric slug.
+    if len(re.findall(r"[^\W\d_]", page)) < 3 or not re.search(r"[^\W\d_]{3}", page):
+        return ""
+    return page
 
 
 def url_label(url: str) -> str:

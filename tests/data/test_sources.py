@@ -22,7 +22,10 @@ def test_links_are_shown_by_site_and_page_and_keep_their_address():
     source = readable("https://en.wikipedia.org/wiki/Stepan_Bandera")
     assert (source.label, source.url) == ("Wikipedia: Stepan Bandera",
                                           "https://en.wikipedia.org/wiki/Stepan_Bandera")
-    assert url_label("https://www.dw.com/en/") == "dw.com: en"
+    assert url_label("https://www.dw.com/en/") == "dw.com"  # a language code is no page name
+    # a numeric slug is never shown: the publisher alone
+    assert url_label("https://www.rferl.org/a/30416291.html") == "rferl.org"
+    assert url_label("https://moabit.net/11754") == "moabit.net"
     assert url_label("https://example.org") == "example.org"
 
 
@@ -42,14 +45,18 @@ def _catalogue(text: str):
 def test_a_catalogued_link_reads_publisher_colon_headline():
     catalogue = _catalogue("url,publisher,headline,published\n"
                            "https://example.org/news/1,Example News,Something happened,2024-05\n"
+                           "https://example.org/news/spies-expelled,Example News,,\n"
                            "https://example.org/news/2,Example News,,\n")
     first = readable("https://example.org/news/1", catalogue)
     assert (first.label, first.headline_from) == ("Example News: Something happened", "page")
-    second = readable("https://example.org/news/2", catalogue)
-    assert (second.label, second.headline_from) == ("Example News: 2", "address")
-    unknown = readable("https://www.dw.com/en/some-story/a-123", catalogue)
-    assert unknown.label == "dw.com: a 123"
-    assert unknown.publisher == "dw.com" and unknown.headline_from == "address"
+    second = readable("https://example.org/news/spies-expelled", catalogue)
+    assert (second.label, second.headline_from) == ("Example News: spies expelled", "address")
+    numbered = readable("https://example.org/news/2", catalogue)  # a number says nothing
+    assert (numbered.label, numbered.headline_from) == ("Example News", "")
+    unknown = readable("https://www.dw.com/en/some-story-told/a-123", catalogue)
+    assert unknown.label == "dw.com" and unknown.publisher == "dw.com"
+    worded = readable("https://www.dw.com/en/some-story-told", catalogue)
+    assert worded.label == "dw.com: some story told" and worded.headline_from == "address"
 
 
 def test_bad_catalogue_rows_are_named_and_left_out_and_a_bad_file_is_one_line():
