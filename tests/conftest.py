@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import itertools
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,28 @@ def downloads(monkeypatch) -> dict[str, bytes]:
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
     return served
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(tmp_path_factory) -> Iterator[str]:
+    """One throw-away PostgreSQL cluster (with PostGIS) for the whole test session: its DSN.
+
+    Tests that change data take a database of their own with ``postgres_database``."""
+    from tests.support.postgres import PostgresUnavailable, throwaway_postgres
+
+    try:
+        with throwaway_postgres(tmp_path_factory.mktemp("postgres")) as dsn:
+            yield dsn
+    except PostgresUnavailable as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+_DATABASES = itertools.count(1)
+
+
+@pytest.fixture
+def postgres_database(postgres_dsn) -> str:
+    """A new, empty database (with PostGIS) in the session's cluster: its DSN."""
+    from tests.support.postgres import new_database
+
+    return new_database(postgres_dsn, f"test_{next(_DATABASES)}")

@@ -222,9 +222,18 @@ def load_briefing(name: str, *, ids: Iterable[str] | None = None,
         known = ", ".join(list_briefings(directory)) or "none"
         raise BriefingError([f"no briefing named {name!r} (known: {known})"])
     try:
-        table = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise BriefingError([f"{label}: not UTF-8 text"]) from None
+    return briefing_from_text(text, name=name, ids=ids, label=label)
+
+
+def briefing_from_text(text: str, *, name: str, ids: Iterable[str] | None = None,
+                       label: str | None = None) -> Briefing:
+    """A briefing from its TOML text (a file's, or a store's), validated."""
+    label = label or f"{name}.toml"
+    try:
+        table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise BriefingError([f"{label}: not valid TOML: {error}"]) from None
     return parse_briefing(table, name=name, ids=ids, label=label)
