@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
-from dashboard.data.briefings import Briefing, BriefingError, load_briefing
+from dashboard.data.briefings import Briefing, BriefingError
 from dashboard.data.filters import (
     apply_filters,
     describe,
@@ -21,6 +21,7 @@ from dashboard.page.views.common import (
     BRIEFING_MAP_HEIGHT,
     current_filters,
     link_html,
+    page_store,
     show_map,
     show_notices,
     sync_url,
@@ -97,7 +98,7 @@ def briefing_view(incidents: pd.DataFrame, span, *, offline: bool,
     name = st.query_params.get("briefing") or st.session_state.get("im_briefing")
     if name:
         try:
-            briefing = load_briefing(name, ids=incidents["id"])
+            briefing = page_store().load_briefing(name, ids=incidents["id"])
         except BriefingError as error:
             st.html(BRIEFING_CSS)
             st.error("**This briefing cannot be shown.** Fix what is listed below in its file "

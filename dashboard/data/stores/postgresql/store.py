@@ -138,6 +138,9 @@ class PostgresStore(Store):
         self.log_label = "its table incident_changes"
         self._psycopg = psycopg
         try:
+            # One connection first: a wrong address or password fails at once, in one line
+            # (the pool would retry in the background until its timeout).
+            psycopg.connect(dsn, connect_timeout=10).close()
             self._pool = psycopg_pool.ConnectionPool(
                 dsn, min_size=1, max_size=pool_size, kwargs={"autocommit": True},
                 open=False, name="incident-map")
