@@ -1,0 +1,245 @@
+"""Starting a deployment on one machine: PostgreSQL, N dashboard replicas, nginx in front.
+
+Used by ``deploy/local.py`` (the README's two commands) and by the test suite, so that what
+the tests drive is what an operator starts. Each part is a real program: Debian's
+PostgreSQL (``initdb``/``pg_ctl``), ``incident-map serve`` processes and Debian's nginx
+with ``deploy/nginx.conf``.
+
+Secrets never go on a command line (where ``ps`` shows them): the store's URL with its
+password, the edit token and the cookie secret reach the replicas in their environment.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dashboard.server.background import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
+STATIC = ROOT / "dashboard" / "static"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+START_TIMEOUT_S = 90.0
+#: The folders nginx writes temporary files to (inside its run folder).
+NGINX_TEMP = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+
+
+class DeploymentError(RuntimeError):
+    """A part of the deployment did not start; the message says which and why."""
+
+
+def _worker_user() -> str:
+    """The user nginx's workers run as: Debian's www-data when started as root."""
+    if os.geteuid() == 0:
+        return "www-data"
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+def render_nginx(*, listen: str, public_name: str, replicas: list[str], run_dir: Path,
+                 static: Path = STATIC, user: str | None = None) -> str:
+    """``deploy/nginx.conf`` with its markers filled in.
+
+    ``listen`` is nginx's address (``127.0.0.1:8080``), ``replicas`` the replicas'
+    ``host:port``, ``run_dir`` the folder of its pid, logs and temporary files."""
+    upstreams = "\n".join(f"        server {address} max_fails=1 fail_timeout=10s;"
+                          for address in replicas)
+    text = NGINX_TEMPLATE.read_text(encoding="utf-8")
+    for marker, value in (("@USER@", user or _worker_user()), ("@RUN@", str(run_dir)),
+                          ("@UPSTREAMS@", upstreams), ("@LISTEN@", listen),
+                          ("@PUBLIC_NAME@", public_name), ("@STATIC@", str(static))):
+        text = text.replace(marker, value)
+    return text
+
+
+def wait_for(check, *, what: str, process: subprocess.Popen | None = None,
+             log: Path | None = None, timeout: float = START_TIMEOUT_S) -> None:
+    """Poll ``check()`` until it is true; raise if ``process`` exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+            raise DeploymentError(f"{what} exited with code {process.returncode}:\n{tail}")
+        if check():
+            return
+        time.sleep(0.2)
+    raise DeploymentError(f"{what} did not start within {timeout:.0f} s")
+
+
+def answers(url: str, *, host: str | None = None) -> bool:
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=3) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
+@dataclass
+class Replica:
+    """One ``incident-map serve`` process."""
+
+    port: int
+    log: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}"
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or the kernel's out-of-memory killer would."""
+        if self.alive():
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.alive():
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def start_replica(replica: Replica, *, store_url: str, public_name: str,
+                  env: dict[str, str], edit: bool = True, offline: bool = True) -> Replica:
+    """Start ``incident-map serve`` for ``replica`` (returns at once; see ``wait_replica``)."""
+    command = [sys.executable, "-m", "dashboard", "serve", "--address", "127.0.0.1",
+               "--port", str(replica.port), "--allowed-host", public_name]
+    if edit:
+        command.append("--edit")
+    if offline:
+        command.append("--offline")
+    replica.log.parent.mkdir(parents=True, exist_ok=True)
+    with replica.log.open("w", encoding="utf-8") as output:
+        replica.process = subprocess.Popen(
+            command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
+            env={**os.environ, **env, "INCIDENT_MAP_STORE": store_url})
+    return replica
+
+
+def wait_replica(replica: Replica) -> None:
+    wait_for(lambda: answers(f"{replica.url}/_stcore/health"),
+             what=f"the replica on port {replica.port}", process=replica.process,
+             log=replica.log)
+
+
+@dataclass
+class Proxy:
+    """nginx in front of the replicas."""
+
+    port: int
+    public_name: str
+    run_dir: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.public_name}:{self.port}"
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)  # graceful: finish what is in flight
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def start_proxy(*, port: int, public_name: str, replicas: list[Replica],
+                run_dir: Path) -> Proxy:
+    """Render ``deploy/nginx.conf`` into ``run_dir`` and run nginx in the foreground."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir.chmod(0o755)
+    user = _worker_user()
+    for name in NGINX_TEMP:
+        folder = run_dir / name
+        folder.mkdir(exist_ok=True)
+        if os.geteuid() == 0:
+            entry = pwd.getpwnam(user)
+            os.chown(folder, entry.pw_uid, entry.pw_gid)
+    conf = run_dir / "nginx.conf"
+    conf.write_text(render_nginx(listen=f"127.0.0.1:{port}", public_name=public_name,
+                                 replicas=[r.address for r in replicas], run_dir=run_dir,
+                                 user=user), encoding="utf-8")
+    check = subprocess.run([NGINX, "-t", "-q", "-c", str(conf), "-p", str(run_dir)],
+                           capture_output=True, text=True)
+    if check.returncode != 0:
+        raise DeploymentError(f"nginx refused {conf}: {check.stderr.strip()}")
+    log = run_dir / "nginx.out"
+    with log.open("w") as output:
+        process = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(run_dir), "-g",
+                                    "daemon off;"], stdout=output, stderr=subprocess.STDOUT)
+    proxy = Proxy(port=port, public_name=public_name, run_dir=run_dir, process=process)
+    wait_for(lambda: answers(f"http://127.0.0.1:{port}/_stcore/health",
+                             host=f"{public_name}:{port}"),
+             what="nginx", process=process, log=run_dir / "error.log")
+    return proxy
+
+
+@dataclass
+class Deployment:
+    """The replicas and the proxy in front of them."""
+
+    proxy: Proxy
+    replicas: list[Replica] = field(default_factory=list)
+    store_url: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.proxy.url
+
+    def restart(self, replica: Replica) -> None:
+        """Start a stopped or killed replica again on its port."""
+        start_replica(replica, store_url=self.store_url, public_name=self.proxy.public_name,
+                      env=self.env)
+        wait_replica(replica)
+
+
+@contextmanager
+def running_deployment(*, store_url: str, run_dir: Path, replicas: int = 3,
+                       public_name: str = "localhost", port: int | None = None,
+                       env: dict[str, str] | None = None) -> Iterator[Deployment]:
+    """N replicas on free ports and nginx in front of them, stopped when the block ends.
+
+    ``env`` is added to the replicas' environment (the edit token, the cookie secret)."""
+    env = dict(env or {})
+    members = [Replica(port=free_port(), log=run_dir / f"replica-{i + 1}.log")
+               for i in range(replicas)]
+    proxy = None
+    try:
+        for replica in members:
+            start_replica(replica, store_url=store_url, public_name=public_name, env=env)
+        for replica in members:
+            wait_replica(replica)
+        proxy = start_proxy(port=port or free_port(), public_name=public_name,
+                            replicas=members, run_dir=run_dir / "nginx")
+        yield Deployment(proxy=proxy, replicas=members, store_url=store_url, env=env)
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        for replica in members:
+            with suppress(Exception):
+                replica.stop()
