@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -81,17 +80,16 @@ def downloads(monkeypatch) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="session")
-def postgres_dsn(tmp_path_factory) -> Iterator[str]:
-    """One throw-away PostgreSQL cluster (with PostGIS) for the whole test session: its DSN.
+def postgres_dsn(tmp_path_factory):
+    """One throw-away PostgreSQL cluster (with PostGIS) for the whole run: its database's DSN.
 
-    Tests that change data take a database of their own with ``postgres_database``."""
-    from tests.support.postgres import PostgresUnavailable, throwaway_postgres
+    Started on first use only (tests/support/postgres.py); tests that need a clean database
+    make their own with ``tests.support.postgres.fresh_database``.
+    """
+    from tests.support.postgres import throwaway_postgres
 
-    try:
-        with throwaway_postgres(tmp_path_factory.mktemp("postgres")) as dsn:
-            yield dsn
-    except PostgresUnavailable as error:
-        pytest.fail(str(error), pytrace=False)
+    with throwaway_postgres(tmp_path_factory.mktemp("postgres")) as dsn:
+        yield dsn
 
 
 _DATABASES = itertools.count(1)
@@ -99,7 +97,7 @@ _DATABASES = itertools.count(1)
 
 @pytest.fixture
 def postgres_database(postgres_dsn) -> str:
-    """A new, empty database (with PostGIS) in the session's cluster: its DSN."""
-    from tests.support.postgres import new_database
+    """A new, empty database (with PostGIS) in the run's cluster: its DSN."""
+    from tests.support.postgres import fresh_database
 
-    return new_database(postgres_dsn, f"test_{next(_DATABASES)}")
+    return fresh_database(postgres_dsn, f"store_test_{next(_DATABASES)}")

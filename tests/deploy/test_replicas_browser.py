@@ -30,7 +30,7 @@ from dashboard.data.stores import open_store
 from dashboard.exports.browser import CHROMIUM_ARGS, BrowserNotFound, find_chromium
 from deploy.cluster import Deployment, running_deployment
 from tests.browser.conftest import ARTIFACTS, DATASET, wait_for_row
-from tests.support.postgres import new_database
+from tests.support.postgres import fresh_database
 
 PUBLIC_NAME = "maps.test"
 TOKEN = secrets.token_urlsafe(16)
@@ -40,7 +40,7 @@ WAIT = 90_000
 
 @pytest.fixture(scope="module")
 def store_url(postgres_dsn) -> str:
-    url = new_database(postgres_dsn, "replicas")
+    url = fresh_database(postgres_dsn, "replicas")
     store = open_store(url, watch=False)
     try:
         csv_store = open_store(DATASET)

@@ -1,147 +1,151 @@
-"""A throw-away PostgreSQL cluster with PostGIS, for tests and benchmarks.
+"""A throw-away PostgreSQL cluster for the tests: Debian's PostgreSQL 15 with PostGIS.
 
-Debian's PostgreSQL is started by the tests themselves: ``initdb`` in a temporary folder,
-listening on a free loopback port only (its socket folder is that temporary folder too),
-password authentication (SCRAM) for a superuser with a random password, and the ``postgis``
-extension created in a database ``incident_map``. Durability settings are relaxed (no
-``fsync``): a test cluster is thrown away, never crashed and recovered.
+``throwaway_postgres(tmp_path)`` runs ``initdb`` in a new folder, starts the server on a free
+loopback port (TCP on 127.0.0.1 only; its Unix socket inside the data folder), creates a
+database with the ``postgis`` extension, yields that database's DSN and stops the server and
+removes the folder on exit. The session-scoped ``postgres_dsn`` fixture (``tests/conftest.py``)
+shares one cluster among all the tests of a run; a test that needs a clean database creates its
+own (``fresh_database(dsn, name)``).
 
-As root (CI), the cluster runs as the ``postgres`` user, since PostgreSQL refuses to run
-as root; its folder is then made outside pytest's private temporary folder.
-
-Example::
-
-    with throwaway_postgres(tmp_path) as dsn:
-        psycopg.connect(dsn)
+PostgreSQL refuses to run as root, and ``make test`` runs as root: the server then runs as the
+``postgres`` system user of Debian's package (or ``INCIDENT_MAP_PG_USER``), in a folder it owns.
+A missing PostgreSQL is a failure, never a silent skip.
 """
 
 from __future__ import annotations
 
-import glob
+import contextlib
 import os
 import pwd
-import secrets
 import shutil
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from dashboard.server.background import free_port
-
-DATABASE = "incident_map"
-SUPERUSER = "postgres"
+#: Debian's PostgreSQL 15 programs (initdb, pg_ctl, postgres); another folder with
+#: ``INCIDENT_MAP_PG_BIN``.
+PG_BIN = Path(os.environ.get("INCIDENT_MAP_PG_BIN", "/usr/lib/postgresql/15/bin"))
+#: The superuser the cluster is created with (trust authentication, loopback only).
+SUPERUSER = "incident_map"
+DATABASE = "incident_map_test"
 START_TIMEOUT_S = 60
 
 
-class PostgresUnavailable(RuntimeError):
-    """Debian's PostgreSQL (and PostGIS) is not installed: the message says what to install."""
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
-def postgres_bindir() -> Path:
-    """The folder of ``initdb`` and ``pg_ctl`` (the newest PostgreSQL installed)."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    if initdb:
-        return Path(initdb).parent
-    raise PostgresUnavailable("PostgreSQL is not installed: apt-get install postgresql "
-                              "postgresql-15-postgis-3 (scripts/debian-packages.txt)")
-
-
-def _as_owner(command: list[str], owner: str | None) -> list[str]:
-    return ["runuser", "-u", owner, "--", *command] if owner else command
-
-
-@contextmanager
-def throwaway_postgres(tmp_path: Path) -> Iterator[str]:
-    """Start a PostgreSQL cluster for the duration of the block; yield its DSN
-    (``postgresql://postgres:PASSWORD@127.0.0.1:PORT/incident_map``).
-
-    The server's log is copied to ``tmp_path / "postgres.log"`` when the block ends.
-    """
-    bindir = postgres_bindir()
-    owner = SUPERUSER if os.geteuid() == 0 else None
-    folder = Path(tempfile.mkdtemp(prefix="incident-map-pg-"))
-    if owner:
-        entry = pwd.getpwnam(owner)
-        os.chown(folder, entry.pw_uid, entry.pw_gid)
-    data, log = folder / "data", folder / "postgres.log"
-    password = secrets.token_urlsafe(18)
-    pwfile = folder / "pw"
-    pwfile.write_text(password + "\n")
-    if owner:
-        os.chown(pwfile, entry.pw_uid, entry.pw_gid)
-    port = free_port()
-    started = False
+def _run_as() -> pwd.struct_passwd | None:
+    """The unprivileged account the server runs under when we are root (None otherwise)."""
+    if os.geteuid() != 0:
+        return None
+    name = os.environ.get("INCIDENT_MAP_PG_USER", "postgres")
     try:
-        try:
-            started = _start(bindir, owner, folder, data, log, pwfile, port)
-            admin = f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{port}"
-            _create_database(admin)
-        except subprocess.CalledProcessError as error:
-            detail = (error.stderr or b"").decode("utf-8", "replace").strip()[-800:]
-            raise PostgresUnavailable(f"{' '.join(error.cmd[:3])} failed: {detail}") from None
-        yield f"{admin}/{DATABASE}"
-    finally:
-        if started:
-            subprocess.run(_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m",
-                                      "immediate", "-w", "stop"], owner),
-                           capture_output=True, timeout=60)
-        try:
-            Path(tmp_path).mkdir(parents=True, exist_ok=True)
-            if log.exists():
-                shutil.copyfile(log, Path(tmp_path) / "postgres.log")
-        except OSError:
-            pass
-        shutil.rmtree(folder, ignore_errors=True)
+        return pwd.getpwnam(name)
+    except KeyError as error:
+        raise RuntimeError(
+            f"running as root, PostgreSQL needs an unprivileged user ({name!r} is missing; "
+            "install Debian's postgresql package or set INCIDENT_MAP_PG_USER)") from error
 
 
-def _start(bindir: Path, owner: str | None, folder: Path, data: Path, log: Path,
-           pwfile: Path, port: int) -> bool:
-    subprocess.run(_as_owner([str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER,
-                              "--pwfile", str(pwfile), "--auth-local", "scram-sha-256",
-                              "--auth-host", "scram-sha-256", "-E", "UTF8",
-                              "--locale", "C.UTF-8", "--no-sync"], owner),
-                   check=True, capture_output=True, timeout=START_TIMEOUT_S)
-    pwfile.unlink()
-    options = (f"-c listen_addresses=127.0.0.1 -c port={port} "
-               f"-c unix_socket_directories={folder} -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-    subprocess.run(_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log),
-                              "-o", options, "-w", "-t", str(START_TIMEOUT_S), "start"],
-                             owner), check=True, capture_output=True,
-                   timeout=START_TIMEOUT_S + 10)
-    return True
+def _command(user: pwd.struct_passwd | None, *args: str) -> list[str]:
+    if user is None:
+        return list(args)
+    return ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--init-groups",
+            "--", *args]
 
 
-def _create_database(admin: str) -> None:
-    env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
-    psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"]
-    subprocess.run([*psql, f"{admin}/postgres", "-c", f"CREATE DATABASE {DATABASE}"],
-                   check=True, capture_output=True, env=env, timeout=60)
-    subprocess.run([*psql, f"{admin}/{DATABASE}", "-c", "CREATE EXTENSION postgis"],
-                   check=True, capture_output=True, env=env, timeout=120)
+def _check_installed() -> None:
+    for program in ("initdb", "pg_ctl", "postgres"):
+        if not (PG_BIN / program).exists():
+            raise RuntimeError(
+                f"{PG_BIN / program} is missing: install Debian's postgresql-15 and "
+                "postgresql-15-postgis-3 (scripts/debian-packages.txt, `make test` does)")
 
 
-def new_database(dsn: str, name: str) -> str:
-    """A new, empty database ``name`` (with PostGIS) in the cluster of ``dsn``; its DSN.
+def _check_ready(port: int, process_log: Path) -> None:
+    """``pg_ctl start -w`` has waited until the server accepts connections: check the port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), 5).close()
+    except OSError as error:
+        raise RuntimeError(
+            f"PostgreSQL does not answer on port {port} ({error}): "
+            f"{process_log.read_text(errors='replace')}") from error
 
-    Made from the cluster's ``incident_map`` database as a template (a file copy: fast).
+
+def psql(dsn: str, sql: str) -> str:
+    """Run SQL with Debian's ``psql`` (no Python client needed); returns its unaligned output."""
+    result = subprocess.run(
+        [str(PG_BIN / "psql"), "--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-At", "-d", dsn,
+         "-c", sql], capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        raise RuntimeError(f"psql failed: {result.stderr.strip()}")
+    return result.stdout
+
+
+def fresh_database(dsn: str, name: str, *, postgis: bool = True) -> str:
+    """A new, empty database ``name`` on the cluster of ``dsn`` (with PostGIS); its DSN."""
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not a plain database name: {name!r}")
+    psql(dsn, f'DROP DATABASE IF EXISTS "{name}"')
+    psql(dsn, f'CREATE DATABASE "{name}"')
+    new = dsn.rsplit("/", 1)[0] + "/" + name
+    if postgis:
+        psql(new, "CREATE EXTENSION IF NOT EXISTS postgis")
+    return new
+
+
+@contextlib.contextmanager
+def throwaway_postgres(tmp_path: Path) -> Iterator[str]:
+    """Start a new PostgreSQL cluster for the block; yields its DSN (``postgresql://...``).
+
+    ``tmp_path`` holds the server's log; the data folder is a new folder of its own (it must
+    belong to the server's user, which may not be ours). Stopped and removed on exit.
     """
-    import psycopg
-    from psycopg import sql
-
-    admin = psycopg.conninfo.make_conninfo(dsn, dbname="postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(DATABASE)))
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(dsn)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+    _check_installed()
+    user = _run_as()
+    base = Path(tempfile.mkdtemp(prefix="incident-map-pg-"))
+    data = base / "data"
+    log = Path(tmp_path) / "postgres.log"
+    port = free_port()
+    if user is not None:
+        os.chown(base, user.pw_uid, user.pw_gid)
+    try:
+        subprocess.run(
+            _command(user, str(PG_BIN / "initdb"), "-D", str(data), "-U", SUPERUSER,
+                     "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"),
+            check=True, capture_output=True, timeout=120, cwd=base)
+        settings = {
+            "listen_addresses": "'127.0.0.1'",
+            "port": str(port),
+            "unix_socket_directories": f"'{data}'",
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+            "shared_buffers": "'64MB'",
+            "max_connections": "50",
+        }
+        with (data / "postgresql.conf").open("a", encoding="utf-8") as conf:
+            conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
+        # The server writes its log into the data folder (the test's folder may not be
+        # writable by its user); copied next to the test on exit.
+        server_log = data / "server.log"
+        subprocess.run(
+            _command(user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(server_log),
+                     "-w", "-t", str(START_TIMEOUT_S), "start"),
+            check=True, capture_output=True, timeout=START_TIMEOUT_S + 10, cwd=base)
+        _check_ready(port, server_log)
+        root_dsn = f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres"
+        yield fresh_database(root_dsn, DATABASE)
+    finally:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                _command(user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                         "-w", "stop"), capture_output=True, timeout=60, cwd=base)
+        with contextlib.suppress(OSError):
+            shutil.copyfile(data / "server.log", log)
+        shutil.rmtree(base, ignore_errors=True)
