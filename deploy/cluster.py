@@ -168,7 +168,7 @@ class Proxy:
 
 
 def start_proxy(*, port: int, public_name: str, replicas: list[Replica],
-                run_dir: Path) -> Proxy:
+                run_dir: Path, address: str = "127.0.0.1") -> Proxy:
     """Render ``deploy/nginx.conf`` into ``run_dir`` and run nginx in the foreground."""
     run_dir.mkdir(parents=True, exist_ok=True)
     run_dir.chmod(0o755)
@@ -180,7 +180,7 @@ def start_proxy(*, port: int, public_name: str, replicas: list[Replica],
             entry = pwd.getpwnam(user)
             os.chown(folder, entry.pw_uid, entry.pw_gid)
     conf = run_dir / "nginx.conf"
-    conf.write_text(render_nginx(listen=f"127.0.0.1:{port}", public_name=public_name,
+    conf.write_text(render_nginx(listen=f"{address}:{port}", public_name=public_name,
                                  replicas=[r.address for r in replicas], run_dir=run_dir,
                                  user=user), encoding="utf-8")
     check = subprocess.run([NGINX, "-t", "-q", "-c", str(conf), "-p", str(run_dir)],
@@ -221,6 +221,7 @@ class Deployment:
 @contextmanager
 def running_deployment(*, store_url: str, run_dir: Path, replicas: int = 3,
                        public_name: str = "localhost", port: int | None = None,
+                       address: str = "127.0.0.1",
                        env: dict[str, str] | None = None) -> Iterator[Deployment]:
     """N replicas on free ports and nginx in front of them, stopped when the block ends.
 
@@ -235,7 +236,7 @@ def running_deployment(*, store_url: str, run_dir: Path, replicas: int = 3,
         for replica in members:
             wait_replica(replica)
         proxy = start_proxy(port=port or free_port(), public_name=public_name,
-                            replicas=members, run_dir=run_dir / "nginx")
+                            replicas=members, run_dir=run_dir / "nginx", address=address)
         yield Deployment(proxy=proxy, replicas=members, store_url=store_url, env=env)
     finally:
         if proxy is not None:
@@ -243,3 +244,105 @@ def running_deployment(*, store_url: str, run_dir: Path, replicas: int = 3,
         for replica in members:
             with suppress(Exception):
                 replica.stop()
+
+
+# ---------------------------------------------------------------- PostgreSQL in a folder
+
+PG_BIN = Path(os.environ.get("INCIDENT_MAP_PG_BIN", "/usr/lib/postgresql/15/bin"))
+#: The role the dashboards connect as (owns the database; not a superuser).
+APP_ROLE = "incident_map"
+DATABASE = "incident_map"
+
+
+def _as_postgres(*args: str) -> list[str]:
+    """A command run as Debian's ``postgres`` user when we are root (PostgreSQL refuses
+    to run as root)."""
+    if os.geteuid() != 0:
+        return list(args)
+    entry = pwd.getpwnam("postgres")
+    return ["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}",
+            "--init-groups", "--", *args]
+
+
+def _give_to_postgres(path: Path) -> None:
+    if os.geteuid() == 0:
+        entry = pwd.getpwnam("postgres")
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def secret_file(path: Path) -> str:
+    """The secret kept in ``path`` (created, readable by its owner only, on first use)."""
+    import secrets
+
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(24) + "\n")
+    return path.read_text().strip()
+
+
+@contextmanager
+def local_postgres(folder: Path, *, port: int | None = None) -> Iterator[str]:
+    """PostgreSQL with PostGIS whose data lives in ``folder/data`` (made on first use),
+    listening on loopback only; yields the URL the dashboards use (role ``incident_map``,
+    its password from ``folder/password``, mode 600). Stopped when the block ends.
+
+    Passwords are SCRAM-checked for every connection, the superuser's kept in
+    ``folder/superuser-password``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)  # the server's user must reach its data folder
+    data = folder / "data"
+    app_password = secret_file(folder / "password")
+    admin_password = secret_file(folder / "superuser-password")
+    port = port or free_port()
+    if not (data / "PG_VERSION").exists():
+        pwfile = folder / ".pw"
+        pwfile.write_text(admin_password + "\n")
+        _give_to_postgres(pwfile)
+        data.mkdir(exist_ok=True)
+        _give_to_postgres(data)
+        try:
+            subprocess.run(_as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-U",
+                                        "postgres", "--pwfile", str(pwfile),
+                                        "--auth-local=scram-sha-256",
+                                        "--auth-host=scram-sha-256", "--encoding=UTF8",
+                                        "--locale=C.UTF-8"),
+                           check=True, capture_output=True, timeout=180)
+        except subprocess.CalledProcessError as error:
+            raise DeploymentError(
+                f"initdb failed: {error.stderr.decode(errors='replace')}") from None
+        finally:
+            pwfile.unlink(missing_ok=True)
+        fresh = True
+    else:
+        fresh = False
+    log = data / "server.log"
+    options = (f"-c listen_addresses=127.0.0.1 -c port={port} "
+               f"-c unix_socket_directories={data} -c max_connections=200")
+    started = subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l",
+                                          str(log), "-o", options, "-w", "-t", "90", "start"),
+                             capture_output=True, text=True, timeout=120)
+    if started.returncode != 0:
+        raise DeploymentError(f"PostgreSQL did not start: {started.stderr.strip()}; see {log}")
+    try:
+        admin = f"postgresql://postgres@127.0.0.1:{port}"
+        if fresh:
+            _sql(f"{admin}/postgres", admin_password,
+                 f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{app_password}'")
+            _sql(f"{admin}/postgres", admin_password,
+                 f"CREATE DATABASE {DATABASE} OWNER {APP_ROLE}")
+            _sql(f"{admin}/{DATABASE}", admin_password, "CREATE EXTENSION postgis")
+        yield f"postgresql://{APP_ROLE}:{app_password}@127.0.0.1:{port}/{DATABASE}"
+    finally:
+        subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast",
+                                    "-w", "stop"), capture_output=True, timeout=120)
+
+
+def _sql(url: str, password: str, statement: str) -> None:
+    """Run one statement with psql; the password in its environment and the statement on
+    its standard input, never in its arguments (which ``ps`` shows)."""
+    result = subprocess.run([str(PG_BIN / "psql"), "--no-psqlrc", "-v", "ON_ERROR_STOP=1",
+                             "-q", "-d", url], input=statement + ";\n",
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PGPASSWORD": password})
+    if result.returncode != 0:
+        raise DeploymentError(f"psql: {result.stderr.strip()}")
