@@ -346,3 +346,27 @@ def _sql(url: str, password: str, statement: str) -> None:
                             env={**os.environ, "PGPASSWORD": password})
     if result.returncode != 0:
         raise DeploymentError(f"psql: {result.stderr.strip()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python deploy/cluster.py nginx ...``: print deploy/nginx.conf filled in."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Fill in deploy/nginx.conf")
+    commands = parser.add_subparsers(dest="command", required=True)
+    nginx = commands.add_parser("nginx", help="print the nginx configuration")
+    nginx.add_argument("--listen", default="127.0.0.1:8080")
+    nginx.add_argument("--public-name", required=True)
+    nginx.add_argument("--replica", action="append", required=True, metavar="HOST:PORT")
+    nginx.add_argument("--run-dir", type=Path, default=Path("/var/lib/incident-map/nginx"))
+    nginx.add_argument("--static", type=Path, default=STATIC)
+    nginx.add_argument("--user", default="www-data")
+    args = parser.parse_args(argv)
+    print(render_nginx(listen=args.listen, public_name=args.public_name,
+                       replicas=args.replica, run_dir=args.run_dir, static=args.static,
+                       user=args.user), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
