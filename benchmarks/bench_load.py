@@ -794,7 +794,7 @@ def compare(args, store_url: str, data: Path) -> dict:
             single.stop()
         with running_deployment(store_url=store_url, run_dir=Path(folder) / "deploy",
                                 replicas=args.replicas, public_name="localhost",
-                                env=secret) as deployment:
+                                edit=False, env=secret) as deployment:
             processes = {f"replica {i + 1}": r.process.pid
                          for i, r in enumerate(deployment.replicas)}
             processes["nginx"] = deployment.proxy.process.pid
@@ -858,7 +858,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replicas", type=int, default=0,
                         help="compare one process with N behind nginx (both on a PostgreSQL "
                              "store), raising the sessions through --levels")
-    parser.add_argument("--levels", default="4,8,12,16,20,24,32,40,48",
+    parser.add_argument("--levels", default="1,2,4,8,12,16,20,24,32,40,48",
                         help="session counts tried, in order, with --replicas")
     parser.add_argument("--store", help="with --replicas: the postgresql:// store to serve "
                                         "from (default: a throw-away cluster for the run)")

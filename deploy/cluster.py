@@ -206,6 +206,7 @@ class Deployment:
     replicas: list[Replica] = field(default_factory=list)
     store_url: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    edit: bool = True
 
     @property
     def url(self) -> str:
@@ -214,14 +215,14 @@ class Deployment:
     def restart(self, replica: Replica) -> None:
         """Start a stopped or killed replica again on its port."""
         start_replica(replica, store_url=self.store_url, public_name=self.proxy.public_name,
-                      env=self.env)
+                      env=self.env, edit=self.edit)
         wait_replica(replica)
 
 
 @contextmanager
 def running_deployment(*, store_url: str, run_dir: Path, replicas: int = 3,
                        public_name: str = "localhost", port: int | None = None,
-                       address: str = "127.0.0.1",
+                       address: str = "127.0.0.1", edit: bool = True,
                        env: dict[str, str] | None = None) -> Iterator[Deployment]:
     """N replicas on free ports and nginx in front of them, stopped when the block ends.
 
@@ -232,12 +233,14 @@ def running_deployment(*, store_url: str, run_dir: Path, replicas: int = 3,
     proxy = None
     try:
         for replica in members:
-            start_replica(replica, store_url=store_url, public_name=public_name, env=env)
+            start_replica(replica, store_url=store_url, public_name=public_name, env=env,
+                          edit=edit)
         for replica in members:
             wait_replica(replica)
         proxy = start_proxy(port=port or free_port(), public_name=public_name,
                             replicas=members, run_dir=run_dir / "nginx", address=address)
-        yield Deployment(proxy=proxy, replicas=members, store_url=store_url, env=env)
+        yield Deployment(proxy=proxy, replicas=members, store_url=store_url, env=env,
+                         edit=edit)
     finally:
         if proxy is not None:
             proxy.stop()
