@@ -188,7 +188,7 @@ def test_rows_carry_a_postgis_point_made_from_lat_and_lon(pg_store, postgres_dat
     assert pg_store.features.geometry
     with psycopg.connect(postgres_database) as conn:
         rows = conn.execute("SELECT id, lat, lon, ST_X(geom), ST_Y(geom), ST_SRID(geom) "
-                            "FROM incidents").fetchall()
+                            "FROM incident_rows").fetchall()
     assert len(rows) == len(open_store(CURATED).read_frame())
     placed = [r for r in rows if r[1].strip()]
     assert placed and all(abs(x - float(lon)) < 1e-9 and abs(y - float(lat)) < 1e-9

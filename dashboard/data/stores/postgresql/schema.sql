@@ -1,6 +1,7 @@
 -- The PostgreSQL store's tables (dashboard/data/stores/postgresql/store.py creates them;
--- this file is their reference). The incidents table's dataset columns follow the loaded
--- CSV file's header, all text; shown here with the curated dataset's first ones.
+-- this file is their reference). The incident_rows table's dataset columns follow the loaded
+-- CSV file's header, all text; shown here with the curated dataset's first ones. The name
+-- incidents is left to the query engines' typed table, so both fit in one database.
 
 CREATE EXTENSION IF NOT EXISTS postgis;
 
@@ -11,7 +12,7 @@ CREATE TABLE IF NOT EXISTS incident_store (
     loaded_at   timestamptz
 );
 
-CREATE TABLE incidents (
+CREATE TABLE incident_rows (
     id            text NOT NULL PRIMARY KEY,
     date          text NOT NULL DEFAULT '',
     -- ... every other column of the header, text NOT NULL DEFAULT '' ...
@@ -23,8 +24,8 @@ CREATE TABLE incidents (
                       THEN ST_SetSRID(ST_MakePoint(lon::float8, lat::float8), 4326) END
                   ) STORED
 );
-CREATE INDEX ON incidents (row_position);
-CREATE INDEX ON incidents USING gist (geom);
+CREATE INDEX ON incident_rows (row_position);
+CREATE INDEX ON incident_rows USING gist (geom);
 
 CREATE TABLE IF NOT EXISTS incident_changes (
     seq          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -39,7 +39,7 @@ FEATURES = Features(shared=True, conflicts="row", keeps_formatting=False, notifi
                     geometry=True, shared_review=True)
 
 CHANNEL = "incident_map_changes"
-TABLE = "incidents"
+TABLE = "incident_rows"
 #: Columns of the incidents table that are not the dataset's.
 INTERNAL_COLUMNS = ("row_position", "row_version", "geom")
 #: PostgreSQL's longest identifier, in bytes.
@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS incident_review (
     findings jsonb NOT NULL,
     at timestamptz NOT NULL DEFAULT now()
 );
-CREATE SEQUENCE IF NOT EXISTS incidents_position;
+CREATE SEQUENCE IF NOT EXISTS incident_rows_position;
 """
 
 
@@ -360,7 +360,7 @@ class PostgresStore(Store):
                 raise _Stale(new_id)  # someone else added this id since
         if row_id is None:
             conn.execute(sql.SQL("INSERT INTO {} ({}, row_position) VALUES ({}, "
-                                 "nextval('incidents_position'))").format(
+                                 "nextval('incident_rows_position'))").format(
                 table, sql.SQL(", ").join(sql.Identifier(c) for c in header),
                 sql.SQL(", ").join(sql.Placeholder() * len(header))), cells)
         elif new_row is None:
@@ -412,7 +412,7 @@ class PostgresStore(Store):
                                            f"{width} columns")
                     count += 1
                     copy.write_row([*cells, count])
-            conn.execute("SELECT setval('incidents_position', %s)", (count + 1,))
+            conn.execute("SELECT setval('incident_rows_position', %s)", (count + 1,))
             id_column = sql.Identifier("id")
             try:
                 with conn.transaction():
