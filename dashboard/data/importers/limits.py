@@ -64,7 +64,7 @@ class Limits:
     cells: int = 20_000_000
     #: Nesting depth of a GeoJSON (or any JSON) file's arrays and objects.
     json_depth: int = 64
-    #: Coordinate pairs (positions) of all the geometries of a GeoJSON file.
+    #: Positions (arrays of numbers, ``[13.4, 52.5]``) in a GeoJSON file.
     coordinates: int = 5_000_000
     #: Memory of the worker process that parses one upload (address space), in MB.
     parse_memory_mb: int = 3_072
@@ -129,7 +129,7 @@ DESCRIPTIONS = {
                   "(remove a file above, or reload the page, to free them)",
     "rows": "more than {value:,} rows",
     "columns": "more than {value:,} columns",
-    "line_kb": "a line longer than {value:,} KB",
+    "line_kb": "a line (or a workbook cell) longer than {value:,} KB",
     "workbook_mb": "a workbook that decompresses to more than {value:,} MB",
     "workbook_entries": "a workbook of more than {value:,} parts",
     "shared_strings": "a workbook with more than {value:,} shared strings",
