@@ -166,7 +166,7 @@ def editor_view(store: Store, *, offline: bool) -> None:
 def _where_saves_go(store: Store) -> str:
     """Where saves go and what a conflict is, as the store's features say."""
     text = (f"Saves go to `{store.label}`; every save is in the change log "
-            f"(`{store.log_label}`) and can be undone.")
+            f"`{store.log_label}` and can be undone.")
     if store.features.shared:
         text += " Other curators may be editing at the same time: their saves show here "
         text += "within seconds."

@@ -135,7 +135,7 @@ class PostgresStore(Store):
         psycopg, psycopg_pool = _psycopg()
         self.dsn = dsn
         self.label = describe_dsn(dsn)
-        self.log_label = "its table incident_changes"
+        self.log_label = "incident_changes"
         self._psycopg = psycopg
         try:
             # One connection first: a wrong address or password fails at once, in one line
