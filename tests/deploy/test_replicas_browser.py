@@ -131,6 +131,23 @@ def routes(deployment: Deployment) -> dict[str, str]:
     raise AssertionError(f"no route found for some replicas: {sorted(live - set(found))}")
 
 
+def answered_by(deployment: Deployment, route: str) -> set[str]:
+    """The replicas that answered a browser's requests, its websocket included (nginx logs
+    a websocket when it closes)."""
+    log = deployment.proxy.run_dir / "access.log"
+    logged(log, "/_stcore/stream")
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [line for line in log.read_text().splitlines() if line.endswith(f"route={route}")]
+        if any("/_stcore/stream" in line for line in lines) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert any("/_stcore/stream" in line for line in lines), "no websocket logged"
+    found = {re.search(r"upstream=(.+?) route=", line).group(1).split(",")[-1].strip()
+             for line in lines}
+    return found - {"-"}
+
+
 def open_page(chromium, deployment: Deployment, route: str, path: str):
     context = chromium.new_context(viewport={"width": 1440, "height": 1000})
     context.add_cookies([{"name": "im_route", "value": route, "domain": PUBLIC_NAME,
@@ -225,7 +242,7 @@ def test_a_page_runs_through_the_proxy_under_the_public_name(chromium, deploymen
 def test_two_sessions_on_different_replicas_editing_one_row_get_the_conflict(
         chromium, deployment, store_url):
     by_replica = routes(deployment)
-    first_route, second_route = list(by_replica.values())[:2]
+    (first_address, first_route), (second_address, second_route) = list(by_replica.items())[:2]
     (c1, first), (c2, second) = (open_page(chromium, deployment, r, "/?view=edit")
                                  for r in (first_route, second_route))
     try:
@@ -257,6 +274,9 @@ def test_two_sessions_on_different_replicas_editing_one_row_get_the_conflict(
     finally:
         c1.close()
         c2.close()
+    # sticky: every request of each browser, its websocket included, went to its replica
+    assert answered_by(deployment, first_route) == {first_address}
+    assert answered_by(deployment, second_route) == {second_address}
 
 
 def test_an_edit_on_one_replica_shows_on_another_on_its_next_rerun(chromium, deployment):
