@@ -37,7 +37,7 @@ from dashboard.geocoding.candidates import (
     find_candidates,
     has_manual_point,
 )
-from dashboard.geocoding.sites import SitesFileError, load_sites
+from dashboard.geocoding.sites import SitesFileError, load_sites, sites_from_rows
 from dashboard.maps.picker import build_picker_map
 from dashboard.page.views.common import link_html, page_store, store_path
 
@@ -275,16 +275,25 @@ def _md(text: str) -> str:
 # --------------------------------------------------------------------------- the point
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _store_sites(label: str, digest: str) -> tuple:
+    """The named sites among a store's rows, once per version of the store."""
+    return sites_from_rows(page_store().open_snapshot().rows.values())
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _candidates(place: str, country: str, offline: bool, data_path: str, digest: str):
     """The candidates for a place; ``digest`` (the dataset's) renews them after a save,
     which may have added a named site."""
     notices = []
+    store = page_store()
+    # a store that is not a file: the named sites among its rows
+    rows_sites = None if hasattr(store, "path") else _store_sites(store.label, digest)
     try:
-        sites = load_sites(dataset=data_path)
+        sites = load_sites(dataset=data_path, dataset_sites=rows_sites)
     except SitesFileError as error:
         notices.append(f"{error}; the sites file is left out.")
-        sites = load_sites(dataset=data_path, sites_file="")
+        sites = load_sites(dataset=data_path, sites_file="", dataset_sites=rows_sites)
     candidates, notice = find_candidates(place, country or None, offline=offline, sites=sites)
     return candidates, " ".join([*notices, *([notice] if notice else [])]) or None
 
