@@ -13,6 +13,8 @@ import pytest
 
 from tests.conftest import COLUMNS, CURATED, base_row, write_csv
 
+pytestmark = pytest.mark.slow  # a real server, database or browser
+
 BIN = Path(sys.executable).with_name("incident-map")
 #: Cells a file may hold, each in its own row: quotes, separators, line breaks of every
 #: kind, formulas (kept neutralised, as in the file), spaces, other scripts, emoji.

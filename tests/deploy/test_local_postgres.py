@@ -17,6 +17,8 @@ from dashboard.data.stores import open_store
 from deploy.cluster import local_postgres
 from tests.conftest import CURATED
 
+pytestmark = pytest.mark.slow  # a real server, database or browser
+
 
 @pytest.fixture
 def folder():

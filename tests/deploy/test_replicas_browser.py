@@ -30,7 +30,10 @@ from dashboard.data.stores import open_store
 from dashboard.exports.browser import CHROMIUM_ARGS, BrowserNotFound, find_chromium
 from deploy.cluster import Deployment, running_deployment
 from tests.browser.conftest import ARTIFACTS, DATASET, wait_for_row
+from tests.support.logs import wait_for_line
 from tests.support.postgres import fresh_database
+
+pytestmark = pytest.mark.slow  # a real server, database or browser
 
 PUBLIC_NAME = "maps.test"
 TOKEN = secrets.token_urlsafe(16)
@@ -103,15 +106,9 @@ def get(deployment: Deployment, path: str, *, host: str | None = None,
         return error.code, error.headers, error.read()
 
 
-def logged(log: Path, text: str, timeout: float = 10.0) -> str:
+def logged(log: Path, text: str) -> str:
     """The access log's line holding ``text`` (nginx writes it just after answering)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        lines = [line for line in log.read_text().splitlines() if text in line]
-        if lines or time.monotonic() > deadline:
-            assert lines, f"nginx logged no request with {text!r}"
-            return lines[-1]
-        time.sleep(0.05)
+    return wait_for_line(log, lambda line: text in line)
 
 
 def routes(deployment: Deployment) -> dict[str, str]:
@@ -135,14 +132,8 @@ def answered_by(deployment: Deployment, route: str) -> set[str]:
     """The replicas that answered a browser's requests, its websocket included (nginx logs
     a websocket when it closes)."""
     log = deployment.proxy.run_dir / "access.log"
-    logged(log, "/_stcore/stream")
-    deadline = time.monotonic() + 10
-    while True:
-        lines = [line for line in log.read_text().splitlines() if line.endswith(f"route={route}")]
-        if any("/_stcore/stream" in line for line in lines) or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    assert any("/_stcore/stream" in line for line in lines), "no websocket logged"
+    wait_for_line(log, lambda line: "/_stcore/stream" in line and line.endswith(f"route={route}"))
+    lines = [line for line in log.read_text().splitlines() if line.endswith(f"route={route}")]
     found = {re.search(r"upstream=(.+?) route=", line).group(1).split(",")[-1].strip()
              for line in lines}
     return found - {"-"}

@@ -26,15 +26,13 @@ import datetime as dt
 import io
 import json
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 import pandas as pd
 from charset_normalizer import from_bytes
 
-from dashboard.data.importers import limits as limits_module
 from dashboard.data.importers.guards import check_json, check_workbook, scan_lines
-from dashboard.data.importers.limits import LimitExceeded, Limits
+from dashboard.data.importers.limits import LimitExceeded, Limits, current_limits
 from dashboard.data.schema import DatasetError, Problem
 
 #: Cells that mean "no value" in files written by R, databases and spreadsheets.
@@ -65,7 +63,7 @@ _NOT_BLANK = re.compile(rb"[^ \t\r\n]")
 def read_table(raw: bytes, *, name: str = "file", limits: Limits | None = None) -> SourceTable:
     """Read ``raw`` by what it is (a zip is an Excel workbook, ``{`` starts GeoJSON), under
     ``limits`` (the process's own by default)."""
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     limits.check("upload_mb", len(raw), name)
     if not _NOT_BLANK.search(raw):
         raise DatasetError(f"{name}: the file is empty")
@@ -118,7 +116,7 @@ def decode(raw: bytes, name: str) -> tuple[str, str]:
 
 def _read_csv(text: str, name: str, encoding: str, limits: Limits | None = None,
               lines: int | None = None) -> SourceTable:
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     end = text.find("\n")
     first = text[:end] if end != -1 else text
     delimiter = max((",", ";", "\t"), key=first.count)
@@ -228,43 +226,57 @@ def _read_xlsx(raw: bytes, name: str, limits: Limits | None = None) -> SourceTab
     :func:`~.guards.check_workbook` has checked every part against ``limits``."""
     from openpyxl import load_workbook
 
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     check_workbook(raw, limits, name)
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise DatasetError(
-            f"{name}: a zip file that is not an Excel .xlsx workbook ({error})") from None
+    except Exception as error:  # noqa: BLE001 - openpyxl, zipfile and lxml raise many kinds
+        raise DatasetError(f"{name}: a zip file that is not an Excel .xlsx workbook "
+                           f"({type(error).__name__}: {_first_line(error)})") from None
     try:
-        sheet = book.worksheets[0]
-        # The size a sheet declares (``<dimension ref="A1:XFD1048576">``) is not trusted:
-        # rows are read as far as their cells go.
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        header = [_xlsx_text(cell).strip() for cell in next(rows, ())]
-        while header and not header[-1]:
-            header.pop()
-        _check_header(header, name)
-        limits.check("columns", len(header), name)
-        width = len(header)
-        records, index = [], []
-        for number, row in enumerate(rows, start=2):
-            if number - 1 > limits.rows:
-                raise LimitExceeded("rows", limits.rows, file=name)
-            cells = [_xlsx_text(cell) for cell in row[:width]]
-            if not any(cell.strip() for cell in cells):
-                continue
-            records.append(cells + [""] * (width - len(cells)))
-            index.append(number - 2)
+        return _workbook_table(book, name, limits)
+    except DatasetError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a damaged part found while reading rows
+        raise DatasetError(f"{name}: a damaged workbook ({type(error).__name__}: "
+                           f"{_first_line(error)})") from None
     finally:
         book.close()
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:200] if text else ""
+
+
+def _workbook_table(book, name: str, limits: Limits) -> SourceTable:
+    sheet = book.worksheets[0]
+    # The size a sheet declares (``<dimension ref="A1:XFD1048576">``) is not trusted:
+    # rows are read as far as their cells go.
+    sheet.reset_dimensions()
+    rows = sheet.iter_rows(values_only=True)
+    header = [_xlsx_text(cell).strip() for cell in next(rows, ())]
+    while header and not header[-1]:
+        header.pop()
+    _check_header(header, name)
+    limits.check("columns", len(header), name)
+    width = len(header)
+    records, index = [], []
+    for number, row in enumerate(rows, start=2):
+        if number - 1 > limits.rows:
+            raise LimitExceeded("rows", limits.rows, file=name)
+        cells = [_xlsx_text(cell) for cell in row[:width]]
+        if not any(cell.strip() for cell in cells):
+            continue
+        records.append(cells + [""] * (width - len(cells)))
+        index.append(number - 2)
     frame = pd.DataFrame(records, columns=header, index=index, dtype=object)
     return SourceTable(_clean(frame), "xlsx", "xlsx", [], len(records))
 
 
 def parse_json(text: str, name: str, limits: Limits | None = None) -> object:
     """JSON text as Python values, its depth and coordinates within ``limits``."""
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     check_json(text, limits, name)
     try:
         return json.loads(text)
@@ -278,7 +290,7 @@ def parse_json(text: str, name: str, limits: Limits | None = None) -> object:
 
 def read_geojson(text: str, *, name: str = "file", encoding: str = "utf-8",
                  limits: Limits | None = None) -> SourceTable:
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     data = parse_json(text, name, limits)
     if not isinstance(data, dict) or data.get("type") not in ("FeatureCollection", "Feature"):
         raise DatasetError(

@@ -15,7 +15,14 @@ from dashboard.data.filters import (
 )
 from dashboard.exports.deck import step_rows, step_text, step_view
 from dashboard.page import state as page_state
-from dashboard.page.briefing import briefing_steps, card_html, neighbour, step_index, step_label
+from dashboard.page.briefing import (
+    briefing_steps,
+    card_html,
+    neighbour,
+    step_index,
+    step_label,
+    step_number,
+)
 from dashboard.page.views.common import (
     BRIEFING_MAP_HEIGHT,
     current_filters,
@@ -127,8 +134,7 @@ def _set_step(value: int) -> None:
 
 def _initial_step(total: int) -> int:
     if "im_step" not in st.session_state:
-        raw = st.query_params.get("step", "0")
-        st.session_state["im_step"] = int(raw) if str(raw).isdigit() else 0
+        st.session_state["im_step"] = step_number(st.query_params.get("step", "0"))
     return max(0, min(total, int(st.session_state["im_step"])))
 
 

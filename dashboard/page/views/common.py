@@ -14,9 +14,10 @@ from dashboard.base.settings import edit_enabled
 from dashboard.data.filters import (
     Filters,
     parse_query_params,
+    shown,
 )
 from dashboard.data.loading import prepare
-from dashboard.data.mapview import MapAt, parse_at, parse_layers
+from dashboard.data.mapview import MapAt, parse_at, parse_frame, parse_layers
 from dashboard.data.query import CachedQuery, QueryError, engine_requested, open_query
 from dashboard.data.schema import DatasetError, InvalidDataset
 from dashboard.data.stores import Store, StoreError, open_store, store_location
@@ -129,10 +130,11 @@ def init_state(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
     if view == "edit" and not edit_enabled():
         notices.append("Ignored view=edit: editing is off on this server.")
     elif view and view not in ("briefing", "edit"):
-        notices.append(f"Ignored view={view}: the only other view is view=briefing.")
+        notices.append(f"Ignored view={shown(view)}: the only other view is view=briefing.")
     incident = st.query_params.get("incident") or None
     if incident and incident not in set(incidents["id"]):
-        notices.append(f"Ignored incident={incident}: there is no incident with this id.")
+        notices.append(
+            f"Ignored incident={shown(incident)}: there is no incident with this id.")
         incident = None
     st.session_state["im_incident"] = incident
     st.session_state["im_notices"] = notices
@@ -279,6 +281,9 @@ def map_view_params(filters: Filters) -> tuple[dict[str, str], MapAt | None, tup
         at = parse_at(raw_at)
         if at is not None:
             keep["at"] = raw_at
+            raw_frame = st.query_params.get("frame")
+            if raw_frame and parse_frame(raw_frame) is not None:
+                keep["frame"] = raw_frame
     raw_layers = st.query_params.get("layers")
     if raw_layers is not None:
         layers = parse_layers(raw_layers)
@@ -291,18 +296,20 @@ def map_view_params(filters: Filters) -> tuple[dict[str, str], MapAt | None, tup
 
 
 def map_view_now(at: tuple[float, float, int] | None,
-                 layers: tuple[str, ...] | None) -> tuple[tuple[float, float, int] | None,
-                                                         tuple[str, ...] | None]:
-    """The map's extent and layers as the URL has them now (a fragment's rerun sees the map's
-    latest moves), else the values given."""
+                 layers: tuple[str, ...] | None):
+    """The map's extent, layers and on-screen size (``frame=``, with ``at=``) as the URL has
+    them now (a fragment's rerun sees the map's latest moves), else the values given."""
     raw_at = st.query_params.get("at")
     parsed = parse_at(raw_at) if raw_at else None
+    frame = None
     if parsed is not None:
         at = (parsed.lat, parsed.lon, parsed.zoom)
+        raw_frame = st.query_params.get("frame")
+        frame = parse_frame(raw_frame) if raw_frame else None
     raw_layers = st.query_params.get("layers")
     if raw_layers is not None and parse_layers(raw_layers) is not None:
         layers = parse_layers(raw_layers)
-    return at, layers
+    return at, layers, frame
 
 
 def link_html(label: str, params: dict[str, str]) -> str:

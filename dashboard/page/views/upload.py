@@ -1,9 +1,11 @@
 """'Load your data' in the sidebar: upload a file, check its format, mapping and problems,
 geocode what has no coordinates, show it on the map and save it as a dataset.
 
-Reading, converting and geocoding are the plain functions of ``dashboard.data.importers``
-and ``dashboard.geocoding.frames``; each result is cached by the file's bytes, so moving a
-filter after a large upload does not convert it again. The dataset shown on the map is
+Reading and converting run in a worker process under the upload limits
+(``dashboard.data.importers.isolated``): a file that passes one is stopped there and the
+page shows the limit's one line. Geocoding is ``dashboard.geocoding.frames``. Each result
+is kept in the session (and freed with it), by the uploaded file and the mapping, so moving
+a filter after a large upload does not convert it again. The dataset shown on the map is
 prepared once per version (file, format, mapping, geocoding) and the CSV files to download
 are written only when their button is pressed, so a rerun after a large upload costs no
 more than one with the curated dataset.
@@ -11,22 +13,15 @@ more than one with the curated dataset.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from dashboard.base import notices
 from dashboard.data.filters import Filters, year_span
-from dashboard.data.importers import (
-    FIELDS,
-    NAMES,
-    SourceTable,
-    convert_source,
-    detect_source,
-    guess_mapping,
-)
-from dashboard.data.importers.reading import read_table
+from dashboard.data.importers import FIELDS, NAMES
+from dashboard.data.importers.isolated import Reading, read_upload
 from dashboard.data.loading import prepare
 from dashboard.data.schema import DatasetError
 from dashboard.data.spreadsheet import neutralise_frame
@@ -40,51 +35,94 @@ NOT_MAPPED = "(none)"
 PROBLEMS_SHOWN = 1_000
 
 
-@st.cache_data(show_spinner="Reading the file...", max_entries=2)
-def _read(raw: bytes, name: str) -> SourceTable:
-    return read_table(raw, name=name)
+#: Session key of the readings of the file now uploaded: {(source, mapping): Reading}.
+READINGS = "up_readings"
+#: Conversions of one file a session keeps (each mapping tried is one).
+KEPT_READINGS = 3
+#: Session key of the server's refusals of this session's uploads (shown until a file loads).
+REFUSED = "up_refused"
 
 
-@st.cache_data(show_spinner="Converting...", max_entries=4)
-def _convert(raw: bytes, name: str, source: str | None, mapping: tuple) -> tuple:
-    result = convert_source(_read(raw, name), source, dict(mapping) or None, name=name)
-    problems = pd.DataFrame(
-        [(p.row, p.column, p.message) for p in result.problems],
-        columns=["row", "column", "problem"])
-    return result.incidents, problems, result.summary(), result.source
+def _refused_uploads() -> list[str]:
+    """Why the server refused this session's latest uploads (their size passed a limit:
+    ``dashboard.server.uploads`` posts the line and asks the page to run again)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    if context is not None:
+        fresh = notices.take(context.session_id)
+        if fresh:
+            st.session_state[REFUSED] = fresh
+    return st.session_state.get(REFUSED, [])
+
+
+def _reading(upload, source: str | None, mapping: dict[str, str] | None) -> Reading:
+    """The file read and converted (in the worker, under the limits), once per file, format
+    and mapping in this session; DatasetError (a limit passed, a file not readable)."""
+    file_key = (upload.file_id, upload.size, upload.name)
+    stored = st.session_state.get(READINGS)
+    if stored is None or stored[0] != file_key:  # another file: forget the last one's
+        stored = (file_key, {})
+        st.session_state[READINGS] = stored
+    readings = stored[1]
+    key = (source, tuple(sorted((mapping or {}).items())))
+    if key not in readings:
+        with st.spinner("Reading the file..."):
+            reading = read_upload(upload.getvalue(), upload.name, source, mapping)
+        while len(readings) >= KEPT_READINGS:  # a session holds a few conversions at most
+            readings.pop(next(iter(readings)))
+        readings[key] = reading
+        if mapping is None and reading.source == "table":  # converted through the guessed
+            # mapping: also the answer when the select boxes send that mapping
+            guessed = (source, tuple(sorted(_as_chosen(reading).items())))
+            readings.setdefault(guessed, reading)
+    return readings[key]
+
+
+def _as_chosen(reading: Reading) -> dict[str, str]:
+    """The mapping the page's select boxes show before anyone changes them."""
+    return {field: column for field, column in reading.guessed.items() if field in FIELDS}
 
 
 def upload_view(incidents: pd.DataFrame, data_path: Path) -> tuple[pd.DataFrame, Path]:
     """The sidebar section; returns the dataset and file name the page shows."""
     shown = incidents, data_path
-    expanded = st.session_state.get("up_file") is not None
+    refused = _refused_uploads()
+    expanded = st.session_state.get("up_file") is not None or bool(refused)
     with st.sidebar.expander("Load your data", expanded=expanded):
         upload = st.file_uploader(
             "CSV, Excel or GeoJSON: ACLED, GTD, UCDP GED or any table", type=UPLOAD_TYPES,
             key="up_file", on_change=_dataset_changed)
         if upload is None:
+            for line in refused:  # the server refused the file before the page saw it
+                st.error(line)
             return _shown(shown)
-        raw, name = upload.getvalue(), upload.name
+        st.session_state.pop(REFUSED, None)
+        name = upload.name
+        choice = st.session_state.get("up_format", "auto")
+        source = None if choice == "auto" else choice
         try:
-            table = _read(raw, name)
-        except DatasetError as error:
+            first = _reading(upload, source, None)
+        except DatasetError as error:  # a limit passed, or not a file we read
             st.error(str(error))
             return _shown(shown)
-        detected = detect_source(table.frame)
-        st.caption(f"Detected: **{NAMES[detected]}** · {table.kind.upper()} · "
-                   f"{table.encoding} · {table.rows_read:,} rows")
+        detected = first.detected
+        st.caption(f"Detected: **{NAMES[detected]}** · {first.kind.upper()} · "
+                   f"{first.encoding} · {first.rows_read:,} rows")
         choice = st.selectbox("Format", list(FORMATS), format_func=FORMATS.get, key="up_format")
-        source = None if choice == "auto" else choice
         mapping: dict[str, str] = {}
         if choice == "csv" or (choice == "auto" and detected == "table"):
-            mapping = _mapping_editor(list(table.frame.columns))
+            mapping = _mapping_editor(first.columns, _as_chosen(first))
         try:
-            converted, problems, summary, kind = _convert(raw, name, source,
-                                                          tuple(sorted(mapping.items())))
+            reading = _reading(upload, source, mapping) if mapping else first
         except DatasetError as error:
             st.error(str(error))
             return _shown(shown)
-        st.markdown(f"**{summary}**")
+        if reading.incidents is None:
+            st.error(reading.error)
+            return _shown(shown)
+        converted, problems = reading.incidents, reading.problems
+        st.markdown(f"**{reading.summary}**")
         if len(problems):
             st.caption(f"{len(problems):,} problem(s), by row and column:")
             lines = [f"row {row}, column {column}: {message}"
@@ -101,13 +139,14 @@ def upload_view(incidents: pd.DataFrame, data_path: Path) -> tuple[pd.DataFrame,
         if converted.empty:
             st.error("Nothing to show: every row was refused (see the problems above).")
             return _shown(shown)
-        converted = _geocode_section(converted, raw)
+        converted = _geocode_section(converted, upload.file_id)
         st.download_button(
             "Save as dataset (CSV)", type="secondary", key="up_save",
             data=lambda: neutralise_frame(converted).to_csv(index=False).encode("utf-8"),
             file_name=f"{Path(name).stem}-dataset.csv", mime="text/csv")
         if st.toggle("Show on the map", key="up_show", on_change=_dataset_changed):
-            version = _version(raw, source, mapping, st.session_state.get("up_geocoded"))
+            version = _version(upload.file_id, source, mapping,
+                               st.session_state.get("up_geocoded"))
             try:
                 shown = _prepared(converted, name, version), Path(name)
             except DatasetError as error:  # pragma: no cover - converted rows validate
@@ -115,12 +154,13 @@ def upload_view(incidents: pd.DataFrame, data_path: Path) -> tuple[pd.DataFrame,
     return _shown(shown)
 
 
-def _version(raw: bytes, source: str | None, mapping: dict, geocoded) -> str:
-    """What the shown dataset is made of: the file's bytes, the format, the mapping and
-    whether it was geocoded."""
-    digest = hashlib.blake2b(raw, digest_size=16)
-    digest.update(repr((source, sorted(mapping.items()), geocoded is not None)).encode())
-    return digest.hexdigest()
+def _version(file_id: str, source: str | None, mapping: dict, geocoded) -> str:
+    """What the shown dataset is made of: the uploaded file (each upload has its own id),
+    the format, the mapping and whether it was geocoded."""
+    import hashlib
+
+    made_of = repr((file_id, source, sorted(mapping.items()), geocoded is not None))
+    return hashlib.blake2b(made_of.encode(), digest_size=16).hexdigest()
 
 
 def _prepared(converted: pd.DataFrame, name: str, version: str) -> pd.DataFrame:
@@ -139,9 +179,8 @@ def _prepared(converted: pd.DataFrame, name: str, version: str) -> pd.DataFrame:
     return dataset
 
 
-def _mapping_editor(columns: list[str]) -> dict[str, str]:
+def _mapping_editor(columns: list[str], guessed: dict[str, str]) -> dict[str, str]:
     """A select box per field, set to the guess; returns the mapping as chosen."""
-    guessed = guess_mapping(columns)
     st.caption("Column mapping (date and country are needed):")
     options = [NOT_MAPPED, *columns]
     mapping = {}
@@ -156,9 +195,9 @@ def _mapping_editor(columns: list[str]) -> dict[str, str]:
     return mapping
 
 
-def _geocode_section(converted: pd.DataFrame, raw: bytes) -> pd.DataFrame:
+def _geocode_section(converted: pd.DataFrame, file_id: str) -> pd.DataFrame:
     """A button that fills missing coordinates from the offline gazetteer, with progress."""
-    token = (hash(raw), len(converted), tuple(converted["id"].head(3)))
+    token = (file_id, len(converted), tuple(converted["id"].head(3)))
     stored = st.session_state.get("up_geocoded")
     if stored is not None and stored[0] == token:
         st.caption(stored[2])
