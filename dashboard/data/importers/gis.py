@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import warnings
 import zipfile
 from collections import Counter
 
@@ -82,12 +83,20 @@ def _check_zip(raw: bytes, name: str) -> None:
 
 def read_gis(raw: bytes, kind: str, *, name: str = "file") -> SourceTable:
     """Every layer of a GIS file as one table of text columns."""
-    import pyogrio
-    from pyogrio.errors import DataLayerError, DataSourceError
-
     if raw[:4] == b"PK\x03\x04":
         _check_zip(raw, name)
     label = NAMES.get(kind, "GIS file")
+    with warnings.catch_warnings():
+        # GDAL reads from memory under a made-up name, whose extension it then doubts.
+        warnings.filterwarnings("ignore", "File /vsimem/.* non conformant file extension",
+                                RuntimeWarning)
+        return _read_layers(raw, kind, label, name)
+
+
+def _read_layers(raw: bytes, kind: str, label: str, name: str) -> SourceTable:
+    import pyogrio
+    from pyogrio.errors import DataLayerError, DataSourceError
+
     try:
         layers = [str(layer) for layer, _ in pyogrio.list_layers(io.BytesIO(raw))]
         if kind == "gpx":

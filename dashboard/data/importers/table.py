@@ -62,7 +62,7 @@ GUESSES: dict[str, tuple[str, ...]] = {
                    "offense", "offense_type", "crime_type"),
     "title": ("title", "headline", "name", "event", "subject"),
     "summary": ("summary", "description", "details", "notes", "note", "comments", "text",
-                "narrative"),
+                "narrative", "desc"),
     "place": ("place", "location", "city", "town", "locality", "village", "city_or_county",
               "municipality", "address", "site", "place_name", "where"),
     "region": ("region", "province", "state", "admin1", "adm_1", "provstate", "governorate",
