@@ -205,7 +205,9 @@ def locate(place: str, country: str | None, offline: bool | None, as_json: bool)
     # a named site's name and row come from a dataset cell: no control characters pass
     click.echo(f"{_one_line(result.display_name)}\n  {result.lat:.5f}, {result.lon:.5f}"
                f"  ({result.precision} precision, {_one_line(origin)})")
-    if result.ambiguous:
+    if result.reason:
+        click.echo(_one_line(f"  {result.reason}"), err=True)
+    elif result.ambiguous:
         others = "; ".join(f"{c['name']} ({c['country']})" for c in result.candidates[1:5])
         click.echo(f"  ambiguous, other candidates: {others}", err=True)
 
