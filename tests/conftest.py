@@ -76,3 +76,16 @@ def downloads(monkeypatch) -> dict[str, bytes]:
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
     return served
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(tmp_path_factory):
+    """One throw-away PostgreSQL cluster (with PostGIS) for the whole run: its database's DSN.
+
+    Started on first use only (tests/support/postgres.py); tests that need a clean database
+    make their own with ``tests.support.postgres.fresh_database``.
+    """
+    from tests.support.postgres import throwaway_postgres
+
+    with throwaway_postgres(tmp_path_factory.mktemp("postgres")) as dsn:
+        yield dsn

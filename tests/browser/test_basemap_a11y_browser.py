@@ -35,13 +35,13 @@ def test_focused_map_shows_fine_borders_and_place_names_offline(page):
                    f"/?incident={BERLIN}")
     frame = map_frame(page.page)
     frame.wait_for_function(
-        "document.querySelector('.leaflet-container').dataset.basemap"
-        ".indexOf('countries-10m') >= 0", timeout=30_000)
+        "(document.querySelector('.leaflet-container')?.dataset.basemap ?? '')"
+        ".includes('countries-10m')", timeout=30_000)
     frame.wait_for_function(
-        "+document.querySelector('.leaflet-container').dataset.places > 5", timeout=30_000)
+        "+document.querySelector('.leaflet-container')?.dataset.places > 5", timeout=30_000)
     # Germany's states (admin-1) are drawn under the names, on their own canvas
     frame.wait_for_function(
-        "+document.querySelector('.leaflet-container').dataset.admin1 >= 1", timeout=30_000)
+        "+document.querySelector('.leaflet-container')?.dataset.admin1 >= 1", timeout=30_000)
     drawn = frame.evaluate("""() => {
         const canvas = document.querySelector('.leaflet-basemapAdmin-pane canvas');
         const data = canvas.getContext('2d').getImageData(0, 0, canvas.width,

@@ -73,7 +73,7 @@ def test_offline_export_loads_with_no_requests_and_plays_years(browser, incident
         assert markers.count() == expected
         page.locator(".incident-play-button").click()      # play from 2016 onwards
         page.wait_for_function(
-            "document.querySelector('.incident-play').dataset.year !== '2016'", timeout=3000)
+            "document.querySelector('.incident-play')?.dataset.year !== '2016'", timeout=3000)
         page.locator(".incident-play-button").click()      # pause
         year = play.get_attribute("data-year")
         page.wait_for_timeout(1200)

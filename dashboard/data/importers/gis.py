@@ -25,6 +25,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+import dashboard.data.importers.limits as limits_module
+from dashboard.data.importers.limits import Limits
 from dashboard.data.importers.source import SHAPE_COLUMN, SourceTable, unique_header
 from dashboard.data.schema import DatasetError
 
@@ -35,8 +37,6 @@ KML_STYLE_FIELDS = frozenset({"altitudeMode", "tessellate", "extrude", "visibili
                               "drawOrder", "icon", "snippet"})
 #: GPX layers that hold tracks and routes (lines and their vertices), not placemarks.
 GPX_TRACK_LAYERS = frozenset({"routes", "tracks", "route_points", "track_points"})
-#: How much a zip (KMZ, zipped Shapefile) may hold once unpacked.
-MAX_UNZIPPED_BYTES = 2 * 1024**3
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _BREAK = re.compile(r"<\s*(?:br|/p|/div|/li)\s*/?\s*>", re.IGNORECASE)
 
@@ -70,30 +70,34 @@ def sniff(raw: bytes, name: str = "file") -> str | None:
     return None
 
 
-def _check_zip(raw: bytes, name: str) -> None:
-    """A zip's unpacked size, before GDAL unpacks it (a small zip can unpack to terabytes)."""
+def _check_zip(raw: bytes, name: str, limits: Limits) -> None:
+    """A zip's parts and unpacked size (as for a workbook: ``workbook_entries``,
+    ``workbook_mb``), before GDAL unpacks it: a small zip can unpack to terabytes."""
     try:
-        total = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(raw)).infolist())
+        parts = zipfile.ZipFile(io.BytesIO(raw)).infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise DatasetError(f"{name}: a damaged zip file ({error})") from None
-    if total > MAX_UNZIPPED_BYTES:
-        raise DatasetError(f"{name}: unpacks to {total:,} bytes, more than the "
-                           f"{MAX_UNZIPPED_BYTES:,} read")
+    limits.check("workbook_entries", len(parts), name)
+    limits.check("workbook_mb", sum(part.file_size for part in parts), name)
 
 
-def read_gis(raw: bytes, kind: str, *, name: str = "file") -> SourceTable:
-    """Every layer of a GIS file as one table of text columns."""
+def read_gis(raw: bytes, kind: str, *, name: str = "file",
+             limits: Limits | None = None) -> SourceTable:
+    """Every layer of a GIS file as one table of text columns, under ``limits``: a zip's
+    unpacked size before it is opened, each layer's features and fields before it is read,
+    the positions of its shapes once read."""
+    limits = limits or limits_module.current()
     if raw[:4] == b"PK\x03\x04":
-        _check_zip(raw, name)
+        _check_zip(raw, name, limits)
     label = NAMES.get(kind, "GIS file")
     with warnings.catch_warnings():
         # GDAL reads from memory under a made-up name, whose extension it then doubts.
         warnings.filterwarnings("ignore", "File /vsimem/.* non conformant file extension",
                                 RuntimeWarning)
-        return _read_layers(raw, kind, label, name)
+        return _read_layers(raw, kind, label, name, limits)
 
 
-def _read_layers(raw: bytes, kind: str, label: str, name: str) -> SourceTable:
+def _read_layers(raw: bytes, kind: str, label: str, name: str, limits: Limits) -> SourceTable:
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
 
@@ -102,8 +106,13 @@ def _read_layers(raw: bytes, kind: str, label: str, name: str) -> SourceTable:
         if kind == "gpx":
             layers = [layer for layer in layers if layer not in GPX_TRACK_LAYERS]
         frames = []
+        features = 0
         for layer in layers:
-            frame, shapes = _read_layer(raw, layer, name)
+            info = pyogrio.read_info(io.BytesIO(raw), layer=layer)
+            features += max(int(info.get("features") or 0), 0)
+            limits.check("rows", features, name)
+            limits.check("columns", len(info.get("fields", ())), name)
+            frame, shapes = _read_layer(raw, layer, name, limits)
             if len(frame):
                 frame.insert(0, "layer", layer)
                 frames.append((frame, shapes))
@@ -132,11 +141,13 @@ def _read_layers(raw: bytes, kind: str, label: str, name: str) -> SourceTable:
     return SourceTable(frame, kind, "utf-8", [], len(frame), notices)
 
 
-def _read_layer(raw: bytes, layer: str, name: str) -> tuple[pd.DataFrame, Counter]:
+def _read_layer(raw: bytes, layer: str, name: str,
+                limits: Limits) -> tuple[pd.DataFrame, Counter]:
     import pyogrio.raw
     import shapely
 
     meta, _, geometry, values = pyogrio.raw.read(io.BytesIO(raw), layer=layer)
+    limits.check("rows", len(values[0]) if values else 0, name)
     columns = {}
     for field, data in zip(meta["fields"], values, strict=True):
         if str(field) in KML_STYLE_FIELDS:
@@ -156,6 +167,7 @@ def _read_layer(raw: bytes, layer: str, name: str) -> tuple[pd.DataFrame, Counte
     shapes: Counter = Counter()
     if geometry is not None and len(geometry):
         shapes_array = shapely.from_wkb(geometry, on_invalid="ignore")
+        limits.check("coordinates", int(shapely.get_num_coordinates(shapes_array).sum()), name)
         points = _points(shapes_array, meta.get("crs"), name)
         for position, (geom, point) in enumerate(zip(shapes_array, points, strict=True)):
             if point is None:

@@ -20,6 +20,12 @@ unwrapped and said so.
 ('csv', {'a': ['1'], 'b': ['']})
 >>> print(*table.problems)
 row 3, column b: has 1 of 2 cells (a truncated or broken line); row left out
+
+Every read runs under :class:`~dashboard.data.importers.limits.Limits` (the process's own,
+from ``INCIDENT_MAP_LIMIT_*``, unless others are given): lines, rows and columns are
+counted while the file is read, a workbook is checked part by part before it is opened and
+a JSON file's depth before it is parsed (:mod:`.guards`); the first limit passed stops the
+read with :class:`~dashboard.data.importers.limits.LimitExceeded`.
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ from collections import Counter
 import pandas as pd
 from charset_normalizer import from_bytes
 
+import dashboard.data.importers.limits as limits_module
+from dashboard.data.importers.guards import check_json, check_workbook, scan_lines
+from dashboard.data.importers.limits import LimitExceeded, Limits
 from dashboard.data.importers.source import SHAPE_COLUMN, SourceTable, unique_header
 from dashboard.data.schema import DatasetError, Problem
 
@@ -51,22 +60,32 @@ SAMPLE_BYTES = 512 * 1024
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old Excel .xls workbook
 
 
-def read_table(raw: bytes, *, name: str = "file") -> SourceTable:
+#: The start of a JSON file: a byte-order mark, white space, then ``{`` or ``[``.
+_JSON_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*[\[{]")
+_NOT_BLANK = re.compile(rb"[^ \t\r\n]")
+
+
+def read_table(raw: bytes, *, name: str = "file", limits: Limits | None = None) -> SourceTable:
     """Read ``raw`` by what it is (a zip is a workbook, a KMZ or a zipped Shapefile; ``{``
-    starts GeoJSON; ``<`` KML or GPX; SQLite a GeoPackage)."""
+    starts GeoJSON; ``<`` KML or GPX; SQLite a GeoPackage), under ``limits`` (the
+    process's own by default)."""
     from dashboard.data.importers.gis import read_gis, sniff
 
-    if not raw.strip():
+    limits = limits or limits_module.current()
+    limits.check("upload_mb", len(raw), name)
+    if not _NOT_BLANK.search(raw):
         raise DatasetError(f"{name}: the file is empty")
     kind = sniff(raw, name)
     if kind is not None:
-        return read_gis(raw, kind, name=name)
+        return read_gis(raw, kind, name=name, limits=limits)
     if raw[:4] == b"PK\x03\x04" or raw[:8] == OLE2:
-        return _read_workbook(raw, name)
+        return _read_workbook(raw, name, limits)
+    if _JSON_START.match(raw):
+        text, encoding = decode(raw, name)
+        return read_geojson(text, name=name, encoding=encoding, limits=limits)
+    lines = scan_lines(raw, limits, name)
     text, encoding = decode(raw, name)
-    if text.lstrip().startswith(("{", "[")):
-        return read_geojson(text, name=name, encoding=encoding)
-    return _read_csv(text, name, encoding)
+    return _read_csv(text, name, encoding, limits, lines)
 
 
 def decode(raw: bytes, name: str) -> tuple[str, str]:
@@ -145,17 +164,31 @@ def _unwrapped(cell: str, separator: str, width: int) -> list[str] | None:
     return rows[0] if len(rows) == 1 and len(rows[0]) == width else None
 
 
-def _read_csv(text: str, name: str, encoding: str) -> SourceTable:
+def _read_csv(text: str, name: str, encoding: str, limits: Limits | None = None,
+              lines: int | None = None) -> SourceTable:
+    limits = limits or limits_module.current()
     delimiter = sniff_separator(text)
     notices: list[str] = []
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text[:end] if end != -1 else text
+    # The header's width, before the whole file is parsed (the header is one line, at most
+    # line_kb long: a slice of twice that holds it).
+    head = io.StringIO(text[: 2 * limits.bytes("line_kb") + 2], newline="")
+    try:
+        limits.check("columns", len(next(csv.reader(head, delimiter=delimiter), [])), name)
+    except csv.Error:
+        pass  # the careful reader below says what is wrong with it
     if delimiter != ",":
         notices.append(f"columns separated by {SEPARATOR_NAMES[delimiter]}")
     elif first.count(";") > first.count(","):
         notices.append("columns separated by commas (the header has more semicolons, but "
                        "the lines have the header's number of cells with commas)")
-    fast = _read_fast(text, delimiter)
+    # More lines than the rows allowed may still be fewer records (quoted line breaks):
+    # the careful reader counts records and stops at the limit.
+    fast = _read_fast(text, delimiter) if lines is None or lines - 1 <= limits.rows else None
     if fast is not None:
+        limits.check("columns", len(fast.columns), name)
+        limits.check("rows", len(fast), name)
         header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         header = [cell.strip().lstrip("\ufeff") for cell in header]
         if len(header) == len(fast.columns):
@@ -168,9 +201,12 @@ def _read_csv(text: str, name: str, encoding: str) -> SourceTable:
     try:
         header = [cell.strip().lstrip("\ufeff") for cell in next(reader)]
         _check_header(header, name)
+        limits.check("columns", len(header), name)
         rows, index, problems = [], [], []
         width = len(header)
         for number, row in enumerate(reader, start=2):
+            if len(rows) + len(problems) >= limits.rows:
+                raise LimitExceeded("rows", limits.rows, file=name)
             if len(row) == 1 and width > 1:
                 inner = _unwrapped(row[0], delimiter, width)
                 if inner is not None:
@@ -267,11 +303,16 @@ def _xlsx_text(value: object) -> str:
     return str(value)
 
 
-def _read_workbook(raw: bytes, name: str) -> SourceTable:
+def _read_workbook(raw: bytes, name: str, limits: Limits | None = None) -> SourceTable:
     """The first worksheet of a workbook (``.xlsx``, ``.xls``, ``.ods``), read by calamine
-    whatever size the sheet declares (some writers declare ``A1`` for a full sheet)."""
+    whatever size the sheet declares (some writers declare ``A1`` for a full sheet), after
+    :func:`~.guards.check_workbook` has checked every part of a zip workbook against
+    ``limits`` (calamine holds the whole sheet in memory)."""
     from python_calamine import CalamineError, CalamineWorkbook
 
+    limits = limits or limits_module.current()
+    if raw[:4] == b"PK\x03\x04":
+        check_workbook(raw, limits, name)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
         rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
@@ -284,6 +325,8 @@ def _read_workbook(raw: bytes, name: str) -> SourceTable:
     while header and not header[-1]:
         header.pop()
     _check_header(header, name)
+    limits.check("columns", len(header), name)
+    limits.check("rows", len(rows) - 1, name)
     notices: list[str] = []
     header = unique_header(header, notices)
     width = len(header)
@@ -302,9 +345,14 @@ def _read_workbook(raw: bytes, name: str) -> SourceTable:
     return SourceTable(_clean(frame), "xlsx", "xlsx", [], len(records), notices, blank)
 
 
-def parse_json(text: str, name: str) -> object:
+def parse_json(text: str, name: str, limits: Limits | None = None) -> object:
+    """JSON text as Python values, its depth and coordinates within ``limits``."""
+    limits = limits or limits_module.current()
+    check_json(text, limits, name)
     try:
         return json.loads(text)
+    except RecursionError:  # pragma: no cover - check_json stops it first
+        raise LimitExceeded("json_depth", limits.json_depth, file=name) from None
     except json.JSONDecodeError as error:
         raise DatasetError(
             f"{name}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
@@ -315,13 +363,17 @@ def parse_json(text: str, name: str) -> object:
 FLATTEN_DEPTH = 4
 
 
-def read_geojson(text: str, *, name: str = "file", encoding: str = "utf-8") -> SourceTable:
+def read_geojson(text: str, *, name: str = "file", encoding: str = "utf-8",
+                 limits: Limits | None = None) -> SourceTable:
     """GeoJSON as exports write it: Features with or without ``"type"``, an ``id`` beside
     ``properties``, nested properties (as ``a.b`` columns), any geometry (a point inside a
     line or polygon, said so), or a plain JSON list of records."""
-    data = parse_json(text, name)
+    limits = limits or limits_module.current()
+    data = parse_json(text, name, limits)
     features = _features(data, name)
+    limits.check("rows", len(features), name)
     records, problems, shapes = [], [], Counter()
+    keys: set[str] = set()
     for position, feature in enumerate(features):
         row = position + 2
         if not isinstance(feature, dict):
@@ -336,6 +388,8 @@ def read_geojson(text: str, *, name: str = "file", encoding: str = "utf-8") -> S
             continue
         record: dict[str, str] = {}
         _flatten(properties, "", record)
+        keys.update(record)
+        limits.check("columns", len(keys), name)
         if is_feature and feature.get("id") is not None:
             record.setdefault("id" if "id" not in record else "feature_id",
                               _text(feature["id"]))

@@ -1,0 +1,114 @@
+"""An Ibis connection and the engine table for a :class:`~dashboard.data.engine.sources.Source`.
+
+- Parquet (and a CSV file once converted): an embedded DuckDB with a memory limit
+  (``INCIDENT_MAP_DUCKDB_MEMORY``, default 1 GB) and two threads, reading the file in place;
+- PostgreSQL: Ibis' PostgreSQL backend (psycopg) on the DSN;
+- Spark: one local (or cluster) session per process (:func:`spark_session`), the table from
+  the catalog or else the warehouse folder's Parquet.
+
+The clients are optional (``pip install 'incident-map[engines]'``); a missing one is an
+EngineError saying what to install.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from dashboard.data.engine.sources import (
+    DUCKDB_MEMORY_VAR,
+    SPARK_MASTER_VAR,
+    SPARK_MEMORY_VAR,
+    Source,
+    SourceError,
+    spark_warehouse,
+    table_name,
+)
+from dashboard.data.engine.table import SCHEMA
+
+_spark_lock = threading.Lock()
+_spark = None
+
+
+class EngineError(RuntimeError):
+    """The engine cannot be reached or is not installed, with a one-line reason."""
+
+
+def _ibis():
+    try:
+        import ibis
+    except ImportError:
+        raise EngineError("the query engines need Ibis: pip install 'incident-map[engines]'"
+                          ) from None
+    return ibis
+
+
+def spark_session():
+    """This process's Spark session (made once): ``INCIDENT_MAP_SPARK_MASTER`` (default
+    ``local[2]``), driver memory ``INCIDENT_MAP_SPARK_MEMORY`` (default 1g), UTC, no web UI."""
+    global _spark
+    with _spark_lock:
+        if _spark is None:
+            try:
+                from pyspark.sql import SparkSession
+            except ImportError:
+                raise EngineError("the Spark engine needs pyspark: "
+                                  "pip install 'incident-map[engines]'") from None
+            memory = os.environ.get(SPARK_MEMORY_VAR, "1g")
+            _spark = (SparkSession.builder
+                      .master(os.environ.get(SPARK_MASTER_VAR, "local[2]"))
+                      .appName("incident-map")
+                      .config("spark.ui.enabled", "false")
+                      .config("spark.driver.memory", memory)
+                      .config("spark.sql.shuffle.partitions", "4")
+                      .config("spark.sql.session.timeZone", "UTC")
+                      .config("spark.sql.warehouse.dir", str(spark_warehouse().resolve()))
+                      .getOrCreate())
+            _spark.sparkContext.setLogLevel("ERROR")
+        return _spark
+
+
+def connect(source: Source):
+    """``(backend, table)`` for ``source``: an Ibis backend and its engine table."""
+    ibis = _ibis()
+    if source.kind in ("parquet", "csv"):
+        path = Path(source.location)
+        if source.kind == "csv":
+            from dashboard.data.engine.convert import converted
+
+            parquet = converted(path)
+            if parquet is None:
+                raise EngineError(f"{path} is not converted to Parquet yet")
+            path = parquet
+        if not path.exists():
+            raise EngineError(f"{path}: no such Parquet file or folder")
+        backend = ibis.duckdb.connect(threads=2, memory_limit=os.environ.get(
+            DUCKDB_MEMORY_VAR, "1GB"))
+        pattern = str(path / "*.parquet") if path.is_dir() else str(path)
+        # A view of the database (not of one connection), so an export's own cursor sees it.
+        backend.con.execute("CREATE OR REPLACE VIEW incidents AS SELECT * FROM read_parquet('"
+                            + pattern.replace("'", "''") + "')")
+        return backend, backend.table("incidents")
+    if source.kind == "postgres":
+        try:
+            backend = ibis.connect(source.location)
+        except ImportError:
+            raise EngineError("the PostgreSQL engine needs psycopg: "
+                              "pip install 'incident-map[engines]'") from None
+        except Exception as error:  # the driver's errors name the host, never a password
+            raise EngineError(f"cannot reach {source.describe()}: "
+                              f"{str(error).splitlines()[0]}") from None
+        # The engine table's columns only (``geom`` is for other tools).
+        return backend, backend.table(table_name()).select(*SCHEMA.names)
+    if source.kind == "spark":
+        session = spark_session()
+        backend = ibis.pyspark.connect(session)
+        name = source.location
+        if not session.catalog.tableExists(name):
+            folder = spark_warehouse() / name
+            if not folder.exists():
+                raise EngineError(f"Spark has no table {name} (and {folder} does not exist)")
+            session.read.parquet(str(folder.resolve())).createOrReplaceTempView(name)
+        return backend, backend.table(name)
+    raise SourceError(f"no engine reads {source.kind} sources")

@@ -1,0 +1,265 @@
+"""Filters, counts, timelines, map cells, table pages and exports, written once in Ibis.
+
+:class:`EngineQuery` answers every question the page and the exports ask about a
+:class:`~dashboard.data.filters.Filters` as an Ibis expression on the engine table
+(:mod:`~dashboard.data.engine.table`); the engine that holds the table (DuckDB over Parquet,
+PostgreSQL, Spark) runs it, and only answers travel: numbers, a few hundred grid cells, one
+page of rows, or an export's rows in batches. Nothing here holds all rows.
+
+The filters mean what :func:`~dashboard.data.filters.apply_filters` means (the suite checks
+the three engines against it): years inclusive; a month span holds a row when its first
+and last possible month (``month_first``/``month_last``) are inside; countries, types and
+attributions are lists of allowed values; each search word (folded like the data) must
+appear in ``search_text``.
+
+:func:`compile_sql` gives the SQL of the same questions for any dialect Ibis compiles to
+(``trino``, ``bigquery``, ``clickhouse``...), so a warehouse can be checked without a
+server.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+
+from dashboard.data.engine.grid import Bounds, cell_expressions
+from dashboard.data.engine.table import DATASET_COLUMNS
+from dashboard.data.filters import Filters, month_number
+from dashboard.data.loading import fold_text
+
+EXPULSION = "diplomatic_expulsion"
+TOTALS = ("incidents", "fatalities", "expelled", "countries")
+#: A view holding at most this many incidents shows them one by one; more are cells.
+POINT_LIMIT = 1_500
+#: The most cells one view sends (the densest first).
+MAX_CELLS = 4_000
+#: Columns a map point carries (its popup asks for the rest by id).
+POINT_COLUMNS = ("pos", "id", "lat", "lon", "event_type", "attribution", "title",
+                 "date_label", "place")
+#: The table's columns on the page.
+TABLE_COLUMNS = ("pos", "id", "date", "date_precision", "date_label", "title", "place",
+                 "country", "country_name", "event_type", "attribution", "lat", "lon",
+                 "fatalities", "persons")
+
+
+@dataclass(frozen=True)
+class MapView:
+    """One view's answer: ``kind`` is ``"cells"`` (``rows``: x, y, n, lat, lon, south,
+    west, north, east) or ``"points"`` (``rows``: POINT_COLUMNS); ``total`` incidents in view."""
+
+    kind: str
+    total: int
+    rows: pd.DataFrame
+
+
+def predicate(table, filters: Filters):
+    """The Ibis predicates of ``filters`` on ``table`` (an empty list: every row)."""
+    conditions = []
+    if filters.years:
+        conditions.append(table.year.between(int(filters.years[0]), int(filters.years[1])))
+    if filters.months:
+        conditions.append(table.month_first >= month_number(filters.months[0]))
+        conditions.append(table.month_last <= month_number(filters.months[1]))
+    for column, chosen in (("country", filters.countries),
+                           ("event_type", filters.event_types),
+                           ("attribution", filters.attributions)):
+        if chosen:
+            conditions.append(table[column].isin(list(chosen)))
+    for word in fold_text(filters.query).split():
+        conditions.append(table.search_text.contains(word))
+    return conditions
+
+
+def _filtered(table, filters: Filters):
+    conditions = predicate(table, filters)
+    return table.filter(*conditions) if conditions else table
+
+
+def totals_expr(table, filters: Filters):
+    t = _filtered(table, filters)
+    return t.aggregate(
+        incidents=t.count(),
+        fatalities=t.fatalities.sum().coalesce(0),
+        expelled=(t.event_type == EXPULSION).ifelse(t.persons, 0).sum().coalesce(0),
+        countries=t.country.nunique(),
+    )
+
+
+def yearly_expr(table, filters: Filters):
+    t = _filtered(table, filters)
+    t = t.filter(t.year.notnull())
+    return t.group_by(["year", "event_type"]).aggregate(count=t.count())
+
+
+def monthly_expr(table, filters: Filters):
+    """Incidents per (year, month, event type) of the rows known to the month or day; rows
+    known only to their year have ``month`` null."""
+    t = _filtered(table, filters)
+    t = t.filter(t.year.notnull())
+    known = t.month_first == t.month_last
+    month = known.ifelse(t.month_first - t.year * 12 + 1, None)
+    t = t.mutate(month=month.cast("int32"))
+    return t.group_by(["year", "month", "event_type"]).aggregate(count=t.count())
+
+
+def compile_sql(table, filters: Filters, *, dialect: str, bounds: Bounds | None = None,
+                zoom: int = 4) -> dict[str, str]:
+    """The SQL of the page's questions for ``dialect`` (``trino``, ``bigquery``,
+    ``clickhouse``, ``postgres``, ``duckdb``, ``pyspark``...), by question."""
+    import ibis
+
+    bounds = bounds or Bounds(-90, -180, 90, 180)
+    return {
+        "totals": ibis.to_sql(totals_expr(table, filters), dialect=dialect),
+        "yearly": ibis.to_sql(yearly_expr(table, filters), dialect=dialect),
+        "monthly": ibis.to_sql(monthly_expr(table, filters), dialect=dialect),
+        "cells": ibis.to_sql(_cells(table, filters, bounds, zoom), dialect=dialect),
+        "rows": ibis.to_sql(_filtered(table, filters).order_by("pos").limit(100),
+                            dialect=dialect),
+    }
+
+
+def _cells(table, filters: Filters, bounds: Bounds, zoom: int):
+    t = _filtered(table, filters)
+    t = t.filter(t.lat.notnull(), t.lon.notnull(), bounds.predicate(t))
+    x, y = cell_expressions(t, zoom)
+    t = t.mutate(cx=x, cy=y)
+    cells = t.group_by(["cx", "cy"]).aggregate(
+        n=t.count(), lat=t.lat.mean(), lon=t.lon.mean(), south=t.lat.min(),
+        west=t.lon.min(), north=t.lat.max(), east=t.lon.max())
+    return cells.order_by([cells.n.desc(), cells.cx, cells.cy]).limit(MAX_CELLS)
+
+
+class EngineQuery:
+    """The page's and the exports' questions, answered by the engine holding ``table``.
+
+    One backend connection is used by one thread at a time (the page's sessions share this
+    object)."""
+
+    def __init__(self, backend, table, *, name: str = "engine"):
+        self.backend = backend
+        self.table = table
+        self.name = name
+        self._lock = threading.RLock()
+
+    def _run(self, expr) -> pd.DataFrame:
+        with self._lock:
+            return expr.to_pandas()
+
+    def _scalar(self, expr):
+        with self._lock:
+            return expr.execute()
+
+    # --- counts -------------------------------------------------------------------------
+    def count(self, filters: Filters) -> int:
+        return int(self._scalar(_filtered(self.table, filters).count()))
+
+    def totals(self, filters: Filters) -> dict[str, int]:
+        row = self._run(totals_expr(self.table, filters)).iloc[0]
+        return {key: int(0 if pd.isna(row[key]) else row[key]) for key in TOTALS}
+
+    def yearly_counts(self, filters: Filters) -> pd.DataFrame:
+        counts = self._run(yearly_expr(self.table, filters))
+        counts = counts.astype({"year": int, "count": int})
+        counts["event_type"] = counts["event_type"].astype(str)
+        return counts.sort_values(["year", "event_type"]).reset_index(drop=True)
+
+    def monthly_counts(self, filters: Filters) -> pd.DataFrame:
+        counts = self._run(monthly_expr(self.table, filters))
+        counts["month"] = counts["month"].astype("Int64")
+        counts = counts.astype({"year": int, "count": int})
+        return counts.sort_values(["year", "month", "event_type"],
+                                  na_position="first").reset_index(drop=True)
+
+    # --- the dataset's shape --------------------------------------------------------------
+    def size(self) -> int:
+        return int(self._scalar(self.table.count()))
+
+    def year_span(self) -> tuple[int, int] | None:
+        row = self._run(self.table.aggregate(low=self.table.year.min(),
+                                             high=self.table.year.max())).iloc[0]
+        if pd.isna(row["low"]):
+            return None
+        return int(row["low"]), int(row["high"])
+
+    def countries(self) -> tuple[str, ...]:
+        found = self._run(self.table.select("country").distinct().order_by("country"))
+        return tuple(str(code) for code in found["country"])
+
+    def latest_checked(self) -> str | None:
+        value = self._scalar(self.table.checked.max())
+        return str(value) if value else None
+
+    # --- rows ------------------------------------------------------------------------------
+    def rows(self, filters: Filters, *, offset: int = 0, limit: int = 100,
+             columns: tuple[str, ...] = TABLE_COLUMNS) -> pd.DataFrame:
+        """One page of the passing rows in date order (``offset`` rows skipped)."""
+        expr = (_filtered(self.table, filters).order_by("pos").select(*columns)
+                .limit(int(limit), offset=int(offset)))
+        return self._run(expr).reset_index(drop=True)
+
+    def incident(self, incident_id: str) -> dict | None:
+        """Every column of one incident, or None."""
+        found = self._run(self.table.filter(self.table.id == str(incident_id)).limit(1))
+        return None if found.empty else found.iloc[0].to_dict()
+
+    def rank(self, filters: Filters, incident_id: str) -> int | None:
+        """How many passing rows come before ``incident_id`` in date order (its place in the
+        table), or None when it does not pass."""
+        row = self.incident(incident_id)
+        if row is None:
+            return None
+        t = _filtered(self.table, filters)
+        passes = int(self._scalar(t.filter(t.id == str(incident_id)).count()))
+        if not passes:
+            return None
+        return int(self._scalar(t.filter(t.pos < int(row["pos"])).count()))
+
+    def extent(self, filters: Filters) -> tuple[float, float, float, float] | None:
+        """South, west, north, east of the passing incidents with coordinates."""
+        t = _filtered(self.table, filters)
+        row = self._run(t.aggregate(s=t.lat.min(), w=t.lon.min(), n=t.lat.max(),
+                                    e=t.lon.max())).iloc[0]
+        if pd.isna(row["s"]):
+            return None
+        return float(row["s"]), float(row["w"]), float(row["n"]), float(row["e"])
+
+    # --- the map -----------------------------------------------------------------------------
+    def map_view(self, filters: Filters, bounds: Bounds, zoom: int) -> MapView:
+        """The incidents in ``bounds`` one by one when there are at most POINT_LIMIT of
+        them, else the grid cells of ``zoom`` (:mod:`~dashboard.data.engine.grid`)."""
+        cells = self._run(_cells(self.table, filters, bounds, zoom))
+        total = int(cells["n"].sum()) if len(cells) else 0
+        if total <= POINT_LIMIT:
+            t = _filtered(self.table, filters)
+            t = t.filter(t.lat.notnull(), t.lon.notnull(), bounds.predicate(t))
+            points = self._run(t.select(*POINT_COLUMNS).order_by("pos").limit(POINT_LIMIT))
+            return MapView("points", len(points), points.reset_index(drop=True))
+        return MapView("cells", total, cells.reset_index(drop=True))
+
+    # --- exports -----------------------------------------------------------------------------
+    def batches(self, filters: Filters, *, columns: tuple[str, ...] = DATASET_COLUMNS,
+                batch_rows: int = 20_000) -> Iterator[pa.RecordBatch]:
+        """The passing rows in date order as Arrow batches of ``batch_rows``: an export of
+        any size in bounded memory. Holds the engine for the whole export, so a second
+        connection is used where the engine allows one (DuckDB: a cursor)."""
+        expr = _filtered(self.table, filters).order_by("pos").select(*columns)
+        if self.backend.name == "duckdb":
+            # A cursor of its own: the page's questions go on while an export streams.
+            # (DuckDB 2's reader is to_arrow_reader, which Ibis 12 does not call yet.)
+            import ibis
+
+            cursor = self.backend.con.cursor()
+            try:
+                yield from cursor.execute(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(
+                    batch_rows)
+            finally:
+                cursor.close()
+            return
+        with self._lock:
+            reader = expr.to_pyarrow_batches(chunk_size=batch_rows)
+            yield from reader

@@ -1,0 +1,73 @@
+"""One small dataset in each real engine, shared by the engine tests of a run: DuckDB over
+its Parquet file, a table of the throw-away PostgreSQL cluster, and a table of one local
+Spark session (Spark takes tens of seconds to start: its tests are marked ``spark``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.data.loading import load_incidents
+from tests.conftest import write_csv
+from tests.data.engine.cases import engine_rows
+
+
+@pytest.fixture(scope="session")
+def engine_env(tmp_path_factory):
+    """The engines' cache and warehouse folders in the run's temporary folder."""
+    folder = tmp_path_factory.mktemp("engine-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("INCIDENT_MAP_CACHE_DIR", str(folder))
+        patch.setenv("INCIDENT_MAP_SPARK_WAREHOUSE", str(folder / "warehouse"))
+        patch.setenv("INCIDENT_MAP_SPARK_MASTER", "local[1]")
+        yield folder
+
+
+@pytest.fixture(scope="session")
+def engine_csv(engine_env):
+    return write_csv(engine_env / "cases.csv", engine_rows())
+
+
+@pytest.fixture(scope="session")
+def engine_frame(engine_csv):
+    """The same dataset as the page loads it (pandas): the reference answers."""
+    return load_incidents(engine_csv)
+
+
+@pytest.fixture(scope="session")
+def engine_parquet(engine_csv):
+    from dashboard.data.engine.convert import convert_csv
+
+    return convert_csv(engine_csv)
+
+
+def _query(spec: str):
+    from dashboard.data.engine.connect import connect
+    from dashboard.data.engine.query import EngineQuery
+    from dashboard.data.engine.sources import parse_source
+
+    source = parse_source(spec)
+    backend, table = connect(source)
+    return EngineQuery(backend, table, name=source.kind)
+
+
+@pytest.fixture(scope="session")
+def duckdb_query(engine_parquet):
+    return _query(f"parquet:{engine_parquet}")
+
+
+@pytest.fixture(scope="session")
+def postgres_query(engine_parquet, postgres_dsn):
+    from dashboard.data.engine.convert import load_postgres
+    from tests.support.postgres import fresh_database
+
+    dsn = fresh_database(postgres_dsn, "engine_cases")
+    load_postgres(engine_parquet, dsn, "incidents")
+    return _query(dsn)
+
+
+@pytest.fixture(scope="session")
+def spark_query(engine_parquet):
+    from dashboard.data.engine.convert import load_spark
+
+    load_spark(engine_parquet, "engine_cases")
+    return _query("spark:engine_cases")
