@@ -79,10 +79,11 @@ def read_file(path: str | Path) -> SourceTable:
 
 def convert_source(table: SourceTable, source: str | None = None,
                    mapping: Mapping | dict[str, str] | None = None, *,
-                   name: str = "file") -> ImportResult:
+                   name: str = "file", datasets: bool = False) -> ImportResult:
     """Convert a table read by :func:`read_file` (``source``: one of ``SOURCES``, or None to
     detect it; ``mapping``: field -> column for a generic table, or a :class:`Mapping`
-    with constant values and the date order)."""
+    with constant values and the date order). A CSV that is already a dataset is refused
+    (there is nothing to convert) unless ``datasets`` (the page shows it as it is)."""
     if source is not None and source not in SOURCES + ("table", "dataset"):
         raise DatasetError(f'unknown format "{source}"; use one of {", ".join(SOURCES)}')
     mapping = Mapping.of(mapping)
@@ -102,7 +103,7 @@ def convert_source(table: SourceTable, source: str | None = None,
     elif source == "ucdp":
         result = convert_ucdp(frame, rows_in)
     elif source == "dataset":
-        if table.kind == "csv":
+        if table.kind == "csv" and not datasets:
             raise DatasetError(
                 f"{name} is already an Incident Map dataset: open it with `incident-map serve "
                 f"--data {name}` and check it with `incident-map validate {name}`")

@@ -355,13 +355,22 @@ def resolve_mapping(columns, given: Mapping | dict | None,
     if missing:
         example = "--country US" if missing[-1] == "country" else \
             f'--column {missing[0]}="Your column"'
-        raise DatasetError(
+        raise MissingFields(
+            missing,
             f"no {' or '.join(missing)} column found among: {_listed(columns)}; "
             f"name it with --column FIELD=COLUMN, give one value for every row with --value "
             f"FIELD=VALUE, or use a --map file (e.g. {example})")
     notes = [f"{name} ← {reasons[name]}" for name in FIELDS
              if name in reasons and (name in mapping or reasons[name].startswith("none"))]
     return mapping, notes
+
+
+class MissingFields(DatasetError):
+    """No column (and no value) for a field an import needs; ``missing`` names them."""
+
+    def __init__(self, missing: list[str], message: str):
+        self.missing = missing
+        super().__init__(message)
 
 
 def _listed(columns, limit: int = 40) -> str:
