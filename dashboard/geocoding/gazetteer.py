@@ -668,6 +668,13 @@ class GeoNamesGazetteer:
         return any(place.population * 3 >= self._region_population(region)
                    for region in regions)
 
+    def _names_province(self, place: Place, part: str) -> bool:
+        """``part`` names a province of which ``place`` is a small part (Québec, not
+        Berlin)."""
+        named = self.regions(part, (place.country,))
+        return bool(named) and not any(
+            place.population * 3 >= self._region_population(region) for region in named)
+
     def _region_population(self, region: tuple[str, str]) -> int:
         row = self.connection.execute(
             "SELECT SUM(population) FROM places WHERE country = ? AND admin1 = ?",
@@ -819,10 +826,12 @@ class GeoNamesGazetteer:
         locations = []
         for place, _ in ranked[:5]:
             precision, parent = self._precision(place, context)
-            if index > 0 and not _is_site(parts[0]):
+            if index > 0 and (not _is_site(parts[0]) or self._names_province(place, matched)):
                 # The first part names a place we do not know (a village); a later part (a
                 # town, a province read through its capital) only says its region. A street
-                # or a building in a known city is still in that city.
+                # or a building in a known city is still in that city, unless the city's
+                # name is also its province's ("La Grande-3, Quebec": somewhere in Québec;
+                # a city that is most of its province, Berlin, is the city).
                 precision = "region"
             names = [place.name]
             if parent is not None:
