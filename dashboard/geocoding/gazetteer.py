@@ -64,6 +64,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from importlib import resources
 from pathlib import Path
 
@@ -87,6 +88,10 @@ DISTRICT_MAX_KM = 25.0
 #: may be the place under an old or neighbouring province's name (a province split since:
 #: "Dehradun, Uttar Pradesh"); farther out it is another place of the same name.
 ADJACENT_REGION_KM = 100.0
+#: The fewest consonants a name needs to be matched by them (``_skeleton``), and how alike
+#: (difflib's ratio) the two spellings must be besides.
+MIN_SKELETON = 4
+SPELLING_RATIO = 0.8
 #: A runner-up farther than this from the winner is a different place.
 DISTINCT_PLACE_KM = 25.0
 EARTH_RADIUS_KM = 6371.0088
@@ -375,7 +380,24 @@ def _keys_for(part: str) -> list[str]:
         words = [w for w in fold(text).split() if w not in _GENERIC_WORDS]
         if words:
             keys.append(" ".join(words))
+    # Arabic names with or without their article ("Al-Hillah", "Hillah"): the other form.
+    for key in list(keys):
+        words = key.split()
+        if len(words) > 1 and words[0] in _ARTICLES:
+            keys.append(" ".join(words[1:]))
     return list(dict.fromkeys(k for k in keys if k))
+
+
+#: The Arabic article as place names are transliterated ("Al Anbar", "Ar Rutbah", "El Fasher").
+_ARTICLES = frozenset("al el ad ar as at az ash an".split())
+
+
+def _skeleton(key: str) -> str:
+    """A folded name's consonants, as transliterations keep them: vowels, ``h`` (``kh``,
+    ``dh``), spaces and doubled letters dropped ("Pakhokku" and "Pakokku" are ``pkk``,
+    "Loyengalani" and "Loiyangalani" ``lngln``)."""
+    bare = re.sub(r"[aeiouyh\s]+", "", key)
+    return re.sub(r"(.)\1+", r"\1", bare)
 
 
 def _as_codes(country_codes: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -566,6 +588,17 @@ class GeoNamesGazetteer:
                 mismatch = self._mismatch(part, ranked[0][0], context, regions) + (
                     "; answered with the province the query names")
                 continue
+            if not ranked and regions and index == 0 and not _is_site(part):
+                ranked = self._spelled_otherwise(part, regions)
+                if ranked:
+                    locations = self._locations(ranked, context, parts, index, part, regions)
+                    # A reading, not a match: the town's point, never written as the town.
+                    reason = (f'"{part}" read as {ranked[0][0].name}, the one place of the '
+                              "province named spelled with the same consonants; its point, "
+                              "at region precision: check it")
+                    for location in locations:
+                        location.raw.update(precision="region", ambiguous=True, reason=reason)
+                    return locations[:1]
             if ranked:
                 locations = self._locations(ranked, context, parts, index, part, regions)
                 if elsewhere:
@@ -613,6 +646,31 @@ class GeoNamesGazetteer:
             km = distance_km(nearest.lat, nearest.lon, place.lat, place.lon)
             text += f", {km:,.0f} km from {nearest.name}"
         return text
+
+    def _spelled_otherwise(self, part: str, regions: dict) -> list[tuple[Place, tuple]]:
+        """The one place of the regions named whose name has the consonants of ``part``
+        (a transliteration: "Pakhokku" and "Pakokku", "Ust-Tsylma" and "Ust-Tsilma"), when
+        no place of the country bears that name as written; else nothing."""
+        key = fold(_strip_parenthesis(part)[0])
+        skeleton = _skeleton(key)
+        countries = {country for country, _ in regions}
+        if len(skeleton) < MIN_SKELETON or any(
+                place.country in countries for place in self._lookup(key)):
+            return []
+        found = []
+        for country, admin1 in regions:
+            rows = self.connection.execute(
+                "SELECT id, name, lat, lon, country, admin1, population FROM places "
+                "WHERE country = ? AND admin1 = ?", (country, admin1)).fetchall()
+            found += [Place(*row) for row in rows
+                      if fold(row[1])[:1] == key[:1] and _skeleton(fold(row[1])) == skeleton
+                      and SequenceMatcher(None, key, fold(row[1])).ratio() >= SPELLING_RATIO]
+        if not found:
+            return []
+        best = max(found, key=lambda place: place.population)
+        if any(distance_km(p.lat, p.lon, best.lat, best.lon) > DISTINCT_PLACE_KM for p in found):
+            return []  # two places of those consonants: not a spelling
+        return [(best, (True, True, best.population))]
 
     @staticmethod
     def _in_context_region(place: Place, context: list[Place], regions: dict) -> bool:

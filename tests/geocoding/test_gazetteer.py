@@ -303,6 +303,22 @@ def test_a_namesake_elsewhere_is_never_a_city(gazetteer, query, namesake, answer
     assert namesake in location.raw["reason"] and location.raw["name"] == answer
 
 
+@pytest.mark.parametrize(("query", "answer"), [
+    ("Dera Ismael Khan, Khyber-Pakhtunkhwa, Pakistan", "Dera Ismail Khan"),
+    ("Ust-Tsylma, Komi, Russian Federation", "Ust-Tsilma"),
+])
+def test_another_spelling_in_the_province_named_is_read_but_not_as_a_town(gazetteer, query,
+                                                                          answer):
+    location = gazetteer.geocode(query)
+    assert location.raw["name"] == answer
+    assert (location.raw["precision"], location.raw["ambiguous"]) == ("region", True)
+    assert "spelled with the same consonants" in location.raw["reason"]
+
+
+def test_arabic_names_with_or_without_their_article(gazetteer):
+    assert gazetteer.geocode("Al-Ramadi, Al Anbar, Iraq").raw["name"] == "Ramadi"
+
+
 def test_a_district_named_after_its_town_is_not_the_town(gazetteer):
     location = gazetteer.geocode("Rutbah district, Al Anbar, Iraq")
     assert location.raw["precision"] == "region"
