@@ -454,4 +454,5 @@ def _reasons(result) -> str:
     reasons = result.reasons()
     if not reasons:
         return "reasons above"
-    return "; ".join(f"{reason} ({count:,} rows)" for reason, count in reasons)
+    return "; ".join(f"{reason} ({count:,} row{'' if count == 1 else 's'})"
+                     for reason, count in reasons)

@@ -42,7 +42,7 @@ def test_a_file_without_a_country_gets_one_from_the_page(remembered):
     shown = texts(at)
     assert "**2 rows in, 2 incidents out, 0 refused, 0 merged, 1 blank line(s) ignored**" in shown
     assert "month-first: 2 values have a day above 12" in shown
-    assert 'date ← column "Date Occurred" (its header)' in shown
+    assert 'columns taken by their headers: id ← "Incident Number", date ← "Date Occurred"' in shown
     # Remembered, the mapping (country included) comes back for a file of the same columns.
     at.checkbox(key="up_remember").check().run()
     assert remembered.exists()

@@ -360,9 +360,21 @@ def resolve_mapping(columns, given: Mapping | dict | None,
             f"no {' or '.join(missing)} column found among: {_listed(columns)}; "
             f"name it with --column FIELD=COLUMN, give one value for every row with --value "
             f"FIELD=VALUE, or use a --map file (e.g. {example})")
-    notes = [f"{name} ← {reasons[name]}" for name in FIELDS
-             if name in reasons and (name in mapping or reasons[name].startswith("none"))]
-    return mapping, notes
+    return mapping, guess_notes({name: reasons[name] for name in FIELDS if name in reasons
+                                 and (name in mapping or reasons[name].startswith("none"))},
+                                mapping)
+
+
+def guess_notes(reasons: dict[str, str], mapping: dict[str, str]) -> list[str]:
+    """The guesses as notes: the fields taken by their headers on one line, every other
+    guess (by the values, a column passed over) on a line of its own."""
+    plain = [name for name, why in reasons.items() if why.endswith("(its header)")]
+    notes = []
+    if plain:
+        notes.append("columns taken by their headers: " + ", ".join(
+            f'{name} ← "{mapping[name]}"' for name in plain))
+    notes += [f"{name} ← {why}" for name, why in reasons.items() if name not in plain]
+    return notes
 
 
 class MissingFields(DatasetError):

@@ -40,7 +40,7 @@ from dashboard.data.importers import (
 from dashboard.data.importers.dates import ORDERS
 from dashboard.data.importers.reading import read_table
 from dashboard.data.importers.remembered import MappingStore
-from dashboard.data.importers.table import MissingFields, guess
+from dashboard.data.importers.table import MissingFields, guess, guess_notes
 from dashboard.data.loading import prepare
 from dashboard.data.schema import DatasetError
 from dashboard.data.spreadsheet import neutralise_frame
@@ -140,7 +140,8 @@ def upload_view(incidents: pd.DataFrame, data_path: Path) -> tuple[pd.DataFrame,
             st.error("Nothing to show: every row was refused (see the problems above).")
             return _shown(shown)
         if done["kept"] < MIN_KEPT_SHARE:
-            reasons = "; ".join(f"{reason} ({count:,} rows)" for reason, count in done["reasons"])
+            reasons = "; ".join(f"{reason} ({count:,} row{'' if count == 1 else 's'})"
+                                for reason, count in done["reasons"])
             st.warning(f"Only {done['kept']:.0%} of the file's rows converted. The commonest "
                        f"reasons: {reasons}. Correct the mapping or the values above, or keep "
                        "the rows that converted.")
@@ -242,30 +243,28 @@ def _mapping_editor(table: SourceTable) -> tuple[Mapping, list[str]]:
     except DatasetError as error:
         st.error(str(error))
         checked = {k: v for k, v in given.items() if k == "country"}
-    reasons = [f"{field} ← {guessed.reasons[field]}" for field in FIELDS
-               if field in guessed.reasons and chosen.get(field) == guessed.columns.get(field)]
+    reasons = guess_notes({field: guessed.reasons[field] for field in FIELDS
+                           if field in guessed.reasons
+                           and chosen.get(field) == guessed.columns.get(field)}, chosen)
     return Mapping(chosen, checked, None if date_order == DECIDED else date_order), reasons
 
 
 def _remember(table: SourceTable, mapping: dict, name: str) -> None:
     """"Remember this mapping" for files of the same columns, and the mapping as a file."""
-    left, right = st.columns(2)
-    with left:
-        if st.checkbox("Remember this mapping", key="up_remember",
-                       help="Used again for any file with the same columns"):
-            chosen = Mapping(mapping.get("columns", {}), mapping.get("values", {}),
-                             mapping.get("date_order"))
-            store = MappingStore()
-            try:
-                if store.get(list(table.frame.columns)) != chosen:
-                    store.put(list(table.frame.columns), chosen)
-            except OSError as error:
-                st.error(f"The mapping could not be remembered: {error.strerror or error}")
-    with right:
-        st.download_button(
-            "Mapping (JSON)", key="up_mapping_file",
-            data=json.dumps(mapping, indent=2, ensure_ascii=False).encode("utf-8"),
-            file_name=f"{Path(name).stem}-mapping.json", mime="application/json")
+    if st.checkbox("Remember this mapping", key="up_remember",
+                   help="Used again for any file with the same columns"):
+        chosen = Mapping(mapping.get("columns", {}), mapping.get("values", {}),
+                         mapping.get("date_order"))
+        store = MappingStore()
+        try:
+            if store.get(list(table.frame.columns)) != chosen:
+                store.put(list(table.frame.columns), chosen)
+        except OSError as error:
+            st.error(f"The mapping could not be remembered: {error.strerror or error}")
+    st.download_button(
+        "Mapping (JSON)", key="up_mapping_file",
+        data=json.dumps(mapping, indent=2, ensure_ascii=False).encode("utf-8"),
+        file_name=f"{Path(name).stem}-mapping.json", mime="application/json")
 
 
 def _geocode_section(converted: pd.DataFrame, raw: bytes) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+import subprocess
 import zipfile
 
 import numpy as np
@@ -17,7 +18,7 @@ import pytest
 
 from dashboard.data.importers import Mapping, import_file, read_file
 from dashboard.data.schema import DatasetError, validate_file
-from tests.data.importers.samples import run_import, write_xlsx
+from tests.data.importers.samples import BIN, run_import, write_xlsx
 
 
 def write_rows(path, rows, delimiter=","):
@@ -43,7 +44,9 @@ def test_us_dates_with_times_and_no_country_through_the_command_line(tmp_path):
     saved = tmp_path / "police-map.json"
     run = run_import(path, "-o", out, "--country", "US", "--save-map", saved)
     assert run.returncode == 0, run.stderr
-    assert validate_file(out) == []
+    checked = subprocess.run([str(BIN), "validate", str(out)], capture_output=True, text=True,
+                             timeout=120)
+    assert checked.returncode == 0 and "valid" in checked.stdout, checked.stdout
     text = out.read_text(encoding="utf-8")
     assert "2016-06-15" in text and "2016-06-16" in text and "2017-01-02" in text
     assert "note: dates (column \"Date Occurred\"): month-first: 2 values have a day above 12" \
@@ -131,7 +134,7 @@ def test_region_columns_fatalities_synonyms_and_blank_lines(tmp_path):
     assert "2 blank line(s) ignored" in result.summary()
     notes = " ".join(result.notices)
     assert 'region ← column "state" (its header); not "region": holds world regions' in notes
-    assert 'fatalities ← column "n_killed"' in notes
+    assert 'fatalities ← "n_killed"' in notes
 
 
 def test_geojson_features_as_exports_write_them(tmp_path):
