@@ -383,6 +383,9 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
 @click.option("--date-order", type=click.Choice(["day-first", "month-first"]), default=None,
               help="How numeric dates such as 04/05/2016 are read (default: decided from the "
                    "column's values and reported).")
+@click.option("--as-written", is_flag=True,
+              help="Keep coordinates as written, even where latitude and longitude look "
+                   "swapped (they are still reported).")
 @click.option("--save-map", "save_map", type=click.Path(path_type=Path, readable=False),
               default=None, help="Write the mapping used (guesses included) to reuse with --map.")
 @click.option("--allow-partial", is_flag=True,
@@ -390,8 +393,8 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def import_(source_path: Path, output: Path, source: str | None, map_file: Path | None,
             columns: tuple[str, ...], values: tuple[str, ...], country: str | None,
-            date_order: str | None, save_map: Path | None, allow_partial: bool,
-            force: bool) -> None:
+            date_order: str | None, as_written: bool, save_map: Path | None,
+            allow_partial: bool, force: bool) -> None:
     """Convert an ACLED, GTD, UCDP GED, GeoJSON, CSV, workbook or GIS file (KML/KMZ,
     GeoPackage, zipped Shapefile, GPX, FlatGeobuf) into a dataset."""
     from dashboard.data.importers import (
@@ -415,7 +418,7 @@ def import_(source_path: Path, output: Path, source: str | None, map_file: Path 
         if country is not None:
             given["country"] = country
         mapping = (read_mapping(map_file) if map_file else Mapping()).updated(
-            Mapping(parse_options(columns), check_values(given), date_order))
+            Mapping(parse_options(columns), check_values(given), date_order, as_written))
         check_writable(output)
         result = import_file(source_path, source, mapping or None)
     except (DatasetError, ExportError) as error:

@@ -110,7 +110,7 @@ def convert_source(table: SourceTable, source: str | None = None,
         result = convert_dataset(table)
     else:
         columns, notices = resolve_mapping(list(frame.columns), mapping, frame)
-        used = Mapping(columns, mapping.values, mapping.date_order)
+        used = Mapping(columns, mapping.values, mapping.date_order, mapping.as_written)
         result = convert_table(frame, used, name=name, rows_in=rows_in)
         result.mapping = used
     if source != "dataset":  # convert_dataset already counts what reading refused

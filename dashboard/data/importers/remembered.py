@@ -76,7 +76,7 @@ class MappingStore:
             return None
         names = {str(c) for c in columns}
         return Mapping({f: c for f, c in mapping.columns.items() if c in names},
-                       mapping.values, mapping.date_order)
+                       mapping.values, mapping.date_order, mapping.as_written)
 
     def put(self, columns, mapping: Mapping) -> None:
         """Remember ``mapping`` for this header (``OSError`` if the file cannot be written)."""

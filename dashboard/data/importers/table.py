@@ -115,14 +115,16 @@ class Mapping:
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, str] = field(default_factory=dict)
     date_order: str | None = None
+    #: Keep coordinates as written, even those that look swapped (they are still reported).
+    as_written: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.columns or self.values or self.date_order)
+        return bool(self.columns or self.values or self.date_order or self.as_written)
 
     def updated(self, other: Mapping) -> Mapping:
         """This mapping with ``other``'s choices over it."""
         return Mapping({**self.columns, **other.columns}, {**self.values, **other.values},
-                       other.date_order or self.date_order)
+                       other.date_order or self.date_order, other.as_written or self.as_written)
 
     def as_json(self) -> dict:
         data: dict = {"columns": dict(self.columns)}
@@ -130,12 +132,14 @@ class Mapping:
             data["values"] = dict(self.values)
         if self.date_order:
             data["date_order"] = self.date_order
+        if self.as_written:
+            data["coordinates"] = "as written"
         return data
 
     def key(self) -> tuple:
         """A hashable form (the page caches conversions by it)."""
         return (tuple(sorted(self.columns.items())), tuple(sorted(self.values.items())),
-                self.date_order)
+                self.date_order, self.as_written)
 
     @classmethod
     def of(cls, given: Mapping | dict | None) -> Mapping:
@@ -264,12 +268,13 @@ def mapping_from_json(data: object, where: str) -> Mapping:
     if isinstance(data, dict) and ("columns" in data or "values" in data):
         columns, values = data.get("columns") or {}, data.get("values") or {}
         order = data.get("date_order")
-        extra = set(data) - {"columns", "values", "date_order"}
-        if extra:
-            raise DatasetError(f"{where}: unknown key(s) {', '.join(sorted(extra))}; a mapping "
-                               'has "columns", "values" and "date_order"')
+        as_written = data.get("coordinates") == "as written"
+        extra = set(data) - {"columns", "values", "date_order", "coordinates"}
+        if extra or data.get("coordinates") not in (None, "as written"):
+            raise DatasetError(f"{where}: unknown key(s) or value; a mapping has \"columns\", "
+                               '"values", "date_order" and "coordinates": "as written"')
     else:
-        columns, values, order = data, {}, None
+        columns, values, order, as_written = data, {}, None, False
     for part in (columns, values):
         if not isinstance(part, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in part.items()):
@@ -277,7 +282,8 @@ def mapping_from_json(data: object, where: str) -> Mapping:
                                '{"field": "column"}, "values": {"field": "value"}}')
     if order is not None and order not in ORDERS:
         raise DatasetError(f'{where}: date_order "{order}" is not one of {", ".join(ORDERS)}')
-    return Mapping(check_fields(columns, where), check_values(values, where), order)
+    return Mapping(check_fields(columns, where), check_values(values, where), order,
+                   as_written)
 
 
 def write_mapping(mapping: Mapping, path: str | Path) -> None:
@@ -394,11 +400,12 @@ def _listed(columns, limit: int = 40) -> str:
 def convert_table(frame: pd.DataFrame, mapping: dict[str, str] | Mapping, *,
                   name: str = "file", rows_in: int | None = None,
                   values: dict[str, str] | None = None, date_order: str | None = None,
-                  ) -> ImportResult:
+                  as_written: bool = False) -> ImportResult:
     """Convert a table through ``mapping`` (field -> column); ``values`` are constants for
     what the file lacks (filling a mapped column's empty cells too)."""
     if isinstance(mapping, Mapping):
-        values, date_order, mapping = mapping.values, mapping.date_order, mapping.columns
+        values, date_order, as_written = mapping.values, mapping.date_order, mapping.as_written
+        mapping = mapping.columns
     values = values or {}
     # The source columns under our field names; a field not mapped reads as empty.
     fields = pd.DataFrame({f: frame[source] for f, source in mapping.items()},
@@ -459,16 +466,18 @@ def convert_table(frame: pd.DataFrame, mapping: dict[str, str] | Mapping, *,
     work.coordinates(lat, lon, names)
     swapped = swapped_points(out)
     if swapped.any():
-        out.loc[swapped, ["lat", "lon"]] = out.loc[swapped, ["lon", "lat"]].to_numpy()
+        done = "kept as written" if as_written else "swapped back"
+        if not as_written:
+            out.loc[swapped, ["lat", "lon"]] = out.loc[swapped, ["lon", "lat"]].to_numpy()
         for index in swapped[swapped].index:
             problems.append(Problem(
                 int(index) + 2, names[0],
-                "latitude and longitude are swapped (the point lies outside "
-                f"{out.at[index, 'country']}, the swapped one inside it); swapped back"))
+                "latitude and longitude look swapped (the point lies outside "
+                f"{out.at[index, 'country']}, the swapped one inside it); {done}"))
         work.notices.append(
-            f"{int(swapped.sum()):,} row(s) had latitude and longitude swapped (the point lay "
-            "outside the row's country and the swapped point inside it): swapped back, and "
-            "their notes say so")
+            f"{int(swapped.sum()):,} row(s) have latitude and longitude swapped (the point lay "
+            f"outside the row's country and the swapped point inside it): {done}, and their "
+            "notes say so")
     has_point = out["lat"] != ""
     out["geo_precision"] = "city"
     out.loc[(place == "") & (region != ""), "geo_precision"] = "region"
@@ -488,8 +497,9 @@ def convert_table(frame: pd.DataFrame, mapping: dict[str, str] | Mapping, *,
     out["notes"] = (f"Imported from {name}" + kept_type.where(~known, "")
                     + has_point.map({True: "; coordinates as given in the file", False: ""})
                     + shape.map(lambda k: f" (a representative point of its {k})" if k else "")
-                    + swapped.map({True: "; latitude and longitude were swapped in the file",
-                                   False: ""}))
+                    + swapped.map({True: "; latitude and longitude look swapped in the file"
+                                         + (", kept as written" if as_written else
+                                            ", swapped back"), False: ""}))
     for field_name, value in values.items():
         work.notices.append(f"{field_name} = {value} for every row"
                             + (" without one" if field_name in mapping else ""))

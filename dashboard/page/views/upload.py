@@ -66,8 +66,8 @@ def _read(raw: bytes, name: str) -> SourceTable:
 
 @st.cache_data(show_spinner="Converting...", max_entries=4)
 def _convert(raw: bytes, name: str, source: str | None, mapping: tuple) -> dict:
-    columns, values, order = mapping
-    given = Mapping(dict(columns), dict(values), order)
+    columns, values, order, as_written = mapping
+    given = Mapping(dict(columns), dict(values), order, as_written)
     result = convert_source(_read(raw, name), source, given or None, name=name,
                             datasets=True)
     problems = pd.DataFrame(
@@ -230,6 +230,9 @@ def _mapping_editor(table: SourceTable) -> tuple[Mapping, list[str]]:
     date_order = st.selectbox("Dates such as 04/05/2016 are", orders,
                               index=orders.index(order) if order in orders else 0,
                               key="up_date_order")
+    as_written = st.checkbox("Keep coordinates as written (latitude and longitude that look "
+                             "swapped are not swapped back)", value=bool(
+                                 remembered and remembered.as_written), key="up_as_written")
     given = {"country": country} if country != FROM_FILE else {}
     with st.expander("One value for every row (what the file lacks)",
                      expanded=any(values.get(f) for f in VALUE_FIELDS)):
@@ -246,7 +249,8 @@ def _mapping_editor(table: SourceTable) -> tuple[Mapping, list[str]]:
     reasons = guess_notes({field: guessed.reasons[field] for field in FIELDS
                            if field in guessed.reasons
                            and chosen.get(field) == guessed.columns.get(field)}, chosen)
-    return Mapping(chosen, checked, None if date_order == DECIDED else date_order), reasons
+    return Mapping(chosen, checked, None if date_order == DECIDED else date_order,
+                   as_written), reasons
 
 
 def _remember(table: SourceTable, mapping: dict, name: str) -> None:
@@ -254,7 +258,7 @@ def _remember(table: SourceTable, mapping: dict, name: str) -> None:
     if st.checkbox("Remember this mapping", key="up_remember",
                    help="Used again for any file with the same columns"):
         chosen = Mapping(mapping.get("columns", {}), mapping.get("values", {}),
-                         mapping.get("date_order"))
+                         mapping.get("date_order"), mapping.get("coordinates") == "as written")
         store = MappingStore()
         try:
             if store.get(list(table.frame.columns)) != chosen:

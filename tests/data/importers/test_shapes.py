@@ -53,13 +53,18 @@ def test_us_dates_with_times_and_no_country_through_the_command_line(tmp_path):
         in run.stderr
     assert "note: country = US for every row" in run.stderr
     # The swapped point is put right and said so, the others kept as written.
-    assert "latitude and longitude are swapped" in run.stderr
-    assert "latitude and longitude were swapped in the file" in text
+    assert "latitude and longitude look swapped" in run.stderr
+    assert "latitude and longitude look swapped in the file, swapped back" in text
+    assert "41.8700,-87.6300" in text.replace('"', "")
     # The mapping saved is reused as it is.
     assert json.loads(saved.read_text())["values"] == {"country": "US"}
     again = run_import(path, "-o", tmp_path / "again.csv", "--map", saved)
     assert again.returncode == 0, again.stderr
     assert (tmp_path / "again.csv").read_text(encoding="utf-8") == text
+    # The guess can be overridden: the point kept as written, still flagged.
+    kept = import_file(path, mapping=Mapping(values={"country": "US"}, as_written=True))
+    assert kept.incidents.iloc[2][["lat", "lon"]].tolist() == ["-87.6300", "41.8700"]
+    assert "kept as written" in kept.incidents.iloc[2]["notes"]
 
 
 @pytest.mark.parametrize(("values", "order", "expected"), [
