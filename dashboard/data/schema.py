@@ -320,7 +320,30 @@ def validate_frame(frame: pd.DataFrame) -> list[Problem]:
     _check_coordinates(text, add)
     _check_integers(text, add)
     _check_sources(text, add)
+    _check_unwritable(frame, rows, problems)
     return sorted(problems)
+
+
+#: Characters no export can write: XML 1.0 (PPTX, the HTML and SVG of the PNG) has no
+#: U+FFFE, U+FFFF or surrogates, and a lone surrogate is not UTF-8 at all.
+_UNWRITABLE = re.compile("[\ufffe\uffff\ud800-\udfff]")
+
+
+def _check_unwritable(frame: pd.DataFrame, rows: pd.Series, problems: list[Problem]) -> None:
+    """A cell holding a character no export can write, named by its code point."""
+    for column in frame.columns:
+        values = [str(value) for value in frame[column].tolist()]
+        if not _UNWRITABLE.search("".join(values)):  # one search a column, in C
+            continue
+        for index, value in zip(frame.index, values, strict=True):
+            found = _UNWRITABLE.search(value)
+            if found is None:
+                continue
+            character = found.group(0)
+            problems.append(Problem(
+                int(rows[index]), str(column),
+                f"holds U+{ord(character):04X}, which is not a character of text: no "
+                "export (PPTX, PDF, HTML) can write it; remove it"))
 
 
 _LONG_QUOTE = re.compile(r'"([^"]{60})[^"]{10,}"')

@@ -33,6 +33,7 @@ from dashboard.base.files import UnreadableFile, read_regular_file, write_atomic
 from dashboard.base.settings import offline_requested
 from dashboard.data.loading import default_data_path
 from dashboard.data.schema import GEO_PRECISIONS
+from dashboard.data.spreadsheet import csv_record
 from dashboard.geocoding.cache import GeocodeCache
 from dashboard.geocoding.errors import GeocodingError
 from dashboard.geocoding.gazetteer import GeoNamesGazetteer, distance_km, fold
@@ -384,10 +385,11 @@ def _write_rows(path: Path, table: _Table) -> None:
     buffer = io.StringIO(newline="")
     if table.bom:
         buffer.write("\ufeff")  # keep the byte order mark that spreadsheets rely on
-    writer = csv.DictWriter(buffer, fieldnames=table.fields, lineterminator=table.newline)
-    writer.writeheader()
+    # csv_record quotes a carriage return in a cell whatever the file's line ends
+    buffer.write(csv_record(table.fields, table.newline))
     for row in table.rows:
-        writer.writerow({key: ("" if value is None else value) for key, value in row.items()})
+        buffer.write(csv_record([("" if row.get(name) is None else row.get(name))
+                                 for name in table.fields], table.newline))
     write_atomic(path, buffer.getvalue())
 
 

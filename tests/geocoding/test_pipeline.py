@@ -142,6 +142,21 @@ def test_other_columns_survive_unchanged(tmp_path, offline_resolver):
     assert row["sources"] == base_row()["sources"]
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_carriage_return_in_a_cell_stays_quoted(tmp_path, offline_resolver, newline):
+    """A quoted CR was written back unquoted, and the file no longer validated."""
+    from dashboard.data.schema import validate_file
+
+    path = dataset(tmp_path, base_row(id="a", place="Kiev", country="UA", lat="", lon="",
+                                      geocoder="", notes="line one\rline two"))
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(
+        b"\n", newline.encode()))
+    geocode_file(path, resolver=offline_resolver, progress=False)
+    [row] = read(path)
+    assert row["notes"] == "line one\rline two" and row["lat"] != ""
+    assert validate_file(path) == []
+
+
 def test_dry_run_changes_nothing(tmp_path, offline_resolver):
     path = dataset(tmp_path, base_row(id="a", place="Kiev", country="UA", lat="", lon="",
                                       geocoder=""))

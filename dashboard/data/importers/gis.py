@@ -25,8 +25,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-import dashboard.data.importers.limits as limits_module
-from dashboard.data.importers.limits import Limits
+from dashboard.data.importers.limits import Limits, current_limits
 from dashboard.data.importers.source import SHAPE_COLUMN, SourceTable, unique_header
 from dashboard.data.schema import DatasetError
 
@@ -86,7 +85,7 @@ def read_gis(raw: bytes, kind: str, *, name: str = "file",
     """Every layer of a GIS file as one table of text columns, under ``limits``: a zip's
     unpacked size before it is opened, each layer's features and fields before it is read,
     the positions of its shapes once read."""
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     if raw[:4] == b"PK\x03\x04":
         _check_zip(raw, name, limits)
     label = NAMES.get(kind, "GIS file")
@@ -99,7 +98,6 @@ def read_gis(raw: bytes, kind: str, *, name: str = "file",
 
 def _read_layers(raw: bytes, kind: str, label: str, name: str, limits: Limits) -> SourceTable:
     import pyogrio
-    from pyogrio.errors import DataLayerError, DataSourceError
 
     try:
         layers = [str(layer) for layer, _ in pyogrio.list_layers(io.BytesIO(raw))]
@@ -116,9 +114,11 @@ def _read_layers(raw: bytes, kind: str, label: str, name: str, limits: Limits) -
             if len(frame):
                 frame.insert(0, "layer", layer)
                 frames.append((frame, shapes))
-    except (DataSourceError, DataLayerError, RuntimeError, ValueError) as error:
-        raise DatasetError(f"{name}: not a {label} GDAL can read "
-                           f"({str(error).splitlines()[0][:200]})") from None
+    except DatasetError:
+        raise
+    except Exception as error:  # noqa: BLE001 - GDAL, shapely and pyproj raise many kinds
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+        raise DatasetError(f"{name}: not a {label} GDAL can read ({reason})") from None
     if not frames:
         what = "waypoints (tracks and routes are not incidents)" if kind == "gpx" else "features"
         raise DatasetError(f"{name}: a {label} without {what}")

@@ -35,15 +35,13 @@ import datetime as dt
 import io
 import json
 import re
-import zipfile
 from collections import Counter
 
 import pandas as pd
 from charset_normalizer import from_bytes
 
-import dashboard.data.importers.limits as limits_module
 from dashboard.data.importers.guards import check_json, check_workbook, scan_lines
-from dashboard.data.importers.limits import LimitExceeded, Limits
+from dashboard.data.importers.limits import LimitExceeded, Limits, current_limits
 from dashboard.data.importers.source import SHAPE_COLUMN, SourceTable, unique_header
 from dashboard.data.schema import DatasetError, Problem
 
@@ -71,7 +69,7 @@ def read_table(raw: bytes, *, name: str = "file", limits: Limits | None = None) 
     process's own by default)."""
     from dashboard.data.importers.gis import read_gis, sniff
 
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     limits.check("upload_mb", len(raw), name)
     if not _NOT_BLANK.search(raw):
         raise DatasetError(f"{name}: the file is empty")
@@ -166,7 +164,7 @@ def _unwrapped(cell: str, separator: str, width: int) -> list[str] | None:
 
 def _read_csv(text: str, name: str, encoding: str, limits: Limits | None = None,
               lines: int | None = None) -> SourceTable:
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     delimiter = sniff_separator(text)
     notices: list[str] = []
     end = text.find("\n")
@@ -308,19 +306,21 @@ def _read_workbook(raw: bytes, name: str, limits: Limits | None = None) -> Sourc
     whatever size the sheet declares (some writers declare ``A1`` for a full sheet), after
     :func:`~.guards.check_workbook` has checked every part of a zip workbook against
     ``limits`` (calamine holds the whole sheet in memory)."""
-    from python_calamine import CalamineError, CalamineWorkbook
+    from python_calamine import CalamineWorkbook
 
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     if raw[:4] == b"PK\x03\x04":
         check_workbook(raw, limits, name)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
         rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except (CalamineError, zipfile.BadZipFile, KeyError, OSError, ValueError,
-            IndexError) as error:
+    except Exception as error:  # noqa: BLE001 - calamine, zipfile and XML raise many kinds
         what = "an old Excel .xls workbook" if raw[:8] == OLE2 else (
-            "a zip file that is not a workbook (.xlsx, .ods), a KMZ or a zipped Shapefile")
-        raise DatasetError(f"{name}: {what} this importer can read ({error})") from None
+            "a zip file that is not an Excel .xlsx workbook (nor .ods, a KMZ or a zipped "
+            "Shapefile)")
+        reason = (str(error).strip().splitlines() or [""])[0][:200]
+        raise DatasetError(f"{name}: {what} this importer can read "
+                           f"({type(error).__name__}: {reason})") from None
     header = [_xlsx_text(cell).strip() for cell in (rows[0] if rows else ())]
     while header and not header[-1]:
         header.pop()
@@ -347,7 +347,7 @@ def _read_workbook(raw: bytes, name: str, limits: Limits | None = None) -> Sourc
 
 def parse_json(text: str, name: str, limits: Limits | None = None) -> object:
     """JSON text as Python values, its depth and coordinates within ``limits``."""
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     check_json(text, limits, name)
     try:
         return json.loads(text)
@@ -368,7 +368,7 @@ def read_geojson(text: str, *, name: str = "file", encoding: str = "utf-8",
     """GeoJSON as exports write it: Features with or without ``"type"``, an ``id`` beside
     ``properties``, nested properties (as ``a.b`` columns), any geometry (a point inside a
     line or polygon, said so), or a plain JSON list of records."""
-    limits = limits or limits_module.current()
+    limits = limits or current_limits()
     data = parse_json(text, name, limits)
     features = _features(data, name)
     limits.check("rows", len(features), name)
