@@ -16,7 +16,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from dashboard.data.importers import Mapping, import_file, read_file
+from dashboard.data.importers import Mapping, import_file, read_file, write_dataset
 from dashboard.data.schema import DatasetError, validate_file
 from tests.data.importers.samples import BIN, run_import, write_xlsx
 
@@ -157,13 +157,10 @@ def test_geojson_features_as_exports_write_them(tmp_path):
     ]
     path = tmp_path / "export.geojson"
     path.write_text(json.dumps({"features": features}))
-    out = tmp_path / "out.csv"
-    run = run_import(path, "-o", out, "--column", "date=when", "--column", "place=where.city",
-                     "--column", "country=where.country")
-    assert run.returncode == 0, run.stderr
-    assert validate_file(out) == []
     result = import_file(path, mapping={"date": "when", "place": "where.city",
                                         "country": "where.country"})
+    write_dataset(result.incidents, tmp_path / "out.csv")
+    assert validate_file(tmp_path / "out.csv") == []
     assert result.incidents["id"].tolist() == ["a-1", "a-2", "a-3"]
     polygon = result.incidents.iloc[1]
     assert 46 < float(polygon["lat"]) < 47 and 30 < float(polygon["lon"]) < 31
@@ -240,11 +237,9 @@ def test_a_zipped_shapefile_in_a_national_grid(tmp_path):
     with zipfile.ZipFile(path, "w") as archive:
         for part in folder.iterdir():
             archive.write(part, part.name)
-    out = tmp_path / "out.csv"
-    run = run_import(path, "-o", out, "--country", "DE", "--column", "place=name")
-    assert run.returncode == 0, run.stderr
-    assert validate_file(out) == []
     result = import_file(path, mapping=Mapping({"place": "name"}, {"country": "DE"}))
+    write_dataset(result.incidents, tmp_path / "out.csv")
+    assert validate_file(tmp_path / "out.csv") == []
     berlin = result.incidents.iloc[0]
     assert abs(float(berlin["lat"]) - 52.52) < 1e-4 and abs(float(berlin["lon"]) - 13.405) < 1e-4
 
