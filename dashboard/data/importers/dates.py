@@ -108,6 +108,24 @@ def read_dates(raw: pd.Series, order: str | None = None) -> DateReading:
     given = text != ""
     if not given.any():
         return DateReading(dates)
+    # ISO dates, by far the commonest, are read at once; the rest go through the patterns.
+    iso = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+    if iso.any():
+        dates[iso] = pd.to_datetime(text[iso], format="%Y-%m-%d", errors="coerce")
+    rest = given & ~iso
+    if not rest.any():
+        return DateReading(dates, why=why)
+    reading = _read_rest(text[rest], order)
+    dates[rest] = reading.dates
+    why.update(reading.why)
+    return DateReading(dates, reading.order, reading.explanation, why)
+
+
+def _read_rest(text: pd.Series, order: str | None) -> DateReading:
+    """Dates in every other style (see the module's text)."""
+    dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[s]")
+    why: dict = {}
+    given = text != ""
     date_part, has_time, bad_time = _split_times(text)
     date_part = date_part.str.replace(_WEEKDAY, "", regex=True)
     for index in bad_time[bad_time].index:

@@ -18,6 +18,8 @@ import pandas as pd
 
 #: The swapped point must lie this close to a place of the row's country.
 NEAR_KM = 50.0
+#: Points are looked up rounded to this many decimals (0.1 degree, about 11 km).
+GRID_DIGITS = 1
 
 
 def _nearest(points: list[tuple[float, float]]) -> list[dict]:
@@ -35,7 +37,12 @@ def _km(lat1, lon1, lat2, lon2) -> np.ndarray:
 
 def swapped_points(rows: pd.DataFrame) -> pd.Series:
     """True for each row (``lat``, ``lon``, ``country`` as dataset text) whose point is its
-    swapped point."""
+    swapped point.
+
+    Points are looked up on a grid of ``GRID_DEGREES`` (a file of a city's incidents asks
+    about a few hundred cells, not each point), and the swapped point only for the cells whose
+    nearest place lies in another country than the row's.
+    """
     lat = pd.to_numeric(rows["lat"], errors="coerce")
     lon = pd.to_numeric(rows["lon"], errors="coerce")
     country = rows["country"].astype(str)
@@ -44,18 +51,21 @@ def swapped_points(rows: pd.DataFrame) -> pd.Series:
         lat != lon)
     if not candidates.any():
         return result
-    keys = pd.DataFrame({"lat": lat, "lon": lon, "country": country})[candidates]
-    unique = keys.drop_duplicates()
+    keys = pd.DataFrame({"lat": lat.round(GRID_DIGITS), "lon": lon.round(GRID_DIGITS),
+                         "country": country})[candidates]
+    unique = keys.drop_duplicates().reset_index(drop=True)
     here = _nearest(list(zip(unique["lat"], unique["lon"], strict=True)))
-    there = _nearest(list(zip(unique["lon"], unique["lat"], strict=True)))
-    here_country = np.array([place["country_code"] for place in here])
-    there_country = np.array([place["country_code"] for place in there])
-    there_km = _km(unique["lon"].to_numpy(), unique["lat"].to_numpy(),
-                   np.array([p["latitude"] for p in there]),
-                   np.array([p["longitude"] for p in there]))
-    code = unique["country"].to_numpy()
-    is_swapped = (here_country != code) & (there_country == code) & (there_km <= NEAR_KM)
-    unique = unique.assign(swapped=is_swapped)
-    merged = keys.merge(unique, on=["lat", "lon", "country"], how="left")
+    away = unique[np.array([place["country_code"] for place in here]) != unique["country"]]
+    swapped = pd.Series(False, index=unique.index)
+    if len(away):
+        there = _nearest(list(zip(away["lon"], away["lat"], strict=True)))
+        there_km = _km(away["lon"].to_numpy(), away["lat"].to_numpy(),
+                       np.array([p["latitude"] for p in there]),
+                       np.array([p["longitude"] for p in there]))
+        there_country = np.array([place["country_code"] for place in there])
+        swapped[away.index] = (there_country == away["country"].to_numpy()) & (
+            there_km <= NEAR_KM)
+    merged = keys.merge(unique.assign(swapped=swapped), on=["lat", "lon", "country"],
+                        how="left")
     result[candidates] = merged["swapped"].to_numpy()
     return result
