@@ -297,7 +297,9 @@ def locate(place: str, country: str | None, offline: bool | None, as_json: bool)
     # a named site's name and row come from a dataset cell: no control characters pass
     click.echo(f"{_one_line(result.display_name)}\n  {result.lat:.5f}, {result.lon:.5f}"
                f"  ({result.precision} precision, {_one_line(origin)})")
-    if result.ambiguous:
+    if result.reason:
+        click.echo(_one_line(f"  {result.reason}"), err=True)
+    elif result.ambiguous:
         others = "; ".join(f"{c['name']} ({c['country']})" for c in result.candidates[1:5])
         click.echo(f"  ambiguous, other candidates: {others}", err=True)
 
@@ -490,24 +492,47 @@ def _progress(fmt: str):
 @click.option("--from", "source", type=click.Choice(["acled", "gtd", "ucdp", "geojson", "csv"]),
               default=None, help="Source format (default: detected from the file).")
 @click.option("--map", "map_file", type=click.Path(path_type=Path, readable=False), default=None,
-              help='Column mapping file: a JSON object {"field": "column"} for --from csv.')
+              help='Mapping file (JSON): {"columns": {"field": "column"}, "values": {"field": '
+                   '"value"}, "date_order": "month-first"}, as --save-map writes it.')
 @click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
               help="Map one of our fields to a column of the file (repeatable), e.g. "
                    "--column date=\"Event date\".")
+@click.option("--value", "values", multiple=True, metavar="FIELD=VALUE",
+              help="One value for every row of a field the file lacks (repeatable; fills a "
+                   "mapped column's empty cells too), e.g. --value sources=https://...")
+@click.option("--country", "country", metavar="COUNTRY",
+              help="Every row is in this country (ISO code or name): --value country=COUNTRY.")
+@click.option("--date-order", type=click.Choice(["day-first", "month-first"]), default=None,
+              help="How numeric dates such as 04/05/2016 are read (default: decided from the "
+                   "column's values and reported).")
+@click.option("--as-written", is_flag=True,
+              help="Keep coordinates as written, even where latitude and longitude look "
+                   "swapped (they are still reported).")
+@click.option("--save-map", "save_map", type=click.Path(path_type=Path, readable=False),
+              default=None, help="Write the mapping used (guesses included) to reuse with --map.")
+@click.option("--allow-partial", is_flag=True,
+              help="Write the dataset even when fewer than 90% of the file's rows convert.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option("--limit", "limit_options", multiple=True, metavar="NAME=N",
               help="Raise or lower one limit the file is read under, e.g. --limit "
                    "rows=2000000 (repeatable; also INCIDENT_MAP_LIMIT_<NAME>).")
 def import_(source_path: Path, output: Path, source: str | None, map_file: Path | None,
-            columns: tuple[str, ...], force: bool, limit_options: tuple[str, ...]) -> None:
-    """Convert an ACLED, GTD, UCDP GED, GeoJSON, CSV or .xlsx file into a dataset."""
+            columns: tuple[str, ...], values: tuple[str, ...], country: str | None,
+            date_order: str | None, as_written: bool, save_map: Path | None,
+            allow_partial: bool, force: bool, limit_options: tuple[str, ...]) -> None:
+    """Convert an ACLED, GTD, UCDP GED, GeoJSON, CSV, workbook or GIS file (KML/KMZ,
+    GeoPackage, zipped Shapefile, GPX, FlatGeobuf) into a dataset."""
     os.environ.update(_limits(limit_options).as_env())  # read by the readers below
     from dashboard.data.importers import (
+        MIN_KEPT_SHARE,
         NAMES,
+        Mapping,
+        check_values,
         import_file,
         parse_options,
         read_mapping,
         write_dataset,
+        write_mapping,
     )
     from dashboard.data.schema import DatasetError
     from dashboard.exports.formats import ExportError, check_writable
@@ -515,25 +540,51 @@ def import_(source_path: Path, output: Path, source: str | None, map_file: Path 
     if output.exists() and not force:
         raise CliError(f"{output} exists; choose another name or add --force")
     try:
-        mapping = read_mapping(map_file) if map_file else {}
-        mapping.update(parse_options(columns))
+        given = parse_options(values, "--value")
+        if country is not None:
+            given["country"] = country
+        mapping = (read_mapping(map_file) if map_file else Mapping()).updated(
+            Mapping(parse_options(columns), check_values(given), date_order, as_written))
         check_writable(output)
         result = import_file(source_path, source, mapping or None)
     except (DatasetError, ExportError) as error:
         raise CliError(str(error)) from None
     for problem in result.problems:
         click.echo(_one_line(str(problem)), err=True)
+    for notice in result.notices:
+        click.echo(_one_line(f"note: {notice}"), err=True)
     name = NAMES.get(result.source, result.source)
+    if save_map is not None and result.mapping is not None:
+        try:
+            write_mapping(result.mapping, save_map)
+        except OSError as error:
+            raise CliError(f"cannot write {save_map}: {error.strerror or error}") from None
+        click.echo(f"{save_map}: the mapping used (reuse it with --map {save_map})", err=True)
     if result.incidents.empty:
         raise CliError(
             f"nothing converted from {source_path} ({name}; {result.summary()}): every row was "
-            f"refused (reasons above); {output} was not written")
+            f"refused ({_reasons(result)}); {output} was not written")
+    if result.kept_share < MIN_KEPT_SHARE and not allow_partial:
+        raise CliError(
+            f"only {result.kept_share:.0%} of the rows of {source_path} converted ({name}; "
+            f"{result.summary()}); the commonest reasons: {_reasons(result)}. {output} was "
+            "not written: fix the file or the mapping, or add --allow-partial to write the "
+            "rows that converted")
     try:
         write_dataset(result.incidents, output)
     except OSError as error:
         raise CliError(f"cannot write {output}: {error.strerror or error}") from None
     click.echo(f"{output}: {len(result.incidents)} incidents from {name} "
                f"({result.summary()}; {len(result.problems)} problem(s) reported above)", err=True)
+
+
+def _reasons(result) -> str:
+    """The three commonest reasons rows were refused, with their counts, in one line."""
+    reasons = result.reasons()
+    if not reasons:
+        return "reasons above"
+    return "; ".join(f"{reason} ({count:,} row{'' if count == 1 else 's'})"
+                     for reason, count in reasons)
 
 
 @main.group()
