@@ -4,7 +4,9 @@ Streamlit serves ``app.py`` as usual (the page, its websocket, static files, hea
 check); Starlette's ``TrustedHostMiddleware`` answers 400 to every HTTP and websocket
 request whose ``Host`` is not one of the names in ``INCIDENT_MAP_ALLOWED_HOSTS``
 (``dashboard.server.hosts``), before Streamlit sees it. A street-level tile archive named
-by ``serve --basemap`` is served at ``/basemap/archive.pmtiles`` (``dashboard.server.archive``).
+by ``serve --basemap`` is served at ``/basemap/archive.pmtiles`` (``dashboard.server.archive``);
+a source served through the query engine answers the map's views, popups and streamed
+exports under ``/engine/`` (``dashboard.server.engine_routes``).
 Responses are gzip-compressed for browsers that accept it (Streamlit's own scripts are about
 6 MB uncompressed, the largest part of a first visit); the dataset's payload, already
 compressed, and byte ranges of the tile archive pass unchanged.
@@ -20,13 +22,14 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from streamlit.starlette import App
 
 from dashboard.server.archive import archive_routes
+from dashboard.server.engine_routes import engine_routes
 from dashboard.server.hosts import hosts_from_env
 
 PAGE_PATH = Path(__file__).with_name("app.py")
 
 app = App(
     PAGE_PATH,
-    routes=archive_routes(),
+    routes=archive_routes() + engine_routes(),
     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts_from_env(),
                            www_redirect=False),
                 Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
