@@ -176,7 +176,7 @@ def _engine_source(spec: str | None, dataset: Path, env: dict[str, str], edit: b
             raise CliError(f"{source.location}: no such Parquet file or folder")
         env[SOURCE_VAR] = f"parquet:{Path(source.location).absolute()}"
     else:
-        env[SOURCE_VAR] = source.location if source.kind == "postgres" else spec
+        env[SOURCE_VAR] = spec
         _check_engine_installed(source.kind)
     return source
 
@@ -184,10 +184,17 @@ def _engine_source(spec: str | None, dataset: Path, env: dict[str, str], edit: b
 def _check_engine_installed(kind: str) -> None:
     import importlib.util
 
-    needs = {"postgres": ("psycopg", "the PostgreSQL engine"),
-             "spark": ("pyspark", "the Spark engine")}[kind]
-    if importlib.util.find_spec(needs[0]) is None:
-        raise CliError(f"{needs[1]} needs {needs[0]}: pip install 'incident-map[engines]'")
+    needs = {"postgres": ("psycopg", "engines"), "spark": ("pyspark", "engines"),
+             "trino": ("trino", "trino"), "bigquery": ("google.cloud.bigquery", "bigquery"),
+             "clickhouse": ("clickhouse_connect", "clickhouse")}[kind]
+    try:
+        found = importlib.util.find_spec(needs[0]) is not None
+    except ModuleNotFoundError:
+        found = False
+    if not found:
+        install = ("'incident-map[engines]'" if needs[1] == "engines"
+                   else f"'ibis-framework[{needs[1]}]==12.0.0'")
+        raise CliError(f"the {kind} engine needs {needs[0]}: pip install {install}")
 
 
 def _check_editing(dataset: Path, address: str, extra_hosts: list[str]) -> None:
@@ -535,6 +542,9 @@ def _import_to(dataset: Path, target: str | None) -> None:
         where = parse_source(target or "")
     except SourceError as error:
         raise CliError(f"--to: {error}") from None
+    if where.kind in ("trino", "bigquery", "clickhouse"):
+        raise CliError(f"--to {where.kind}: write a Parquet file (--to parquet:FILE) and load "
+                       "it with the warehouse's own loader (see docs/engines.md)")
     if where.kind == "csv":
         raise CliError("--to names an engine (parquet:PATH, postgresql://..., spark:TABLE); "
                        "use -o for a CSV file")

@@ -89,3 +89,16 @@ def postgres_dsn(tmp_path_factory):
 
     with throwaway_postgres(tmp_path_factory.mktemp("postgres")) as dsn:
         yield dsn
+
+
+# One small dataset in each real engine (DuckDB over Parquet, PostgreSQL, Spark), shared by
+# the engine, server and export tests of a run.
+from tests.support.engines import (  # noqa: E402, F401
+    duckdb_query,
+    engine_csv,
+    engine_env,
+    engine_frame,
+    engine_parquet,
+    postgres_query,
+    spark_query,
+)

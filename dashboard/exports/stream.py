@@ -23,15 +23,15 @@ from dashboard.data.spreadsheet import neutralise_frame
 from dashboard.exports.formats import _features
 
 BATCH_ROWS = 20_000
-_TYPES = {pa.int64(): pd.Int64Dtype(), pa.string(): pd.StringDtype(na_value=None)}
+_TYPES = {pa.int64(): pd.Int64Dtype()}
 
 
 def _frames(query, filters: Filters) -> Iterator[pd.DataFrame]:
     for batch in query.batches(filters, columns=DATASET_COLUMNS, batch_rows=BATCH_ROWS):
         frame = batch.to_pandas(types_mapper=_TYPES.get)
-        for column in frame.columns:
-            if isinstance(frame[column].dtype, pd.StringDtype):
-                frame[column] = frame[column].fillna("").astype(object)
+        for field in batch.schema:
+            if field.type == pa.string():
+                frame[field.name] = frame[field.name].fillna("").astype(object)
         yield frame
 
 

@@ -126,8 +126,13 @@ def _blocks(path: Path):
             return
         except pa.ArrowInvalid as error:
             raise DatasetError(f"{path}: not a well-formed UTF-8 CSV ({error})") from None
-        yield pd.DataFrame({name: batch.column(i).cast(pa.string()).to_pandas()
-                            .fillna("") for i, name in enumerate(names)})
+        try:
+            columns = {name: batch.column(i).cast(pa.string()).to_pandas().fillna("")
+                       for i, name in enumerate(names)}
+        except pa.ArrowInvalid as error:
+            raise DatasetError(f"{path}: not UTF-8 text ({error}); save it as UTF-8 CSV"
+                               ) from None
+        yield pd.DataFrame(columns)
 
 
 def convert_csv(path: str | Path, *, progress: Callable[[int], None] | None = None) -> Path:
@@ -212,12 +217,16 @@ def load_postgres(parquet: Path, dsn: str, table: str, *, batch_rows: int = 50_0
             cursor.execute(f'DROP TABLE IF EXISTS "{staging}"')
             cursor.execute(create_table_sql(staging))
             columns = ", ".join(f'"{name}"' for name in names)
-            for batch in file.iter_batches(batch_size=batch_rows):
-                with cursor.copy(f'COPY "{staging}" ({columns}) FROM STDIN') as copy:
-                    for row in zip(*(batch.column(i).to_pylist()
-                                     for i in range(batch.num_columns)), strict=True):
-                        copy.write_row(row)
-                copied += batch.num_rows
+            # CSV made by Arrow (in C++), every value quoted and nulls bare: PostgreSQL's
+            # CSV reads a bare empty field as NULL and a quoted one as an empty text.
+            options = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
+            with cursor.copy(f'COPY "{staging}" ({columns}) FROM STDIN '
+                             "WITH (FORMAT csv)") as copy:
+                for batch in file.iter_batches(batch_size=batch_rows):
+                    buffer = pa.BufferOutputStream()
+                    pa_csv.write_csv(pa.Table.from_batches([batch]), buffer, options)
+                    copy.write(buffer.getvalue().to_pybytes())
+                    copied += batch.num_rows
             cursor.execute(f'UPDATE "{staging}" SET geom = ST_SetSRID(ST_MakePoint(lon, lat), '
                            '4326) WHERE lat IS NOT NULL AND lon IS NOT NULL')
             for statement in index_sql(staging):
@@ -239,8 +248,8 @@ def load_postgres(parquet: Path, dsn: str, table: str, *, batch_rows: int = 50_0
 def load_spark(parquet: Path, table: str) -> Path:
     """Write the engine table as Spark's table ``table`` (Parquet in the warehouse folder,
     written by Spark itself); the folder."""
-    from dashboard.data.engine.connect import spark_session
     from dashboard.data.engine.sources import spark_warehouse
+    from dashboard.data.engine.spark import spark_session
 
     target = spark_warehouse() / table
     spark = spark_session()

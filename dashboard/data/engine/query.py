@@ -243,7 +243,7 @@ class EngineQuery:
             t = t.mutate(_rank=ibis.row_number().over(order_by=t.pos))
             t = t.filter(t._rank >= int(offset), t._rank < int(offset) + int(limit))
             return self._run(t.order_by("pos").select(*columns)).reset_index(drop=True)
-        expr = t.order_by("pos").limit(int(limit), offset=int(offset) or None).select(*columns)
+        expr = t.order_by("pos").limit(int(limit), offset=int(offset)).select(*columns)
         return self._run(expr).reset_index(drop=True)
 
     @_memoised
