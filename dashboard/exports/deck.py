@@ -86,6 +86,15 @@ def step_rows(incidents: pd.DataFrame, step: Step) -> pd.DataFrame:
     return rows
 
 
+def step_view(step: Step, *, offline: bool) -> View:
+    """The view a briefing step shows, on the page and on its slide alike: its filters, its
+    incident (named by a label, not a popup) and its ``at``; the map's camera is then
+    :func:`dashboard.maps.framing.frame_view` of these."""
+    return View(filters=step.filters, focus_id=step.incident, offline=offline,
+                title=step.heading, focus_popup=False,
+                at=(step.at.lat, step.at.lon, step.at.zoom) if step.at else None)
+
+
 def _date_range(rows: pd.DataFrame) -> str:
     dated = rows.dropna(subset=["date_start"]).sort_values("date_start")
     if dated.empty:
@@ -216,9 +225,7 @@ def build_deck(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
                            image=overview_png)
         for number, (step, rows) in enumerate(zip(briefing.steps, rows_by_step, strict=True),
                                               start=1):
-            view = View(filters=step.filters, focus_id=step.incident, offline=offline,
-                        title=step.heading, focus_popup=False,
-                        at=(step.at.lat, step.at.lon, step.at.zoom) if step.at else None)
+            view = step_view(step, offline=offline)
             image = render_snapshot(rows, view, provenance=provenance, size=size,
                                     browser=browser).png
             text = step_text(rows, step)

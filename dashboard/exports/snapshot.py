@@ -190,7 +190,7 @@ def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None,
         fmap = build_map(rows, offline=view.offline, focus_id=focus, cluster=view.cluster,
                          heatmap=view.heatmap, animate=False, height=height,
                          focus_popup=view.focus_popup, focus_label=not view.focus_popup,
-                         layers=view.layers, bounds=view.extent,
+                         layers=view.layers, bounds=view.extent, at=view.at,
                          legend_open=True if labels else None,
                          basemap_region=view_region(rows, view, focus), popup_texts=popups)
         summary = fmap.incident_summary
@@ -198,7 +198,7 @@ def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None,
             view.layers is not None and "markers" in view.layers)
         if labels and view.labels and markers_shown:
             fmap.get_root().html.add_child(labels_element(rows), name="export_labels")
-    if view.at is not None:
+    if view.at is not None and len(rows) > SCALE_THRESHOLD:
         lat, lon, zoom = (float(view.at[0]), float(view.at[1]), int(view.at[2]))
         fmap.get_root().script.add_child(RawElement(_AT_JS % {
             "map_name": json.dumps(fmap.get_name()), "lat": lat, "lon": lon, "zoom": zoom,
@@ -207,25 +207,19 @@ def build_view_map(rows: pd.DataFrame, view: View, *, height: int | None = None,
 
 
 def view_region(rows: pd.DataFrame, view: View, focus: str | None):
-    """The region and zoom the export shows, for the basemap detail it carries: the view's
-    own centre and zoom, else the focused incident at its focus zoom, else the incidents'
-    extent as the map fits it."""
+    """The region and zoom the export shows, for the basemap detail it carries: the frame
+    the map opens on (:func:`dashboard.maps.framing.frame_view`, as on the page)."""
     from dashboard.maps.basemap_inline import region_around, region_of_bounds
-    from dashboard.maps.mapping import MAX_FIT_ZOOM, focus_zoom
+    from dashboard.maps.framing import frame_view
 
-    if view.at is not None:
-        return region_around(float(view.at[0]), float(view.at[1]), int(view.at[2]))
-    located = rows.dropna(subset=["lat", "lon"]) if len(rows) else rows
-    if focus is not None:
-        row = located.loc[located["id"] == focus]
-        if len(row):
-            zoom = focus_zoom(str(row["geo_precision"].iloc[0]), offline=view.offline,
-                              detail=True)
-            return region_around(float(row["lat"].iloc[0]), float(row["lon"].iloc[0]), zoom)
-    if not len(located):
-        return region_around(30.0, 10.0, 2)
-    lat, lon = located["lat"].astype(float), located["lon"].astype(float)
-    return region_of_bounds(lat.min(), lon.min(), lat.max(), lon.max(), max_zoom=MAX_FIT_ZOOM)
+    frame = frame_view(rows, focus_id=focus, at=view.at, extent=view.extent,
+                       offline=view.offline, detail=True)
+    if frame.center is not None:
+        return region_around(frame.center[0], frame.center[1], int(frame.zoom))
+    if frame.bounds is not None:
+        (south, west), (north, east) = frame.bounds
+        return region_of_bounds(south, west, north, east, max_zoom=frame.max_zoom)
+    return region_around(30.0, 10.0, 2)
 
 
 #: The HTML export's table lists at most this many incidents (a table of every row of a

@@ -2,8 +2,8 @@
 place names), and axe-core's check.
 
 axe-core (pinned in ``dashboard/maps/assets.py``, fetched by ``make assets``) runs in the
-analyst view, in briefing mode and inside the map's frame; no serious or critical
-violation may be found.
+analyst view and in briefing mode, in every frame's document (the map's and the page's
+script frames); no serious or critical violation may be found.
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ def test_focused_map_shows_fine_borders_and_place_names_offline(page):
                    f"/?incident={BERLIN}")
     frame = map_frame(page.page)
     frame.wait_for_function(
-        "document.querySelector('.leaflet-container').dataset.basemap"
-        ".indexOf('countries-10m') >= 0", timeout=30_000)
+        "(document.querySelector('.leaflet-container')?.dataset.basemap ?? '')"
+        ".includes('countries-10m')", timeout=30_000)
     frame.wait_for_function(
-        "+document.querySelector('.leaflet-container').dataset.places > 5", timeout=30_000)
+        "+document.querySelector('.leaflet-container')?.dataset.places > 5", timeout=30_000)
     # Germany's states (admin-1) are drawn under the names, on their own canvas
     frame.wait_for_function(
-        "+document.querySelector('.leaflet-container').dataset.admin1 >= 1", timeout=30_000)
+        "+document.querySelector('.leaflet-container')?.dataset.admin1 >= 1", timeout=30_000)
     drawn = frame.evaluate("""() => {
         const canvas = document.querySelector('.leaflet-basemapAdmin-pane canvas');
         const data = canvas.getContext('2d').getImageData(0, 0, canvas.width,
@@ -66,11 +66,17 @@ def test_axe_finds_no_serious_violation_in_the_page_and_the_map(page, query):
         "!document.querySelector('[data-stale=\"true\"], [data-testid=\"stStatusWidget\"]')",
         timeout=30_000)
     page.page.wait_for_timeout(500)
+    # Every frame's document: the page, the map's frame and the frames of the page's scripts
+    # (each a document of its own, with its own title and language).
     found = {}
-    for name, target in (("page", page.page.main_frame), ("map frame", frame)):
+    frames = page.page.frames
+    assert frame in frames and len(frames) >= 3, [f.url for f in frames]
+    for number, target in enumerate(frames):
+        name = "page" if target == page.page.main_frame else (
+            "map frame" if target == frame else f"frame {number}")
         target.add_script_tag(path=str(AXE))
         found[name] = target.evaluate(RUN_AXE)
-    assert found == {"page": [], "map frame": []}
+    assert all(violations == [] for violations in found.values()), found
 
 
 LEGEND_STATE = """() => {

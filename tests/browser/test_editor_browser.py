@@ -313,7 +313,7 @@ def test_a_briefing_is_made_from_views_on_the_page_and_presented(browser, editab
         assert saved.steps[0].at is not None and saved.steps[0].at.zoom == 6
         # It is presented like any authored briefing.
         page.goto(url + "/?briefing=from-the-page")
-        expect(page.locator(".im-title-step h1")).to_have_text("Made on the page",
+        expect(page.locator(".im-step-heading")).to_have_text("Made on the page",
                                                                timeout=WAIT)
     finally:
         context.close()

@@ -123,7 +123,7 @@ def test_killing_the_server_during_a_save_leaves_the_old_or_the_new_file(browser
                     break
                 if len(_log_entries(data)) > saves_before:
                     break  # the save finished before it was seen: save again
-                time.sleep(0.001)
+                time.sleep(0.001)  # deliberate delay: poll the folder for the temp file
             if caught:
                 break
             assert server.poll() is None, f"the server stopped by itself; see {log_path}"

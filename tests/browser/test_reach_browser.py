@@ -61,7 +61,7 @@ def _wait_still(page) -> None:
     """Wait for the pan that fits an opened list on screen to end, so a click lands where
     the list's entry is drawn, not where it was a frame ago."""
     page.wait_for_function("() => { var map = " + _LEAFLET_MAP + ";"
-                           " return !(map._panAnim && map._panAnim._inProgress); }",
+                           " return !!map && !(map._panAnim && map._panAnim._inProgress); }",
                            timeout=3000)
     page.evaluate("() => new Promise((done) => requestAnimationFrame(() => "
                   "requestAnimationFrame(done)))")

@@ -198,7 +198,7 @@ def test_html_file_carries_the_offline_basemap_of_its_view(browser, tmp_path, of
         page.goto(path.as_uri(), wait_until="load")
         page.wait_for_function("window.incidentExportReady === true", timeout=20_000)
         page.wait_for_function(
-            "+(document.querySelector('.leaflet-container').dataset.admin1 || 0) >= 1 && "
+            "+(document.querySelector('.leaflet-container')?.dataset.admin1 || 0) >= 1 && "
             "document.querySelectorAll('.bm-place').length > 5", timeout=20_000)
         state = page.evaluate(BASEMAP_STATE)
         assert state["zoom"] == 11

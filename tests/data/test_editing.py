@@ -183,7 +183,7 @@ def test_a_process_killed_while_saving_leaves_the_file_before_or_after(dataset, 
         process = subprocess.Popen([sys.executable, "-c", KILLER, str(dataset), "50"],
                                    cwd=ROOT, stdout=subprocess.PIPE, env=dict(os.environ))
         saves += process.stdout.readline().count(b"saved")  # saving has begun
-        time.sleep(delay)
+        time.sleep(delay)  # deliberate delay: kill the save at a different moment
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
         saves += process.stdout.read().count(b"saved")

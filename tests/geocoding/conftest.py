@@ -119,7 +119,7 @@ class FakeNominatim:
                     })
                 behaviour = fake._next_behaviour()
                 if behaviour == "hang":
-                    time.sleep(fake.hang_seconds)
+                    time.sleep(fake.hang_seconds)  # deliberate delay: a server that hangs
                     return self._send(200, b"[]")
                 if behaviour in ("429", "500", "403"):
                     headers = {"Retry-After": "0"} if behaviour == "429" else {}

@@ -43,7 +43,7 @@ def get(app, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
         calls.append(1)
         if len(calls) == 1:
             return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.sleep(30)  # the client stays connected until the response is sent
+        await asyncio.sleep(30)  # deliberate delay: the client stays connected until the end
         return {"type": "http.disconnect"}
 
     async def send(message):

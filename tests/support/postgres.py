@@ -21,7 +21,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,13 +67,14 @@ def _check_installed() -> None:
                 "postgresql-15-postgis-3 (scripts/debian-packages.txt, `make test` does)")
 
 
-def _wait_ready(port: int, process_log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.05)  # polling the port until the server accepts connections
-    raise RuntimeError(f"PostgreSQL did not start: {process_log.read_text(errors='replace')}")
+def _check_ready(port: int, process_log: Path) -> None:
+    """``pg_ctl start -w`` has waited until the server accepts connections: check the port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), 5).close()
+    except OSError as error:
+        raise RuntimeError(
+            f"PostgreSQL does not answer on port {port} ({error}): "
+            f"{process_log.read_text(errors='replace')}") from error
 
 
 def psql(dsn: str, sql: str) -> str:
@@ -138,7 +138,7 @@ def throwaway_postgres(tmp_path: Path) -> Iterator[str]:
             _command(user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(server_log),
                      "-w", "-t", str(START_TIMEOUT_S), "start"),
             check=True, capture_output=True, timeout=START_TIMEOUT_S + 10, cwd=base)
-        _wait_ready(port, server_log)
+        _check_ready(port, server_log)
         root_dsn = f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres"
         yield fresh_database(root_dsn, DATABASE)
     finally:

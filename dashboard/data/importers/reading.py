@@ -11,6 +11,12 @@ padded with invented values.
 ('csv', {'a': ['1'], 'b': ['']})
 >>> print(*table.problems)
 row 3, column b: has 1 of 2 cells (a truncated or broken line); row left out
+
+Every read runs under :class:`~dashboard.data.importers.limits.Limits` (the process's own,
+from ``INCIDENT_MAP_LIMIT_*``, unless others are given): lines, rows and columns are
+counted while the file is read, a workbook is checked part by part before it is opened and
+a JSON file's depth before it is parsed (:mod:`.guards`); the first limit passed stops the
+read with :class:`~dashboard.data.importers.limits.LimitExceeded`.
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 from charset_normalizer import from_bytes
 
+from dashboard.data.importers import limits as limits_module
+from dashboard.data.importers.guards import check_json, check_workbook, scan_lines
+from dashboard.data.importers.limits import LimitExceeded, Limits
 from dashboard.data.schema import DatasetError, Problem
 
 #: Cells that mean "no value" in files written by R, databases and spreadsheets.
@@ -48,20 +57,30 @@ class SourceTable:
     rows_read: int = 0
 
 
-def read_table(raw: bytes, *, name: str = "file") -> SourceTable:
-    """Read ``raw`` by what it is (a zip is an Excel workbook, ``{`` starts GeoJSON)."""
-    if not raw.strip():
+#: The start of a JSON file: a byte-order mark, white space, then ``{`` or ``[``.
+_JSON_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*[\[{]")
+_NOT_BLANK = re.compile(rb"[^ \t\r\n]")
+
+
+def read_table(raw: bytes, *, name: str = "file", limits: Limits | None = None) -> SourceTable:
+    """Read ``raw`` by what it is (a zip is an Excel workbook, ``{`` starts GeoJSON), under
+    ``limits`` (the process's own by default)."""
+    limits = limits or limits_module.current()
+    limits.check("upload_mb", len(raw), name)
+    if not _NOT_BLANK.search(raw):
         raise DatasetError(f"{name}: the file is empty")
     if raw[:4] == b"PK\x03\x04":
-        return _read_xlsx(raw, name)
+        return _read_xlsx(raw, name, limits)
     if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise DatasetError(
             f"{name}: an old Excel .xls workbook; save it as .xlsx or CSV and load that"
         )
+    if _JSON_START.match(raw):
+        text, encoding = decode(raw, name)
+        return read_geojson(text, name=name, encoding=encoding, limits=limits)
+    lines = scan_lines(raw, limits, name)
     text, encoding = decode(raw, name)
-    if text.lstrip().startswith(("{", "[")):
-        return read_geojson(text, name=name, encoding=encoding)
-    return _read_csv(text, name, encoding)
+    return _read_csv(text, name, encoding, limits, lines)
 
 
 def decode(raw: bytes, name: str) -> tuple[str, str]:
@@ -97,21 +116,38 @@ def decode(raw: bytes, name: str) -> tuple[str, str]:
     )
 
 
-def _read_csv(text: str, name: str, encoding: str) -> SourceTable:
-    first = text.split("\n", 1)[0]
+def _read_csv(text: str, name: str, encoding: str, limits: Limits | None = None,
+              lines: int | None = None) -> SourceTable:
+    limits = limits or limits_module.current()
+    end = text.find("\n")
+    first = text[:end] if end != -1 else text
     delimiter = max((",", ";", "\t"), key=first.count)
     if not first.count(delimiter):
         delimiter = ","
-    fast = _read_fast(text, delimiter)
+    # The header's width, before the whole file is parsed (the header is one line, at most
+    # line_kb long: a slice of twice that holds it).
+    head = io.StringIO(text[: 2 * limits.bytes("line_kb") + 2], newline="")
+    try:
+        limits.check("columns", len(next(csv.reader(head, delimiter=delimiter), [])), name)
+    except csv.Error:
+        pass  # the careful reader below says what is wrong with it
+    # More lines than the rows allowed may still be fewer records (quoted line breaks):
+    # the careful reader counts records and stops at the limit.
+    fast = _read_fast(text, delimiter) if lines is None or lines - 1 <= limits.rows else None
     if fast is not None:
         _check_header(list(fast.columns), name)
+        limits.check("columns", len(fast.columns), name)
+        limits.check("rows", len(fast), name)
         return SourceTable(_clean(fast), "csv", encoding, [], len(fast))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [cell.strip().lstrip("\ufeff") for cell in next(reader)]
+        limits.check("columns", len(header), name)
         rows, index, problems = [], [], []
         width = len(header)
         for number, row in enumerate(reader, start=2):
+            if number - 1 > limits.rows:
+                raise LimitExceeded("rows", limits.rows, file=name)
             if len(row) == width:
                 rows.append(row)
                 index.append(number - 2)
@@ -187,10 +223,13 @@ def _xlsx_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(raw: bytes, name: str) -> SourceTable:
-    """The first worksheet of a workbook (openpyxl's read-only mode streams its rows)."""
+def _read_xlsx(raw: bytes, name: str, limits: Limits | None = None) -> SourceTable:
+    """The first worksheet of a workbook (openpyxl's read-only mode streams its rows), after
+    :func:`~.guards.check_workbook` has checked every part against ``limits``."""
     from openpyxl import load_workbook
 
+    limits = limits or limits_module.current()
+    check_workbook(raw, limits, name)
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
@@ -198,14 +237,20 @@ def _read_xlsx(raw: bytes, name: str) -> SourceTable:
             f"{name}: a zip file that is not an Excel .xlsx workbook ({error})") from None
     try:
         sheet = book.worksheets[0]
+        # The size a sheet declares (``<dimension ref="A1:XFD1048576">``) is not trusted:
+        # rows are read as far as their cells go.
+        sheet.reset_dimensions()
         rows = sheet.iter_rows(values_only=True)
         header = [_xlsx_text(cell).strip() for cell in next(rows, ())]
         while header and not header[-1]:
             header.pop()
         _check_header(header, name)
+        limits.check("columns", len(header), name)
         width = len(header)
         records, index = [], []
         for number, row in enumerate(rows, start=2):
+            if number - 1 > limits.rows:
+                raise LimitExceeded("rows", limits.rows, file=name)
             cells = [_xlsx_text(cell) for cell in row[:width]]
             if not any(cell.strip() for cell in cells):
                 continue
@@ -217,24 +262,33 @@ def _read_xlsx(raw: bytes, name: str) -> SourceTable:
     return SourceTable(_clean(frame), "xlsx", "xlsx", [], len(records))
 
 
-def parse_json(text: str, name: str) -> object:
+def parse_json(text: str, name: str, limits: Limits | None = None) -> object:
+    """JSON text as Python values, its depth and coordinates within ``limits``."""
+    limits = limits or limits_module.current()
+    check_json(text, limits, name)
     try:
         return json.loads(text)
+    except RecursionError:  # pragma: no cover - check_json stops it first
+        raise LimitExceeded("json_depth", limits.json_depth, file=name) from None
     except json.JSONDecodeError as error:
         raise DatasetError(
             f"{name}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from None
 
 
-def read_geojson(text: str, *, name: str = "file", encoding: str = "utf-8") -> SourceTable:
-    data = parse_json(text, name)
+def read_geojson(text: str, *, name: str = "file", encoding: str = "utf-8",
+                 limits: Limits | None = None) -> SourceTable:
+    limits = limits or limits_module.current()
+    data = parse_json(text, name, limits)
     if not isinstance(data, dict) or data.get("type") not in ("FeatureCollection", "Feature"):
         raise DatasetError(
             f"{name}: JSON but not GeoJSON (expected a FeatureCollection of point Features)")
     features = [data] if data.get("type") == "Feature" else data.get("features")
     if not isinstance(features, list):
         raise DatasetError(f'{name}: a FeatureCollection without a "features" list')
+    limits.check("rows", len(features), name)
     records, problems = [], []
+    keys: set[str] = set()
     for position, feature in enumerate(features):
         row = position + 2
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
@@ -245,6 +299,8 @@ def read_geojson(text: str, *, name: str = "file", encoding: str = "utf-8") -> S
             problems.append(Problem(row, "properties", "not an object; row left out"))
             continue
         record = {str(key): _text(value) for key, value in properties.items()}
+        keys.update(record)
+        limits.check("columns", len(keys), name)
         geometry = feature.get("geometry")
         lat = lon = ""
         if geometry is not None:

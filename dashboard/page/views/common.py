@@ -161,6 +161,20 @@ def _payload_key(path: str, version: int | str,
     return key, write_outline()
 
 
+def page_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, height: int,
+             at: tuple[float, float, int] | None = None, **map_options):
+    """The page's map of ``filtered`` (up to SCALE_THRESHOLD rows): its camera is
+    :func:`dashboard.maps.framing.frame_view` of the same values an export is given.
+
+    The dashboard serves the plugins' files itself, so they can wait until a layer needs
+    them: the map draws sooner. The incidents go separately from the map (``in_place``):
+    streamlit-folium replaces them in the map already on screen, so a filter change, a table
+    choice or a briefing's next step never reloads it."""
+    return build_map(filtered, offline=offline, focus_id=focus_id, height=height,
+                     basemap_detail=True, lazy_plugins=True, in_place=True, at=at,
+                     **map_options)
+
+
 def show_map(filtered, *, offline: bool, focus_id: str | None, height: int,
              key: str, center: tuple[float, float] | None = None, zoom: int | None = None,
              dataset: pd.DataFrame | None = None, data_path: Path | None = None,
@@ -194,13 +208,12 @@ def show_map(filtered, *, offline: bool, focus_id: str | None, height: int,
         st_folium(folium_map, key=key, height=height, use_container_width=True,
                   returned_objects=[], feature_group_to_add=folium_map.scale_filter)
     else:
-        # The dashboard serves the plugins' files itself, so they can wait until a layer
-        # needs them: the map draws sooner.
         filtered = filtered() if callable(filtered) else filtered
-        folium_map = build_map(filtered, offline=offline, focus_id=focus_id, height=height,
-                               basemap_detail=True, lazy_plugins=True, **map_options)
+        at = None if center is None or zoom is None else (center[0], center[1], int(zoom))
+        folium_map = page_map(filtered, offline=offline, focus_id=focus_id, height=height,
+                              at=at, **map_options)
         st_folium(folium_map, key=key, height=height, use_container_width=True,
-                  returned_objects=[], center=center, zoom=zoom)
+                  returned_objects=[], feature_group_to_add=[folium_map.incident_update])
     missing = folium_map.incident_summary.missing_coords
     if missing == 1:
         st.caption("1 incident has no coordinates and is not on the map.")
@@ -211,13 +224,23 @@ def show_map(filtered, *, offline: bool, focus_id: str | None, height: int,
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
 
-def frame_script(name: str) -> None:
-    """Run ``static/NAME`` in a same-origin component frame (it acts on the page around it)."""
-    import streamlit.components.v1 as components
+FRAME_SCRIPT_CSS = """<style>
+/* The script frames have nothing to show: they take no room on the page. */
+[class*="st-key-im-script-"] { display: none !important; }
+</style>"""
 
+
+def frame_script(name: str) -> None:
+    """Run ``static/NAME`` in a same-origin frame (``st.iframe`` of an HTML string): it acts
+    on the page around it. The frame is a document of its own, with a title and a language."""
     # The comment names the frame as ours (the hostile-input tests tell it from an injected one).
     script = (STATIC / name).read_text(encoding="utf-8")
-    components.html(f"<script>/* incident-map-frame-script */{script}</script>", height=0)
+    label = Path(name).stem.replace("_", "-")
+    with st.container(key=f"im-script-{label}"):
+        st.html(FRAME_SCRIPT_CSS)
+        st.iframe(f'<!doctype html><html lang="en"><head><title>Incident Map: {label}</title>'
+                  f"</head><body><script>/* incident-map-frame-script */{script}</script>"
+                  "</body></html>", height=1, alt=f"Incident Map {label} script")
 
 
 def map_view_params(filters: Filters) -> tuple[dict[str, str], MapAt | None, tuple | None,
