@@ -150,6 +150,7 @@ def convert_csv(path: str | Path, *, progress: Callable[[int], None] | None = No
     target.parent.mkdir(parents=True, exist_ok=True)
     unsorted = target.with_name(f".{key}.{os.getpid()}.unsorted.parquet")
     part = target.with_name(f".{key}.{os.getpid()}.part.parquet")
+    sorted_part = target.with_name(f".{key}.{os.getpid()}.sorted.parquet")
     rows = 0
     try:
         with pq.ParquetWriter(unsorted, SCHEMA, compression="zstd") as writer:
@@ -179,24 +180,43 @@ def convert_csv(path: str | Path, *, progress: Callable[[int], None] | None = No
             if duplicate:
                 raise DatasetError(f"{path}: the id {duplicate[0]!r} is used by "
                                    f"{duplicate[1]} rows; ids must be unique")
+            # One sort (spilling to disk beyond the memory limit); the positions are
+            # numbered afterwards in one streaming pass.
             connection.execute(
-                "COPY (SELECT * REPLACE (row_number() OVER (ORDER BY date_start NULLS LAST, id)"
-                " - 1 AS pos) FROM read_parquet(?) ORDER BY pos) TO '"
-                + str(part).replace("'", "''")
+                "COPY (SELECT * FROM read_parquet(?) ORDER BY date_start NULLS LAST, id) TO '"
+                + str(sorted_part).replace("'", "''")
                 + f"' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})",
                 [str(unsorted)])
         finally:
             connection.close()
+        unsorted.unlink()
+        _number(sorted_part, part)
         os.replace(part, target)
     except (DatasetError, InvalidDataset) as error:
         _write_pointer(path, stat, error=str(error)[:2000])
         raise
     finally:
-        for leftover in (unsorted, part):
+        for leftover in (unsorted, sorted_part, part):
             with contextlib.suppress(OSError):
                 leftover.unlink()
     _write_pointer(path, stat, hash=key, rows=rows)
     return target
+
+
+def _number(source: Path, target: Path) -> None:
+    """Copy ``source`` (in date order) to ``target`` with ``pos`` = 0, 1, ... in that order,
+    one row group at a time."""
+    file = pq.ParquetFile(source)
+    position = 0
+    index = SCHEMA.get_field_index("pos")
+    with pq.ParquetWriter(target, SCHEMA, compression="zstd") as writer:
+        for group in range(file.num_row_groups):
+            table = file.read_row_group(group)
+            count = table.num_rows
+            table = table.set_column(index, SCHEMA.field("pos"), pa.array(
+                range(position, position + count), type=pa.int64()))
+            writer.write_table(table.cast(SCHEMA), row_group_size=ROW_GROUP_ROWS)
+            position += count
 
 
 def load_postgres(parquet: Path, dsn: str, table: str, *, batch_rows: int = 50_000) -> int:
