@@ -28,6 +28,7 @@ Sources served through the query engine (millions of rows; ``dashboard/data/engi
     .venv/bin/python benchmarks/bench_scale.py engine --source FILE.csv|parquet:PATH|...
                                                       [--exports]
     .venv/bin/python benchmarks/bench_scale.py engine --queries parquet:P,postgresql://...,spark:T
+    .venv/bin/python benchmarks/bench_scale.py engine replicate IN.parquet 10 OUT.parquet
 
 ``--source``: the server started on the source (a large CSV is converted to Parquet once,
 before: run it once first) and the time from its start to the first clusters in an empty
@@ -602,7 +603,7 @@ def engine_figures(spec: str, folder: Path, *, exports: bool) -> None:
             server = subprocess.Popen(_serve_command(spec, port), cwd=ROOT, stdout=output,
                                       stderr=subprocess.STDOUT)
             try:
-                wait_healthy(url, server, log)
+                wait_healthy(url, server, log, timeout=600)
                 draws = [_first_draw(chromium, url) for _ in range(FIRST_DRAWS)]
                 view = _measure_view(chromium, url)
                 print(f"later views, first clusters:       median {statistics.median(draws):.2f}"
@@ -681,7 +682,45 @@ def engine_queries(specs: list[str], runs: int = 3) -> None:
         print(f"| {name} | " + " | ".join(results[c].get(name, "") for c in columns) + " |")
 
 
+def replicate(source: Path, times: int, target: Path) -> None:
+    """The engine table of ``source`` (a converted Parquet file) ``times`` over, each copy of
+    a row right after it (so the date order holds without a sort), with its own id
+    (``ID-rK``), position and point (moved by up to 0.05 degrees): a file of tens of millions
+    of rows made in minutes from one of millions, one row group at a time."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from dashboard.data.engine.convert import ROW_GROUP_ROWS
+    from dashboard.data.engine.table import SCHEMA
+
+    file = pq.ParquetFile(source)
+    rng = np.random.default_rng(11)
+    part = target.with_name(f".{target.name}.part")
+    with pq.ParquetWriter(part, SCHEMA, compression="zstd") as writer:
+        for group in range(file.num_row_groups):
+            table = file.read_row_group(group)
+            count = table.num_rows
+            index = np.repeat(np.arange(count), times)
+            copy = np.tile(np.arange(times), count)
+            big = table.take(pa.array(index))
+            suffix = pa.array(np.char.add("-r", copy.astype(str)).astype(object))
+            columns = {name: big.column(name) for name in SCHEMA.names}
+            columns["id"] = pc.binary_join_element_wise(big.column("id"), suffix, "")
+            columns["pos"] = pa.array(big.column("pos").to_numpy() * times + copy)
+            for name in ("lat", "lon"):
+                values = big.column(name).to_numpy(zero_copy_only=False)
+                columns[name] = pa.array(values + rng.uniform(-0.05, 0.05, len(values)))
+            writer.write_table(pa.table(columns, schema=SCHEMA), row_group_size=ROW_GROUP_ROWS)
+    os.replace(part, target)
+    print(f"wrote {target}: {pq.ParquetFile(target).metadata.num_rows:,} rows")
+
+
 def engine_main(argv: list[str]) -> int:
+    if argv[:1] == ["replicate"]:
+        replicate(Path(argv[1]), int(argv[2]), Path(argv[3]))
+        return 0
     parser = argparse.ArgumentParser(description="bench_scale.py, query-engine sources")
     parser.add_argument("--source", help="a large CSV file, parquet:PATH, postgresql://..., "
                                          "spark:TABLE: the dashboard in Chromium")
