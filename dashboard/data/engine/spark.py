@@ -32,8 +32,16 @@ def spark_session():
                 raise EngineError("the Spark engine needs pyspark: "
                                   "pip install 'incident-map[engines]'") from None
             memory = os.environ.get(SPARK_MEMORY_VAR, "1g")
-            _spark = (SparkSession.builder
-                      .master(os.environ.get(SPARK_MASTER_VAR, "local[2]"))
+            master = os.environ.get(SPARK_MASTER_VAR, "local[2]")
+            builder = SparkSession.builder
+            if master.startswith("local"):
+                # Local mode talks to itself on loopback only, never on the machine's
+                # network address.
+                os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+                builder = (builder.config("spark.driver.host", "127.0.0.1")
+                           .config("spark.driver.bindAddress", "127.0.0.1"))
+            _spark = (builder
+                      .master(master)
                       .appName("incident-map")
                       .config("spark.ui.enabled", "false")
                       .config("spark.driver.memory", memory)
