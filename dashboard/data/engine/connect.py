@@ -53,7 +53,7 @@ def connect(source: Source):
         if not path.exists():
             raise EngineError(f"{path}: no such Parquet file or folder")
         backend = ibis.duckdb.connect(threads=2, memory_limit=os.environ.get(
-            DUCKDB_MEMORY_VAR, "1GB"))
+            DUCKDB_MEMORY_VAR, "1GB"), preserve_insertion_order=True)
         pattern = str(path / "*.parquet") if path.is_dir() else str(path)
         # A view of the database (not of one connection), so an export's own cursor sees it.
         backend.con.execute("CREATE OR REPLACE VIEW incidents AS SELECT * FROM read_parquet('"

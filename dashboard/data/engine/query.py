@@ -89,6 +89,8 @@ def totals_expr(table, filters: Filters):
         fatalities=t.fatalities.sum().coalesce(0),
         expelled=(t.event_type == EXPULSION).ifelse(t.persons, 0).sum().coalesce(0),
         countries=t.country.nunique(),
+        # and the extent of those with a point (the map fits it): one scan for both
+        s=t.lat.min(), w=t.lon.min(), n=t.lat.max(), e=t.lon.max(),
     )
 
 
@@ -188,8 +190,12 @@ class EngineQuery:
         return int(self._scalar(_filtered(self.table, filters).count()))
 
     @_memoised
+    def _summary(self, filters: Filters) -> pd.Series:
+        """The headline totals and the extent of the passing incidents, in one scan."""
+        return self._run(totals_expr(self.table, filters)).iloc[0]
+
     def totals(self, filters: Filters) -> dict[str, int]:
-        row = self._run(totals_expr(self.table, filters)).iloc[0]
+        row = self._summary(filters)
         return {key: int(0 if pd.isna(row[key]) else row[key]) for key in TOTALS}
 
     @_memoised
@@ -243,7 +249,12 @@ class EngineQuery:
             t = t.mutate(_rank=ibis.row_number().over(order_by=t.pos))
             t = t.filter(t._rank >= int(offset), t._rank < int(offset) + int(limit))
             return self._run(t.order_by("pos").select(*columns)).reset_index(drop=True)
-        expr = t.order_by("pos").limit(int(limit), offset=int(offset)).select(*columns)
+        if self.backend.name == "duckdb":
+            # The file is in date order and DuckDB keeps it (see batches): reading up to the
+            # page and stopping there, instead of sorting every passing row.
+            expr = t.limit(int(limit), offset=int(offset)).select(*columns)
+        else:
+            expr = t.order_by("pos").limit(int(limit), offset=int(offset)).select(*columns)
         return self._run(expr).reset_index(drop=True)
 
     @_memoised
@@ -264,12 +275,9 @@ class EngineQuery:
             return None
         return int(self._scalar(t.filter(t.pos < int(row["pos"])).count()))
 
-    @_memoised
     def extent(self, filters: Filters) -> tuple[float, float, float, float] | None:
         """South, west, north, east of the passing incidents with coordinates."""
-        t = _filtered(self.table, filters)
-        row = self._run(t.aggregate(s=t.lat.min(), w=t.lon.min(), n=t.lat.max(),
-                                    e=t.lon.max())).iloc[0]
+        row = self._summary(filters)
         if pd.isna(row["s"]):
             return None
         return float(row["s"]), float(row["w"]), float(row["n"]), float(row["e"])
@@ -298,8 +306,12 @@ class EngineQuery:
         if self.backend.name == "duckdb":
             # A cursor of its own: the page's questions go on while an export streams.
             # (DuckDB 2's reader is to_arrow_reader, which Ibis 12 does not call yet.)
+            # The Parquet file is written in date order and DuckDB keeps a file's order
+            # (preserve_insertion_order), so no sort: an ORDER BY would hold every passing
+            # row in memory before the first one is sent.
             import ibis
 
+            expr = _filtered(self.table, filters).select(*columns)
             cursor = self.backend.con.cursor()
             try:
                 yield from cursor.execute(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(
