@@ -314,7 +314,8 @@ class EngineQuery:
             expr = _filtered(self.table, filters).select(*columns)
             cursor = self.backend.con.cursor()
             try:
-                yield from cursor.execute(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(
+                # A relation streams its result (execute() would hold all of it first).
+                yield from cursor.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(
                     batch_rows)
             finally:
                 cursor.close()
