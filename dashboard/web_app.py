@@ -3,7 +3,10 @@
 Streamlit serves ``app.py`` as usual (the page, its websocket, static files, health
 check); Starlette's ``TrustedHostMiddleware`` answers 400 to every HTTP and websocket
 request whose ``Host`` is not one of the names in ``INCIDENT_MAP_ALLOWED_HOSTS``
-(``dashboard.server.hosts``), before Streamlit sees it. A street-level tile archive named
+(``dashboard.server.hosts``), before Streamlit sees it; then the websocket and every write
+must come from the served origin exactly, and no other site may frame the page
+(``dashboard.server.origins``); uploads are counted against their byte limits as they
+arrive (``dashboard.server.uploads``). A street-level tile archive named
 by ``serve --basemap`` is served at ``/basemap/archive.pmtiles`` (``dashboard.server.archive``);
 a source served through the query engine answers the map's views, popups and streamed
 exports under ``/engine/`` (``dashboard.server.engine_routes``).
@@ -21,9 +24,12 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from streamlit.starlette import App
 
+from dashboard.data.importers.limits import current_limits
 from dashboard.server.archive import archive_routes
 from dashboard.server.engine_routes import engine_routes
 from dashboard.server.hosts import hosts_from_env
+from dashboard.server.origins import SameOrigin
+from dashboard.server.uploads import UploadLimits
 
 PAGE_PATH = Path(__file__).with_name("app.py")
 
@@ -32,5 +38,7 @@ app = App(
     routes=archive_routes() + engine_routes(),
     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts_from_env(),
                            www_redirect=False),
+                Middleware(SameOrigin),
+                Middleware(UploadLimits, limits=current_limits()),
                 Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
 )

@@ -91,3 +91,43 @@ def test_serve_names_the_engines_it_knows(make_dataset):
     assert result.returncode == 2
     assert "pandas" in result.stderr and "duckdb" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_an_allowed_host_that_answers_to_any_name(make_dataset, monkeypatch):
+    path = make_dataset([base_row(lat="99")])  # never started: refused before the dataset
+    for name in ("*", "*.org", "maps.*"):
+        result = run("serve", "--data", str(path), "--allowed-host", name)
+        assert result.returncode == 1, name
+        assert "would answer to any Host name" in result.stderr and "Traceback" not in result.stderr
+    monkeypatch.setenv("INCIDENT_MAP_ALLOWED_HOSTS", "maps.example.org,*")
+    from_env = run("serve", "--data", str(path))
+    assert from_env.returncode == 1 and "INCIDENT_MAP_ALLOWED_HOSTS" in from_env.stderr
+    monkeypatch.delenv("INCIDENT_MAP_ALLOWED_HOSTS")
+    # the subdomains of one domain stay possible (this run stops at the invalid dataset)
+    subdomains = run("serve", "--data", str(path), "--allowed-host", "*.example.org")
+    assert subdomains.returncode == 1 and "problem" in subdomains.stderr
+
+
+def test_serve_and_import_refuse_a_limit_that_is_not_a_number(make_dataset, monkeypatch):
+    path = make_dataset([base_row()])
+    for command, args in ((("serve", "--data", str(path)), ("--limit", "rows=many")),
+                          (("serve", "--data", str(path)), ("--limit", "speed=3")),
+                          (("import", str(path), "-o", "x.csv"), ("--limit", "rows"))):
+        result = run(*command, *args)
+        assert result.returncode == 1, (command, args)
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    monkeypatch.setenv("INCIDENT_MAP_LIMIT_ROWS", "0")
+    result = run("serve", "--data", str(path))
+    assert result.returncode == 1 and "INCIDENT_MAP_LIMIT_ROWS" in result.stderr
+
+
+def test_import_stops_at_a_limit_and_says_how_to_raise_it(tmp_path):
+    source = tmp_path / "sheet.csv"
+    source.write_text("Date,Country\n" + "2020-01-01,Germany\n" * 30, encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = run("import", str(source), "-o", str(out), "--limit", "rows=20")
+    assert result.returncode == 1 and not out.exists()
+    assert result.stderr.strip() == (
+        "Error: sheet.csv: more than 20 rows (limit rows=20; raise it with --limit rows=N or "
+        "INCIDENT_MAP_LIMIT_ROWS=N)")
+    assert run("import", str(source), "-o", str(out), "--limit", "rows=30").returncode == 0

@@ -55,6 +55,9 @@ ENV_VAR = "INCIDENT_MAP_BRIEFINGS"
 MAX_STEPS = 200
 MAX_HEADING = 200
 MAX_CAPTION = 1000
+#: The largest briefing file read (200 steps of the longest heading and caption fit in a
+#: quarter of it).
+MAX_FILE_BYTES = 1024 * 1024
 
 STEP_KEYS = ("heading", "caption", "incident", "at", *FILTER_PARAMS)
 TOP_KEYS = ("title", "subtitle", "steps")
@@ -221,13 +224,34 @@ def load_briefing(name: str, *, ids: Iterable[str] | None = None,
     if not path.is_file():
         known = ", ".join(list_briefings(directory)) or "none"
         raise BriefingError([f"no briefing named {name!r} (known: {known})"])
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise BriefingError([f"{label}: larger than {MAX_FILE_BYTES // 1024:,} KB; a briefing "
+                             f"holds at most {MAX_STEPS} short steps"])
     try:
-        table = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise BriefingError([f"{label}: not UTF-8 text"]) from None
+    return briefing_from_text(text, name=name, ids=ids, label=label)
+
+
+def briefing_from_text(text: str, *, name: str, ids: Iterable[str] | None = None,
+                       label: str | None = None) -> Briefing:
+    """A briefing from its TOML text (a file's, or a store's), validated."""
+    label = label or f"{name}.toml"
+    return parse_briefing(parse_toml(text, label), name=name, ids=ids, label=label)
+
+
+def parse_toml(text: str, label: str) -> dict:
+    """TOML text as a table, or BriefingError with one line: too large, nested deeper than
+    Python's parser goes (arrays in arrays thousands deep), or not TOML."""
+    if len(text) > MAX_FILE_BYTES:
+        raise BriefingError([f"{label}: larger than {MAX_FILE_BYTES // 1024:,} KB"])
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise BriefingError([f"{label}: not a briefing: values nested too deeply"]) from None
     except tomllib.TOMLDecodeError as error:
         raise BriefingError([f"{label}: not valid TOML: {error}"]) from None
-    return parse_briefing(table, name=name, ids=ids, label=label)
 
 
 def dump_briefing(briefing: Briefing) -> str:
@@ -277,7 +301,7 @@ def save_briefing(briefing: Briefing, *, directory: Path | None = None,
     path = briefing_path(briefing.name, directory)
     label = f"{path.parent.name}/{path.name}"
     text = dump_briefing(briefing)
-    parse_briefing(tomllib.loads(text), name=briefing.name, ids=ids, label=label)
+    parse_briefing(parse_toml(text, label), name=briefing.name, ids=ids, label=label)
     if expected != ANY_VERSION and file_stamp(path) != expected:
         what = "was created" if expected is None else (
             "was deleted" if not path.exists() else "was changed")

@@ -36,7 +36,7 @@ from dashboard.data.loading import fold_text
 from dashboard.data.schema import ATTRIBUTIONS, EVENT_TYPES
 
 #: URL parameters that are not filters but are understood by the page.
-PAGE_PARAMS = ("view", "incident", "briefing", "step", "at", "layers")
+PAGE_PARAMS = ("view", "incident", "briefing", "step", "at", "frame", "layers")
 FILTER_PARAMS = ("years", "months", "country", "type", "attribution", "q")
 MAX_QUERY_LENGTH = 200
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -132,6 +132,22 @@ def in_months(first: np.ndarray, last: np.ndarray, months: tuple[str, str]) -> n
         return (first >= month_number(months[0])) & (last <= month_number(months[1]))
 
 
+#: Characters of a URL value a notice quotes (the rest is shown as "…").
+SHOWN_CHARS = 60
+
+
+def shown(value: object) -> str:
+    r"""A value from a URL as a notice quotes it: on one line (line breaks, controls and
+    other invisible characters written as escapes) and at most :data:`SHOWN_CHARS` long.
+
+    >>> shown("a\nb"), shown("9" * 100)[-3:]
+    ('a\\nb', '99…')
+    """
+    text = str(value)
+    cut = text[:SHOWN_CHARS] + ("…" if len(text) > SHOWN_CHARS else "")
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in cut)
+
+
 def parse_query_params(params: Mapping[str, object]) -> tuple[Filters, list[str]]:
     """Filters from URL query parameters, and a notice for each value ignored."""
     notices: list[str] = []
@@ -142,7 +158,7 @@ def parse_query_params(params: Mapping[str, object]) -> tuple[Filters, list[str]
         if years is None or len(year_values) > 2:
             years = None
             notices.append(
-                f"Ignored years={','.join(year_values)!s}: expected a range such as 2019-2025 "
+                f"Ignored years={shown(','.join(year_values))}: expected a range such as 2019-2025 "
                 "(first year not after the last)."
             )
 
@@ -154,7 +170,7 @@ def parse_query_params(params: Mapping[str, object]) -> tuple[Filters, list[str]
         if months is None or len(month_values) > 2:
             months = None
             notices.append(
-                f"Ignored months={','.join(month_values)!s}: expected a span of months such "
+                f"Ignored months={shown(','.join(month_values))}: expected a span of months such "
                 "as 2022-02..2022-04 (first month not after the last).")
         elif whole_years(months) and years in (None, whole_years(months)):
             # January to December is a years filter: one way to write it.
@@ -166,7 +182,8 @@ def parse_query_params(params: Mapping[str, object]) -> tuple[Filters, list[str]
         if code:
             countries.append(code)
         else:
-            notices.append(f"Ignored country={value}: not an ISO 3166-1 country code or name.")
+            notices.append(
+                f"Ignored country={shown(value)}: not an ISO 3166-1 country code or name.")
 
     event_types = _vocabulary(params, "type", tuple(EVENT_TYPES), notices)
     attributions = _vocabulary(params, "attribution", tuple(ATTRIBUTIONS), notices)
@@ -182,7 +199,7 @@ def parse_query_params(params: Mapping[str, object]) -> tuple[Filters, list[str]
 
     for key in params:
         if key not in FILTER_PARAMS and key not in PAGE_PARAMS:
-            notices.append(f"Ignored unknown parameter {key!r}.")
+            notices.append(f"Ignored unknown parameter '{shown(key)}'.")
 
     filters = Filters(
         years=years,
@@ -202,7 +219,7 @@ def _vocabulary(params, key: str, allowed: tuple[str, ...], notices: list[str]) 
         if normal in allowed:
             chosen.append(normal)
         else:
-            notices.append(f"Ignored {key}={value}: use one of {', '.join(allowed)}.")
+            notices.append(f"Ignored {key}={shown(value)}: use one of {', '.join(allowed)}.")
     return tuple(dict.fromkeys(chosen))
 
 

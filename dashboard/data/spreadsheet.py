@@ -73,3 +73,22 @@ def restore_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if quoted.any():
             frame[column] = values.where(~quoted, values.str.replace(_RESTORABLE, "", regex=True))
     return frame
+
+
+def csv_record(cells, newline: str = "\n") -> str:
+    """One CSV record ending in ``newline``, a cell holding a line break always quoted.
+
+    The csv module quotes a cell only for the characters of its own line terminator, so a
+    file written with ``\\n`` would keep a carriage return in a cell unquoted, and a reader
+    would take it for the end of the record. Written here with ``\\r\\n`` (every line break
+    quoted), the terminator is then put back.
+
+    >>> csv_record(["a\\rb", "c"]), csv_record(["x", "y"], "\\r\\n")
+    ('"a\\rb",c\\n', 'x,y\\r\\n')
+    """
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()[:-2] + newline

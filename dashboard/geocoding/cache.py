@@ -21,10 +21,42 @@ import threading
 from pathlib import Path
 
 from dashboard.base.files import UnreadableFile, read_regular_file, write_atomic
+from dashboard.data.schema import GEO_PRECISIONS
 from dashboard.geocoding.errors import GeocodingError
 
 CACHE_FORMAT = 1
 _MISSING = object()
+
+
+#: Text fields an answer may carry, each a string or null.
+TEXT_FIELDS = ("display_name", "country", "precision", "source")
+
+
+def entry_problem(value: object) -> str | None:
+    """What is wrong with a cached answer (``None``, "not found", is one), or None.
+
+    >>> entry_problem({"lat": 52.5, "lon": 13.4, "precision": "city"}) is None
+    True
+    >>> entry_problem({"lat": "52.5", "lon": 13.4}), entry_problem([1, 2])
+    ('lat is not a number', 'a list, not an object or null')
+    """
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        return f"a {type(value).__name__}, not an object or null"
+    for name, limit in (("lat", 90), ("lon", 180)):
+        number = value.get(name)
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            return f"{name} is not a number"
+        if not -limit <= number <= limit:  # NaN fails this too
+            return f"{name} {number} is outside -{limit}..{limit}"
+    for name in TEXT_FIELDS:
+        if value.get(name) is not None and not isinstance(value.get(name), str):
+            return f"{name} is not text"
+    precision = value.get("precision")
+    if precision is not None and precision not in GEO_PRECISIONS:
+        return f"precision {precision[:40]!r} is not one of {', '.join(GEO_PRECISIONS)}"
+    return None
 
 
 def cache_key(source: str, query: str, country: str | None = None) -> str:
@@ -57,6 +89,13 @@ class GeocodeCache:
         entries = document.get("entries") if isinstance(document, dict) else None
         if not isinstance(entries, dict):
             raise GeocodingError(f'{self.path}: not a geocoding cache (no "entries" object)')
+        for key, value in entries.items():
+            wrong = entry_problem(value)
+            if wrong:
+                shown = key if len(key) <= 80 else key[:77] + "..."
+                raise GeocodingError(
+                    f"{self.path}: entry {shown!r} is not a geocoding answer ({wrong}); "
+                    "fix or delete the file")
         return entries
 
     def __len__(self) -> int:

@@ -2,7 +2,9 @@
 
 :func:`frame_view` decides the camera from what a view asks for, in this order:
 
-1. ``at`` (a briefing step's or a link's centre and zoom): exactly that;
+1. ``at`` (a briefing step's or a link's centre and zoom): exactly that; with ``screen`` (the
+   size of the map on screen at that centre and zoom: a picture of the view), the extent that
+   map showed, fitted exactly at whatever zoom fills the picture;
 2. a focused incident: the incident at the zoom of its location precision (a site or a
    district at street-to-district zoom, a city at city zoom, a country at country zoom),
    capped where the offline basemap has nothing more to show;
@@ -71,6 +73,8 @@ class Frame:
     left_out: int = 0
     #: A given extent (animation): fitted the same whatever the map's controls cover.
     fixed: bool = False
+    #: Fitted with no margin at a fractional zoom (the extent a screen showed, in a picture).
+    exact: bool = False
 
     def options(self) -> dict[str, object]:
         """The frame as the browser's ``applyFrame`` reads it (plain JSON values)."""
@@ -85,6 +89,7 @@ class Frame:
             "maxZoom": self.max_zoom,
             "leftOut": self.left_out,
             "fixed": self.fixed,
+            "exact": self.exact,
         }
 
 
@@ -156,16 +161,42 @@ def core_extent(rows: pd.DataFrame) -> tuple[Bounds | None, int]:
     return extent_of(held), left_out
 
 
+def screen_extent(lat: float, lon: float, zoom: float, screen: tuple[int, int]) -> Bounds:
+    """``((south, west), (north, east))`` that a map of ``screen`` (width, height) CSS pixels
+    shows at this centre and zoom (Web Mercator, 256-pixel tiles), as Leaflet computes it.
+
+    >>> [[round(v, 2) for v in corner] for corner in screen_extent(0, 0, 1, (512, 512))]
+    [[-85.05, -180.0], [85.05, 180.0]]
+    """
+    world = 256 * 2 ** zoom
+    x = (lon + 180) / 360 * world
+    sin = math.sin(math.radians(max(-85.0511, min(85.0511, lat))))
+    y = (0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi)) * world
+    width, height = screen
+
+    def unproject(px: float, py: float) -> tuple[float, float]:
+        n = math.pi - 2 * math.pi * py / world
+        return math.degrees(math.atan(math.sinh(n))), px / world * 360 - 180
+
+    return unproject(x - width / 2, y + height / 2), unproject(x + width / 2, y - height / 2)
+
+
 def frame_view(rows: pd.DataFrame, *, focus_id: str | None = None,
                at: tuple[float, float, int] | None = None, extent: Bounds | None = None,
-               offline: bool = False, detail: bool = True, street: bool = False) -> Frame:
+               offline: bool = False, detail: bool = True, street: bool = False,
+               screen: tuple[int, int] | None = None) -> Frame:
     """The camera for a view of ``rows`` (see the module's docstring for the rules).
 
     ``focus_id`` is used only when that incident is among ``rows`` with coordinates;
     ``detail`` (the offline basemap's countries and place names are drawn) and ``street``
-    (a street-level tile archive) say how close an offline focus may go."""
+    (a street-level tile archive) say how close an offline focus may go. ``screen``: with
+    ``at``, the on-screen map's size; the frame is then the extent it showed."""
     if at is not None:
         lat, lon, zoom = at
+        if screen is not None:
+            return Frame("screen", bounds=screen_extent(float(lat), float(lon), float(zoom),
+                                                        screen),
+                         max_zoom=18, fixed=True, exact=True)
         return Frame("at", center=(float(lat), float(lon)), zoom=int(zoom))
     located = _located(rows)
     if focus_id is not None and len(located):

@@ -214,6 +214,8 @@ def build_map(
     in_place: bool = False,
     dim_others: bool = False,
     presenting: bool = False,
+    legend: bool = True,
+    screen: tuple[int, int] | None = None,
 ) -> folium.Map:
     """The incident map for ``incidents`` (a frame from ``dashboard.data.loading``).
 
@@ -243,8 +245,12 @@ def build_map(
     added to the map but left as ``incident_update``, for the page to send separately
     (streamlit-folium's ``feature_group_to_add``), so the map itself is the same page for
     every filter and is not reloaded when they change.
-    The returned map has ``incident_summary`` (:class:`MapSummary`) and ``incident_frame``
-    (:class:`~dashboard.maps.framing.Frame`).
+    ``screen``: with ``at``, the size of the map on screen (a picture shows its extent).
+    ``legend=False`` leaves the legend control off the map (a picture sets it in a panel
+    beside the map).
+    The returned map has ``incident_summary`` (:class:`MapSummary`), ``incident_frame``
+    (:class:`~dashboard.maps.framing.Frame`) and ``incident_legend``: the
+    :class:`LegendContent` of what is drawn (the layers shown, no more).
     """
     has_coords = _has_coords(incidents)
     shown = incidents.loc[has_coords].reset_index(drop=True)
@@ -276,7 +282,7 @@ def build_map(
     if focus_id is not None:
         matches = np.flatnonzero(shown["id"].to_numpy() == focus_id) if count else []
         focus_index = int(matches[0]) if len(matches) else None
-    frame = framing.frame_view(shown, focus_id=focus_id, at=at, extent=bounds,
+    frame = framing.frame_view(shown, focus_id=focus_id, at=at, extent=bounds, screen=screen,
                                offline=offline, detail=detail,
                                street=bool(detail and archive_url()))
     options = {
@@ -322,9 +328,20 @@ def build_map(
     content = _legend_content(shown, flows=bool(flows), links=bool(links),
                               clustered=clustered, heat=heat)
     content.focus = focus_index is not None
-    if not content.is_empty():
+    if legend and not content.is_empty():
         extras.append(Legend(content, size_colour=EVENT_COLOURS["diplomatic_expulsion"],
                              start_open=legend_open))
+    # What is drawn: the layer menu's choices (or the defaults) decide which parts show.
+    few = len(flows) + len(links) <= MAX_DEFAULT_LINES
+    symbols = count and (shown_layer("markers", not clustered) or shown_layer("clusters",
+                                                                               clustered))
+    drawn_flows = bool(count) and shown_layer("flows", few)
+    m.incident_legend = drawn_legend(
+        shown if symbols else shown[:0], flows=drawn_flows and bool(flows),
+        links=drawn_flows and bool(links), clustered=bool(count) and shown_layer(
+            "clusters", clustered), heat=bool(count) and shown_layer("heat", heat),
+        halos=bool(count) and not large and shown_layer("halos", not clustered),
+        focus=focus_index is not None)
     years = shown["year"].dropna() if count else pd.Series([], dtype=int)
     if animate and count and years.nunique() > 1:
         first, last = int(years.min()), int(years.max())
@@ -629,6 +646,18 @@ def marker_css() -> str:
 
 
 # --------------------------------------------------------------------------- legend
+
+def drawn_legend(shown: pd.DataFrame, *, flows: bool, links: bool, clustered: bool,
+                 heat: bool, halos: bool, focus: bool) -> LegendContent:
+    """The legend of what a picture draws: the symbols of ``shown`` (the incidents drawn,
+    empty when no symbol layer is shown), the precision rings only when ``halos`` are drawn,
+    and each line or layer only when it is."""
+    content = _legend_content(shown, flows=flows, links=links, clustered=clustered, heat=heat)
+    if not halos:  # the rings are what shows a location's precision
+        content.precisions = []
+    content.focus = focus and not shown.empty
+    return content
+
 
 def _legend_content(shown: pd.DataFrame, *, flows: bool, links: bool, clustered: bool,
                     heat: bool) -> LegendContent:

@@ -91,7 +91,7 @@ def read_archive(path: Path) -> Archive:
 
 def _read_mbtiles(path: Path) -> Archive:
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as connection:
+        with sqlite3.connect(read_only_uri(path), uri=True, timeout=5) as connection:
             metadata = dict(connection.execute("select name, value from metadata"))
             connection.execute("select zoom_level, tile_column, tile_row, tile_data "
                                "from tiles limit 1").fetchall()
@@ -130,11 +130,22 @@ def archive_url() -> str | None:
     return archive.url if archive else None
 
 
+def read_only_uri(path: Path) -> str:
+    """The SQLite URI that opens ``path`` read-only: ``file:`` with the path percent-encoded
+    (pathlib's ``as_uri``), so a ``#``, ``?`` or ``%`` in a file name is part of the name,
+    never the start of a fragment or of options (a file would be made elsewhere).
+
+    >>> read_only_uri(Path("/maps/a #1?x=y%.mbtiles"))
+    'file:///maps/a%20%231%3Fx%3Dy%25.mbtiles?mode=ro'
+    """
+    return Path(path).absolute().as_uri() + "?mode=ro"
+
+
 def mbtiles_tile(path: Path, z: int, x: int, y: int) -> bytes | None:
     """One tile of an MBTiles file by XYZ address (MBTiles rows count from the south)."""
     if not (0 <= z <= 30 and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
         return None
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as connection:
+    with sqlite3.connect(read_only_uri(path), uri=True, timeout=5) as connection:
         row = connection.execute(
             "select tile_data from tiles where zoom_level = ? and tile_column = ? "
             "and tile_row = ?", (z, x, 2 ** z - 1 - y)).fetchone()

@@ -41,6 +41,20 @@ def neighbour(steps: Sequence[str], incident_id: str | None, offset: int) -> str
     return steps[max(0, min(len(steps) - 1, index))]
 
 
+def step_number(raw: object) -> int:
+    """``step=`` from the URL as a step number: a plain number of up to six digits (no
+    briefing has more steps), else 0 (the title step). A value of thousands of digits, or
+    digits of other scripts (``²``, ``٣``), is no number here.
+
+    >>> step_number("3"), step_number("9" * 5000), step_number("²"), step_number(None)
+    (3, 0, 0, 0)
+    """
+    text = str(raw if raw is not None else "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 6:
+        return int(text)
+    return 0
+
+
 def step_label(index: int, total: int) -> str:
     """``"Step 3 of 12"`` for the zero-based ``index``."""
     return f"Step {index + 1} of {total}"

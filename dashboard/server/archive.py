@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
@@ -35,8 +36,23 @@ def archive_routes() -> list[Route]:
             return FileResponse(archive.path, media_type="application/vnd.pmtiles")
 
         return [Route(ARCHIVE_URL, whole_file, methods=["GET", "HEAD"])]
-    return [Route(TILES_URL.replace("{z}", "{z:int}").replace("{x}", "{x:int}")
-                  .replace("{y}", "{y:int}"), _tile_endpoint(archive), methods=["GET"])]
+    register_url_convertor("tile", TileNumber())
+    return [Route(TILES_URL.replace("{z}", "{z:tile}").replace("{x}", "{x:tile}")
+                  .replace("{y}", "{y:tile}"), _tile_endpoint(archive), methods=["GET"])]
+
+
+class TileNumber(Convertor):
+    """A tile address's number: at most 10 digits (zoom 30 has 2**30 columns). Starlette's
+    ``int`` takes any number of digits and ends in a traceback past Python's 4,300; a longer
+    number here matches no route (404)."""
+
+    regex = "[0-9]{1,10}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
 
 
 def _tile_endpoint(archive: Archive):

@@ -17,8 +17,11 @@ public name a reverse proxy forwards (see the README's Security section).
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+
+_LOGGER = logging.getLogger(__name__)
 
 ENV_VAR = "INCIDENT_MAP_ALLOWED_HOSTS"
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -63,5 +66,9 @@ def hosts_from_env() -> list[str]:
     """
     value = os.environ.get(ENV_VAR, "")
     names = [name.strip().lower() for name in value.split(",") if name.strip()]
+    if "*" in names:  # ``serve`` refuses it; set by hand, it would switch the check off
+        _LOGGER.warning("%s: '*' ignored: it would answer to any Host (DNS rebinding)",
+                        ENV_VAR)
+        names = [name for name in names if name != "*"]
     names = names or list(LOOPBACK_NAMES)
     return names + [f"[{name}]" for name in names if ":" in name]

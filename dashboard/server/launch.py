@@ -25,6 +25,12 @@ def warm_up() -> None:
 
     mapping.capital_point("RU")
     outline.outline_available()  # reads and caches the outline when it is there
+    # The worker server that reads uploads, with the readers imported: the first upload
+    # does not wait for it.
+    from dashboard.base import worker
+    from dashboard.data.importers import isolated  # noqa: F401  (names what it preloads)
+
+    worker.start()
 
 
 def main(argv: list[str]) -> None:

@@ -302,6 +302,9 @@
    * the controls hold, so every frame shows the same map. */
   function fitOptions(map, options, extra) {
     var frame = options.frame || {};
+    if (frame.exact) {  // the extent a screen showed: all of it, no margin
+      return L.extend({ padding: [0, 0], maxZoom: frame.maxZoom }, extra || {});
+    }
     if (frame.fixed) {
       return L.extend({ padding: [20, 20], maxZoom: frame.maxZoom }, extra || {});
     }
@@ -406,6 +409,7 @@
         map.setView(frame.center, frame.zoom, { animate: false });
       }
     } else if (frame.bounds) {
+      if (frame.exact) { map.options.zoomSnap = 0; }  // any zoom that fills the picture
       var fit = fitOptions(map, options, animate ? { duration: seconds } : { animate: false });
       if (animate) { map.flyToBounds(frame.bounds, fit); } else { map.fitBounds(frame.bounds, fit); }
     } else {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.maps.assets import vendor_path
-from tests.browser.conftest import ARTIFACTS, MAP_IFRAME
+from tests.browser.conftest import ARTIFACTS, MAP_IFRAME, wait_settled
 
 AXE = vendor_path("axe-core/axe.min.js")
 BERLIN = "2019-08-23-berlin-khangoshvili"
@@ -62,10 +62,7 @@ def test_axe_finds_no_serious_violation_in_the_page_and_the_map(page, query):
     page.page.goto(page.base_url + "/" + query)
     frame = map_frame(page.page)
     # Streamlit greys out the elements of a run in progress: check the settled page
-    page.page.wait_for_function(
-        "!document.querySelector('[data-stale=\"true\"], [data-testid=\"stStatusWidget\"]')",
-        timeout=30_000)
-    page.page.wait_for_timeout(500)
+    wait_settled(page.page, timeout=30_000)
     # Every frame's document: the page, the map's frame and the frames of the page's scripts
     # (each a document of its own, with its own title and language).
     found = {}
@@ -100,7 +97,8 @@ def test_open_legend_explains_everything_without_scrolling_at_1440x900(browser, 
         frame.locator(".incident-legend").wait_for(timeout=30_000)
         if not frame.evaluate("document.querySelector('.incident-legend').open"):
             frame.locator(".incident-legend summary").click()
-        page.wait_for_timeout(300)
+        frame.wait_for_function("document.querySelector('.incident-legend')?.open === true",
+                                timeout=30_000)
         state = frame.evaluate(LEGEND_STATE)
         page.locator(MAP_IFRAME).screenshot(path=str(ARTIFACTS / "legend-1440x900.png"))
         assert state["open"]

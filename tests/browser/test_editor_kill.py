@@ -3,9 +3,11 @@
 The real server (``incident-map serve --edit``) runs on a copy of the curated dataset whose
 notes are padded to about 10 MB, so writing the new version takes a measurable time. The
 save is started from the page; the test watches the dataset's folder and kills the
-server's process group the moment the temporary file of the atomic write appears. The
-dataset must then be the file before the save or the file after it (never a mix), parse
-and pass validation, and the change log must hold exactly the saves that landed.
+server's process group the moment the temporary file of the dataset's atomic write
+appears. The dataset must then be the file before the save or the file after it (never a
+mix), parse and pass validation, and the change log (read as the editor reads it, which
+first finishes a save a kill interrupted, from its journal) must hold exactly the saves
+that landed.
 
 Every wait has a timeout and the server is killed in ``finally``. Should a save finish
 before the test sees its temporary file (a very loaded machine), the test saves again,
@@ -23,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from dashboard.data.editing import change_log_path, open_snapshot, parse_snapshot
+from dashboard.data.editing import change_log_path, open_snapshot, parse_snapshot, read_log
 from dashboard.data.schema import validate_file
 from dashboard.server.background import free_port, wait_healthy
 from tests.browser.conftest import ARTIFACTS, DATASET, ROOT, wait_for_row
@@ -55,12 +57,16 @@ def _log_entries(data: Path) -> list[dict]:
     log = change_log_path(data)
     if not log.exists():
         return []
-    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").split("\n")
+            if line.strip()]
 
 
-def _temp_file_seen(folder: Path) -> bool:
+def _temp_file_seen(folder: Path, data: Path) -> bool:
+    """The dataset's own temporary file (not the journal's, written just before it)."""
+    prefix, journal = f".{data.name}.", f".{data.name}.journal"
     with os.scandir(folder) as entries:
-        return any(entry.name.endswith(".part") for entry in entries)
+        return any(entry.name.endswith(".part") and entry.name.startswith(prefix)
+                   and not entry.name.startswith(journal) for entry in entries)
 
 
 def _stop(server: subprocess.Popen) -> None:
@@ -117,7 +123,7 @@ def test_killing_the_server_during_a_save_leaves_the_old_or_the_new_file(browser
             page.get_by_role("button", name="Save changes").click()
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and server.poll() is None:
-                if _temp_file_seen(folder):
+                if _temp_file_seen(folder, data):
                     os.killpg(server.pid, signal.SIGKILL)
                     caught = True
                     break
@@ -134,7 +140,7 @@ def test_killing_the_server_during_a_save_leaves_the_old_or_the_new_file(browser
         after = data.read_bytes()
         print(f"caught on attempt {attempt}: the dataset is the "
               f"{'old' if after == before else 'new'} version")
-        entries = _log_entries(data)  # every line is whole JSON
+        entries = [entry.as_json() for entry in read_log(change_log_path(data))]
         assert [entry["seq"] for entry in entries] == list(range(1, len(entries) + 1))
         old = parse_snapshot(data, before)
         now = open_snapshot(data)

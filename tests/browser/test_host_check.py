@@ -1,4 +1,5 @@
-"""The running server refuses requests whose Host is not its own (DNS rebinding)."""
+"""The running server refuses requests whose Host is not its own (DNS rebinding), and a
+websocket or a write whose Origin is not exactly the page's own (another local program)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,39 @@ def test_own_names_are_served(server):
     for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"):
         assert _status(server, "/_stcore/health", host) == 200, host
     assert _status(server, "/", f"localhost:{port}") == 200
-    assert _websocket(server, f"127.0.0.1:{port}") == "open"
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
+        assert _websocket(server, host, origin=f"http://{host}") == "open"
+
+
+def test_a_page_of_another_local_origin_cannot_open_the_websocket(server):
+    """A page served by another program on this machine (another port, another loopback
+    name, https) must not drive the dashboard: the origin must match exactly."""
+    port = urlsplit(server).port
+    host = f"127.0.0.1:{port}"
+    for origin in (f"http://127.0.0.1:{port + 1}", "http://127.0.0.1:8723",
+                   "http://localhost:9999", f"http://localhost:{port}",
+                   f"https://127.0.0.1:{port}", "null", None):
+        assert _websocket(server, host, origin=origin) == "refused 403", origin
+
+
+def test_every_answer_forbids_framing_by_other_sites(server):
+    for path in ("/", "/_stcore/health", "/app/static/vendor/leaflet/leaflet.js"):
+        status, headers, _ = _get(server, path, None)
+        assert status == 200, path
+        assert headers["x-frame-options"] == "SAMEORIGIN"
+        assert headers["content-security-policy"] == "frame-ancestors 'self'"
+
+
+def test_an_upload_from_another_origin_is_refused(server):
+    parts = urlsplit(server)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request("PUT", "/_stcore/upload_file/any-session/any-file", body=b"x",
+                           headers={"Host": f"127.0.0.1:{parts.port}",
+                                    "Origin": f"http://127.0.0.1:{parts.port + 1}"})
+        assert connection.getresponse().status == 403
+    finally:
+        connection.close()
 
 
 def test_foreign_host_is_refused_for_http_and_websocket(server):
@@ -51,7 +84,8 @@ def test_foreign_host_is_refused_for_http_and_websocket(server):
         for path in ("/", "/_stcore/health", "/app/static/vendor/leaflet/leaflet.js",
                      "/_stcore/host-config"):
             assert _status(server, path, host) == 400, (host, path)
-    assert _websocket(server, f"evil.example:{port}") == "refused 400"
+    assert _websocket(server, f"evil.example:{port}",
+                      origin=f"http://evil.example:{port}") == "refused 400"
     # Our own Host, but a page on another site opening the socket: refused too.
     assert _websocket(server, f"127.0.0.1:{port}", origin="http://evil.example").startswith(
         "refused")

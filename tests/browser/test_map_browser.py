@@ -23,8 +23,42 @@ def shown(incidents):
     return int(incidents["has_coords"].sum())
 
 
-def open_page(browser, path, blocked: list[str], errors: list[str]):
+#: The map is at rest: drawn, no zoom or pan under way (a popup pans the map into view).
+MAP_STILL = """() => {
+    const map = typeof L === 'undefined' ? null
+        : Object.values(window).find((v) => v instanceof L.Map);
+    return !!map && !map._animatingZoom && !(map._panAnim && map._panAnim._inProgress);
+}"""
+
+
+def wait_still(page, timeout: float = 10_000) -> None:
+    """Wait until the map has stopped moving."""
+    page.wait_for_function(MAP_STILL, timeout=timeout)
+
+
+#: Before the page's scripts run: record the zoom a fly starts from (read once the page has
+#: loaded it would be a race with the fly itself), as Leaflet sets ``window.L``.
+RECORD_FLY_START = """(() => {
+    let leaflet;
+    Object.defineProperty(window, 'L', {configurable: true, get: () => leaflet, set: (value) => {
+        leaflet = value;
+        const proto = value && value.Map && value.Map.prototype;
+        if (proto && !proto.imFlyRecorded) {
+            const fly = proto.flyTo;
+            proto.flyTo = function (...args) {
+                window.imFlyFrom = this.getZoom();
+                return fly.apply(this, args);
+            };
+            proto.imFlyRecorded = true;
+        }
+    }});
+})();"""
+
+
+def open_page(browser, path, blocked: list[str], errors: list[str], init_script: str = ""):
     page = browser.new_page(viewport={"width": 1100, "height": 700})
+    if init_script:
+        page.add_init_script(init_script)
 
     def route(request_route):
         url = request_route.request.url
@@ -76,8 +110,8 @@ def test_offline_export_loads_with_no_requests_and_plays_years(browser, incident
             "document.querySelector('.incident-play')?.dataset.year !== '2016'", timeout=3000)
         page.locator(".incident-play-button").click()      # pause
         year = play.get_attribute("data-year")
-        page.wait_for_timeout(1200)
-        assert play.get_attribute("data-year") == year      # paused: no more steps
+        page.wait_for_timeout(1200)  # deliberate delay: a paused player takes no step
+        assert play.get_attribute("data-year") == year
         page.locator(".incident-play-slider").fill(str(incidents["year"].max()))
         assert play.get_attribute("data-year") == "all" and markers.count() == shown
         assert errors == [] and blocked == []
@@ -218,7 +252,7 @@ def test_a_new_focus_flies_to_its_frame(browser, incidents, tmp_path):
     path = tmp_path / "fly.html"
     path.write_text(st_folium_page(first, [second]), encoding="utf-8")
     blocked, errors = [], []
-    page = open_page(browser, path, blocked, errors)
+    page = open_page(browser, path, blocked, errors, init_script=RECORD_FLY_START)
     try:
         frame = first.incident_frame
         assert page.evaluate("window.map.getZoom()") == frame.zoom == OFFLINE_MAX_FOCUS_ZOOM
@@ -248,13 +282,13 @@ def test_focus_waits_for_a_map_with_no_height_and_legend_fits(browser, incidents
     page = browser.new_page(viewport={"width": 900, "height": 600})
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        page.goto(path.as_uri())
-        page.wait_for_timeout(300)
+        page.goto(path.as_uri())  # the page's scripts have run when it has loaded
+        assert page.locator(".incident-marker").count() > 0
         assert page.locator(".incident-popup").count() == 0  # no size yet: nothing opened
         page.evaluate("document.body.style.height = '600px';"
                       "window.dispatchEvent(new Event('resize'))")
         page.locator(".incident-popup").wait_for()
-        page.wait_for_timeout(700)  # Leaflet pans the popup into view (animated)
+        wait_still(page)  # Leaflet pans the popup into view (animated)
         box = page.locator(".leaflet-popup").bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= 600
         legend = page.locator(".incident-legend")
@@ -285,7 +319,7 @@ def test_small_symbols_and_the_focused_incident_are_never_hidden(browser, make_d
         blocked, errors = [], []
         page = open_page(browser, path, blocked, errors)
         try:
-            page.wait_for_timeout(300)
+            wait_still(page)
             box = page.locator(".incident-killing").bounding_box()
             x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
             on_top = page.evaluate(f"document.elementFromPoint({x}, {y}).className")
@@ -311,10 +345,15 @@ def test_focus_popup_stays_in_view_when_the_frame_is_resized_again(browser, inci
         page.evaluate("document.body.style.height = '700px';"
                       "window.dispatchEvent(new Event('resize'))")
         page.locator(".incident-popup").wait_for()
-        page.wait_for_timeout(500)
+        wait_still(page)
         page.evaluate("document.body.style.height = '420px';"
                       "window.dispatchEvent(new Event('resize'))")
-        page.wait_for_timeout(800)
+        # Leaflet takes the new size on the next frame; the page then re-centres and the
+        # popup pans back into view: wait for a map of the new size at rest
+        page.wait_for_function(
+            "() => document.querySelector('.leaflet-container')?.clientHeight === 420",
+            timeout=10_000)
+        wait_still(page)
         box = page.locator(".leaflet-popup").bounding_box()
         assert box["height"] > 210  # taller than half the map: re-centring alone would cut it
         assert box["y"] >= 0 and box["y"] + box["height"] <= 420, box
@@ -379,7 +418,7 @@ def test_fitted_view_keeps_every_incident_clear_of_the_controls(browser, make_da
     blocked, errors = [], []
     page = open_page(browser, path, blocked, errors)
     try:
-        page.wait_for_timeout(300)
+        wait_still(page)
         assert page.locator(".incident-legend").get_attribute("open") is not None
         controls = [page.locator(".leaflet-control").nth(i).bounding_box()
                     for i in range(page.locator(".leaflet-control").count())]
@@ -422,7 +461,7 @@ def test_focus_popup_opens_in_view_on_a_map_sized_from_the_start(browser, incide
     try:
         page.goto(path.as_uri())
         page.locator(".incident-popup").wait_for()
-        page.wait_for_timeout(1000)
+        wait_still(page)
         box = page.locator(".leaflet-popup").bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= 420, box
         # a long popup scrolls, leaving room for the controls at the bottom of the map
@@ -456,8 +495,12 @@ def test_focus_popup_sits_on_its_marker_when_the_style_sheet_arrives_late(browse
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         page.goto(path.as_uri())
+        # the style sheet comes 400 ms after the map is made; the popup opens once it applies
+        page.wait_for_function(
+            "() => getComputedStyle(document.querySelector('.leaflet-map-pane') ?? document.body)"
+            ".position === 'absolute'", timeout=10_000)
         page.locator(".incident-popup").wait_for()
-        page.wait_for_timeout(800)
+        wait_still(page)
         popup = page.locator(".leaflet-popup").bounding_box()
         focus = page.locator(".incident-focus").bounding_box()
         assert abs((popup["x"] + popup["width"] / 2) - (focus["x"] + focus["width"] / 2)) < 20

@@ -12,6 +12,7 @@ from playwright.sync_api import Error, expect
 
 from dashboard.data.loading import load_incidents
 from dashboard.data.schema import validate_file
+from tests.browser.conftest import wait_settled
 
 TIMEOUT_MS = 60_000
 
@@ -47,6 +48,10 @@ def test_upload_geocode_show_and_save(page, spreadsheet, tmp_path):
         'row 5, column Date: "the day after" is not a usable date; row left out')).to_be_visible(
         timeout=TIMEOUT_MS)
     page.screenshot("upload-mapping.png")
+    # One row in four refused: the page asks before it keeps the rest.
+    expect(sidebar.get_by_text("Only 75% of the file's rows converted")).to_be_visible(
+        timeout=TIMEOUT_MS)
+    sidebar.get_by_text("Keep the 3 incidents that converted").click()
 
     sidebar.get_by_role("button", name="Geocode 1 row(s) without coordinates").click()
     expect(sidebar.get_by_text("1 of 1 rows located")).to_be_visible(timeout=TIMEOUT_MS)
@@ -65,7 +70,7 @@ def test_upload_geocode_show_and_save(page, spreadsheet, tmp_path):
     metric = browser_page.get_by_test_id("stMetric").filter(has_text="Incidents").first
     expect(metric).to_contain_text("3")
     expect(browser_page.locator("b", has_text="not bold")).to_have_count(0)
-    browser_page.wait_for_timeout(500)
+    wait_settled(browser_page)
     page.screenshot("upload-on-map.png")
 
 

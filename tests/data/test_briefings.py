@@ -182,3 +182,16 @@ def test_an_invalid_briefing_is_never_written(tmp_path):
                                      f'{label}, step 3: unknown incident "nope" '
                                      "(not in the dataset)"]
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("title = 'x'\nx = " + "[" * 50_000 + "]" * 50_000 + "\n", "nested too deeply"),
+    ("x = " + "{a = " * 5_000 + "1" + "}" * 5_000 + "\n", "nested too deeply"),
+    ("title = '" + "x" * (1024 * 1024) + "'\n", "larger than 1,024 KB"),
+])
+def test_a_hostile_briefing_file_is_one_line(tmp_path, text, says):
+    (tmp_path / "hostile.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(BriefingError) as caught:
+        load_briefing("hostile", directory=tmp_path)
+    assert len(caught.value.problems) == 1 and says in caught.value.problems[0]
+    assert "\n" not in str(caught.value)

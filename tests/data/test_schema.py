@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.data.schema import DatasetError, Problem, validate_file
+from dashboard.data.schema import DatasetError, Problem, validate_file, validate_frame
 from tests.conftest import COLUMNS, CURATED, base_row
 
 
@@ -223,3 +223,20 @@ def test_dates_in_the_future_are_refused(make_dataset):
         f'row 2, column date: "{tomorrow}" is after today; an incident\'s date cannot be in the future',
         f'row 3, column date: "{next_year}" is after today; an incident\'s date cannot be in the future',
     ]
+
+
+@pytest.mark.parametrize("character", ["\ufffe", "\uffff", "\ud800", "\udbff\udc00"[:1],
+                                       "\udfff"])
+def test_a_character_no_export_can_write_is_refused_naming_it(character):
+    import pandas as pd
+
+    frame = pd.DataFrame([base_row(notes=f"before{character}after")], dtype=object)
+    [problem] = [p for p in validate_frame(frame) if p.column == "notes"]
+    assert problem.row == 2
+    assert f"U+{ord(character):04X}" in problem.message and "no export" in problem.message
+
+
+def test_validate_refuses_a_file_with_u_fffe_before_an_export_breaks_on_it(make_dataset):
+    path = make_dataset([base_row(title="A title\ufffe")])
+    [problem] = validate_file(path)
+    assert (problem.row, problem.column) == (2, "title") and "U+FFFE" in problem.message

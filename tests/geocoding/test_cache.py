@@ -50,6 +50,27 @@ def test_a_broken_cache_file_is_a_clear_error(tmp_path, content):
         GeocodeCache(path)
 
 
+@pytest.mark.parametrize(("entry", "why"), [
+    ('"Berlin"', "a str, not an object or null"),
+    ("[52.5, 13.4]", "a list, not an object or null"),
+    ('{"lat": "52.5", "lon": 13.4}', "lat is not a number"),
+    ('{"lat": 52.5}', "lon is not a number"),
+    ('{"lat": true, "lon": 13.4}', "lat is not a number"),
+    ('{"lat": 52.5, "lon": 1e999}', "lon inf is outside -180..180"),
+    ('{"lat": 91, "lon": 13.4}', "lat 91 is outside -90..90"),
+    ('{"lat": 52.5, "lon": 13.4, "display_name": ["x"]}', "display_name is not text"),
+    ('{"lat": 52.5, "lon": 13.4, "precision": "galaxy"}', "precision 'galaxy' is not one of"),
+])
+def test_a_wrong_typed_entry_is_one_clear_line(tmp_path, entry, why):
+    path = tmp_path / "geocode_cache.json"
+    path.write_text('{"format": 1, "entries": {"nominatim||moabit": ' + entry + "}}",
+                    encoding="utf-8")
+    with pytest.raises(GeocodingError) as caught:
+        GeocodeCache(path)
+    assert why in str(caught.value) and "'nominatim||moabit'" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
 def test_a_second_run_sends_no_request(tmp_path, gazetteer, make_online, nominatim_server):
     path = tmp_path / "geocode_cache.json"
     queries = [(PARK, "DE"), ("Unknown Street 1, Berlin, Germany", "DE")]

@@ -142,6 +142,21 @@ def test_other_columns_survive_unchanged(tmp_path, offline_resolver):
     assert row["sources"] == base_row()["sources"]
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_carriage_return_in_a_cell_stays_quoted(tmp_path, offline_resolver, newline):
+    """A quoted CR was written back unquoted, and the file no longer validated."""
+    from dashboard.data.schema import validate_file
+
+    path = dataset(tmp_path, base_row(id="a", place="Kiev", country="UA", lat="", lon="",
+                                      geocoder="", notes="line one\rline two"))
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(
+        b"\n", newline.encode()))
+    geocode_file(path, resolver=offline_resolver, progress=False)
+    [row] = read(path)
+    assert row["notes"] == "line one\rline two" and row["lat"] != ""
+    assert validate_file(path) == []
+
+
 def test_dry_run_changes_nothing(tmp_path, offline_resolver):
     path = dataset(tmp_path, base_row(id="a", place="Kiev", country="UA", lat="", lon="",
                                       geocoder=""))
@@ -271,7 +286,10 @@ def test_a_province_answer_and_a_place_outside_the_province_are_reported(tmp_pat
     summary = geocode_file(path, resolver=offline_resolver, progress=False)
     after = {row["id"]: row for row in read(path)}
     assert after["creek"]["geo_precision"] == "region"       # the province, not a city
-    assert [issue.id for issue in summary.partial] == ["creek"]
-    assert [issue.id for issue in summary.ambiguous] == ["elsewhere"]
+    # The only Charlottetown known is in another province: the answer is the province
+    # named, at region precision, and the row's notes say why.
+    assert after["elsewhere"]["geo_precision"] == "region"
+    assert [issue.id for issue in summary.partial] == ["creek", "elsewhere"]
+    assert 'no "Charlottetown" known in Newfoundland' in after["elsewhere"]["notes"]
     text = "\n".join(summary.lines())
-    assert "ambiguous: 1" in text and "Charlottetown" in text
+    assert "Prince Edward Island" in text

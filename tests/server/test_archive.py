@@ -113,6 +113,7 @@ def test_no_archive_no_route(monkeypatch, tmp_path):
     assert archive_routes() == [] and basemap.archive_url() is None
 
 
+@pytest.mark.slow  # starts the server once per bad archive
 def test_serve_refuses_what_is_not_a_usable_archive(tmp_path):
     mbtiles = tmp_path / "region.mbtiles"
     sqlite3.connect(mbtiles).execute("create table tiles (z int)").connection.commit()
@@ -127,3 +128,31 @@ def test_serve_refuses_what_is_not_a_usable_archive(tmp_path):
         assert result.returncode == 1, result.stderr
         assert words in result.stderr and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize("name", ["region #1.mbtiles", "region?mode=rwc.mbtiles",
+                                  "100%.mbtiles", "a b&c=d.mbtiles"])
+def test_an_archive_name_with_uri_characters_is_opened_as_named(tmp_path, monkeypatch, name):
+    """The path is given to SQLite as a URI: a "#" or "?" in a name once cut the name short
+    and made SQLite create a stray file."""
+    path = tmp_path / name
+    build_mbtiles(path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    monkeypatch.setenv(basemap.ARCHIVE_ENV, str(path))
+    assert basemap.named_archive() is not None
+    status, body = get(Starlette(routes=archive_routes()), "/basemap/tiles/0/0/0",
+                       {"Host": "localhost"})
+    assert (status, body) == (200, painted_png())
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no stray file
+
+
+def test_a_tile_number_of_thousands_of_digits_is_not_found(tmp_path, monkeypatch):
+    path = tmp_path / "region.mbtiles"
+    build_mbtiles(path)
+    monkeypatch.setenv(basemap.ARCHIVE_ENV, str(path))
+    app = Starlette(routes=archive_routes())
+    huge = "9" * 5000
+    for tile in (f"/basemap/tiles/{huge}/0/0", f"/basemap/tiles/1/{huge}/0",
+                 f"/basemap/tiles/1/0/{huge}", "/basemap/tiles/1/99999999999/0",
+                 "/basemap/tiles/40/0/0"):
+        assert get(app, tile, {"Host": "localhost"})[0] == 404, tile[:40]

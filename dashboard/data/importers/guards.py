@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -134,7 +135,8 @@ def check_workbook(raw: bytes, limits: Limits, name: str) -> None:
                     cells += counter.count
                 else:
                     shared += counter.count
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as error:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError,
+            RuntimeError) as error:  # what zipfile raises for damaged or encrypted parts
         raise DatasetError(f"{name}: a damaged workbook ({error})") from None
 
 

@@ -8,7 +8,7 @@ depth and coordinates, and the memory and time the worker process that parses an
 may use. A reader checks them *while* it reads and raises :class:`LimitExceeded`, whose
 message is one line naming the file, the limit and how to raise it::
 
-    big.csv: more than 500,000 rows (limit rows=500000; raise it with
+    big.csv: more than 400,000 rows (limit rows=400000; raise it with
     --limit rows=N or INCIDENT_MAP_LIMIT_ROWS=N)
 
 Each limit is set, in this order of precedence, by ``incident-map serve --limit NAME=N``
@@ -45,14 +45,16 @@ class Limits:
     """The limits one read runs under (defaults: the dashboard's; see the module's text)."""
 
     #: Bytes of one uploaded file, in MB.
-    upload_mb: int = 200
+    upload_mb: int = 100
     #: Bytes one browser session may hold in uploads at once, in MB (freed when it ends).
-    session_mb: int = 400
+    session_mb: int = 200
+    #: Bytes all sessions together may hold in uploads at once, in MB.
+    uploads_mb: int = 512
     #: Rows of any upload (data rows, not counting the header).
-    rows: int = 500_000
+    rows: int = 400_000
     #: Columns of any table: CSV, workbook sheet, GeoJSON properties.
     columns: int = 1_000
-    #: Length of one CSV line (one record, quoted line breaks included), in KB.
+    #: Length of one line of a CSV file (or of one cell of a workbook), in KB.
     line_kb: int = 1_024
     #: Decompressed size of a workbook (every part of the zip together), in MB.
     workbook_mb: int = 1_024
@@ -60,14 +62,15 @@ class Limits:
     workbook_entries: int = 10_000
     #: Entries of a workbook's shared-strings table.
     shared_strings: int = 2_000_000
-    #: Cells of a workbook's first sheet (rows times the columns they use).
+    #: Cells of a workbook's sheets.
     cells: int = 20_000_000
     #: Nesting depth of a GeoJSON (or any JSON) file's arrays and objects.
     json_depth: int = 64
     #: Positions (arrays of numbers, ``[13.4, 52.5]``) in a GeoJSON file.
     coordinates: int = 5_000_000
-    #: Memory of the worker process that parses one upload (address space), in MB.
-    parse_memory_mb: int = 3_072
+    #: Memory of the worker process that parses one upload (its data: heap and private
+    #: memory), in MB.
+    parse_memory_mb: int = 2_048
     #: Wall-clock time the worker may take to parse and convert one upload, in seconds.
     parse_seconds: int = 300
 
@@ -127,6 +130,8 @@ DESCRIPTIONS = {
     "upload_mb": "larger than {value:,} MB",
     "session_mb": "more than {value:,} MB of uploads held by this browser session "
                   "(remove a file above, or reload the page, to free them)",
+    "uploads_mb": "more than {value:,} MB of uploads held by the server (try again in "
+                  "a while)",
     "rows": "more than {value:,} rows",
     "columns": "more than {value:,} columns",
     "line_kb": "a line (or a workbook cell) longer than {value:,} KB",
@@ -154,6 +159,13 @@ class LimitExceeded(DatasetError):
         self.file = file
         super().__init__(message(limit, value, file))
 
+    def __reduce__(self):  # whole again after pickling (sent back by the worker process)
+        return (_rebuild, (self.limit, self.value, self.file))
+
+
+def _rebuild(limit: str, value: int, file: str) -> LimitExceeded:
+    return LimitExceeded(limit, value, file=file)
+
 
 def message(limit: str, value: int, file: str = "") -> str:
     """The one line a passed limit is reported with."""
@@ -180,6 +192,6 @@ def parse_value(name: str, text: str, *, source: str) -> int:
     return int(text)
 
 
-def current() -> Limits:
+def current_limits() -> Limits:
     """The limits of this process: the defaults and ``INCIDENT_MAP_LIMIT_*``."""
     return Limits.from_env()

@@ -8,19 +8,27 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard.data.briefings import Briefing, BriefingError, load_briefing
+from dashboard.data.briefings import Briefing, BriefingError
 from dashboard.data.filters import (
     apply_filters,
     describe,
 )
 from dashboard.exports.deck import step_rows, step_text, step_view
 from dashboard.page import state as page_state
-from dashboard.page.briefing import briefing_steps, card_html, neighbour, step_index, step_label
+from dashboard.page.briefing import (
+    briefing_steps,
+    card_html,
+    neighbour,
+    step_index,
+    step_label,
+    step_number,
+)
 from dashboard.page.views.common import (
     BRIEFING_MAP_HEIGHT,
     current_filters,
     frame_script,
     link_html,
+    page_store,
     show_map,
     show_notices,
     sync_url,
@@ -107,7 +115,7 @@ def briefing_view(incidents: pd.DataFrame, span, *, offline: bool,
     name = st.query_params.get("briefing") or st.session_state.get("im_briefing")
     if name:
         try:
-            briefing = load_briefing(name, ids=incidents["id"])
+            briefing = page_store().load_briefing(name, ids=incidents["id"])
         except BriefingError as error:
             st.html(BRIEFING_CSS)
             st.error("**This briefing cannot be shown.** Fix what is listed below in its file "
@@ -126,8 +134,7 @@ def _set_step(value: int) -> None:
 
 def _initial_step(total: int) -> int:
     if "im_step" not in st.session_state:
-        raw = st.query_params.get("step", "0")
-        st.session_state["im_step"] = int(raw) if str(raw).isdigit() else 0
+        st.session_state["im_step"] = step_number(st.query_params.get("step", "0"))
     return max(0, min(total, int(st.session_state["im_step"])))
 
 

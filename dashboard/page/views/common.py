@@ -14,11 +14,13 @@ from dashboard.base.settings import edit_enabled
 from dashboard.data.filters import (
     Filters,
     parse_query_params,
+    shown,
 )
-from dashboard.data.loading import load_incidents
-from dashboard.data.mapview import MapAt, parse_at, parse_layers
+from dashboard.data.loading import prepare
+from dashboard.data.mapview import MapAt, parse_at, parse_frame, parse_layers
 from dashboard.data.query import CachedQuery, QueryError, engine_requested, open_query
 from dashboard.data.schema import DatasetError, InvalidDataset
+from dashboard.data.stores import Store, StoreError, open_store, store_location
 from dashboard.maps.assets import assets_available, missing_assets_message
 from dashboard.maps.mapping import build_map
 from dashboard.maps.payload import prune_cache, write_payload
@@ -33,14 +35,39 @@ MAX_PROBLEMS_SHOWN = 200
 WIDGET_KEYS = ("years", "months", "countries", "types", "attributions", "query")
 
 
+@st.cache_resource(show_spinner=False)
+def _store(location: str) -> Store:
+    """The process's store, opened once (its connections and watcher shared by sessions)."""
+    return open_store(location)
+
+
+def page_store() -> Store:
+    """Where the dataset lives: ``serve --store`` (``INCIDENT_MAP_STORE``), else the dataset
+    file (``INCIDENT_MAP_DATA``, default ``data/incidents.csv``); a clear error otherwise."""
+    try:
+        return _store(store_location())
+    except StoreError as error:
+        st.error(f"**The store cannot be opened.** {error}")
+        st.stop()
+
+
+def store_path(store: Store) -> Path:
+    """The dataset file of a file store; else the store's name, for captions and exports."""
+    return getattr(store, "path", None) or Path(store.label)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _load(path: str, mtime_ns: int) -> pd.DataFrame:
-    """The dataset at ``path``; ``mtime_ns`` is part of the cache key so edits are picked up.
+def _load(location: str, version: str, _store: Store) -> pd.DataFrame:
+    """The dataset in ``_store``; ``version`` (a file's modification time, a database's
+    generation) is part of the cache key, so a save, here or in another process, is picked
+    up by the next rerun.
 
     One frame shared by every session and rerun, never copied (a copy of 250,000 rows cost
     seconds per rerun and its size again in memory): the page only reads it.
     """
-    return load_incidents(path)
+    frame = prepare(_store.read_frame(), name=str(store_path(_store)))
+    frame.attrs["version"] = f"{location}#{version}"
+    return frame
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -64,14 +91,11 @@ def dataset_query(incidents: pd.DataFrame, data_path: Path) -> CachedQuery:
         st.stop()
 
 
-def load_dataset(path: Path) -> pd.DataFrame:
+def load_dataset(store: Store) -> pd.DataFrame:
     """The dataset, or a clear error on the page (and the script stops)."""
+    path = store_path(store)
     try:
-        mtime_ns = path.stat().st_mtime_ns
-    except OSError:
-        mtime_ns = -1
-    try:
-        return _load(str(path), mtime_ns)
+        return _load(store_location(), store.version(), store)
     except InvalidDataset as error:
         st.error(
             f"**The dataset `{path}` has {len(error.problems)} problem(s)** and cannot be shown. "
@@ -81,7 +105,7 @@ def load_dataset(path: Path) -> pd.DataFrame:
         if len(error.problems) > MAX_PROBLEMS_SHOWN:
             lines.append(f"... and {len(error.problems) - MAX_PROBLEMS_SHOWN} more")
         st.code("\n".join(lines), language=None)
-    except DatasetError as error:
+    except (DatasetError, StoreError) as error:
         st.error(f"**The dataset cannot be opened.** {error}")
     st.stop()
 
@@ -109,11 +133,12 @@ def init_state(incidents: pd.DataFrame | None, span: tuple[int, int], *,
     if view == "edit" and not edit_enabled():
         notices.append("Ignored view=edit: editing is off on this server.")
     elif view and view not in ("briefing", "edit"):
-        notices.append(f"Ignored view={view}: the only other view is view=briefing.")
+        notices.append(f"Ignored view={shown(view)}: the only other view is view=briefing.")
     incident = st.query_params.get("incident") or None
     known = known_incident or (lambda value: value in set(incidents["id"]))
     if incident and not known(incident):
-        notices.append(f"Ignored incident={incident}: there is no incident with this id.")
+        notices.append(
+            f"Ignored incident={shown(incident)}: there is no incident with this id.")
         incident = None
     st.session_state["im_incident"] = incident
     st.session_state["im_notices"] = notices
@@ -260,6 +285,9 @@ def map_view_params(filters: Filters) -> tuple[dict[str, str], MapAt | None, tup
         at = parse_at(raw_at)
         if at is not None:
             keep["at"] = raw_at
+            raw_frame = st.query_params.get("frame")
+            if raw_frame and parse_frame(raw_frame) is not None:
+                keep["frame"] = raw_frame
     raw_layers = st.query_params.get("layers")
     if raw_layers is not None:
         layers = parse_layers(raw_layers)
@@ -272,18 +300,20 @@ def map_view_params(filters: Filters) -> tuple[dict[str, str], MapAt | None, tup
 
 
 def map_view_now(at: tuple[float, float, int] | None,
-                 layers: tuple[str, ...] | None) -> tuple[tuple[float, float, int] | None,
-                                                         tuple[str, ...] | None]:
-    """The map's extent and layers as the URL has them now (a fragment's rerun sees the map's
-    latest moves), else the values given."""
+                 layers: tuple[str, ...] | None):
+    """The map's extent, layers and on-screen size (``frame=``, with ``at=``) as the URL has
+    them now (a fragment's rerun sees the map's latest moves), else the values given."""
     raw_at = st.query_params.get("at")
     parsed = parse_at(raw_at) if raw_at else None
+    frame = None
     if parsed is not None:
         at = (parsed.lat, parsed.lon, parsed.zoom)
+        raw_frame = st.query_params.get("frame")
+        frame = parse_frame(raw_frame) if raw_frame else None
     raw_layers = st.query_params.get("layers")
     if raw_layers is not None and parse_layers(raw_layers) is not None:
         layers = parse_layers(raw_layers)
-    return at, layers
+    return at, layers, frame
 
 
 def link_html(label: str, params: dict[str, str]) -> str:
