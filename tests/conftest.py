@@ -118,6 +118,8 @@ def postgres_database(postgres_dsn) -> str:
     from tests.support.postgres import fresh_database
 
     return fresh_database(postgres_dsn, f"store_test_{next(_DATABASES)}")
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if BROWSER_TIER in item.path.parents:
@@ -146,3 +148,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 _STARTED = pytest.StashKey[float]()
+
+
+# One small dataset in each real engine (DuckDB over Parquet, PostgreSQL, Spark), shared by
+# the engine, server and export tests of a run.
+from tests.support.engines import (  # noqa: E402, F401
+    duckdb_query,
+    engine_csv,
+    engine_env,
+    engine_frame,
+    engine_parquet,
+    postgres_query,
+    spark_query,
+)
