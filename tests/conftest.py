@@ -12,7 +12,7 @@ import pytest
 from dashboard.data.schema import RECOMMENDED_COLUMNS, REQUIRED_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Every test here drives a real browser and is marked ``slow``.
+#: Every test here drives a real browser and is marked ``slow`` (as are those marked ``spark``).
 BROWSER_TIER = ROOT / "tests" / "browser"
 #: ``make test`` on the project's 2-core machine at rest (issue 28).
 BUDGET_MINUTES = 15
@@ -110,7 +110,8 @@ def postgres_dsn(tmp_path_factory):
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if BROWSER_TIER in item.path.parents:
+        # the browser tier, and Spark (its start alone takes tens of seconds)
+        if BROWSER_TIER in item.path.parents or item.get_closest_marker("spark"):
             item.add_marker("slow")
 
 
