@@ -48,6 +48,11 @@ def main() -> None:
 @click.option("--basemap", "basemap_file", type=click.Path(path_type=Path, readable=False),
               help="A street-level tile archive (PMTiles or MBTiles, raster or vector) to draw "
                    "(also INCIDENT_MAP_BASEMAP).")
+@click.option("--store", "store_url", metavar="URL",
+              help="Where the dataset lives: a PostgreSQL database shared by several "
+                   "dashboard processes (postgresql://USER@HOST:PORT/DB; the password from "
+                   "PGPASSWORD or ~/.pgpass) or a CSV file (default: --data; also "
+                   "INCIDENT_MAP_STORE).")
 @click.option("--engine", type=click.Choice(["pandas", "duckdb"]), default=None,
               help="What filters and counts the data: pandas (default) or DuckDB "
                    "(pip install 'incident-map[scale]'; also INCIDENT_MAP_ENGINE).")
@@ -57,7 +62,8 @@ def main() -> None:
                    "Security section).")
 def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
           extra_hosts: tuple[str, ...], edit: bool, basemap_file: Path | None,
-          engine: str | None, limit_options: tuple[str, ...]) -> None:
+          store_url: str | None, engine: str | None,
+          limit_options: tuple[str, ...]) -> None:
     """Start the dashboard."""
     from dashboard.base.settings import EDIT_VAR
     from dashboard.data.loading import default_data_path
@@ -85,8 +91,16 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
     hosts = allowed_hosts(address, extra=[*from_env, *extra_hosts])
     env[ENV_VAR] = ",".join(hosts)
     env.pop(EDIT_VAR, None)
+    from dashboard.data.stores import STORE_VAR, is_database_url
+
+    store_url = (store_url or os.environ.get(STORE_VAR, "")).strip() or None
+    env.pop(STORE_VAR, None)
+    if store_url and not is_database_url(store_url):
+        dataset = Path(store_url).absolute()  # a CSV file: the same as --data
+        env["INCIDENT_MAP_DATA"] = str(dataset)
+        store_url = None
     if edit:
-        _check_editing(dataset, address, from_env + list(extra_hosts))
+        _check_editing(None if store_url else dataset, address, from_env + list(extra_hosts))
         env[EDIT_VAR] = "1"
     named = basemap_file or os.environ.get("INCIDENT_MAP_BASEMAP", "").strip()
     if named:
@@ -99,14 +113,24 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
         env["INCIDENT_MAP_BASEMAP"] = str(archive)
     from dashboard.data.schema import DatasetError, validate_file
 
-    try:
-        problems = validate_file(dataset)
-    except DatasetError as error:
-        raise CliError(str(error)) from None
-    if problems:
-        raise CliError(
-            f"{dataset} has {len(problems)} problem(s); run `incident-map validate {dataset}`."
-        )
+    if store_url:
+        shown = _check_store(store_url)
+        env[STORE_VAR] = store_url
+    else:
+        shown = str(dataset)
+        try:
+            problems = validate_file(dataset)
+        except DatasetError as error:
+            raise CliError(str(error)) from None
+        if problems:
+            raise CliError(
+                f"{dataset} has {len(problems)} problem(s); run `incident-map validate "
+                f"{dataset}`.")
+    # Several processes behind a reverse proxy share one secret for Streamlit's signed
+    # cookies (its XSRF token), so any of them accepts a browser's token.
+    secret = os.environ.get(COOKIE_SECRET_VAR, "").strip()
+    if secret:
+        env["STREAMLIT_SERVER_COOKIE_SECRET"] = secret
     command = [
         sys.executable, "-m", "dashboard.server.launch", "run", str(APP_PATH),
         "--server.port", str(port),
@@ -130,8 +154,35 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
         "--client.toolbarMode", "minimal",
         "--theme.base", "light",
     ]
-    click.echo(f"Incident Map on http://{address}:{port} ({dataset})", err=True)
+    click.echo(f"Incident Map on http://{address}:{port} ({shown})", err=True)
     os.execvpe(command[0], command, env)
+
+
+#: A secret shared by every replica behind a proxy (signs Streamlit's XSRF cookie).
+COOKIE_SECRET_VAR = "INCIDENT_MAP_COOKIE_SECRET"
+
+
+def _check_store(url: str) -> str:
+    """Open the database store once: reachable, holding a valid dataset. Its name (never
+    its password) for the start-up line."""
+    from dashboard.data.schema import DatasetError, validate_frame
+    from dashboard.data.stores import StoreError, open_store
+
+    try:
+        store = open_store(url, watch=False)
+    except StoreError as error:
+        raise CliError(str(error)) from None
+    try:
+        problems = validate_frame(store.read_frame())
+    except (DatasetError, StoreError) as error:
+        raise CliError(str(error)) from None
+    finally:
+        store.close()
+    if problems:
+        raise CliError(f"{store.label} holds a dataset with {len(problems)} problem(s); dump "
+                       "it with `incident-map store dump` and run `incident-map validate` on "
+                       "the file.")
+    return store.label
 
 
 #: Streamlit's own upload limit, in MB: above every limit of ours (see serve).
@@ -165,9 +216,9 @@ def _refuse_any_host(names: list[str]) -> None:
             "dashboard is reached under (e.g. --allowed-host maps.example.org)")
 
 
-def _check_editing(dataset: Path, address: str, extra_hosts: list[str]) -> None:
+def _check_editing(dataset: Path | None, address: str, extra_hosts: list[str]) -> None:
     """Refuse ``--edit`` when the server would be reachable from elsewhere without a token,
-    or when the dataset cannot be written."""
+    or when the dataset file (None: a database store) cannot be written."""
     from dashboard.base.settings import EDIT_TOKEN_VAR, MIN_TOKEN_LENGTH, edit_token
     from dashboard.server.hosts import LOOPBACK_NAMES
 
@@ -181,6 +232,8 @@ def _check_editing(dataset: Path, address: str, extra_hosts: list[str]) -> None:
     if token is not None and len(token) < MIN_TOKEN_LENGTH:
         raise click.ClickException(
             f"{EDIT_TOKEN_VAR} is too short; use at least {MIN_TOKEN_LENGTH} characters")
+    if dataset is None:
+        return
     folder = dataset.parent
     if not (os.access(dataset, os.W_OK) and os.access(folder, os.W_OK)):
         raise click.ClickException(
@@ -244,7 +297,9 @@ def locate(place: str, country: str | None, offline: bool | None, as_json: bool)
     # a named site's name and row come from a dataset cell: no control characters pass
     click.echo(f"{_one_line(result.display_name)}\n  {result.lat:.5f}, {result.lon:.5f}"
                f"  ({result.precision} precision, {_one_line(origin)})")
-    if result.ambiguous:
+    if result.reason:
+        click.echo(_one_line(f"  {result.reason}"), err=True)
+    elif result.ambiguous:
         others = "; ".join(f"{c['name']} ({c['country']})" for c in result.candidates[1:5])
         click.echo(f"  ambiguous, other candidates: {others}", err=True)
 
@@ -437,24 +492,47 @@ def _progress(fmt: str):
 @click.option("--from", "source", type=click.Choice(["acled", "gtd", "ucdp", "geojson", "csv"]),
               default=None, help="Source format (default: detected from the file).")
 @click.option("--map", "map_file", type=click.Path(path_type=Path, readable=False), default=None,
-              help='Column mapping file: a JSON object {"field": "column"} for --from csv.')
+              help='Mapping file (JSON): {"columns": {"field": "column"}, "values": {"field": '
+                   '"value"}, "date_order": "month-first"}, as --save-map writes it.')
 @click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
               help="Map one of our fields to a column of the file (repeatable), e.g. "
                    "--column date=\"Event date\".")
+@click.option("--value", "values", multiple=True, metavar="FIELD=VALUE",
+              help="One value for every row of a field the file lacks (repeatable; fills a "
+                   "mapped column's empty cells too), e.g. --value sources=https://...")
+@click.option("--country", "country", metavar="COUNTRY",
+              help="Every row is in this country (ISO code or name): --value country=COUNTRY.")
+@click.option("--date-order", type=click.Choice(["day-first", "month-first"]), default=None,
+              help="How numeric dates such as 04/05/2016 are read (default: decided from the "
+                   "column's values and reported).")
+@click.option("--as-written", is_flag=True,
+              help="Keep coordinates as written, even where latitude and longitude look "
+                   "swapped (they are still reported).")
+@click.option("--save-map", "save_map", type=click.Path(path_type=Path, readable=False),
+              default=None, help="Write the mapping used (guesses included) to reuse with --map.")
+@click.option("--allow-partial", is_flag=True,
+              help="Write the dataset even when fewer than 90% of the file's rows convert.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option("--limit", "limit_options", multiple=True, metavar="NAME=N",
               help="Raise or lower one limit the file is read under, e.g. --limit "
                    "rows=2000000 (repeatable; also INCIDENT_MAP_LIMIT_<NAME>).")
 def import_(source_path: Path, output: Path, source: str | None, map_file: Path | None,
-            columns: tuple[str, ...], force: bool, limit_options: tuple[str, ...]) -> None:
-    """Convert an ACLED, GTD, UCDP GED, GeoJSON, CSV or .xlsx file into a dataset."""
+            columns: tuple[str, ...], values: tuple[str, ...], country: str | None,
+            date_order: str | None, as_written: bool, save_map: Path | None,
+            allow_partial: bool, force: bool, limit_options: tuple[str, ...]) -> None:
+    """Convert an ACLED, GTD, UCDP GED, GeoJSON, CSV, workbook or GIS file (KML/KMZ,
+    GeoPackage, zipped Shapefile, GPX, FlatGeobuf) into a dataset."""
     os.environ.update(_limits(limit_options).as_env())  # read by the readers below
     from dashboard.data.importers import (
+        MIN_KEPT_SHARE,
         NAMES,
+        Mapping,
+        check_values,
         import_file,
         parse_options,
         read_mapping,
         write_dataset,
+        write_mapping,
     )
     from dashboard.data.schema import DatasetError
     from dashboard.exports.formats import ExportError, check_writable
@@ -462,22 +540,281 @@ def import_(source_path: Path, output: Path, source: str | None, map_file: Path 
     if output.exists() and not force:
         raise CliError(f"{output} exists; choose another name or add --force")
     try:
-        mapping = read_mapping(map_file) if map_file else {}
-        mapping.update(parse_options(columns))
+        given = parse_options(values, "--value")
+        if country is not None:
+            given["country"] = country
+        mapping = (read_mapping(map_file) if map_file else Mapping()).updated(
+            Mapping(parse_options(columns), check_values(given), date_order, as_written))
         check_writable(output)
         result = import_file(source_path, source, mapping or None)
     except (DatasetError, ExportError) as error:
         raise CliError(str(error)) from None
     for problem in result.problems:
         click.echo(_one_line(str(problem)), err=True)
+    for notice in result.notices:
+        click.echo(_one_line(f"note: {notice}"), err=True)
     name = NAMES.get(result.source, result.source)
+    if save_map is not None and result.mapping is not None:
+        try:
+            write_mapping(result.mapping, save_map)
+        except OSError as error:
+            raise CliError(f"cannot write {save_map}: {error.strerror or error}") from None
+        click.echo(f"{save_map}: the mapping used (reuse it with --map {save_map})", err=True)
     if result.incidents.empty:
         raise CliError(
             f"nothing converted from {source_path} ({name}; {result.summary()}): every row was "
-            f"refused (reasons above); {output} was not written")
+            f"refused ({_reasons(result)}); {output} was not written")
+    if result.kept_share < MIN_KEPT_SHARE and not allow_partial:
+        raise CliError(
+            f"only {result.kept_share:.0%} of the rows of {source_path} converted ({name}; "
+            f"{result.summary()}); the commonest reasons: {_reasons(result)}. {output} was "
+            "not written: fix the file or the mapping, or add --allow-partial to write the "
+            "rows that converted")
     try:
         write_dataset(result.incidents, output)
     except OSError as error:
         raise CliError(f"cannot write {output}: {error.strerror or error}") from None
     click.echo(f"{output}: {len(result.incidents)} incidents from {name} "
                f"({result.summary()}; {len(result.problems)} problem(s) reported above)", err=True)
+
+
+def _reasons(result) -> str:
+    """The three commonest reasons rows were refused, with their counts, in one line."""
+    reasons = result.reasons()
+    if not reasons:
+        return "reasons above"
+    return "; ".join(f"{reason} ({count:,} row{'' if count == 1 else 's'})"
+                     for reason, count in reasons)
+
+
+@main.group()
+def sources() -> None:
+    """The dataset's sources: are its links still answering?"""
+
+
+@sources.command(name="check")
+@click.argument("path", type=click.Path(path_type=Path, readable=False), required=False)
+@click.option("--catalogue", "catalogue_file", type=click.Path(path_type=Path, readable=False),
+              help="Source catalogue to update (default: sources.csv beside PATH).")
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True,
+              help="Seconds to wait for each server.")
+@click.option("--workers", type=click.IntRange(1, 32), default=8, show_default=True,
+              help="Links checked at once.")
+@click.option("--archive/--no-archive", default=True, show_default=True,
+              help="Look up an archived copy (Wayback Machine) for links without one.")
+@click.option("--archive-api", default=None, metavar="URL",
+              help="Availability API to ask for archived copies "
+                   "(default: https://archive.org/wayback/available).")
+@click.option("--dry-run", is_flag=True, help="Report only; do not update the catalogue.")
+def sources_check(path: Path | None, catalogue_file: Path | None, timeout: float, workers: int,
+                  archive: bool, archive_api: str | None, dry_run: bool) -> None:
+    """Ask every link of PATH (default: the dashboard's dataset) whether it still answers.
+
+    Prints one line per link that moved elsewhere, is gone (404, 410), answers with another
+    error, or does not answer within the timeout, then a summary; records each link's status,
+    the day and any archived copy in the source catalogue. Exits 1 when any link failed."""
+    from datetime import date
+
+    from dashboard.data.linkcheck import WAYBACK_API, check_links
+    from dashboard.data.loading import default_data_path
+    from dashboard.data.schema import DatasetError, read_dataset
+    from dashboard.data.sources import (
+        CatalogueError,
+        SourceInfo,
+        catalogue_path,
+        dataset_urls,
+        load_catalogue,
+        site_name,
+        with_check,
+        write_catalogue,
+    )
+
+    dataset = path or default_data_path()
+    target = catalogue_file or catalogue_path(dataset)
+    try:
+        frame = read_dataset(dataset)
+        catalogue = load_catalogue(target)
+    except (DatasetError, CatalogueError) as error:
+        raise CliError(str(error)) from None
+    for problem in catalogue.problems:
+        click.echo(_one_line(problem), err=True)
+    if "sources" not in frame.columns:
+        raise CliError(f"{dataset} has no sources column")
+    urls = dataset_urls(frame["sources"])
+    if not urls:
+        click.echo(f"{dataset}: no http(s) links to check")
+        return
+    known = {url: info.archived for url, info in catalogue.items() if info.archived}
+    results = check_links(urls, timeout=timeout, workers=workers, archive=archive,
+                          archive_api=archive_api or WAYBACK_API, known_archives=known)
+    today = date.today().isoformat()
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+        if result.failed:
+            click.echo(_one_line(result.line()))
+        info = catalogue.get(result.url) or SourceInfo(url=result.url,
+                                                       publisher=site_name(result.url))
+        catalogue.updated(with_check(info, status=result.status, checked=today,
+                                     archived=result.archived))
+    failed = sum(1 for r in results if r.failed)
+    summary = ", ".join(f"{counts[s]} {s}" for s in
+                        ("ok", "moved", "gone", "broken", "unreachable") if s in counts)
+    archived = sum(1 for r in results if r.archived)
+    if not dry_run:
+        try:
+            write_catalogue(target, catalogue)
+        except OSError as error:
+            raise CliError(f"cannot write {target}: {error.strerror or error}") from None
+    click.echo(f"{len(results)} link(s): {summary}; {archived} with an archived copy"
+               + ("" if dry_run else f"; recorded in {target}"), err=True)
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path, readable=False), required=False)
+@click.option("--days", type=click.IntRange(1, 36500), default=365, show_default=True,
+              help="A row last checked longer ago than this is due.")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD",
+              help="Count ages from this day instead of today.")
+@click.option("--places", is_flag=True,
+              help="Also list rows whose coordinates need a person (the editor's review queue).")
+def review(path: Path | None, days: int, today_text: str | None, places: bool) -> None:
+    """List the rows of PATH (default: the dashboard's dataset) due for a fresh look: checked
+    over a year ago, resting on one source, attribution unknown though a verdict followed,
+    or citing a link the last `sources check` found dead. One line per row: id, then why."""
+    from datetime import date
+
+    from dashboard.data.loading import default_data_path
+    from dashboard.data.review import freshness_queue, review_queue
+    from dashboard.data.schema import DatasetError, read_dataset
+    from dashboard.data.sources import CatalogueError, catalogue_path, load_catalogue
+
+    dataset = path or default_data_path()
+    try:
+        today = date.fromisoformat(today_text) if today_text else date.today()
+    except ValueError:
+        raise click.BadParameter(f"{today_text!r} is not a date YYYY-MM-DD",
+                                 param_hint="--today") from None
+    try:
+        frame = read_dataset(dataset)
+        catalogue = load_catalogue(catalogue_path(dataset))
+    except (DatasetError, CatalogueError) as error:
+        raise CliError(str(error)) from None
+    status = {url: info.status for url, info in catalogue.items() if info.status}
+    queue = freshness_queue(frame, today=today, days=days, link_status=status)
+    for record in queue.to_dict("records"):
+        click.echo(_one_line(f"{record['id']}: {record['reasons']}"))
+    lines = [f"{len(queue)} of {len(frame)} row(s) due for a fresh look"]
+    if places:
+        place_queue = review_queue(frame, today=today)
+        for record in place_queue.to_dict("records"):
+            click.echo(_one_line(f"{record['id']}: {record['reasons']}"))
+        lines.append(f"{len(place_queue)} with places to review")
+    click.echo(f"{dataset}: " + "; ".join(lines), err=True)
+
+
+@main.group()
+def store() -> None:
+    """Move a dataset between its CSV file and a PostgreSQL store (exact round trip)."""
+
+
+def _store_url(url: str | None) -> str:
+    from dashboard.data.stores import STORE_VAR, is_database_url
+
+    url = (url or os.environ.get(STORE_VAR, "")).strip()
+    if not url:
+        raise CliError(f"no store named: give --store postgresql://... or set {STORE_VAR}")
+    if not is_database_url(url):
+        raise CliError(f"{_one_line(url[:80])} is not a postgresql:// URL")
+    return url
+
+
+@store.command(name="load")
+@click.argument("path", type=click.Path(path_type=Path, readable=False))
+@click.option("--store", "url", metavar="URL",
+              help="postgresql://USER@HOST:PORT/DB (default: $INCIDENT_MAP_STORE; the password "
+                   "from PGPASSWORD or ~/.pgpass, never on the command line).")
+@click.option("--briefings-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Briefing files to copy in too (default: briefings/).")
+@click.option("--replace", is_flag=True,
+              help="Replace the dataset the store already holds (its change log is kept).")
+def store_load(path: Path, url: str | None, briefings_dir: Path | None, replace: bool) -> None:
+    """Load the CSV file PATH (and its briefings) into a PostgreSQL store."""
+    from dashboard.data.schema import DatasetError, validate_file
+    from dashboard.data.stores import StoreError, open_store
+
+    url = _store_url(url)
+    try:
+        problems = validate_file(path)
+    except DatasetError as error:
+        raise CliError(str(error)) from None
+    if problems:
+        raise CliError(f"{path} has {len(problems)} problem(s); run "
+                       f"`incident-map validate {path}` and fix them first")
+    try:
+        source = open_store(path, briefings_dir=briefings_dir)
+        target = open_store(url, watch=False)
+    except (StoreError, DatasetError) as error:
+        raise CliError(str(error)) from None
+    try:
+        try:
+            target.header()
+            if not replace:
+                raise CliError(f"{target.label} already holds a dataset; add --replace to "
+                               "replace it")
+        except DatasetError:
+            pass  # an empty store
+        header, rows = source.raw_rows()
+        count = target.replace_all(header, rows)
+        names = source.briefing_names()
+        for name in names:
+            target.put_briefing_text(name, source.briefing_text(name) or "")
+    except (StoreError, DatasetError) as error:
+        raise CliError(str(error)) from None
+    finally:
+        target.close()
+    click.echo(f"{target.label}: {count} incidents from {path}, {len(names)} briefing(s)",
+               err=True)
+
+
+@store.command(name="dump")
+@click.argument("path", type=click.Path(path_type=Path, readable=False))
+@click.option("--store", "url", metavar="URL",
+              help="postgresql://USER@HOST:PORT/DB (default: $INCIDENT_MAP_STORE).")
+@click.option("--briefings-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Also write the store's briefings as NAME.toml files into this folder.")
+@click.option("--force", is_flag=True, help="Replace PATH (and briefing files) if they exist.")
+def store_dump(path: Path, url: str | None, briefings_dir: Path | None, force: bool) -> None:
+    """Write a PostgreSQL store's dataset to the CSV file PATH (every cell as stored)."""
+    from dashboard.data.schema import DatasetError
+    from dashboard.data.stores import StoreError, open_store
+
+    url = _store_url(url)
+    if path.exists() and not force:
+        raise CliError(f"{path} exists; choose another name or add --force")
+    try:
+        source = open_store(url, watch=False)
+    except StoreError as error:
+        raise CliError(str(error)) from None
+    try:
+        header, rows = source.raw_rows()
+        target = open_store(path, briefings_dir=briefings_dir)
+        target.replace_all(header, rows)
+        written = []
+        if briefings_dir is not None:
+            for name in source.briefing_names():
+                if (briefings_dir / f"{name}.toml").exists() and not force:
+                    raise CliError(f"{briefings_dir / (name + '.toml')} exists; add --force")
+                target.put_briefing_text(name, source.briefing_text(name) or "")
+                written.append(name)
+    except (StoreError, DatasetError) as error:
+        raise CliError(str(error)) from None
+    except OSError as error:
+        raise CliError(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        source.close()
+    click.echo(f"{path}: {len(rows)} incidents from {source.label}"
+               + (f", {len(written)} briefing(s) in {briefings_dir}" if written else ""),
+               err=True)

@@ -4,6 +4,7 @@ marker for the browser tier; the whole run's time at the end of its report."""
 from __future__ import annotations
 
 import csv
+import itertools
 import time
 from pathlib import Path
 
@@ -108,6 +109,15 @@ def postgres_dsn(tmp_path_factory):
         yield dsn
 
 
+_DATABASES = itertools.count(1)
+
+
+@pytest.fixture
+def postgres_database(postgres_dsn) -> str:
+    """A new, empty database (with PostGIS) in the run's cluster: its DSN."""
+    from tests.support.postgres import fresh_database
+
+    return fresh_database(postgres_dsn, f"store_test_{next(_DATABASES)}")
 def pytest_collection_modifyitems(config, items):
     for item in items:
         # the browser tier, and Spark (its start alone takes tens of seconds)

@@ -48,6 +48,10 @@ def test_upload_geocode_show_and_save(page, spreadsheet, tmp_path):
         'row 5, column Date: "the day after" is not a usable date; row left out')).to_be_visible(
         timeout=TIMEOUT_MS)
     page.screenshot("upload-mapping.png")
+    # One row in four refused: the page asks before it keeps the rest.
+    expect(sidebar.get_by_text("Only 75% of the file's rows converted")).to_be_visible(
+        timeout=TIMEOUT_MS)
+    sidebar.get_by_text("Keep the 3 incidents that converted").click()
 
     sidebar.get_by_role("button", name="Geocode 1 row(s) without coordinates").click()
     expect(sidebar.get_by_text("1 of 1 rows located")).to_be_visible(timeout=TIMEOUT_MS)
