@@ -13,7 +13,7 @@ import pytest
 from dashboard.data.schema import RECOMMENDED_COLUMNS, REQUIRED_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Every test here drives a real browser and is marked ``slow``.
+#: Every test here drives a real browser and is marked ``slow`` (as are those marked ``spark``).
 BROWSER_TIER = ROOT / "tests" / "browser"
 #: ``make test`` on the project's 2-core machine at rest (issue 28).
 BUDGET_MINUTES = 15
@@ -122,7 +122,8 @@ def postgres_database(postgres_dsn) -> str:
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if BROWSER_TIER in item.path.parents:
+        # the browser tier, and Spark (its start alone takes tens of seconds)
+        if BROWSER_TIER in item.path.parents or item.get_closest_marker("spark"):
             item.add_marker("slow")
 
 
