@@ -10,6 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.base.settings import edit_enabled, offline_requested
+from dashboard.data.engine.shared import engine_source
+from dashboard.data.engine.sources import SourceError
 from dashboard.data.filters import year_span
 from dashboard.maps.scale_map import SCALE_THRESHOLD
 from dashboard.page.views.analyst import analyst_view
@@ -29,8 +31,23 @@ def main() -> None:
     )
     store = page_store()
     data_path = store_path(store)
-    incidents = load_dataset(store)
     editing = edit_enabled() and st.query_params.get("view") == "edit"
+    # A source in a query engine (Parquet, PostgreSQL, Spark, or a large CSV file made into
+    # Parquet): the page asks the engine and never loads the rows.
+    try:
+        source = engine_source(data_path)
+    except SourceError as error:
+        st.error(f"**The data source cannot be used.** {error}")
+        st.stop()
+    if source is not None and not editing:
+        from dashboard.page.views.engine import engine_view
+
+        if briefing:
+            st.info("Briefing mode steps through the incidents of a dataset loaded into the "
+                    "page; this one is served from a query engine. The analyst view follows.")
+        engine_view(source, offline=offline_requested())
+        return
+    incidents = load_dataset(store)
     # A session's first view of a large dataset draws its map first and the page around it
     # (filters, timeline, table, exports) a moment later: the browser then loads and draws
     # the map alone, before the rest's scripts compete with it.

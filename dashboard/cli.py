@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -60,10 +61,15 @@ def main() -> None:
               help="Raise or lower one limit on what visitors upload, e.g. --limit "
                    "upload_mb=500 (repeatable; also INCIDENT_MAP_LIMIT_<NAME>; see the README's "
                    "Security section).")
+@click.option("--source", "source_spec", metavar="parquet:PATH|postgresql://...|spark:TABLE",
+              default=None,
+              help="Serve a dataset from a query engine instead of a file loaded into the "
+                   "page: a Parquet file (DuckDB), a PostgreSQL database or a Spark table "
+                   "(also INCIDENT_MAP_SOURCE).")
 def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
           extra_hosts: tuple[str, ...], edit: bool, basemap_file: Path | None,
           store_url: str | None, engine: str | None,
-          limit_options: tuple[str, ...]) -> None:
+          limit_options: tuple[str, ...], source_spec: str | None) -> None:
     """Start the dashboard."""
     from dashboard.base.settings import EDIT_VAR
     from dashboard.data.loading import default_data_path
@@ -111,11 +117,14 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
         except ArchiveError as error:
             raise CliError(str(error)) from None
         env["INCIDENT_MAP_BASEMAP"] = str(archive)
+    served = None if store_url else _engine_source(source_spec, dataset, env, edit)
     from dashboard.data.schema import DatasetError, validate_file
 
     if store_url:
         shown = _check_store(store_url)
         env[STORE_VAR] = store_url
+    elif served is not None:
+        shown = served.describe()
     else:
         shown = str(dataset)
         try:
@@ -156,6 +165,68 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
     ]
     click.echo(f"Incident Map on http://{address}:{port} ({shown})", err=True)
     os.execvpe(command[0], command, env)
+
+
+def _engine_source(spec: str | None, dataset: Path, env: dict[str, str], edit: bool):
+    """The source ``serve`` serves through the query engine (checked, and put into ``env``),
+    or None for a file loaded into the page. A large CSV file is converted to Parquet in
+    the background (once per content): its checks run there, and the page says when it is
+    ready or what is wrong."""
+    from dashboard.data.engine.convert import converted
+    from dashboard.data.engine.shared import large_file
+    from dashboard.data.engine.sources import SOURCE_VAR, SourceError, parse_source
+
+    spec = spec or os.environ.get(SOURCE_VAR, "").strip() or None
+    try:
+        source = parse_source(spec) if spec else None
+    except SourceError as error:
+        raise CliError(str(error)) from None
+    if source is not None and source.kind == "csv":
+        dataset = Path(source.location).absolute()
+        env["INCIDENT_MAP_DATA"] = str(dataset)
+        env.pop(SOURCE_VAR, None)
+        source = None
+    if source is None and not large_file(dataset):
+        env.pop(SOURCE_VAR, None)
+        return None
+    if edit:
+        raise CliError("--edit works on a dataset file loaded into the page, not on a "
+                       "source served by a query engine")
+    if source is None:
+        from dashboard.data.engine.sources import Source
+
+        source = Source("csv", str(dataset))
+        if converted(dataset) is None:
+            log = open(os.devnull, "wb")  # noqa: SIM115 (the child keeps it)
+            subprocess.Popen([sys.executable, "-m", "dashboard.data.engine.convert",
+                              str(dataset)], stdout=log, stderr=log, start_new_session=True,
+                             env=env)
+            click.echo(f"Converting {dataset.name} to Parquet in the background (once); "
+                       "the page opens it when ready.", err=True)
+    elif source.kind == "parquet":
+        if not Path(source.location).exists():
+            raise CliError(f"{source.location}: no such Parquet file or folder")
+        env[SOURCE_VAR] = f"parquet:{Path(source.location).absolute()}"
+    else:
+        env[SOURCE_VAR] = spec
+        _check_engine_installed(source.kind)
+    return source
+
+
+def _check_engine_installed(kind: str) -> None:
+    import importlib.util
+
+    needs = {"postgres": ("psycopg", "engines"), "spark": ("pyspark", "engines"),
+             "trino": ("trino", "trino"), "bigquery": ("google.cloud.bigquery", "bigquery"),
+             "clickhouse": ("clickhouse_connect", "clickhouse")}[kind]
+    try:
+        found = importlib.util.find_spec(needs[0]) is not None
+    except ModuleNotFoundError:
+        found = False
+    if not found:
+        install = ("'incident-map[engines]'" if needs[1] == "engines"
+                   else f"'ibis-framework[{needs[1]}]==12.0.0'")
+        raise CliError(f"the {kind} engine needs {needs[0]}: pip install {install}")
 
 
 #: A secret shared by every replica behind a proxy (signs Streamlit's XSRF cookie).
@@ -379,6 +450,10 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
                    "when opened); by default it draws the bundled offline basemap.")
 @click.option("--excel", is_flag=True,
               help="CSV: start with a UTF-8 byte-order mark so Excel reads the text right.")
+@click.option("--source", "source_spec", metavar="parquet:PATH|postgresql://...|spark:TABLE",
+              default=None,
+              help="Export from a query engine: CSV and GeoJSON are streamed from it in "
+                   "bounded memory, whatever the size (also a CSV file converted to Parquet).")
 @click.option("--title-slide", is_flag=True,
               help="pptx/pdf: open the deck with a title slide (title, subtitle, what is shown, "
                    "dates, an overview map) before the one slide per step.")
@@ -393,9 +468,16 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
            heatmap: bool | None, title: str, subtitle: str, labels: bool, preset: str | None,
            width: int | None,
            height: int | None, scale: int, offline: bool | None, web_tiles: bool, excel: bool,
-           title_slide: bool, duration_s: float | None) -> None:
+           title_slide: bool, duration_s: float | None, source_spec: str | None) -> None:
     """Export the view chosen by the filters as PNG, HTML, CSV, GeoJSON, a PPTX/PDF deck of a
     briefing, or an animated GIF of the years."""
+    if source_spec is not None:
+        _export_from_engine(source_spec, output, fmt, excel=excel, params={
+            key: value for key, value in (
+                ("years", years), ("months", months), ("country", country),
+                ("type", event_type), ("attribution", attribution), ("q", query))
+            if value is not None})
+        return
     from dashboard.exports.browser import ChromiumThread
     from dashboard.exports.sizes import ExportError, PngSize, context_options
 
@@ -473,6 +555,38 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
     click.echo(f"wrote {path} ({fmt}, {path.stat().st_size:,} bytes)", err=True)
 
 
+def _export_from_engine(spec: str, output: Path, fmt: str | None, *, excel: bool,
+                        params: dict[str, str]) -> None:
+    """CSV or GeoJSON of the rows passing the filters, streamed from the engine to a file."""
+    from dashboard.data.engine.connect import EngineError
+    from dashboard.data.engine.convert import convert_csv
+    from dashboard.data.engine.shared import shared_query
+    from dashboard.data.engine.sources import SourceError, parse_source
+    from dashboard.data.filters import parse_query_params
+    from dashboard.data.schema import DatasetError
+    from dashboard.exports.formats import ExportError, format_for, write_atomic
+    from dashboard.exports.stream import csv_stream, geojson_stream
+
+    filters, notices = parse_query_params(params)
+    if notices:
+        raise CliError(" ".join(n.replace("Ignored ", "invalid ", 1) for n in notices))
+    try:
+        fmt = format_for(output, fmt)
+        if fmt not in ("csv", "geojson"):
+            raise ExportError(f"--source exports CSV or GeoJSON (streamed); {fmt} is made "
+                              "from a dataset file (--data)")
+        source = parse_source(spec)
+        if source.kind == "csv":
+            convert_csv(Path(source.location))
+        query = shared_query(source)
+        chunks = (csv_stream(query, filters, excel=excel) if fmt == "csv"
+                  else geojson_stream(query, filters))
+        path = write_atomic(output, chunks)
+    except (ExportError, DatasetError, EngineError, SourceError) as error:
+        raise CliError(str(error)) from None
+    click.echo(f"wrote {path} ({fmt}, {path.stat().st_size:,} bytes)", err=True)
+
+
 def _progress(fmt: str):
     """Slides and frames counted on stderr as they are drawn ("slide 7 of 17")."""
     if fmt not in ("pptx", "pdf", "gif", "mp4", "webm"):
@@ -487,8 +601,13 @@ def _progress(fmt: str):
 
 @main.command(name="import")
 @click.argument("source_path", type=click.Path(path_type=Path, readable=False))
-@click.option("-o", "--output", type=click.Path(path_type=Path, readable=False), required=True,
+@click.option("-o", "--output", type=click.Path(path_type=Path, readable=False), default=None,
               help="Dataset to write (refuses to replace an existing file without --force).")
+@click.option("--to", "target", metavar="parquet:PATH|postgresql://...|spark:TABLE",
+              default=None,
+              help="Put the dataset into a query engine instead of (or besides) a CSV file: "
+                   "a Parquet file, the table of a PostgreSQL database (INCIDENT_MAP_TABLE, "
+                   "default incidents; replaced in one transaction) or a Spark table.")
 @click.option("--from", "source", type=click.Choice(["acled", "gtd", "ucdp", "geojson", "csv"]),
               default=None, help="Source format (default: detected from the file).")
 @click.option("--map", "map_file", type=click.Path(path_type=Path, readable=False), default=None,
@@ -516,12 +635,111 @@ def _progress(fmt: str):
 @click.option("--limit", "limit_options", multiple=True, metavar="NAME=N",
               help="Raise or lower one limit the file is read under, e.g. --limit "
                    "rows=2000000 (repeatable; also INCIDENT_MAP_LIMIT_<NAME>).")
-def import_(source_path: Path, output: Path, source: str | None, map_file: Path | None,
-            columns: tuple[str, ...], values: tuple[str, ...], country: str | None,
-            date_order: str | None, as_written: bool, save_map: Path | None,
-            allow_partial: bool, force: bool, limit_options: tuple[str, ...]) -> None:
+def import_(source_path: Path, output: Path | None, target: str | None, source: str | None,
+            map_file: Path | None, columns: tuple[str, ...], values: tuple[str, ...],
+            country: str | None, date_order: str | None, as_written: bool,
+            save_map: Path | None, allow_partial: bool, force: bool,
+            limit_options: tuple[str, ...]) -> None:
     """Convert an ACLED, GTD, UCDP GED, GeoJSON, CSV, workbook or GIS file (KML/KMZ,
-    GeoPackage, zipped Shapefile, GPX, FlatGeobuf) into a dataset."""
+    GeoPackage, zipped Shapefile, GPX, FlatGeobuf) into a dataset, or put it into a query
+    engine (--to)."""
+    options = dict(source=source, map_file=map_file, columns=columns, values=values,
+                   country=country, date_order=date_order, as_written=as_written,
+                   save_map=save_map, allow_partial=allow_partial,
+                   limit_options=limit_options)
+    if output is None and target is None:
+        raise CliError("say where to write: -o FILE.csv, --to ENGINE, or both")
+    if output is None and source is None and not map_file and not columns and not values \
+            and country is None and _our_format(source_path):
+        # Already a dataset of ours: streamed into the engine, never loaded whole.
+        _import_to(source_path, target)
+        return
+    if output is None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="incident-map-import-") as folder:
+            staged = Path(folder) / "incidents.csv"
+            _import_file(source_path, staged, force=True, **options)
+            _import_to(staged, target)
+        return
+    _import_file(source_path, output, force=force, **options)
+    if target is not None:
+        _import_to(output, target)
+
+
+def _our_format(path: Path) -> bool:
+    """Does the file start with a header holding every required column of our format?"""
+    from dashboard.data.schema import REQUIRED_COLUMNS
+
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as handle:
+            header = handle.readline(64 * 1024)
+    except OSError:
+        return False
+    names = {name.strip().strip('"') for name in header.strip().split(",")}
+    return path.suffix.lower() == ".csv" and set(REQUIRED_COLUMNS) <= names
+
+
+def _import_to(dataset: Path, target: str | None) -> None:
+    """Convert the dataset file to the engine table and put it where ``target`` says."""
+    import shutil
+    import time
+
+    from dashboard.data.engine.connect import EngineError
+    from dashboard.data.engine.convert import convert_csv, load_postgres, load_spark
+    from dashboard.data.engine.sources import SourceError, parse_source, table_name
+    from dashboard.data.schema import DatasetError, InvalidDataset
+
+    try:
+        where = parse_source(target or "")
+    except SourceError as error:
+        raise CliError(f"--to: {error}") from None
+    if where.kind in ("trino", "bigquery", "clickhouse"):
+        raise CliError(f"--to {where.kind}: write a Parquet file (--to parquet:FILE) and load "
+                       "it with the warehouse's own loader (see docs/engines.md)")
+    if where.kind == "csv":
+        raise CliError("--to names an engine (parquet:PATH, postgresql://..., spark:TABLE); "
+                       "use -o for a CSV file")
+    started = time.monotonic()
+    try:
+        parquet = convert_csv(dataset, progress=lambda rows: click.echo(
+            f"\r{rows:,} rows read", nl=False, err=True))
+        click.echo("", err=True)
+        rows = None
+        if where.kind == "parquet":
+            target_path = Path(where.location)
+            part = target_path.with_name(f".{target_path.name}.part")
+            shutil.copyfile(parquet, part)
+            os.replace(part, target_path)
+        elif where.kind == "postgres":
+            _check_engine_installed("postgres")
+            rows = load_postgres(parquet, where.location, table_name())
+        else:
+            _check_engine_installed("spark")
+            load_spark(parquet, where.location)
+    except InvalidDataset as error:
+        for problem in error.problems[:200]:
+            click.echo(_one_line(str(problem)), err=True)
+        raise CliError(f"{dataset}: {len(error.problems)} problem(s); nothing was written to "
+                       f"{where.describe()}") from None
+    except (DatasetError, EngineError, SourceError, OSError) as error:
+        raise CliError(str(error)) from None
+    except Exception as error:  # the database driver's own errors, as one line
+        if type(error).__module__.split(".")[0] not in ("psycopg", "pyspark", "py4j"):
+            raise
+        raise CliError(f"{where.describe()}: {str(error).splitlines()[0]}") from None
+    done = f" ({rows:,} rows)" if rows is not None else ""
+    click.echo(f"{where.describe()}: the dataset is in place{done} in "
+               f"{time.monotonic() - started:.1f} s; serve it with "
+               f"incident-map serve --source {target}", err=True)
+
+
+def _import_file(source_path: Path, output: Path, *, source: str | None,
+                 map_file: Path | None, columns: tuple[str, ...], values: tuple[str, ...],
+                 country: str | None, date_order: str | None, as_written: bool,
+                 save_map: Path | None, allow_partial: bool, force: bool,
+                 limit_options: tuple[str, ...]) -> None:
+    """Convert the file into a dataset file at ``output`` (the importers)."""
     os.environ.update(_limits(limit_options).as_env())  # read by the readers below
     from dashboard.data.importers import (
         MIN_KEPT_SHARE,

@@ -110,8 +110,11 @@ def load_dataset(store: Store) -> pd.DataFrame:
     st.stop()
 
 
-def init_state(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
-    """On a session's first run, set the widgets from the URL (the URL is the truth)."""
+def init_state(incidents: pd.DataFrame | None, span: tuple[int, int], *,
+               known_incident=None) -> None:
+    """On a session's first run, set the widgets from the URL (the URL is the truth).
+    ``known_incident(id) -> bool`` stands in for ``incidents`` when the rows are in an
+    engine, not in the page."""
     if st.session_state.get("im_initialised"):
         return
     # get_all keeps repeated keys: ?country=DE&country=ES means DE and ES.
@@ -132,7 +135,8 @@ def init_state(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
     elif view and view not in ("briefing", "edit"):
         notices.append(f"Ignored view={shown(view)}: the only other view is view=briefing.")
     incident = st.query_params.get("incident") or None
-    if incident and incident not in set(incidents["id"]):
+    known = known_incident or (lambda value: value in set(incidents["id"]))
+    if incident and not known(incident):
         notices.append(
             f"Ignored incident={shown(incident)}: there is no incident with this id.")
         incident = None
