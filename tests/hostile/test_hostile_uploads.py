@@ -28,7 +28,7 @@ from playwright.sync_api import expect
 
 from dashboard.data.importers.limits import Limits
 from dashboard.exports.browser import launch_chromium
-from dashboard.server.background import free_port, wait_healthy
+from dashboard.server.background import free_port, tree_memory, wait_healthy
 from tests.browser.conftest import ARTIFACTS, DATASET, ROOT
 
 from . import uploads
@@ -41,40 +41,8 @@ WAIT_MS = 120_000
 LIMITS = Limits()
 
 
-def _pss(pid: int) -> int:
-    """Proportional memory of one process (shared pages divided among their users)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
-            for line in rollup:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def _tree(pid: int) -> list[int]:
-    """``pid`` and every process under it."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
-                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(parent, []).append(int(entry))
-    found, queue = [], [pid]
-    while queue:
-        current = queue.pop()
-        found.append(current)
-        queue.extend(children.get(current, []))
-    return found
-
-
 def server_memory(pid: int) -> int:
-    return sum(_pss(process) for process in _tree(pid))
+    return tree_memory(pid)
 
 
 class Watch:
