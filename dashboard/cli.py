@@ -277,7 +277,8 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
               type=click.Path(path_type=Path, readable=False),
               help="File to write; the format follows its extension unless --format is given.")
 @click.option("--format", "fmt",
-              help="png, html, csv, geojson, pptx, pdf or gif (default: from -o's extension).")
+              help="png, html, csv, geojson, pptx, pdf, gif, mp4 or webm (default: from -o's "
+                   "extension).")
 @click.option("--data", "data_path", type=click.Path(path_type=Path, readable=False),
               help="Dataset (default: $INCIDENT_MAP_DATA or data/incidents.csv).")
 @click.option("--years", help="Inclusive range as in the URL, e.g. 2019-2025.")
@@ -291,6 +292,9 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
 @click.option("--incident", "focus_id", help="Focus the map on this incident id.")
 @click.option("--at", "at", metavar="LAT,LON,ZOOM",
               help="Map centre and zoom as in the URL's at=, e.g. 52.52,13.40,11.")
+@click.option("--frame", "frame", metavar="WIDTHxHEIGHT",
+              help="With --at: the on-screen map's size in CSS pixels, as in the URL's frame=; "
+                   "a PNG then shows that map's extent at any size.")
 @click.option("--layers", metavar="KIND,..",
               help="Map layers shown, as in the URL's layers=: halos, flows, markers, clusters, "
                    "heat (default: the map's own choice).")
@@ -315,20 +319,26 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
               help="PNG device scale (1, 2 or 3); 2 doubles the pixels for print.")
 @click.option("--offline", is_flag=True, default=None,
               help="Bundled world outline instead of web tiles (also INCIDENT_MAP_OFFLINE=1).")
+@click.option("--web-tiles", is_flag=True,
+              help="HTML of an online view: keep the web map tiles (the file then requests them "
+                   "when opened); by default it draws the bundled offline basemap.")
 @click.option("--excel", is_flag=True,
               help="CSV: start with a UTF-8 byte-order mark so Excel reads the text right.")
 @click.option("--title-slide", is_flag=True,
               help="pptx/pdf: open the deck with a title slide (title, subtitle, what is shown, "
                    "dates, an overview map) before the one slide per step.")
+@click.option("--duration", "duration_s", type=float, default=None, metavar="SECONDS",
+              help="gif/mp4/webm: how long one pass of the animation lasts (default 10; "
+                   "1 to 600), shared among its frames, the last held longer.")
 def export(output: Path, fmt: str | None, data_path: Path | None, years: str | None,
            months: str | None, country: str | None, event_type: str | None,
            attribution: str | None, query: str | None, focus_id: str | None, at: str | None,
-           layers: str | None, briefing_name: str | None,
+           frame: str | None, layers: str | None, briefing_name: str | None,
            briefings_dir: Path | None, allow_empty: bool, cluster: bool | None,
            heatmap: bool | None, title: str, subtitle: str, labels: bool, preset: str | None,
            width: int | None,
-           height: int | None, scale: int, offline: bool | None, excel: bool,
-           title_slide: bool) -> None:
+           height: int | None, scale: int, offline: bool | None, web_tiles: bool, excel: bool,
+           title_slide: bool, duration_s: float | None) -> None:
     """Export the view chosen by the filters as PNG, HTML, CSV, GeoJSON, a PPTX/PDF deck of a
     briefing, or an animated GIF of the years."""
     from dashboard.exports.browser import ChromiumThread
@@ -347,7 +357,7 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
     from dashboard.data.briefings import BriefingError, load_briefing
     from dashboard.data.filters import parse_query_params
     from dashboard.data.loading import default_data_path, load_incidents
-    from dashboard.data.mapview import LAYER_KINDS, parse_at, parse_layers
+    from dashboard.data.mapview import LAYER_KINDS, parse_at, parse_frame, parse_layers
     from dashboard.data.schema import DatasetError
     from dashboard.exports.browser import BrowserNotFound
     from dashboard.exports.formats import Provenance, View, export_file, format_for
@@ -371,6 +381,12 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
             if map_at is None:
                 raise ExportError(f"invalid --at {at!r}: expected LAT,LON,ZOOM such as "
                                   "52.52,13.40,11 (zoom 1 to 18)")
+        map_frame = None
+        if frame is not None:
+            map_frame = parse_frame(frame)
+            if map_frame is None or map_at is None:
+                raise ExportError(f"invalid --frame {frame!r}: expected WIDTHxHEIGHT such as "
+                                  "980x560 (50 to 10000 each), with --at")
         shown_layers = None
         if layers is not None:
             shown_layers = parse_layers(layers)
@@ -386,10 +402,12 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
         view = View(filters=filters, focus_id=focus_id, cluster=cluster, heatmap=heatmap,
                     offline=offline_requested(offline), title=title, subtitle=subtitle,
                     at=(map_at.lat, map_at.lon, map_at.zoom) if map_at else None,
+                    frame=map_frame, web_tiles=web_tiles,
                     layers=shown_layers, labels=labels)
         path = export_file(incidents, view, output, fmt=fmt, provenance=Provenance.of(dataset),
                            size=size, excel=excel, briefing=briefing, allow_empty=allow_empty,
-                           browser=chromium, title_slide=title_slide)
+                           browser=chromium, title_slide=title_slide, duration_s=duration_s,
+                           progress=_progress(fmt))
     except BriefingError as error:
         for line in error.problems:
             click.echo(line, err=True)
@@ -398,6 +416,18 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
     except (ExportError, DatasetError, BrowserNotFound) as error:
         raise CliError(str(error)) from None
     click.echo(f"wrote {path} ({fmt}, {path.stat().st_size:,} bytes)", err=True)
+
+
+def _progress(fmt: str):
+    """Slides and frames counted on stderr as they are drawn ("slide 7 of 17")."""
+    if fmt not in ("pptx", "pdf", "gif", "mp4", "webm"):
+        return None
+    noun = "slide" if fmt in ("pptx", "pdf") else "frame"
+
+    def report(number: int, total: int) -> None:
+        click.echo(f"{noun} {number} of {total}", err=True)
+
+    return report
 
 
 @main.command(name="import")

@@ -4,7 +4,9 @@
 
 Starts ``incident-map serve --offline`` on a free port, opens both views in headless
 Chromium, waits until the map has drawn its markers and writes
-``docs/screenshot-dashboard.png`` and ``docs/screenshot-briefing.png``.
+``docs/screenshot-dashboard.png`` and ``docs/screenshot-briefing.png``; then every step of
+every shipped briefing at 1920x1080 (``docs/briefings/NAME-step-N.png``, step 0 is the title)
+and one step at 1440x900 and on a phone (390x844).
 """
 
 from __future__ import annotations
@@ -46,6 +48,44 @@ def capture(page, url: str, path: Path) -> None:
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
+#: True once the map has its incidents, has stopped moving and has laid out its names.
+MAP_SETTLED = """() => {
+  const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+  const map = frame && frame.contentWindow && frame.contentWindow.map;
+  const doc = frame && frame.contentDocument;
+  return Boolean(map && map.incidentMap && !map._incidentFlying && !map._animatingZoom &&
+                 doc && doc.querySelector('.leaflet-container[data-places]'));
+}"""
+
+
+def capture_briefings(browser, base_url: str, out: Path) -> None:
+    """Every step of every shipped briefing at a projector's size, and one step at a
+    laptop's and a phone's."""
+    from dashboard.data.briefings import list_briefings, load_briefing
+
+    folder = out / "briefings"
+    folder.mkdir(parents=True, exist_ok=True)
+    sizes = [("1920x1080", {"width": 1920, "height": 1080}, None),
+             ("1440x900", {"width": 1440, "height": 900}, 1),
+             ("phone", {"width": 390, "height": 844}, 1)]
+    for label, viewport, only in sizes:
+        page = browser.new_page(viewport=viewport, device_scale_factor=1)
+        for name in list_briefings():
+            steps = len(load_briefing(name).steps)
+            for number in range(steps + 1) if only is None else [only]:
+                page.goto(f"{base_url}/?briefing={name}&step={number}")
+                page.wait_for_function(
+                    "label => { const s = document.querySelector('.im-step');"
+                    " return s !== null && s.textContent.indexOf(label) === 0; }",
+                    arg="Title" if number == 0 else f"Step {number} of", timeout=60_000)
+                page.wait_for_function(MAP_SETTLED, timeout=60_000)
+                suffix = "" if label == "1920x1080" else f"-{label}"
+                path = folder / f"{name}-step-{number}{suffix}.png"
+                page.screenshot(path=str(path))
+                print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+        page.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "incidents.csv")
@@ -60,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
         for name, query in views.items():
             capture(page, f"{base_url}/?{query}", options.out / name)
+        page.close()
+        capture_briefings(browser, base_url, options.out)
     return 0
 
 

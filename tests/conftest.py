@@ -1,8 +1,10 @@
-"""Shared fixtures: one factory for small datasets written to real files."""
+"""Shared fixtures: one factory for small datasets written to real files; the ``slow``
+marker for the browser tier; the whole run's time at the end of its report."""
 
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,10 @@ import pytest
 from dashboard.data.schema import RECOMMENDED_COLUMNS, REQUIRED_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Every test here drives a real browser and is marked ``slow``.
+BROWSER_TIER = ROOT / "tests" / "browser"
+#: ``make test`` on the project's 2-core machine at rest (issue 28).
+BUDGET_MINUTES = 15
 CURATED = ROOT / "data" / "incidents.csv"
 COLUMNS = list(REQUIRED_COLUMNS) + list(RECOMMENDED_COLUMNS)
 
@@ -57,6 +63,17 @@ def make_dataset(tmp_path):
     return make
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium shared by a module's pictures: pass it to ``render_snapshot(...,
+    browser=chromium)`` instead of starting one per picture. (While it is open, the module
+    must not start another Playwright in the tests' thread: in-process exports take it.)"""
+    from dashboard.exports.browser import launch_chromium
+
+    with launch_chromium() as browser:
+        yield browser
+
+
 @pytest.fixture
 def downloads(monkeypatch) -> dict[str, bytes]:
     """The bytes of every file the page offers for download, by file name (under AppTest).
@@ -89,3 +106,33 @@ def postgres_dsn(tmp_path_factory):
 
     with throwaway_postgres(tmp_path_factory.mktemp("postgres")) as dsn:
         yield dsn
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if BROWSER_TIER in item.path.parents:
+            item.add_marker("slow")
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_STARTED] = time.monotonic()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    started = config.stash.get(_STARTED, None)
+    if started is None:
+        return
+    minutes, seconds = divmod(round(time.monotonic() - started), 60)
+    passed = len(terminalreporter.stats.get("passed", []))
+    selected = config.option.markexpr or config.option.keyword \
+        or terminalreporter.stats.get("deselected")
+    whole = not selected and (not config.args or [Path(arg).resolve() for arg in config.args]
+                              == [ROOT / path for path in config.getini("testpaths")])
+    budget = (f"; budget for the whole suite: {BUDGET_MINUTES} min at rest"
+              + (" (OVER)" if whole and minutes >= BUDGET_MINUTES else "")) if whole else ""
+    terminalreporter.write_sep(
+        "=", f"pytest took {minutes} min {seconds:02d} s for {passed} passed tests{budget}",
+        bold=True)
+
+
+_STARTED = pytest.StashKey[float]()

@@ -33,18 +33,11 @@ DELIBERATE = re.compile(r"#\s*deliberate delay:\s*\S")
 #: Waits for time still to be replaced, by file: the count may only go down. New code adds
 #: none; a file whose count dropped is lowered here in the same commit.
 KNOWN_TIMED_WAITS: dict[str, int] = {
-    "tests/browser/test_editor_browser.py": 3,
-    "tests/browser/test_map_browser.py": 9,
-    "tests/browser/test_page_browser.py": 2,
+    "tests/browser/test_editor_browser.py": 2,
     "tests/browser/test_presenting.py": 1,
     "tests/browser/test_scale_browser.py": 8,
     "tests/browser/test_street_archive_browser.py": 1,
-    "tests/browser/test_timeline_browser.py": 1,
-    "tests/browser/test_month_span_browser.py": 1,
-    "tests/browser/test_upload_browser.py": 2,
-    "tests/browser/test_view_export.py": 2,
-    "tests/browser/test_basemap_a11y_browser.py": 2,
-    "tests/browser/test_reach_browser.py": 1,
+    "tests/browser/test_upload_browser.py": 1,
 }
 
 #: Calls whose result may be null or undefined until the page has caught up.

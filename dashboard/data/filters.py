@@ -36,7 +36,7 @@ from dashboard.data.loading import fold_text
 from dashboard.data.schema import ATTRIBUTIONS, EVENT_TYPES
 
 #: URL parameters that are not filters but are understood by the page.
-PAGE_PARAMS = ("view", "incident", "briefing", "step", "at", "layers")
+PAGE_PARAMS = ("view", "incident", "briefing", "step", "at", "frame", "layers")
 FILTER_PARAMS = ("years", "months", "country", "type", "attribution", "q")
 MAX_QUERY_LENGTH = 200
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",

@@ -50,6 +50,26 @@ def parse_at(text: str) -> MapAt | None:
     return MapAt(lat, lon, zoom)
 
 
+#: The largest on-screen map size ``frame=`` accepts, in CSS pixels a side.
+MAX_FRAME_SIDE = 10_000
+
+
+def parse_frame(text: str) -> tuple[int, int] | None:
+    """``"980x560"`` (the on-screen map's width and height in CSS pixels, written beside
+    ``at=``) as ``(980, 560)``; ``None`` when malformed or out of range.
+
+    >>> parse_frame("980x560"), parse_frame("0x5"), parse_frame("12x")
+    ((980, 560), None, None)
+    """
+    parts = str(text).lower().split("x")
+    if len(parts) != 2 or not all(part.isdigit() and len(part) <= 5 for part in parts):
+        return None
+    width, height = int(parts[0]), int(parts[1])
+    if not (50 <= width <= MAX_FRAME_SIDE and 50 <= height <= MAX_FRAME_SIDE):
+        return None
+    return width, height
+
+
 def parse_layers(text: str) -> tuple[str, ...] | None:
     """``"flows,markers"`` as a tuple of layer kinds; ``None`` when one is unknown.
 

@@ -10,6 +10,8 @@ address (``Wikipedia: Leon Trotsky``). Anything else (a printed source such as
 'Wikipedia: Leon Trotsky'
 >>> url_label("https://www.bbc.co.uk/news/world-europe-60986605")
 'bbc.co.uk: world europe 60986605'
+>>> url_label("https://www.rferl.org/a/30416291.html")
+'rferl.org'
 """
 
 from __future__ import annotations
@@ -72,6 +74,10 @@ def url_label(url: str) -> str:
     if segments:
         page = re.sub(r"\.(html?|php|aspx?)$", "", segments[-1], flags=re.IGNORECASE)
         page = " ".join(re.split(r"[_\-+]+", page)).strip()
+    # A page named by a number or a code (``/a/30416291.html``, ``?p=11754``) says nothing
+    # to a reader: the publisher alone, never a numeric slug.
+    if len(re.findall(r"[^\W\d_]", page)) < 3 or not re.search(r"[^\W\d_]{3}", page):
+        page = ""
     return _shorten(f"{site}: {page}" if page else site)
 
 

@@ -19,8 +19,11 @@ A step whose view shows no incident is refused with a message naming it, unless
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import io
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pandas as pd
@@ -34,6 +37,7 @@ from dashboard.exports.view import (
     PngSize,
     Provenance,
     View,
+    caption,
     data_date_text,
 )
 
@@ -55,6 +59,8 @@ class Slide:
     sources: tuple[str, ...]
     footer: str
     image: bytes
+    #: The map picture's alternative text (what it shows, for screen readers).
+    alt: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class TitleSlide:
     subtitle: str
     facts: tuple[str, ...]
     image: bytes | None = None
+    alt: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,15 @@ def step_rows(incidents: pd.DataFrame, step: Step) -> pd.DataFrame:
     if step.incident and step.incident not in set(rows["id"]):
         rows = pd.concat([rows, incidents[incidents["id"] == step.incident]])
     return rows
+
+
+def step_view(step: Step, *, offline: bool) -> View:
+    """The view a briefing step shows, on the page and on its slide alike: its filters, its
+    incident (named by a label, not a popup) and its ``at``; the map's camera is then
+    :func:`dashboard.maps.framing.frame_view` of these."""
+    return View(filters=step.filters, focus_id=step.incident, offline=offline,
+                title=step.heading, focus_popup=False,
+                at=(step.at.lat, step.at.lon, step.at.zoom) if step.at else None)
 
 
 def _date_range(rows: pd.DataFrame) -> str:
@@ -137,6 +153,16 @@ def step_text(rows: pd.DataFrame, step: Step) -> dict[str, object]:
     }
 
 
+def map_alt_text(rows: pd.DataFrame, step: Step, view: View) -> str:
+    """What a step's map shows, in words, for its picture's alternative text."""
+    text = f"Map: {caption(view, rows)}"
+    focus = rows[rows["id"] == step.incident] if step.incident else rows[:0]
+    if not focus.empty:
+        row = focus.iloc[0]
+        text += f"; in focus, ringed: {row['title']} ({row['place']}, {row['date_label']})"
+    return text
+
+
 def check_steps(incidents: pd.DataFrame, briefing: Briefing) -> list[str]:
     """A line for each step whose view shows no incident."""
     problems = []
@@ -182,14 +208,19 @@ def title_facts(briefing: Briefing, rows: pd.DataFrame, provenance: Provenance
 def build_deck(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
                provenance: Provenance, size: PngSize = SLIDE_MAP_SIZE,
                allow_empty: bool = False, overview: bool = True, title_slide: bool = False,
-               progress: Callable[[int, int], None] | None = None) -> Deck:
-    """Render the overview and every step's map with one Chromium and collect the texts.
+               progress: Callable[[int, int], None] | None = None, browser=None) -> Deck:
+    """Render the overview and every step's map in one page of one Chromium and collect the
+    texts.
 
     ``title_slide``: the title slide opens the deck (else the steps alone; the title then
     only names the file);
-    ``overview=False`` leaves the map off the title slide."""
+    ``overview=False`` leaves the map off the title slide. ``progress(n, total)`` is called
+    before step ``n``'s map is drawn ("slide 7 of 17"); an exception it raises stops the
+    deck (a page's Cancel). ``browser``: a Playwright browser to use
+    (else one is started and closed)."""
     from dashboard.exports.browser import find_chromium, launch_chromium
-    from dashboard.exports.snapshot import render_snapshot
+    from dashboard.exports.sizes import context_options
+    from dashboard.exports.snapshot import prepare_picture, render_snapshot
 
     if not briefing.steps:
         raise ExportError("the briefing has no steps: nothing to export")
@@ -201,26 +232,48 @@ def build_deck(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
     everything = featured_rows(incidents, briefing, rows_by_step)
     total = len(briefing.steps)
     slides = []
-    with launch_chromium() as browser:
+    # The default briefing's steps share its filters; an authored one's may differ.
+    shown = (f"All {total} steps" if total > 1 else "The step") if briefing.authored else ""
+    with contextlib.ExitStack() as stack:
+        if browser is None:
+            browser = stack.enter_context(launch_chromium())
+        # One page for every map: a new page (or context) per slide costs more than the map.
+        context = browser.new_context(**context_options(size))
+        stack.callback(context.close)
+        page = context.new_page()
         overview_png = None
         if title_slide and overview and not everything.empty:
-            # The default briefing's steps share its filters; an authored one's may differ.
-            shown = (f"All {total} steps" if total > 1 else "The step") if briefing.authored \
-                else ""
             view = View(filters=briefing.steps[0].filters, offline=offline,
-                        title=briefing.title, shown=shown)
+                        title=briefing.title, shown=shown, header=False)
             overview_png = render_snapshot(everything, view, provenance=provenance, size=size,
-                                           browser=browser).png
+                                           browser=page).png
         title = TitleSlide(title=briefing.title, subtitle=briefing.subtitle,
                            facts=title_facts(briefing, everything, provenance),
-                           image=overview_png)
-        for number, (step, rows) in enumerate(zip(briefing.steps, rows_by_step, strict=True),
-                                              start=1):
-            view = View(filters=step.filters, focus_id=step.incident, offline=offline,
-                        title=step.heading, focus_popup=False,
-                        at=(step.at.lat, step.at.lon, step.at.zoom) if step.at else None)
+                           image=overview_png,
+                           alt="Overview map of the briefing's incidents: "
+                               + caption(View(filters=briefing.steps[0].filters, shown=shown),
+                                         everything))
+        # The step's view as on the page (dashboard.maps.framing decides its camera), without
+        # a header of its own: the slide's heading says what it shows.
+        views = [dataclasses.replace(step_view(step, offline=offline), header=False)
+                 for step in briefing.steps]
+        # The next slide's page is made while the browser draws this one's.
+        maker = stack.enter_context(ThreadPoolExecutor(max_workers=1,
+                                                       thread_name_prefix="deck-page"))
+
+        def prepare(index: int):
+            return maker.submit(prepare_picture, rows_by_step[index], views[index],
+                                provenance=provenance, width=size.width)
+
+        upcoming = prepare(0)
+        for number, (step, rows, view) in enumerate(
+                zip(briefing.steps, rows_by_step, views, strict=True), start=1):
+            if progress:
+                progress(number, total)
+            prepared = upcoming.result()
+            upcoming = prepare(number) if number < total else None
             image = render_snapshot(rows, view, provenance=provenance, size=size,
-                                    browser=browser).png
+                                    browser=page, prepared=prepared).png
             text = step_text(rows, step)
             footer = " · ".join(part for part in (
                 briefing.title, f"Step {number} of {total}", data_date_text(rows, provenance),
@@ -228,9 +281,8 @@ def build_deck(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
             slides.append(Slide(heading=step.heading, caption=step.caption,
                                 date=str(text["date"]), place=str(text["place"]),
                                 attribution=str(text["attribution"]),
-                                sources=tuple(text["sources"]), footer=footer, image=image))
-            if progress:
-                progress(number, total)
+                                sources=tuple(text["sources"]), footer=footer, image=image,
+                                alt=map_alt_text(rows, step, view)))
     return Deck(title=title, slides=slides, opening=title_slide)
 
 
@@ -241,8 +293,8 @@ def fit_text(text: str, *, width: float, height: float, largest: float, smallest
              bold: bool = False, leading: float = 1.2) -> tuple[str, float]:
     """The font size (points) at which ``text`` fills at most ``width`` x ``height`` points,
     from ``largest`` down to ``smallest``; text that does not fit even then is cut at a word
-    and ends with "…". Measured with ReportLab's Helvetica metrics, which are wider than the
-    PowerPoint theme's Calibri, so a PPTX box is never too small."""
+    and ends with "…". Measured with the PDF's DejaVu Sans metrics (see ``fonts``), which
+    are wider than the PowerPoint theme's Calibri, so a PPTX box is never too small."""
     size = largest
     while size > smallest and _text_height(text, size, width, bold, leading) > height:
         size -= 2
@@ -270,10 +322,19 @@ def _text_height(text: str, size: float, width: float, bold: bool, leading: floa
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph
 
-    style = ParagraphStyle("fit", fontName="Helvetica-Bold" if bold else "Helvetica",
+    regular, heavy = _measuring_fonts()
+    style = ParagraphStyle("fit", fontName=heavy if bold else regular,
                            fontSize=size, leading=size * leading)
-    return sum(Paragraph(_pdf_text(line), style).wrap(width, 10_000)[1]
+    return sum(Paragraph(_pdf_text(line, style, width), style).wrap(width, 10_000)[1]
                for line in text.split("\n"))
+
+
+def _measuring_fonts() -> tuple[str, str]:
+    """The deck's fonts (regular, bold); Helvetica's where they are missing (a PPTX needs no
+    font of its own: only a PDF refuses to be made without them)."""
+    from dashboard.exports.fonts import fonts_ready, register_fonts
+
+    return register_fonts() if fonts_ready() else ("Helvetica", "Helvetica-Bold")
 
 
 #: The title slide, in inches and points: margins, the largest and smallest font sizes.
@@ -341,12 +402,28 @@ def title_layout(slide: TitleSlide) -> TitleLayout:
     return TitleLayout(title=title, subtitle=subtitle, facts=facts, overview=overview)
 
 
+#: A step slide's heading: its box (points) and its largest and smallest sizes.
+HEADING_BOX_PT = (12.5 * 72, 0.85 * 72)
+HEADING_SIZES = (24, 14)
+
+
+def heading_fit(text: str) -> tuple[str, float]:
+    """A step's heading as set on its slide: as large as fits its box, else cut at a word."""
+    width, height = HEADING_BOX_PT
+    return fit_text(text, width=width, height=height, largest=HEADING_SIZES[0],
+                    smallest=HEADING_SIZES[1], bold=True, leading=1.15)
+
+
 # -- PowerPoint ------------------------------------------------------------------------------
+
+#: The slide layouts of python-pptx's default template used here.
+LAYOUT_TITLE, LAYOUT_TITLE_ONLY = 0, 5
 
 
 def pptx_bytes(content: Deck) -> bytes:
-    """A 16:9 deck: the title slide, then one slide per step with the map on the left and the
-    texts on the right."""
+    """A 16:9 deck: the title slide, then one slide per step with the heading in the slide's
+    title placeholder (PowerPoint's outline and accessibility checker read it), the map on
+    the left (with its alternative text) and the texts on the right."""
     from pptx import Presentation
     from pptx.util import Emu, Inches, Pt
 
@@ -354,17 +431,19 @@ def pptx_bytes(content: Deck) -> bytes:
     deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
     # The file's title property holds at most 255 characters (python-pptx refuses more).
     deck.core_properties.title = content.title.title[:255]
-    blank = deck.slide_layouts[6]
     if content.opening:
-        _pptx_title_slide(deck.slides.add_slide(blank), content.title)
+        _pptx_title_slide(deck.slides.add_slide(deck.slide_layouts[LAYOUT_TITLE]),
+                          content.title)
     for slide in content.slides:
-        page = deck.slides.add_slide(blank)
-        _pptx_text(page, slide.heading, Inches(0.4), Inches(0.25), Inches(12.5), Inches(0.8),
-                   size=Pt(28), bold=True)
+        page = deck.slides.add_slide(deck.slide_layouts[LAYOUT_TITLE_ONLY])
+        heading, size = heading_fit(slide.heading)
+        _pptx_placeholder(page.shapes.title, heading, Inches(0.4), Inches(0.2),
+                          Inches(12.5), Inches(0.85), size=Pt(size), bold=True, name="Title")
         map_height = Inches(5.9)
         map_width = Emu(int(map_height * SLIDE_MAP_SIZE.width / SLIDE_MAP_SIZE.height))
-        page.shapes.add_picture(io.BytesIO(slide.image), Inches(0.4), Inches(1.1),
-                                width=map_width, height=map_height)
+        picture = page.shapes.add_picture(io.BytesIO(slide.image), Inches(0.4), Inches(1.1),
+                                          width=map_width, height=map_height)
+        _alt_text(picture, slide.alt or f"Map: {slide.heading}")
         left = Inches(0.4) + map_width + Inches(0.3)
         width = Inches(13.333) - left - Inches(0.4)
         box = _pptx_text(page, slide.caption, left, Inches(1.1), width, Inches(5.9),
@@ -388,11 +467,17 @@ def _pptx_title_slide(page, slide: TitleSlide) -> None:
     from pptx.util import Inches, Pt
 
     layout = title_layout(slide)
-    for placed, bold in ((layout.title, True), (layout.subtitle, False)):
-        if placed is not None:
-            box = _pptx_text(page, placed.text, *(Inches(v) for v in placed.box),
-                             size=Pt(placed.size), bold=bold)
-            box.name = "Title" if bold else "Subtitle"
+    _pptx_placeholder(page.shapes.title, layout.title.text,
+                      *(Inches(v) for v in layout.title.box), size=Pt(layout.title.size),
+                      bold=True, name="Title")
+    subtitle = next((shape for shape in page.placeholders
+                     if shape.placeholder_format.idx == 1), None)
+    if layout.subtitle is not None and subtitle is not None:
+        _pptx_placeholder(subtitle, layout.subtitle.text,
+                          *(Inches(v) for v in layout.subtitle.box),
+                          size=Pt(layout.subtitle.size), bold=False, name="Subtitle")
+    elif subtitle is not None:  # no subtitle: no empty "Click to add subtitle" box
+        subtitle.element.getparent().remove(subtitle.element)
     facts = layout.facts
     box = _pptx_text(page, "", *(Inches(v) for v in facts.box), size=Pt(facts.size))
     box.name = "Facts"
@@ -403,10 +488,52 @@ def _pptx_title_slide(page, slide: TitleSlide) -> None:
         run = paragraph.runs[0] if paragraph.runs else paragraph.add_run()
         run.text = line
         run.font.size = Pt(facts.size)
+        _rtl_paragraph(paragraph, line)
     if layout.overview is not None and slide.image is not None:
         left, top, width, height = layout.overview
-        page.shapes.add_picture(io.BytesIO(slide.image), Inches(left), Inches(top),
-                                width=Inches(width), height=Inches(height))
+        picture = page.shapes.add_picture(io.BytesIO(slide.image), Inches(left), Inches(top),
+                                          width=Inches(width), height=Inches(height))
+        _alt_text(picture, slide.alt or f"Overview map: {slide.title}")
+
+
+def _pptx_placeholder(shape, text: str, left, top, width, height, *, size, bold: bool,
+                      name: str) -> None:
+    """Fill a layout's placeholder with ``text``, placed, sized and aligned as the deck's
+    own boxes (left, top-anchored, word-wrapped)."""
+    from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+
+    shape.left, shape.top, shape.width, shape.height = left, top, width, height
+    shape.name = name
+    frame = shape.text_frame
+    frame.word_wrap = True
+    frame.vertical_anchor = MSO_ANCHOR.TOP
+    frame.margin_left = frame.margin_right = 91440  # PowerPoint's default, 0.1 inch
+    frame.text = ""
+    paragraph = frame.paragraphs[0]
+    paragraph.alignment = PP_ALIGN.LEFT
+    run = paragraph.add_run()
+    run.text = text
+    run.font.size = size
+    run.font.bold = bold
+    _rtl_paragraph(paragraph, text)
+
+
+def _alt_text(picture, text: str) -> None:
+    """The picture's alternative text (``descr``, PowerPoint's "Alt Text"); python-pptx has
+    no property for it, so it is set on the picture's non-visual properties."""
+    picture._element.nvPicPr.cNvPr.set("descr", " ".join(text.split())[:1000])
+
+
+def _rtl_paragraph(paragraph, text: str) -> None:
+    """A paragraph whose text starts right-to-left (Hebrew, Arabic) runs right to left,
+    aligned right; PowerPoint shapes and orders the letters itself."""
+    from pptx.enum.text import PP_ALIGN
+
+    from dashboard.exports.fonts import starts_rtl
+
+    if starts_rtl(text):
+        paragraph.alignment = PP_ALIGN.RIGHT
+        paragraph._p.get_or_add_pPr().set("rtl", "1")
 
 
 def _pptx_text(page, text: str, left, top, width, height, *, size, bold: bool = False):
@@ -417,6 +544,7 @@ def _pptx_text(page, text: str, left, top, width, height, *, size, bold: bool = 
     run.text = text
     run.font.size = size
     run.font.bold = bold
+    _rtl_paragraph(frame.paragraphs[0], text)
     return box
 
 
@@ -434,28 +562,33 @@ def _pptx_paragraph(frame, label: str, value: str, size) -> None:
         run = paragraph.add_run()
         run.text = value
         run.font.size = size
+    if not label:
+        _rtl_paragraph(paragraph, value)
 
 
 # -- PDF -------------------------------------------------------------------------------------
 
 
 def pdf_bytes(content: Deck) -> bytes:
-    """The same slides as pages of a landscape PDF with real (selectable) text."""
+    """The same slides as pages of a landscape PDF with real (selectable, copyable) text set
+    in DejaVu Sans, embedded, so every script of the dataset prints (see ``fonts``)."""
     from reportlab.lib.pagesizes import landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import inch
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen.canvas import Canvas
-    from reportlab.platypus import Frame, Paragraph
+    from reportlab.platypus import Frame
 
+    from dashboard.exports.fonts import register_fonts
+
+    regular, bold = register_fonts()
     width, height = landscape((7.5 * inch, 13.333 * inch))
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=(width, height))
+    # The canvas's own starting font too: no Helvetica named in the file at all.
+    canvas = Canvas(out, pagesize=(width, height), initialFontName=regular)
     canvas.setTitle(content.title.title)
-    heading_style = ParagraphStyle("heading", fontName="Helvetica-Bold", fontSize=24,
-                                   leading=28)
-    body = ParagraphStyle("body", fontName="Helvetica", fontSize=14, leading=18,
-                          spaceAfter=8)
+    heading_style = ParagraphStyle("heading", fontName=bold, fontSize=24, leading=28)
+    body = ParagraphStyle("body", fontName=regular, fontSize=14, leading=18, spaceAfter=8)
     small = ParagraphStyle("small", parent=body, fontSize=11, leading=14, spaceAfter=3)
     footer = ParagraphStyle("footer", parent=small, fontSize=9, leading=11)
     if content.opening:
@@ -463,27 +596,33 @@ def pdf_bytes(content: Deck) -> bytes:
         canvas.showPage()
     for slide in content.slides:
         margin = 0.4 * inch
+        # A frame drops what does not fit in it: the heading is set to fit its box.
+        heading, size = heading_fit(slide.heading)
+        style = ParagraphStyle("heading-fit", parent=heading_style, fontSize=size,
+                               leading=size * 1.15)
         Frame(margin, height - 1.05 * inch, width - 2 * margin, 0.85 * inch,
-              showBoundary=0, leftPadding=0, rightPadding=0).addFromList(
-            [Paragraph(_pdf_text(slide.heading), heading_style)], canvas)
+              showBoundary=0, leftPadding=0, rightPadding=0, topPadding=0,
+              bottomPadding=0).addFromList(
+            [_pdf_paragraph(heading, style, width - 2 * margin)], canvas)
         map_height = 5.9 * inch
         map_width = map_height * SLIDE_MAP_SIZE.width / SLIDE_MAP_SIZE.height
         canvas.drawImage(ImageReader(io.BytesIO(slide.image)), margin,
                          height - 1.1 * inch - map_height, width=map_width, height=map_height)
         left = margin + map_width + 0.3 * inch
-        story = [Paragraph(_pdf_text(slide.caption), body)] if slide.caption else []
+        column = width - left - margin
+        story = [_pdf_paragraph(slide.caption, body, column)] if slide.caption else []
         for label, value in (("Date", slide.date), ("Place", slide.place),
                              ("Attribution", slide.attribution)):
-            story.append(Paragraph(f"<b>{label}:</b> {_pdf_text(value)}", body))
+            story.append(_pdf_labelled(f"{label}:", value, body))
         if slide.sources:
-            story.append(Paragraph("<b>Sources</b>", body))
-            story += [Paragraph(f"• {_pdf_text(s)}", small) for s in slide.sources]
-        Frame(left, height - 1.1 * inch - map_height, width - left - margin, map_height,
+            story.append(_pdf_labelled("Sources", "", body))
+            story += [_pdf_labelled("•", s, small, bold=False) for s in slide.sources]
+        Frame(left, height - 1.1 * inch - map_height, column, map_height,
               showBoundary=0, leftPadding=0, rightPadding=0, topPadding=0).addFromList(
             story, canvas)
         Frame(margin, 0.1 * inch, width - 2 * margin, 0.35 * inch, showBoundary=0,
               leftPadding=0, rightPadding=0).addFromList(
-            [Paragraph(_pdf_text(slide.footer), footer)], canvas)
+            [_pdf_paragraph(slide.footer, footer, width - 2 * margin)], canvas)
         canvas.showPage()
     canvas.save()
     return out.getvalue()
@@ -493,20 +632,23 @@ def _pdf_title_slide(canvas, slide: TitleSlide, page_height: float) -> None:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import inch
     from reportlab.lib.utils import ImageReader
-    from reportlab.platypus import Frame, Paragraph
+    from reportlab.platypus import Frame
 
+    from dashboard.exports.fonts import register_fonts
+
+    regular, heavy = register_fonts()
     layout = title_layout(slide)
     for placed, bold, spacing in ((layout.title, True, 1.2), (layout.subtitle, False, 1.2),
                                   (layout.facts, False, FACTS_SPACING)):
         if placed is None:
             continue
         style = ParagraphStyle("title" if bold else "text", fontSize=placed.size,
-                               fontName="Helvetica-Bold" if bold else "Helvetica",
+                               fontName=heavy if bold else regular,
                                leading=placed.size * spacing)
         left, top, width, height = (value * inch for value in placed.box)
         Frame(left, page_height - top - height, width, height, showBoundary=0,
               leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0).addFromList(
-            [Paragraph(_pdf_text(line), style) for line in placed.text.split("\n")], canvas)
+            [_pdf_paragraph(line, style, width) for line in placed.text.split("\n")], canvas)
     if layout.overview is not None and slide.image is not None:
         left, top, width, height = layout.overview
         canvas.drawImage(ImageReader(io.BytesIO(slide.image)), left * inch,
@@ -514,20 +656,62 @@ def _pdf_title_slide(canvas, slide: TitleSlide, page_height: float) -> None:
                          height=height * inch)
 
 
-def _pdf_text(text: str) -> str:
-    """Text for a ReportLab paragraph, whose markup is XML-like: escape it all."""
+def _pdf_paragraph(text: str, style, width: float):
+    """A paragraph of plain ``text`` (never markup) in ``style``, ``width`` points wide;
+    right-to-left text is shaped, ordered and aligned right (see ``fonts``)."""
+    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    from dashboard.exports.fonts import starts_rtl
+
+    if starts_rtl(text):
+        style = ParagraphStyle(f"{style.name}-rtl", parent=style, alignment=TA_RIGHT)
+    return Paragraph(_pdf_text(text, style, width), style)
+
+
+def _pdf_labelled(label: str, value: str, style, *, bold: bool = True):
+    """``label value`` as one paragraph: the label (bold unless ``bold`` is False) then the
+    value as plain text; right-to-left runs in the value are shaped and ordered."""
+    from reportlab.platypus import Paragraph
+
+    from dashboard.exports.fonts import inline_markup
+
+    head = f"<b>{_escape(label)}</b>" if bold else _escape(label)
+    return Paragraph(f"{head} {inline_markup(value)}" if value else head, style)
+
+
+def _escape(text: str) -> str:
     import html
 
     return html.escape(text, quote=False)
 
 
+def _pdf_text(text: str, style=None, width: float = 10_000) -> str:
+    """Text for a ReportLab paragraph, whose markup is XML-like: all escaped, and, when it
+    holds right-to-left letters, shaped and put in display order line by line (``style``
+    and ``width``: the font, size and width the lines are broken to)."""
+    from dashboard.exports.fonts import has_rtl, pdf_markup
+
+    if style is None or not has_rtl(text):
+        return _escape(text)
+    return pdf_markup(text, font=style.fontName, size=style.fontSize, width=width)
+
+
 def deck_bytes(incidents: pd.DataFrame, briefing: Briefing, *, fmt: str, offline: bool,
                provenance: Provenance, allow_empty: bool = False,
-               title_slide: bool = False) -> bytes:
+               title_slide: bool = False, progress: Callable[[int, int], None] | None = None,
+               browser=None) -> bytes:
     """Render the briefing's slides and return them as a ``fmt`` (pptx or pdf) file's bytes:
-    one slide per step, after a title slide when ``title_slide``."""
+    one slide per step, after a title slide when ``title_slide`` (``progress`` and
+    ``browser`` as for :func:`build_deck`)."""
     if fmt not in DECK_FORMATS:
         raise ExportError(f'"{fmt}" is not a deck format; use pptx or pdf')
+    if fmt == "pdf":
+        from dashboard.exports.fonts import find_fonts
+
+        find_fonts()  # no fonts: say what to install before drawing any map
     deck = build_deck(incidents, briefing, offline=offline, provenance=provenance,
-                      allow_empty=allow_empty, title_slide=title_slide)
+                      allow_empty=allow_empty, title_slide=title_slide, progress=progress,
+                      browser=browser)
     return (pptx_bytes if fmt == "pptx" else pdf_bytes)(deck)

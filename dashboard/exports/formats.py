@@ -47,6 +47,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "pptx": (".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
     "pdf": (".pdf", "application/pdf"),
     "gif": (".gif", "image/gif"),
+    "mp4": (".mp4", "video/mp4"),
+    "webm": (".webm", "video/webm"),
 }
 EXTENSIONS: dict[str, str] = {ext: fmt for fmt, (ext, _) in FORMATS.items()}
 EXTENSIONS.update({".htm": "html", ".json": "geojson"})
@@ -66,7 +68,7 @@ def format_for(path: str | Path, explicit: str | None = None) -> str:
         shown = f'"{suffix}"' if suffix else "no extension"
         raise ExportError(
             f"cannot tell the format from {shown}; name the file .png, .html, .csv, "
-            ".geojson, .pptx, .pdf or .gif, or pass --format"
+            ".geojson, .pptx, .pdf, .gif, .mp4 or .webm, or pass --format"
         )
     return EXTENSIONS[suffix]
 
@@ -212,7 +214,8 @@ def write_atomic(path: str | Path, data: bytes | Iterator[bytes]) -> Path:
 def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
                  provenance: Provenance | None = None, size: PngSize | None = None,
                  excel: bool = False, briefing=None, allow_empty: bool = False,
-                 browser=None, title_slide: bool = False) -> bytes:
+                 browser=None, title_slide: bool = False, progress=None,
+                 duration_s: float | None = None) -> bytes:
     """The export of ``view`` in ``fmt`` (png, html, csv, geojson, pptx, pdf, gif) as bytes.
 
     ``excel``: a CSV starts with a UTF-8 byte-order mark (see :func:`csv_bytes`).
@@ -220,7 +223,10 @@ def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
     deck; without it, one step per incident of the view in date order. ``allow_empty``: a
     deck step or an animation that shows nothing is made anyway instead of refused.
     ``browser``: for a PNG, a browser already started (see ``snapshot.render_snapshot``).
-    ``title_slide``: a pptx/pdf deck opens with a title slide (else one slide per step)."""
+    ``title_slide``: a pptx/pdf deck opens with a title slide (else one slide per step).
+    ``progress(n, total)``: a deck or an animation reports each slide or frame as it starts
+    drawing it (an exception it raises stops the export). ``duration_s``: how long one
+    pass of a GIF or video lasts (see ``animation``)."""
     fmt = format_for("", fmt)
     rows = view_rows(incidents, view)
     provenance = provenance or Provenance()
@@ -233,11 +239,15 @@ def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
                                          subtitle=view.subtitle)
         return deck_bytes(incidents, briefing, fmt=fmt, offline=view.offline,
                           provenance=provenance, allow_empty=allow_empty,
-                          title_slide=title_slide)
-    if fmt == "gif":
-        from dashboard.exports.animation import gif_bytes
+                          title_slide=title_slide, progress=progress)
+    if fmt in ("gif", "mp4", "webm"):
+        from dashboard.exports.animation import DEFAULT_DURATION_S, gif_bytes, video_bytes
 
-        return gif_bytes(rows, view, provenance=provenance, allow_empty=allow_empty)
+        options = {"provenance": provenance, "allow_empty": allow_empty, "progress": progress,
+                   "duration_s": duration_s or DEFAULT_DURATION_S}
+        if fmt == "gif":
+            return gif_bytes(rows, view, **options)
+        return video_bytes(rows, view, fmt=fmt, **options)
     if fmt == "csv":
         return csv_bytes(rows, excel=excel)
     if fmt == "geojson":
@@ -246,13 +256,14 @@ def export_bytes(incidents: pd.DataFrame, view: View, fmt: str, *,
     if fmt == "html":
         return snapshot.html_page(rows, view, provenance=provenance).encode("utf-8")
     return snapshot.render_png(rows, view, provenance=provenance, size=size or PngSize(),
-                               browser=browser)
+                               browser=browser, allow_empty=allow_empty)
 
 
 def export_file(incidents: pd.DataFrame, view: View, path: str | Path, *, fmt: str | None = None,
                 provenance: Provenance | None = None, size: PngSize | None = None,
                 excel: bool = False, briefing=None, allow_empty: bool = True,
-                browser=None, title_slide: bool = False) -> Path:
+                browser=None, title_slide: bool = False, progress=None,
+                duration_s: float | None = None) -> Path:
     """Export ``view`` to ``path`` (format from the extension unless ``fmt``), atomically.
 
     ``allow_empty=False`` refuses a view that shows no incident (the command line's default)."""
@@ -267,7 +278,7 @@ def export_file(incidents: pd.DataFrame, view: View, path: str | Path, *, fmt: s
                             else geojson_chunks(rows))
     data = export_bytes(incidents, view, fmt, provenance=provenance, size=size, excel=excel,
                         briefing=briefing, allow_empty=allow_empty, browser=browser,
-                        title_slide=title_slide)
+                        title_slide=title_slide, progress=progress, duration_s=duration_s)
     return write_atomic(path, data)
 
 

@@ -75,6 +75,16 @@ class View:
     #: The extent to fit, ``((south, west), (north, east))``, instead of the incidents' own
     #: (the animation keeps one extent for every frame); ``at`` still wins.
     extent: tuple[tuple[float, float], tuple[float, float]] | None = None
+    #: The on-screen map's size in CSS pixels ``(width, height)``: with ``at``, a picture
+    #: shows that map's extent (zoomed to fill its own size) instead of ``at``'s zoom.
+    frame: tuple[int, int] | None = None
+    #: HTML only: keep the web map tiles of an online view in the file (it then requests
+    #: them from the tile server when opened); by default the file draws the bundled
+    #: offline basemap and requests nothing.
+    web_tiles: bool = False
+    #: The picture's own header (title and caption); False on a slide, whose heading and
+    #: texts say what the map shows.
+    header: bool = True
 
 
 # -- captions shared by the HTML page and the PNG --------------------------------------------
@@ -104,10 +114,17 @@ def sources_text(provenance: Provenance, *, offline: bool) -> str:
     return f"Sources: {provenance.name} (cited per incident) ; {BASEMAP_CREDIT[offline]}"
 
 
-def caption(view: View, rows: pd.DataFrame) -> str:
-    """``Killings, 2019–2025 · 4 incidents (1 without coordinates, not on the map)``."""
+def caption(view: View, rows: pd.DataFrame, *, in_frame: int | None = None) -> str:
+    """``Killings, 2019–2025 · 4 incidents (1 without coordinates, not on the map)``;
+    ``in_frame``: how many of them a picture's frame holds, when not all
+    (``… · 5 of 242 incidents in the frame``)."""
     count = len(rows)
-    text = f"{view.shown or describe(view.filters)} · {count} incident{'' if count == 1 else 's'}"
+    noun = f"incident{'' if count == 1 else 's'}"
+    located = int(rows["has_coords"].astype(bool).sum()) if "has_coords" in rows.columns \
+        else count
+    if in_frame is not None and in_frame < located:
+        return f"{view.shown or describe(view.filters)} · {in_frame} of {count} {noun} in the frame"
+    text = f"{view.shown or describe(view.filters)} · {count} {noun}"
     if "has_coords" in rows.columns:
         missing = int((~rows["has_coords"].astype(bool)).sum())
         if missing:

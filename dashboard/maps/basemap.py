@@ -59,7 +59,7 @@ LABEL_Z_INDEX = 450
 #: countries (150) and below the tiles (200), so online they show only where tiles fail.
 ADMIN_PANE = "basemapAdmin"
 ADMIN_Z_INDEX = 160
-ADMIN_MIN_ZOOM = 5
+ADMIN_MIN_ZOOM = 6
 ADMIN_COLOUR = "#8f8f88"
 #: The offline focus zoom may go this close when the place names can be shown.
 DETAIL_MAX_ZOOM = 11

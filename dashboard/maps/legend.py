@@ -110,6 +110,58 @@ def legend_html(content: LegendContent) -> str:
     return "".join(parts)
 
 
+#: The legend's look, shared by the map's control and an export's legend panel; ``COLOUR``
+#: and ``FILL`` are the expulsion circles' outline and fill.
+LEGEND_CSS = """
+.incident-legend { background: rgba(255,255,255,.95); border-radius: 4px;
+    box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 12px/1.25 system-ui, sans-serif;
+    color: #222; max-width: 400px; overflow-y: auto; }
+.incident-legend ul.il-cols { columns: 2; column-gap: 10px; }
+.incident-legend ul.il-cols li { break-inside: avoid; }
+.incident-legend summary { cursor: pointer; padding: 5px 9px; font-weight: 600; }
+.incident-legend .il-body { padding: 0 9px 5px; font-size: 11.5px; }
+.incident-legend h5 { margin: 5px 0 2px; font-size: 11px; text-transform: uppercase;
+    letter-spacing: .03em; color: #555; }
+.incident-legend ul { list-style: none; margin: 0; padding: 0; }
+.incident-legend li { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
+.incident-legend .il-swatch { width: 12px; height: 12px; border-radius: 50%;
+    flex: none; }
+.incident-legend .il-symbol { width: 14px; height: 14px; flex: none;
+    --im-c: #444; --im-f: rgba(68,68,68,.18); }
+.incident-legend .il-point { position: relative; width: 22px; height: 20px;
+    flex: none; display: inline-block; }
+.incident-legend .il-dot { position: absolute; left: 8px; top: 7px; width: 6px;
+    height: 6px; border-radius: 50%; background: #444; }
+.incident-legend .il-ring { position: absolute; left: 1px; top: 0; width: 18px;
+    height: 18px; border-radius: 50%; border: 1px solid #777;
+    background: rgba(100,100,100,.1); }
+.incident-legend ul.il-sizes { display: flex; flex-wrap: wrap;
+    align-items: flex-end; gap: 2px 10px; }
+.incident-legend ul.il-sizes li { flex-direction: column; gap: 1px; }
+.incident-legend .il-size-box { display: inline-flex;
+    justify-content: center; flex: none; }
+.incident-legend .il-circle { border-radius: 50%;
+    border: 1.5px solid COLOUR;
+    background: FILL; display: inline-block; }
+.incident-legend .il-line { width: 22px; height: 0; flex: none;
+    border-top: 2px solid COLOUR; }
+.incident-legend .il-line-link { border-top: 1.5px dashed #666; }
+.incident-legend .il-end-box { width: 22px; display: inline-flex;
+    justify-content: center; flex: none; }
+.incident-legend .il-end-dot { width: 6px; height: 6px; border-radius: 50%;
+    border: 1px solid #555; background: #fff; }
+.incident-legend .il-focus-ring { width: 14px; height: 14px; border-radius: 50%;
+    border: 2px solid #111; }
+.incident-legend .il-note { display: block; color: #555; }
+"""
+
+
+def legend_css(size_colour: str) -> str:
+    """The legend's style sheet with the expulsion circles in ``size_colour``."""
+    colour = _css_colour(size_colour)
+    return LEGEND_CSS.replace("COLOUR", colour).replace("FILL", colour + "33")
+
+
 def _line_item(css_class: str, symbol: str, text: str) -> str:
     """A legend line: a symbol (trusted markup made here) and a fixed text."""
     return f'<li class="{css_class}">{symbol}{text}</li>'
@@ -133,48 +185,7 @@ class Legend(RawMacroElement):
 
     _template = Template("""
         {% macro header(this, kwargs) %}
-            <style>
-                .incident-legend { background: rgba(255,255,255,.95); border-radius: 4px;
-                    box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 12px/1.25 system-ui, sans-serif;
-                    color: #222; max-width: 400px; overflow-y: auto; }
-                .incident-legend ul.il-cols { columns: 2; column-gap: 10px; }
-                .incident-legend ul.il-cols li { break-inside: avoid; }
-                .incident-legend summary { cursor: pointer; padding: 5px 9px; font-weight: 600; }
-                .incident-legend .il-body { padding: 0 9px 5px; font-size: 11.5px; }
-                .incident-legend h5 { margin: 5px 0 2px; font-size: 11px; text-transform: uppercase;
-                    letter-spacing: .03em; color: #555; }
-                .incident-legend ul { list-style: none; margin: 0; padding: 0; }
-                .incident-legend li { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
-                .incident-legend .il-swatch { width: 12px; height: 12px; border-radius: 50%;
-                    flex: none; }
-                .incident-legend .il-symbol { width: 14px; height: 14px; flex: none;
-                    --im-c: #444; --im-f: rgba(68,68,68,.18); }
-                .incident-legend .il-point { position: relative; width: 22px; height: 20px;
-                    flex: none; display: inline-block; }
-                .incident-legend .il-dot { position: absolute; left: 8px; top: 7px; width: 6px;
-                    height: 6px; border-radius: 50%; background: #444; }
-                .incident-legend .il-ring { position: absolute; left: 1px; top: 0; width: 18px;
-                    height: 18px; border-radius: 50%; border: 1px solid #777;
-                    background: rgba(100,100,100,.1); }
-                .incident-legend ul.il-sizes { display: flex; flex-wrap: wrap;
-                    align-items: flex-end; gap: 2px 10px; }
-                .incident-legend ul.il-sizes li { flex-direction: column; gap: 1px; }
-                .incident-legend .il-size-box { display: inline-flex;
-                    justify-content: center; flex: none; }
-                .incident-legend .il-circle { border-radius: 50%;
-                    border: 1.5px solid {{ this.size_colour }};
-                    background: {{ this.size_fill }}; display: inline-block; }
-                .incident-legend .il-line { width: 22px; height: 0; flex: none;
-                    border-top: 2px solid {{ this.size_colour }}; }
-                .incident-legend .il-line-link { border-top: 1.5px dashed #666; }
-                .incident-legend .il-end-box { width: 22px; display: inline-flex;
-                    justify-content: center; flex: none; }
-                .incident-legend .il-end-dot { width: 6px; height: 6px; border-radius: 50%;
-                    border: 1px solid #555; background: #fff; }
-                .incident-legend .il-focus-ring { width: 14px; height: 14px; border-radius: 50%;
-                    border: 2px solid #111; }
-                .incident-legend .il-note { display: block; color: #555; }
-            </style>
+            <style>{{ this.css }}</style>
         {% endmacro %}
         {% macro script(this, kwargs) %}
             (function () {
@@ -228,8 +239,7 @@ class Legend(RawMacroElement):
         self.collapse_below = int(collapse_below)
         self.start_open = None if start_open is None else bool(start_open)
         self.max_height = float(max_height)
-        self.size_colour = _css_colour(size_colour)
-        self.size_fill = _css_colour(size_colour) + "33"
+        self.css = legend_css(size_colour)
 
 
 def _css_colour(value: str) -> str:

@@ -45,9 +45,9 @@ from dashboard.data.schema import (
     GEO_PRECISIONS,
     split_sources,
 )
+from dashboard.maps import framing
 from dashboard.maps.assets import assets_available, configure_folium_assets
 from dashboard.maps.basemap import (
-    DETAIL_MAX_ZOOM,
     BasemapDetail,
     detail_available,
     stored_capitals,
@@ -62,7 +62,13 @@ from dashboard.maps.outline import (
     WorldOutline,
     outline_available,
 )
-from dashboard.maps.plugins import IncidentData, IncidentLayer, IncidentView, YearPlayControl
+from dashboard.maps.plugins import (
+    IncidentLayer,
+    IncidentRuntime,
+    IncidentUpdate,
+    PluginFiles,
+    YearPlayControl,
+)
 from dashboard.maps.tile_archive import archive_url
 
 #: Colour per event type; the timeline uses it too. Every pair stays apart (CIEDE2000
@@ -108,11 +114,12 @@ PRECISION_LABELS: dict[str, str] = {
     "country": "Country only",
 }
 
-#: Zoom for a focused incident, by location precision; offline the world outline has no
-#: detail past OFFLINE_MAX_FOCUS_ZOOM, so closer zooms would show an empty sea of grey.
-FOCUS_ZOOM: dict[str, int] = {"site": 14, "district": 12, "city": 10, "region": 7, "country": 5}
-OFFLINE_MAX_FOCUS_ZOOM = 6
-FLY_SECONDS = 1.6
+# The camera (a focused incident's zoom, the fitted extent, the flight) is decided by
+# dashboard.maps.framing for the page and every export alike.
+FOCUS_ZOOM = framing.FOCUS_ZOOM
+OFFLINE_MAX_FOCUS_ZOOM = framing.OFFLINE_MAX_FOCUS_ZOOM
+FLY_SECONDS = framing.FLY_SECONDS
+focus_zoom = framing.focus_zoom
 
 #: The play control steps through every year; a long span is paced to take about this long.
 PLAY_SECONDS = 24
@@ -174,18 +181,7 @@ def play_interval_ms(years: int) -> int:
 
 
 #: The map fits the incidents shown at no closer zoom than this.
-MAX_FIT_ZOOM = 7
-
-
-def focus_zoom(geo_precision: str, *, offline: bool, detail: bool = False) -> int:
-    """How close to zoom on a focused incident: ``focus_zoom("site", offline=False) == 14``.
-
-    Offline, no closer than the basemap still says something: DETAIL_MAX_ZOOM with the
-    detail layers (``detail``), else OFFLINE_MAX_FOCUS_ZOOM."""
-    zoom = FOCUS_ZOOM.get(geo_precision, FOCUS_ZOOM["city"])
-    if not offline:
-        return zoom
-    return min(zoom, DETAIL_MAX_ZOOM if detail else OFFLINE_MAX_FOCUS_ZOOM)
+MAX_FIT_ZOOM = framing.MAX_FIT_ZOOM
 
 
 def persons_radius(persons) -> float:
@@ -214,6 +210,12 @@ def build_map(
     basemap_region=None,
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
     popup_texts: bool = True,
+    at: tuple[float, float, int] | None = None,
+    in_place: bool = False,
+    dim_others: bool = False,
+    presenting: bool = False,
+    legend: bool = True,
+    screen: tuple[int, int] | None = None,
 ) -> folium.Map:
     """The incident map for ``incidents`` (a frame from ``dashboard.data.loading``).
 
@@ -235,7 +237,20 @@ def build_map(
     ``((south, west), (north, east))`` to fit instead of the incidents' own extent (frames of
     an animation share one). ``popup_texts``: False leaves the popups' summaries, people and
     sources out of the page (a picture opens no popup but the focus's, which keeps them).
-    The returned map has ``incident_summary`` (:class:`MapSummary`).
+    ``at``: ``(lat, lon, zoom)`` to show instead. The camera is
+    :func:`dashboard.maps.framing.frame_view` of these values, here and in every export.
+    ``dim_others``: the incidents around a focused one are drawn faded (briefing steps).
+    ``presenting``: type sized for a room (briefing mode).
+    ``in_place``: the incidents (:class:`~dashboard.maps.plugins.IncidentUpdate`) are not
+    added to the map but left as ``incident_update``, for the page to send separately
+    (streamlit-folium's ``feature_group_to_add``), so the map itself is the same page for
+    every filter and is not reloaded when they change.
+    ``screen``: with ``at``, the size of the map on screen (a picture shows its extent).
+    ``legend=False`` leaves the legend control off the map (a picture sets it in a panel
+    beside the map).
+    The returned map has ``incident_summary`` (:class:`MapSummary`), ``incident_frame``
+    (:class:`~dashboard.maps.framing.Frame`) and ``incident_legend``: the
+    :class:`LegendContent` of what is drawn (the layers shown, no more).
     """
     has_coords = _has_coords(incidents)
     shown = incidents.loc[has_coords].reset_index(drop=True)
@@ -267,76 +282,105 @@ def build_map(
     if focus_id is not None:
         matches = np.flatnonzero(shown["id"].to_numpy() == focus_id) if count else []
         focus_index = int(matches[0]) if len(matches) else None
-    fixed_fit = bounds is not None
-    if bounds is not None:
-        bounds = [[float(bounds[0][0]), float(bounds[0][1])],
-                  [float(bounds[1][0]), float(bounds[1][1])]]
-    elif count:
-        bounds = extent_of(shown)
+    frame = framing.frame_view(shown, focus_id=focus_id, at=at, extent=bounds, screen=screen,
+                               offline=offline, detail=detail,
+                               street=bool(detail and archive_url()))
     options = {
         "offline": bool(offline),
         "focus": focus_index,
-        "focusZoom": focus_zoom(
-            shown["geo_precision"].iloc[focus_index] if focus_index is not None else "city",
-            offline=offline and not (detail and archive_url()), detail=detail,
-        ),
+        "frame": frame.options(),
         "fly": bool(fly),
         "focusLabel": bool(focus_label),
         "flySeconds": FLY_SECONDS,
         "focusPopup": bool(focus_popup),
-        "bounds": bounds,
-        "fixedFit": fixed_fit,
-        "maxFitZoom": MAX_FIT_ZOOM,
+        "dimOthers": bool(dim_others),
+        "presenting": bool(presenting),
         "maxZoom": 18,
         "popupWidth": POPUP_WIDTH,
     }
-    IncidentData(data, options, marker_css()).add_to(m)
     def shown_layer(kind: str, default: bool) -> bool:
         return default if layers is None else kind in layers
 
+    specs: list[IncidentLayer] = []
     if count and not large:
-        IncidentLayer("halos", "Precision halos",
-                      show=shown_layer("halos", not clustered)).add_to(m)
+        specs.append(IncidentLayer("halos", "Precision halos",
+                                   show=shown_layer("halos", not clustered)))
     if count:
         few_lines = len(flows) + len(links) <= MAX_DEFAULT_LINES
-        IncidentLayer("flows", "Expulsion flows", show=shown_layer("flows", few_lines)).add_to(m)
+        specs.append(IncidentLayer("flows", "Expulsion flows",
+                                   show=shown_layer("flows", few_lines)))
         if not large or not clustered:
-            IncidentLayer("markers", "Incidents",
-                          show=shown_layer("markers", not clustered)).add_to(m)
-        IncidentLayer("clusters", "Clusters", show=shown_layer("clusters", clustered),
-                      lazy=lazy_plugins).add_to(m)
-        IncidentLayer("heat", "Heat map", show=shown_layer("heat", heat),
-                      lazy=lazy_plugins).add_to(m)
+            specs.append(IncidentLayer("markers", "Incidents",
+                                       show=shown_layer("markers", not clustered)))
+        # On the page the plugins' files load when a layer first needs them, even one shown
+        # from the start: the map's own page never changes with the incidents.
+        specs.append(IncidentLayer("clusters", "Clusters", show=shown_layer("clusters", clustered),
+                                   lazy=lazy_plugins or in_place, always_lazy=in_place))
+        specs.append(IncidentLayer("heat", "Heat map", show=shown_layer("heat", heat),
+                                   lazy=lazy_plugins or in_place, always_lazy=in_place))
+    carried = [spec.kind for spec in specs if spec.default_js or spec.default_css]
+    if carried:
+        PluginFiles(carried).add_to(m)
+    layer_specs = [{"kind": spec.kind, "name": spec.layer_name, "show": bool(spec.show),
+                    "plugin": spec.plugin_files} for spec in specs]
 
+    extras = []
     content = _legend_content(shown, flows=bool(flows), links=bool(links),
                               clustered=clustered, heat=heat)
     content.focus = focus_index is not None
-    if not content.is_empty():
-        Legend(content, size_colour=EVENT_COLOURS["diplomatic_expulsion"],
-               start_open=legend_open).add_to(m)
+    if legend and not content.is_empty():
+        extras.append(Legend(content, size_colour=EVENT_COLOURS["diplomatic_expulsion"],
+                             start_open=legend_open))
+    # What is drawn: the layer menu's choices (or the defaults) decide which parts show.
+    few = len(flows) + len(links) <= MAX_DEFAULT_LINES
+    symbols = count and (shown_layer("markers", not clustered) or shown_layer("clusters",
+                                                                               clustered))
+    drawn_flows = bool(count) and shown_layer("flows", few)
+    m.incident_legend = drawn_legend(
+        shown if symbols else shown[:0], flows=drawn_flows and bool(flows),
+        links=drawn_flows and bool(links), clustered=bool(count) and shown_layer(
+            "clusters", clustered), heat=bool(count) and shown_layer("heat", heat),
+        halos=bool(count) and not large and shown_layer("halos", not clustered),
+        focus=focus_index is not None)
     years = shown["year"].dropna() if count else pd.Series([], dtype=int)
     if animate and count and years.nunique() > 1:
         first, last = int(years.min()), int(years.max())
-        YearPlayControl(first, last, interval_ms=play_interval_ms(last - first + 1)).add_to(m)
-    folium.LayerControl(collapsed=True, position="topright").add_to(m)
-    # Last: the view is fitted around the controls, so they must exist by then.
-    IncidentView().add_to(m)
+        extras.append(YearPlayControl(first, last,
+                                      interval_ms=play_interval_ms(last - first + 1)))
+    # The styles of every part, in the map's own page: the incidents may come later.
+    IncidentRuntime(marker_css() + _part_css()).add_to(m)
+    update = IncidentUpdate(m, data, options, layer_specs, extras)
+    if in_place:
+        m.incident_update = update
+    else:
+        update.add_to(m)
 
     configure_folium_assets(m, local=assets_available())
     m.incident_summary = MapSummary(
         shown=count, missing_coords=missing, clustered=clustered, heatmap=heat,
         flows=len(flows), focus_found=None if focus_id is None else focus_index is not None,
     )
+    m.incident_frame = frame
     return m
+
+
+@lru_cache(maxsize=1)
+def _part_css() -> str:
+    """The legend's and the year player's styles (the same for every map)."""
+    parts = (Legend(LegendContent(), size_colour=EVENT_COLOURS["diplomatic_expulsion"]),
+             YearPlayControl(2000, 2001))
+    return "\n".join(_strip_style(part._template.module.header(part, {})) for part in parts)
+
+
+def _strip_style(text: str) -> str:
+    text = str(text).strip()
+    return text.removeprefix("<style>").removesuffix("</style>")
 
 
 def extent_of(incidents: pd.DataFrame) -> list[list[float]] | None:
     """``[[south, west], [north, east]]`` of the incidents with coordinates (None: none)."""
-    located = incidents.loc[_has_coords(incidents)]
-    if located.empty:
-        return None
-    lat, lon = located["lat"].to_numpy(float), located["lon"].to_numpy(float)
-    return [[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]]
+    extent = framing.extent_of(incidents)
+    return None if extent is None else [list(extent[0]), list(extent[1])]
 
 
 def _has_coords(incidents: pd.DataFrame) -> pd.Series:
@@ -576,11 +620,44 @@ def marker_css() -> str:
         ".incident-focus-label{font:600 15px/1.3 system-ui,sans-serif;color:#111;"
         "padding:4px 8px;border-radius:4px;white-space:normal;width:max-content;"
         "max-width:240px;}",
+        # A briefing step about one incident: its neighbours stay, faded.
+        ".incident-dim .incident-marker:not(.im-focus){opacity:.38;}",
+        ".incident-dim .incident-halo,.incident-dim .incident-flow{opacity:.3;}",
+        # Presenting (a briefing in front of a room): labels read from the back at
+        # 1920x1080 (the callout 24 px, place names 20 px), smaller on a phone.
+        ".incident-presenting .incident-focus-label{font-size:24px;line-height:1.25;"
+        "padding:6px 10px;}",
+        ".incident-presenting .bm-place{font-size:20px;margin-top:-10px;}",
+        ".incident-presenting .bm-place.bm-big{font-size:22px;margin-top:-11px;}",
+        ".incident-presenting .incident-legend{font-size:16px;}",
+        ".incident-presenting .incident-legend summary{font-size:20px;}",
+        "@media (max-width:500px){.incident-presenting .incident-focus-label{font-size:16px;}"
+        ".incident-presenting .bm-place{font-size:14px;}"
+        ".incident-presenting .bm-place.bm-big{font-size:15px;}}",
+        # The scale bar: its text clear of its ticks, on a light ground.
+        ".leaflet-control-scale-line{padding:1px 6px 2px 7px;font:12px/1.3 system-ui,"
+        "sans-serif;color:#222;background:rgba(255,255,255,.88);}",
+        ".incident-presenting .leaflet-control-scale-line{font-size:16px;}",
+        ".incident-left-out{background:rgba(255,255,255,.92);padding:3px 8px;"
+        "border-radius:4px;font:12px/1.3 system-ui,sans-serif;color:#333;"
+        "box-shadow:0 1px 3px rgba(0,0,0,.25);}",
     ]
     return "\n".join(rules)
 
 
 # --------------------------------------------------------------------------- legend
+
+def drawn_legend(shown: pd.DataFrame, *, flows: bool, links: bool, clustered: bool,
+                 heat: bool, halos: bool, focus: bool) -> LegendContent:
+    """The legend of what a picture draws: the symbols of ``shown`` (the incidents drawn,
+    empty when no symbol layer is shown), the precision rings only when ``halos`` are drawn,
+    and each line or layer only when it is."""
+    content = _legend_content(shown, flows=flows, links=links, clustered=clustered, heat=heat)
+    if not halos:  # the rings are what shows a location's precision
+        content.precisions = []
+    content.focus = focus and not shown.empty
+    return content
+
 
 def _legend_content(shown: pd.DataFrame, *, flows: bool, links: bool, clustered: bool,
                     heat: bool) -> LegendContent:

@@ -181,6 +181,7 @@ class WorldOutline(Layer, RawMacroElement):
             var {{ this.get_name() }} = L.geoJSON({{ this.data }}, {
                 pane: {{ this.pane|tojson }},
                 interactive: false,
+                attribution: "Natural Earth",
                 style: function () {
                     return {
                         color: {{ this.border|tojson }}, weight: 0.6, opacity: 1,
@@ -189,6 +190,9 @@ class WorldOutline(Layer, RawMacroElement):
                     };
                 }
             });
+            // The layer menu (built with the incidents) lists the outline too.
+            {{ this._parent.get_name() }}.incidentOutline = {
+                name: {{ this.layer_name|tojson }}, layer: {{ this.get_name() }} };
         {% endmacro %}
     """)
 

@@ -121,6 +121,88 @@ class IncidentData(RawMacroElement):
         self.runtime = runtime_js()
 
 
+class IncidentRuntime(RawMacroElement):
+    """The drawing code and every style the incidents need, in the map itself.
+
+    The incidents come separately (:class:`IncidentUpdate`), so the page's map stays the same
+    page whatever the filters, and only the incidents are replaced."""
+
+    _template = Template("""
+        {% macro header(this, kwargs) %}
+            <style>{{ this.css }}</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+            {{ this.runtime }}
+        {% endmacro %}
+    """)
+
+    def __init__(self, css: str):
+        super().__init__()
+        self._name = "IncidentRuntime"
+        self.css = css.replace("</", "<\\/")
+        self.runtime = runtime_js()
+
+
+class PluginFiles(JSCSSMixin, MacroElement):
+    """The plugin files (clusters, heat map) a page carries itself (an exported page, which
+    cannot fetch them when a layer is first shown)."""
+
+    _template = Template("")
+
+    def __init__(self, kinds):
+        super().__init__()
+        self._name = "PluginFiles"
+        self.default_js, self.default_css = [], []
+        for kind in kinds:
+            js, css = _PLUGIN_FILES.get(kind, ([], []))
+            self.default_js += [(link, asset_url(dest)) for link, dest in js]
+            self.default_css += [(link, asset_url(dest)) for link, dest in css]
+
+
+class IncidentUpdate(RawMacroElement):
+    """The incidents and everything drawn from them: layers, layer menu, legend, year player,
+    focus and the view's frame.
+
+    In a document it follows the map's own script. On the page it is handed to
+    streamlit-folium as ``feature_group_to_add``: streamlit-folium runs it again in the map
+    already on screen when it changes, so a filter change, a table choice or a briefing's next
+    step replaces the incidents without reloading the map (no blank frame; the basemap, the
+    camera until the new frame flies it, and an open popup stay). The variable it declares
+    is the empty feature group streamlit-folium adds and removes."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.featureGroup();
+            window.IncidentMap.create({{ this.map.get_name() }}, {{ this.data }},
+                {{ this.options }});
+            {{ this.map.get_name() }}.incidentMap.addLayers({{ this.layers }});
+            {{ this.extras }}
+            {{ this.map.get_name() }}.incidentMap.finish();
+        {% endmacro %}
+    """)
+
+    def __init__(self, fmap, data: dict, options: dict, layers: list[dict],
+                 extras: list[MacroElement] = ()):
+        super().__init__()
+        # streamlit-folium names the group it adds "feature_group_<id>"
+        self._name = "FeatureGroup"
+        self.map = fmap
+        self.data = script_json(data)
+        self.options = script_json(options)
+        self.layers = script_json(layers)
+        self.parts = list(extras)
+
+    @property
+    def extras(self) -> str:
+        """The scripts of the legend and the player, naming the map as it is named when
+        this is rendered (streamlit-folium renames it)."""
+        parts = []
+        for element in self.parts:
+            element._parent = self.map  # their scripts name the map as their parent
+            parts.append(str(element._template.module.script(element, {})))
+        return "\n".join(parts)
+
+
 class IncidentLayer(JSCSSMixin, Layer):
     """One toggleable layer of the incident map (see LAYER_KINDS), built on first show."""
 
@@ -131,10 +213,12 @@ class IncidentLayer(JSCSSMixin, Layer):
         {% endmacro %}
     """)
 
-    def __init__(self, kind: str, name: str, *, show: bool = True, lazy: bool = False):
+    def __init__(self, kind: str, name: str, *, show: bool = True, lazy: bool = False,
+                 always_lazy: bool = False):
         """``lazy``: a layer that starts hidden loads its plugin's files only when first
         shown, so the map does not wait for them (not for pages opened from disk, which
-        must carry every file)."""
+        must carry every file); ``always_lazy``: even a layer shown from the start (the
+        page's map, whose own page stays the same whatever the incidents)."""
         if kind not in LAYER_KINDS:
             raise ValueError(f"unknown incident layer kind {kind!r}; use one of {LAYER_KINDS}")
         super().__init__(name=name, overlay=True, control=True, show=show)
@@ -144,13 +228,13 @@ class IncidentLayer(JSCSSMixin, Layer):
         # per instance, so the same-origin/CDN choice is made when the map is built
         js = [(link, asset_url(dest)) for link, dest in js]
         css = [(link, asset_url(dest)) for link, dest in css]
-        if lazy and not show and (js or css):
+        if (always_lazy or (lazy and not show)) and (js or css):
             self.default_js, self.default_css = [], []
-            self.plugin = script_json({"js": [url for _, url in js],
-                                       "css": [url for _, url in css]})
+            self.plugin_files = {"js": [url for _, url in js], "css": [url for _, url in css]}
         else:
             self.default_js, self.default_css = js, css
-            self.plugin = "null"
+            self.plugin_files = None
+        self.plugin = script_json(self.plugin_files)
 
 
 class IncidentView(MacroElement):

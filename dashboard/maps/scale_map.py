@@ -191,6 +191,7 @@ def build_scale_map(
     animate: bool = True,
     standalone: bool = False,
     inline_runtime: bool = True,
+    legend: bool = True,
     url: str | None = None,
     texts: dict | None = None,
     cluster_max_zoom: int = CLUSTER_MAX_ZOOM,
@@ -256,8 +257,9 @@ def build_scale_map(
         attributions=[(a, ATTRIBUTION_LABELS[a]) for a in attrs if a in present_attrs],
         clustered=True,
     )
-    if not content.is_empty():
+    if legend and not content.is_empty():
         Legend(content, size_colour=EVENT_COLOURS["diplomatic_expulsion"]).add_to(m)
+    m.incident_legend = content
     years = incidents["year"].dropna()
     if animate and len(years) and years.nunique() > 1:
         first, last = int(years.min()), int(years.max())
@@ -279,7 +281,7 @@ def build_scale_map(
 def build_document_scale_map(rows: pd.DataFrame, *, offline: bool,
                              focus_id: str | None = None, height: int | None = None,
                              popups: bool = True,
-                             zoom: int | None = None) -> folium.Map:
+                             zoom: int | None = None, legend: bool = True) -> folium.Map:
     """A map of ``rows`` that carries its data inside (the HTML export and the PNG of a
     large view): the payload as a ``data:`` URL, the popup texts inline (``popups``; else
     only the focused incident's), clustering by the same supercluster code as the page.
@@ -299,7 +301,7 @@ def build_document_scale_map(rows: pd.DataFrame, *, offline: bool,
     return build_scale_map(rows, None, positions=np.arange(len(rows)), key="inline",
                            offline=offline, focus_id=focus_id, height=height,
                            outline_url=outline, animate=False, standalone=True,
-                           url=data_url(rows), texts=text_chunks(rows, chunks),
+                           url=data_url(rows), texts=text_chunks(rows, chunks), legend=legend,
                            cluster_max_zoom=CLUSTER_MAX_ZOOM if zoom is None
                            else max(0, min(CLUSTER_MAX_ZOOM, int(zoom))))
 

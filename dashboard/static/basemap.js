@@ -44,6 +44,10 @@
     "margin-top:-2.5px;border-radius:50%;background:#555;box-shadow:0 0 0 1px #fff;}",
     ".bm-place span{position:relative;left:6px;}",
     ".bm-place.bm-left span{position:absolute;left:auto;right:6px;top:0;}",
+    ".bm-place.bm-above span,.bm-place.bm-below span{position:absolute;left:0;",
+    "transform:translateX(-50%);}",
+    ".bm-place.bm-above span{bottom:8px;top:auto;}",
+    ".bm-place.bm-below span{top:10px;}",
     ".bm-place.bm-big{margin-top:-8px;}",
     ".leaflet-container.basemap-tiles .bm-place{display:none;}",
     ".bm-place.bm-big{font-size:15px;font-weight:700;color:#111;}",
@@ -94,6 +98,7 @@
     map.on("zoomend", function () { self.updateCountries(); });
     map.on("zoomstart", function () { pane.style.visibility = "hidden"; });
     map.on("moveend", function () {
+      self.calloutMoves = 0;
       self.updateBorders(); self.drawPlaces(); pane.style.visibility = "";
     });
     if (options.online) {
@@ -256,20 +261,43 @@
     }).catch(function () { self.places = null; });
   };
 
-  /* The incident symbols on screen, as boxes the names keep clear of (a name under a
-   * symbol reads as neither). */
-  function symbolBoxes(map) {
-    var origin = map.getContainer().getBoundingClientRect(), boxes = [];
-    // the map's controls (legend, player, buttons) too: a name half under them reads badly
-    var symbols = map.getContainer().querySelectorAll(".incident-marker, .leaflet-control");
+  function boxOf(element, origin, insetShare) {
+    var r = element.getBoundingClientRect();
+    if (!r.width) { return null; }
+    var inset = r.width * insetShare;  // a symbol's round edge leaves its box's corners free
+    return [r.left - origin.left + inset, r.top - origin.top + inset,
+            r.right - origin.left - inset, r.bottom - origin.top - inset];
+  }
+
+  /* What the names keep clear of: the incident symbols on screen (a name under a symbol
+   * reads as neither), and, never to be covered, the map's controls (legend, player,
+   * buttons) and the callout naming a briefing's incident. */
+  function obstacles(map) {
+    var container = map.getContainer(), origin = container.getBoundingClientRect();
+    var out = { symbols: [], hard: [], centres: [] };
+    var symbols = container.querySelectorAll(".incident-marker");
     for (var i = 0; i < symbols.length; i++) {
-      var r = symbols[i].getBoundingClientRect();
-      if (!r.width) { continue; }
-      var inset = r.width * 0.15;  // a symbol's round edge leaves its box's corners free
-      boxes.push([r.left - origin.left + inset, r.top - origin.top + inset,
-                  r.right - origin.left - inset, r.bottom - origin.top - inset]);
+      var box = boxOf(symbols[i], origin, 0.15);
+      if (!box) { continue; }
+      out.symbols.push(box);
+      out.centres.push([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2]);
     }
-    return boxes;
+    var hard = container.querySelectorAll(".leaflet-control, .incident-focus-label");
+    for (var k = 0; k < hard.length; k++) {
+      var h = boxOf(hard[k], origin, 0);
+      if (h) { out.hard.push(h); }
+    }
+    return out;
+  }
+
+  /* The names' size as drawn (a presenting map draws them larger, see mapping.py's CSS),
+   * relative to the 13 px the layout's estimates start from. */
+  function labelScale(pane) {
+    var probe = L.DomUtil.create("div", "bm-place", pane);
+    probe.style.visibility = "hidden";
+    var size = parseFloat(window.getComputedStyle(probe).fontSize) || 13;
+    pane.removeChild(probe);
+    return size / 13;
   }
 
   function clashes(box, boxes) {
@@ -282,63 +310,127 @@
     return false;
   }
 
-  /* Greedy layout: most important first, each name to the right of its dot, else to its
-   * left, else left out, so that no two names and no name and incident symbol overlap
-   * (boxes are estimated from the text length). */
+  function overlap(box, boxes) {
+    var total = 0;
+    for (var k = 0; k < boxes.length; k++) {
+      var b = boxes[k];
+      var w = Math.min(box[2], b[2]) - Math.max(box[0], b[0]);
+      var h = Math.min(box[3], b[3]) - Math.max(box[1], b[1]);
+      if (w > 0 && h > 0) { total += w * h; }
+    }
+    return total;
+  }
+
+  /* A place this close (px) to an incident symbol is that incident's place. */
+  var NEAR_PX = 45;
+
+  /* Greedy layout, most important first: the places of the incidents shown (the more
+   * incidents, the sooner), then capitals and the most populous. Each name goes to the
+   * right of its dot, else left, above or below; never over another name, a control or a
+   * briefing's callout; a name with no incident also keeps off the symbols, while an
+   * incident's own place may touch them (its name matters more than a symbol's edge).
+   * Boxes are estimated from the text length at the size the names are drawn. */
   Basemap.prototype.drawPlaces = function () {
     var rows = this.places, map = this.map, pane = this.pane;
     if (!rows) { return; }
     while (pane.firstChild) { pane.removeChild(pane.firstChild); }
     var zoom = map.getZoom(), min = minPopulation(zoom), size = map.getSize();
+    var scale = labelScale(pane);
     var bounds = map.getBounds().pad(0.05), boxes = [], count = 0;
-    var symbols = symbolBoxes(map);
-    for (var i = 0; i < rows.length && count < MAX_LABELS; i++) {
+    var found = obstacles(map), blocked = false;
+    // Candidates: names the zoom shows, and smaller places that may be an incident's.
+    var candidates = [], pool = [];
+    for (var i = 0; i < rows.length; i++) {
       var row = rows[i], capital = row[4] === 1;
-      if (row[3] < min && !(capital && zoom >= 4)) {
-        if (!capital) { break; }  // rows are capitals first, then by population: done
-        continue;
-      }
+      var shown = row[3] >= min || (capital && zoom >= 4);
+      if (!shown && row[3] < min / 20) { continue; }
       var latlng = L.latLng(row[1], row[2]);
       if (!bounds.contains(latlng)) { continue; }
-      var big = capital || row[3] >= 1e6;
-      var font = big ? 15 : 13;
-      var point = map.latLngToContainerPoint(latlng);
-      var width = row[0].length * font * 0.6 + 10, height = font + 6;
+      var item = { row: row, order: i, latlng: latlng, point: map.latLngToContainerPoint(latlng),
+                   incidents: 0, shown: shown };
+      pool.push(item);
+    }
+    found.centres.forEach(function (centre) {
+      var best = null, bestDistance = NEAR_PX;
+      pool.forEach(function (item) {
+        var dx = item.point.x - centre[0], dy = item.point.y - centre[1];
+        var distance = Math.sqrt(dx * dx + dy * dy);
+        // the larger place wins a near tie (Berlin before one of its districts)
+        var weighted = distance - Math.log10(Math.max(item.row[3], 10)) * 2;
+        if (distance < NEAR_PX && (best === null || weighted < bestDistance)) {
+          best = item; bestDistance = weighted;
+        }
+      });
+      if (best) { best.incidents++; }
+    });
+    pool.forEach(function (item) { if (item.shown || item.incidents) { candidates.push(item); } });
+    candidates.sort(function (a, b) { return (b.incidents - a.incidents) || (a.order - b.order); });
+    for (var c = 0; c < candidates.length && count < MAX_LABELS; c++) {
+      var cand = candidates[c], point = cand.point, capitalRow = cand.row[4] === 1;
+      var big = capitalRow || cand.row[3] >= 1e6;
+      var font = (big ? 15 : 13) * scale;
+      var width = cand.row[0].length * font * 0.6 + 10, height = font + 6;
       var top = point.y - height / 2, bottom = point.y + height / 2;
       // A symbol on the place itself (an incident in that city): the name goes beside it.
       var gapRight = 0, gapLeft = 0, others = [];
-      for (var k = 0; k < symbols.length; k++) {
-        var b = symbols[k];
+      for (var k = 0; k < found.symbols.length; k++) {
+        var b = found.symbols[k];
         if (b[0] <= point.x && point.x <= b[2] && b[1] <= point.y && point.y <= b[3]) {
           gapRight = Math.max(gapRight, b[2] - point.x);
           gapLeft = Math.max(gapLeft, point.x - b[0]);
         } else { others.push(b); }
       }
-      var right = [point.x - 5, top, point.x + gapRight + width, bottom];
-      var left = [point.x - gapLeft - width, top, point.x + 5, bottom];
-      if (right[2] < 0 || left[0] > size.x || bottom < 0 || top > size.y) { continue; }
+      var spots = [
+        { box: [point.x - 5, top, point.x + gapRight + width, bottom], side: "", shift: gapRight },
+        { box: [point.x - gapLeft - width, top, point.x + 5, bottom], side: " bm-left",
+          shift: gapLeft },
+        { box: [point.x - width / 2, point.y - height - 6, point.x + width / 2, point.y - 4],
+          side: " bm-above", shift: 0 },
+        { box: [point.x - width / 2, point.y + 4, point.x + width / 2, point.y + height + 6],
+          side: " bm-below", shift: 0 },
+      ];
       var dot = [point.x - 3, point.y - 3, point.x + 3, point.y + 3];
       if (clashes(dot, boxes)) { continue; }
-      var box = null, side = "", shift = 0;
-      // a name never runs off the map's edge
-      var rightFits = right[0] >= 0 && right[2] <= size.x, leftFits = left[0] >= 0 &&
-        left[2] <= size.x;
-      if (rightFits && !clashes(right, boxes) && !clashes(right, others)) {
-        box = right; shift = gapRight;
-      } else if (leftFits && !clashes(left, boxes) && !clashes(left, others)) {
-        box = left; side = " bm-left"; shift = gapLeft;
+      if (clashes(dot, found.hard)) {
+        if (cand.incidents) { blocked = true; }  // an incident's place under the callout
+        continue;
       }
-      if (!box) { continue; }
-      boxes.push(box);
+      var chosen = null, fallback = null, least = Infinity;
+      for (var s2 = 0; s2 < spots.length; s2++) {
+        var spot = spots[s2].box;
+        var inside = spot[0] >= 0 && spot[2] <= size.x && spot[1] >= 0 && spot[3] <= size.y;
+        if (!inside || clashes(spot, boxes) || clashes(spot, found.hard)) { continue; }
+        if (!clashes(spot, others)) { chosen = spots[s2]; break; }
+        var covered = overlap(spot, others);
+        if (cand.incidents && covered < least) { fallback = spots[s2]; least = covered; }
+      }
+      chosen = chosen || fallback;
+      if (!chosen) {
+        if (cand.incidents) { blocked = true; }
+        continue;
+      }
+      boxes.push(chosen.box);
       count++;
       var label = L.DomUtil.create("div", "bm-place" + (big ? " bm-big" : "") +
-                                   (capital ? " bm-capital" : "") + side, pane);
+                                   (capitalRow ? " bm-capital" : "") +
+                                   (cand.incidents ? " bm-incident" : "") + chosen.side, pane);
       var text = L.DomUtil.create("span", "", label);
-      text.textContent = row[0];
-      if (shift) { text.style[side ? "right" : "left"] = (6 + shift) + "px"; }
-      L.DomUtil.setPosition(label, map.latLngToLayerPoint(latlng));
+      text.textContent = cand.row[0];
+      if (chosen.shift) { text.style[chosen.side ? "right" : "left"] = (6 + chosen.shift) + "px"; }
+      L.DomUtil.setPosition(label, map.latLngToLayerPoint(cand.latlng));
     }
     map.getContainer().setAttribute("data-places", String(count));
+    if (count && !this.credited && map.attributionControl) {  // credit what is drawn
+      this.credited = true;
+      map.attributionControl.addAttribution("GeoNames");
+    }
+    // An incident's place hidden by the briefing's callout: the callout moves to another
+    // side of its incident (once per view) and the names are laid out again.
+    var manager = map.incidentMap;
+    if (blocked && manager && manager.moveFocusLabel && (this.calloutMoves || 0) < 3) {
+      this.calloutMoves = (this.calloutMoves || 0) + 1;
+      if (manager.moveFocusLabel()) { this.drawPlaces(); }
+    }
   };
 
   window.IncidentBasemap = {

@@ -1,23 +1,39 @@
 /* Briefing mode: a presenter's clicker and the keyboard step the briefing, and the map fills
- * the screen's height. Runs in a same-origin component frame and acts on the page around it.
+ * the screen's height. Runs in a same-origin frame and acts on the page around it.
  *
  * ArrowRight, PageDown, Space: next step; ArrowLeft, PageUp: previous; Home: the title (or
- * first) step; End: the last. Clickers send PageDown/PageUp or the arrow keys. The keys press
- * the page's own buttons (Streamlit gives each a "st-key-<key>" class), so every path runs the
- * same code. Keys typed into a field are left alone.
+ * first) step; End: the last; B (or "."): a black screen, any of these keys again to come
+ * back. Clickers send PageDown/PageUp or the arrow keys, and B or "." for black. The keys work
+ * whatever has focus: the page, the map's frame (after a click in the map or on a popup's
+ * link) or any other same-origin frame of the page, each of which gets the same listener.
+ * The keys press the page's own buttons (Streamlit gives each a "st-key-<key>" class), so
+ * every path runs the same code. Keys typed into a field are left alone.
  */
 (function () {
   var doc = window.parent.document;
   var win = window.parent;
   var KEYS = {
     ArrowRight: "brief_next", PageDown: "brief_next", " ": "brief_next",
-    ArrowLeft: "brief_prev", PageUp: "brief_prev",
+    ArrowDown: "brief_next",
+    ArrowLeft: "brief_prev", PageUp: "brief_prev", ArrowUp: "brief_prev",
     Home: "brief_first", End: "brief_last",
   };
+  var BLACK = { b: true, B: true, ".": true };
   function press(key) {
     var button = doc.querySelector(".st-key-" + key + " button");
     if (button && !button.disabled) { button.click(); return true; }
     return false;
+  }
+  function black(on) {
+    var cover = doc.getElementById("im-black");
+    if (on && !cover) {
+      cover = doc.createElement("div");
+      cover.id = "im-black";
+      cover.setAttribute("aria-label", "Black screen: press B to come back");
+      doc.body.appendChild(cover);
+    } else if (!on && cover) {
+      cover.remove();
+    }
   }
   function onKey(event) {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) { return; }
@@ -25,30 +41,51 @@
     var tag = target && target.tagName ? target.tagName.toLowerCase() : "";
     if (tag === "input" || tag === "textarea" || tag === "select" ||
         (target && target.isContentEditable)) { return; }
+    var covered = Boolean(doc.getElementById("im-black"));
+    if (BLACK[event.key]) {
+      event.preventDefault();
+      event.stopPropagation();
+      black(!covered);
+      return;
+    }
     var key = KEYS[event.key];
     if (!key) { return; }
+    // Before the map's own keys (arrows pan it, Space lists its incidents): in front of a
+    // room the clicker steps the briefing.
     event.preventDefault();
+    event.stopPropagation();
+    if (covered) { black(false); return; }  // the first key after black brings the slide back
     press(key);
   }
-  /* In the map's frame: no layer menu for an audience, and a place label that wraps. */
+  /* Listen in a frame's window too (capture: before Leaflet's handlers), once per document. */
+  function listenIn(frame) {
+    var view, inner;
+    try { view = frame.contentWindow; inner = frame.contentDocument; } catch (error) { return; }
+    if (!view || !inner || inner.__incidentBriefingKeys === onKey) { return; }
+    if (inner.__incidentBriefingKeys) {
+      view.removeEventListener("keydown", inner.__incidentBriefingKeys, true);
+    }
+    inner.__incidentBriefingKeys = onKey;
+    view.addEventListener("keydown", onKey, true);
+  }
+  /* In the map's frame: no layer menu for an audience (the map's type is sized for a room
+   * by the map itself: build_map's ``presenting``). */
   function style(inner) {
     if (!inner.head || inner.getElementById("incident-briefing-style")) { return; }
     var css = inner.createElement("style");
     css.id = "incident-briefing-style";
-    css.textContent = ".leaflet-control-layers { display: none !important; }" +
-      ".incident-focus-label { white-space: normal; max-width: 40vw; width: max-content;" +
-      " font-size: 15px; }" +
-      "@media (max-width: 500px) { .incident-focus-label { max-width: 30vw; font-size: 13px; } }";
+    css.textContent = ".leaflet-control-layers { display: none !important; }";
     inner.head.appendChild(css);
   }
   /* Fill the window's height: the map's frame from its top to the bottom of the window. */
   function fit() {
+    Array.prototype.forEach.call(doc.querySelectorAll("iframe"), listenIn);
     var frames = doc.querySelectorAll('iframe[title="streamlit_folium.st_folium"]');
     Array.prototype.forEach.call(frames, function (frame) {
       var top = frame.getBoundingClientRect().top + win.scrollY;
       var narrow = win.innerWidth < 700;
       var height = narrow ? Math.round(win.innerHeight * 0.55)
-                          : Math.max(320, Math.round(win.innerHeight - top - 16));
+                          : Math.max(320, Math.round(win.innerHeight - top - 12));
       if (Math.abs(frame.offsetHeight - height) >= 2) { frame.style.height = height + "px"; }
       var inner = frame.contentDocument;
       if (!inner) { return; }
@@ -62,9 +99,9 @@
     });
   }
   // Replace the listener of an earlier run of this script (each rerun may load it again).
-  if (win.__incidentBriefingKeys) { doc.removeEventListener("keydown", win.__incidentBriefingKeys); }
+  if (win.__incidentBriefingKeys) { doc.removeEventListener("keydown", win.__incidentBriefingKeys, true); }
   win.__incidentBriefingKeys = onKey;
-  doc.addEventListener("keydown", onKey);
+  doc.addEventListener("keydown", onKey, true);
   if (win.__incidentBriefingFit) { clearInterval(win.__incidentBriefingFit); }
   win.__incidentBriefingFit = setInterval(fit, 300);
   win.addEventListener("resize", fit);

@@ -7,6 +7,23 @@
 (function () {
   "use strict";
   if (window.IncidentMap) { return; }
+  // The map's frame is a document of its own: it says what it is and in which language.
+  if (!document.title) { document.title = "Incident map"; }
+  if (!document.documentElement.lang) { document.documentElement.lang = "en"; }
+
+  /* Credits name only what is drawn: a tile layer's credit appears with its first tile (a
+   * machine with no network draws none, and credits nobody for it). */
+  function creditTiles(map) {
+    if (map.__incidentCredits || !map.attributionControl) { return; }
+    map.__incidentCredits = true;
+    map.eachLayer(function (layer) {
+      if (!(layer instanceof L.TileLayer) || !layer.options.attribution) { return; }
+      var credit = layer.options.attribution;
+      map.attributionControl.removeAttribution(credit);
+      layer.getAttribution = function () { return null; };
+      layer.once("tileload", function () { map.attributionControl.addAttribution(credit); });
+    });
+  }
 
   function yearVisible(manager, index) {
     var year = manager.data.year[index];  // null: undated, shown only with every year
@@ -47,7 +64,8 @@
     var r = d.r[index];
     var classes = "incident-marker im-symbol incident-" + d.id[index] +
       " im-t-" + d.types[d.type[index]] + " im-a-" + d.attrs[d.attr[index]] +
-      (d.parent[index] >= 0 ? " im-child" : "");
+      (d.parent[index] >= 0 ? " im-child" : "") +
+      (index === manager.options.focus ? " im-focus" : "");
     var marker = L.marker([d.lat[index], d.lon[index]], {
       icon: L.divIcon({ className: classes, iconSize: [2 * r, 2 * r], html: "" }),
       keyboard: false,  // the map is the tab stop (spread.js adds keys and names)
@@ -75,6 +93,24 @@
                    u * u * a[1] + 2 * u * t * mid[1] + t * t * b[1]]);
     }
     return points;
+  }
+
+  /* A precision ring tints the area where the incident may be. Once the ring is larger than
+   * the view (zoomed in to a city-precision incident, the view is inside it) the tint would
+   * colour the whole map, and many rings in one city would stack into a solid colour: such a
+   * ring keeps only its outline. */
+  var HALO_FILL = 0.07;
+  function fadeHalos(map, items) {
+    var size = map.getSize();
+    if (!size.x) { return; }
+    var limit = Math.min(size.x, size.y) * 0.35, centre = map.getCenter();
+    var metresPerPixel = 40075016.686 * Math.cos(centre.lat * Math.PI / 180) /
+      Math.pow(2, map.getZoom() + 8);
+    items.forEach(function (item) {
+      var pixels = item.layer.getRadius() / metresPerPixel;
+      var fill = pixels > limit ? 0 : HALO_FILL;
+      if (item.layer.options.fillOpacity !== fill) { item.layer.setStyle({ fillOpacity: fill }); }
+    });
   }
 
   /* One toggleable layer whose content is made on first use, then filtered by year. */
@@ -211,10 +247,14 @@
         var colour = d.colours[d.type[i]];
         items.push({ index: i, layer: L.circle([d.lat[i], d.lon[i]], {
           radius: metres, interactive: false, color: colour, weight: 1, opacity: 0.55,
-          fillColor: colour, fillOpacity: 0.07, className: "incident-halo",
+          fillColor: colour, fillOpacity: HALO_FILL, className: "incident-halo",
         }) });
       });
-      return { group: L.featureGroup(), items: items };
+      var group = L.featureGroup();
+      manager.listen("zoomend", function () { fadeHalos(manager.map, items); });
+      manager.listen("moveend", function () { fadeHalos(manager.map, items); });
+      group.on("add", function () { fadeHalos(manager.map, items); });
+      return { group: group, items: items };
     },
     flows: function (manager) {
       var d = manager.data, items = [];
@@ -261,8 +301,12 @@
    * fixed extent (`fixedFit`: the frames of an animation) is fitted the same way whatever
    * the controls hold, so every frame shows the same map. */
   function fitOptions(map, options, extra) {
-    if (options.fixedFit) {
-      return L.extend({ padding: [20, 20], maxZoom: options.maxFitZoom }, extra || {});
+    var frame = options.frame || {};
+    if (frame.exact) {  // the extent a screen showed: all of it, no margin
+      return L.extend({ padding: [0, 0], maxZoom: frame.maxZoom }, extra || {});
+    }
+    if (frame.fixed) {
+      return L.extend({ padding: [20, 20], maxZoom: frame.maxZoom }, extra || {});
     }
     var container = map.getContainer(), size = map.getSize();
     function corner(name) {
@@ -284,7 +328,7 @@
     var fit = {
       paddingTopLeft: [margin, margin],
       paddingBottomRight: [margin + right, margin + bottom],
-      maxZoom: options.maxFitZoom,
+      maxZoom: frame.maxZoom,
     };
     return L.extend(fit, extra || {});
   }
@@ -295,7 +339,46 @@
     this.options = options;
     this.layers = [];
     this.year = null;
+    this.handlers = [];   // [event, fn] on the map, removed with this manager
+    this.controls = [];   // controls added for these incidents (legend, player, layers)
+    this.drawn = [];      // focus ring and label
   }
+  Manager.prototype.listen = function (event, fn) {
+    this.map.on(event, fn);
+    this.handlers.push([event, fn]);
+  };
+  /* The layers and the layer menu: [{kind, name, show, plugin}] (plugin: files to load on
+   * first use, or null). */
+  Manager.prototype.addLayers = function (specs) {
+    var map = this.map, overlays = {}, self = this;
+    specs.forEach(function (spec) {
+      var layer = self.layer(spec.kind, spec.plugin);
+      overlays[spec.name] = layer;
+      if (spec.show) { map.addLayer(layer); }
+    });
+    if (map.incidentOutline) { overlays[map.incidentOutline.name] = map.incidentOutline.layer; }
+    if (specs.length || map.incidentOutline) {
+      L.control.layers(null, overlays, { collapsed: true, position: "topright" }).addTo(map);
+    }
+  };
+  /* Take this manager's incidents off the map (the page replaces them in place). */
+  Manager.prototype.destroy = function () {
+    var map = this.map, self = this;
+    var reopen = null, data = this.data, popups = [];
+    map.eachLayer(function (layer) { if (layer instanceof L.Popup) { popups.push(layer); } });
+    popups.forEach(function (popup) {
+      var source = popup._source;
+      if (source && source.incidentIndex !== undefined) { reopen = data.id[source.incidentIndex]; }
+      map.removeLayer(popup);
+    });
+    map._incidentReopen = reopen;
+    this.layers.forEach(function (layer) { if (map.hasLayer(layer)) { map.removeLayer(layer); } });
+    this.drawn.forEach(function (layer) { if (map.hasLayer(layer)) { map.removeLayer(layer); } });
+    this.controls.forEach(function (control) { control.remove(); });
+    this.handlers.forEach(function (pair) { map.off(pair[0], pair[1]); });
+    this.layers = []; this.drawn = []; this.controls = []; this.handlers = [];
+    self.destroyed = true;
+  };
   Manager.prototype.layer = function (kind, plugin) {
     return new LazyLayer(this, kind, builders[kind], plugin || null);
   };
@@ -311,76 +394,190 @@
     }
     return shown;
   };
+  /* Put the map at the view's frame (Python's ``framing.frame_view`` decided it): a centre
+   * and zoom, or bounds to fit. ``animate``: fly there (at most options.flySeconds). */
+  Manager.prototype.applyFrame = function (animate) {
+    var map = this.map, options = this.options, frame = options.frame || {};
+    var seconds = options.flySeconds || 0.8;
+    if (!map.getSize().y) { return false; }
+    map._incidentFlying = Boolean(animate);
+    map.incidentAutoFit = true;  // the map's own move, not the user's (view_report.js)
+    if (frame.center && frame.zoom !== null && frame.zoom !== undefined) {
+      if (animate) {
+        map.flyTo(frame.center, frame.zoom, { duration: seconds });
+      } else {
+        map.setView(frame.center, frame.zoom, { animate: false });
+      }
+    } else if (frame.bounds) {
+      if (frame.exact) { map.options.zoomSnap = 0; }  // any zoom that fills the picture
+      var fit = fitOptions(map, options, animate ? { duration: seconds } : { animate: false });
+      if (animate) { map.flyToBounds(frame.bounds, fit); } else { map.fitBounds(frame.bounds, fit); }
+    } else {
+      map._incidentFlying = false;
+      map.incidentAutoFit = false;
+      return true;
+    }
+    if (!animate) { map.incidentAutoFit = false; }
+    return true;
+  };
   Manager.prototype.finish = function () {
-    var map = this.map, options = this.options, d = this.data;
+    var map = this.map, options = this.options, d = this.data, self = this;
+    map._incidentCollect = null;
     if (options.offline) { map.getContainer().classList.add("incident-map-offline"); }
-    var focus = options.focus;
+    map.getContainer().classList.toggle("incident-presenting", Boolean(options.presenting));
+    map.getContainer().classList.toggle("incident-dim", Boolean(options.dimOthers) &&
+                                        options.focus !== null && options.focus !== undefined);
+    var focus = options.focus, latlng = null;
     if (focus !== null && focus !== undefined) {
-      var latlng = L.latLng(d.lat[focus], d.lon[focus]);
+      latlng = L.latLng(d.lat[focus], d.lon[focus]);
       if (!map.getPane("incidentFocus")) {
         var pane = map.createPane("incidentFocus");
         pane.style.zIndex = 650;  // above the markers (600), below tooltips and popups
         pane.style.pointerEvents = "none";
       }
-      L.circleMarker(latlng, {
-        radius: d.r[focus] + 7, color: "#111", weight: 2, fill: false, interactive: false,
+      this.drawn.push(L.circleMarker(latlng, {
+        radius: d.r[focus] + 7, color: "#111", weight: 2.5, fill: false, interactive: false,
         className: "incident-focus", pane: "incidentFocus",
-      }).addTo(map);
-      if (options.focusLabel) {
-        // Briefing: name the place on the map itself (the offline outline has no labels).
-        var gap = d.r[focus] + 8;
-        var tip = L.tooltip({ permanent: true, direction: "right", offset: [gap, 0],
-                              className: "incident-focus-label", interactive: false })
-          .setLatLng(latlng).setContent(d.places[d.place[focus]]).addTo(map);
-        // On a narrow map (a phone) the label goes above the incident and wraps within
-        // the map's width, so it never runs off the edge; on a wide one it sits beside it.
-        var placeLabel = function () {
-          var width = map.getSize().x, el = tip.getElement();
-          if (!width || !el) { return; }
-          var narrow = width < 520;
-          tip.options.direction = narrow ? "top" : "right";
-          tip.options.offset = L.point(narrow ? [0, -gap] : [gap, 0]);
-          el.style.whiteSpace = "normal";
-          el.style.width = "max-content";
-          el.style.maxWidth = Math.round(narrow ? width * 0.8 : width * 0.4) + "px";
-          tip.update();
-        };
-        placeLabel();
-        map.on("resize", placeLabel);
+      }).addTo(map));
+      if (options.focusLabel) { this.drawFocusLabel(latlng); }
+    }
+    // The camera: the frame, at once on the map's first draw, flown to when the page
+    // replaces the incidents of a map already on screen (a briefing's next step, a table
+    // choice, a filter change). A frame the map already shows is not applied again, so the
+    // reader's own pans and zooms stay.
+    var key = JSON.stringify(options.frame || null);
+    var first = !map._incidentFramed;
+    if (first || key !== map._incidentFrameKey) {
+      var animate = !first && options.fly !== false;
+      if (this.applyFrame(animate)) {
+        map._incidentFramed = true;
+        map._incidentFrameKey = key;
       }
-      // The frame around the map may be resized after this (Streamlit sizes its iframe once
-      // the page has laid out); Leaflet keeps the top-left corner, so keep the incident
-      // in the centre instead, then let an open popup pan back into view (its top, with the
-      // title, would otherwise be cut off when the popup is taller than half the map).
-      var self = this;
-      map.on("resize", function () {
-        map.panTo(latlng, { animate: false });
-        if (self.focusPopup && self.focusPopup.isOpen()) { self.focusPopup.update(); }
+      // A table row chosen below the map: bring the map into view to show it.
+      if (!first && (options.frame || {}).reason === "focus") { this.showFrameElement(); }
+    }
+    // The frame around the map may be resized after this (Streamlit sizes its iframe once
+    // the page has laid out, a briefing fills the window): frame again, unless the reader
+    // has moved the map or a flight is under way.
+    var container = map.getContainer();
+    if (!container.__incidentTouch) {
+      container.__incidentTouch = true;
+      ["mousedown", "wheel", "touchstart", "keydown", "dblclick"].forEach(function (name) {
+        container.addEventListener(name, function (event) {
+          if (!event.target.closest || !event.target.closest(".leaflet-control")) {
+            map._incidentUserMoved = true;
+          }
+        }, { passive: true, capture: true });
       });
-      if (options.fly && options.bounds && map.getSize().y > 0) {
-        // Briefing: show where we are in the whole picture, then fly in to the incident.
-        map.fitBounds(options.bounds, fitOptions(map, options, { animate: false }));
-        map.flyTo(latlng, options.focusZoom, { duration: options.flySeconds });
-      } else {
-        // No animation: the popup opened below measures its pan into view on the final view.
-        map.setView(latlng, options.focusZoom, { animate: false });
-      }
-      if (!options.focusPopup) { return; }
-      if (map.getSize().y > 0) { self.openFocus(latlng); return; }
-      // The map has no height yet (e.g. a frame still being sized): open once it has one.
-      map.once("resize", function () {
-        map.setView(latlng, options.focusZoom, { animate: false });
-        self.openFocus(latlng);
+      map.on("moveend", function () {
+        map._incidentFlying = false;
+        map.incidentAutoFit = false;
       });
-    } else if (options.bounds) {
-      // At once, not animated: the symbols are drawn where they stay, a quarter of a second
-      // sooner (an export waits for a zoom under way to end before it takes its picture).
-      map.fitBounds(options.bounds, fitOptions(map, options, { animate: false }));
-      if (map.getSize().y === 0) {
-        map.once("resize", function () {
-          map.fitBounds(options.bounds, fitOptions(map, options, { animate: false }));
-        });
+    }
+    map._incidentUserMoved = false;
+    this.listen("resize", function () {
+      if (!map._incidentFramed) {
+        if (self.applyFrame(false)) {
+          map._incidentFramed = true;
+          map._incidentFrameKey = key;
+        }
+      } else if (!map._incidentUserMoved && !map._incidentFlying) {
+        self.applyFrame(false);
       }
+      if (self.focusPopup && self.focusPopup.isOpen()) { self.focusPopup.update(); }
+    });
+    this.noteLeftOut();
+    if (focus !== null && focus !== undefined && options.focusPopup) {
+      if (map.getSize().y > 0) { self.openFocus(latlng); } else {
+        map.once("resize", function () { self.openFocus(latlng); });
+      }
+      return;
+    }
+    // A popup the reader had open before the incidents were replaced opens again.
+    var reopen = map._incidentReopen;
+    map._incidentReopen = null;
+    if (reopen) {
+      var index = d.id.indexOf(reopen);
+      if (index >= 0 && yearVisible(this, index)) { this.openIncident(index, false); }
+    }
+  };
+  Manager.prototype.showFrameElement = function () {
+    var element = null;
+    try { element = window.frameElement; } catch (error) { element = null; }
+    if (!element || !window.parent) { return; }
+    var box = element.getBoundingClientRect(), height = window.parent.innerHeight;
+    if (box.top < 0 || box.bottom > height) {
+      element.scrollIntoView({ block: box.height > height ? "start" : "center",
+                               behavior: "smooth" });
+    }
+  };
+  /* Briefing: name the place on the map itself, beside the incident, and keep the name off
+   * the place labels' spots (basemap.js places them around it). */
+  Manager.prototype.drawFocusLabel = function (latlng) {
+    var map = this.map, d = this.data, focus = this.options.focus;
+    var gap = d.r[focus] + 10;
+    var tip = L.tooltip({ permanent: true, direction: "right", offset: [gap, 0],
+                          className: "incident-focus-label", interactive: false })
+      .setLatLng(latlng).setContent(d.places[d.place[focus]]).addTo(map);
+    this.drawn.push(tip);
+    var sides = ["right", "left", "bottom", "top"], side = 0;
+    var offsets = { right: [gap, 0], left: [-gap, 0], top: [0, -gap], bottom: [0, gap] };
+    // The place names keep clear of the callout; when the incident's own place would be
+    // hidden, they ask the callout to move to another side (basemap.js).
+    this.moveFocusLabel = function () {
+      if (map.getSize().x < 520 || side >= sides.length - 1) { return false; }
+      side++;
+      placeLabel();
+      return true;
+    };
+    // On a narrow map (a phone) the label goes above the incident and wraps within the
+    // map's width, so it never runs off the edge; on a wide one it sits beside it.
+    var placeLabel = function () {
+      var width = map.getSize().x, el = tip.getElement();
+      if (!width || !el) { return; }
+      var narrow = width < 520;
+      tip.options.direction = narrow ? "top" : sides[side];
+      tip.options.offset = L.point(narrow ? [0, -gap] : offsets[sides[side]]);
+      el.style.whiteSpace = "normal";
+      el.style.width = "max-content";
+      el.style.maxWidth = Math.round(narrow ? width * 0.8 : width * 0.34) + "px";
+      tip.update();
+    };
+    placeLabel();
+    this.listen("resize", placeLabel);
+  };
+  /* Incidents outside a fitted core extent are named in a note on the map. */
+  Manager.prototype.noteLeftOut = function () {
+    var frame = this.options.frame || {}, count = frame.leftOut || 0;
+    if (!count || this.options.focus !== null && this.options.focus !== undefined) { return; }
+    var Note = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var box = L.DomUtil.create("div", "incident-left-out leaflet-control");
+        box.textContent = count + (count === 1 ? " incident lies" : " incidents lie") +
+          " outside this view";
+        box.setAttribute("role", "note");
+        return box;
+      },
+    });
+    var note = new Note();
+    note.addTo(this.map);
+    this.controls.push(note);
+  };
+  Manager.prototype.openIncident = function (index, pan) {
+    var map = this.map, d = this.data, self = this;
+    var opened = this.layers.some(function (layer) {
+      if (!map.hasLayer(layer) || layer.kind === "clusters") { return false; }
+      var marker = layer.findMarker(index);
+      if (!marker) { return false; }
+      marker.getPopup().options.autoPan = pan !== false;
+      marker.openPopup();
+      return true;
+    });
+    if (!opened) {
+      var options = L.extend(popupOptions(self), { autoPan: pan !== false });
+      L.popup(options).setLatLng([d.lat[index], d.lon[index]])
+        .setContent(popupHtml(d, index)).openOn(map);
     }
   };
   Manager.prototype.openFocus = function (latlng) {
@@ -426,8 +623,21 @@
       if (map.attributionControl) {
         map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
       }
+      creditTiles(map);
+      if (map.incidentMap) { map.incidentMap.destroy(); }
       var manager = new Manager(map, data, options);
       map.incidentMap = manager;
+      // Controls added until finish() belong to these incidents (legend, player, layer
+      // menu) and go with them when the page replaces them.
+      if (!L.Control.prototype.__incidentAddTo) {
+        var addTo = L.Control.prototype.addTo;
+        L.Control.prototype.__incidentAddTo = addTo;
+        L.Control.prototype.addTo = function (target) {
+          if (target && target._incidentCollect) { target._incidentCollect.push(this); }
+          return addTo.call(this, target);
+        };
+      }
+      map._incidentCollect = manager.controls;
       if (window.IncidentSpread) { window.IncidentSpread.keyboard(manager); }
       return manager;
     },

@@ -176,6 +176,10 @@
 
   function keyboard(manager) {
     var map = manager.map, container = map.getContainer(), step = -1;
+    // Once per map: the page may replace the map's incidents in place (a new manager), and
+    // the keys then act on the current one.
+    if (container.__incidentKeys) { return; }
+    container.__incidentKeys = true;
     container.setAttribute("aria-label", "Incident map. Enter lists the incidents in view; " +
       "N and P step through them; arrow keys pan; plus and minus zoom.");
     container.setAttribute("aria-roledescription", "map");
@@ -184,6 +188,7 @@
         return;
       }
       var key = event.key;
+      manager = map.incidentMap || manager;
       if (key === "Enter" || key === " ") {
         var indexes = inView(manager);
         if (!indexes.length) { return; }

@@ -1,6 +1,7 @@
 /* The analyst view: the map reports its own part of the view into the page's URL.
  *
- * After the user pans or zooms, `at=lat,lon,zoom` is written into the address; after the
+ * After the user pans or zooms, `at=lat,lon,zoom` is written into the address (and
+ * `frame=WIDTHxHEIGHT`, the map's size on screen, so a PNG shows the same extent); after the
  * layer menu changes, `layers=kind,...`. Streamlit keeps its own copy of the address's
  * parameters and re-reads the address on history navigation, so a `popstate` event tells it;
  * the page then runs again, reads both (st.query_params) and its exports use them, so a PNG or HTML export is the view on screen and a copied link
@@ -15,17 +16,23 @@
     "Precision halos": "halos", "Expulsion flows": "flows", "Incidents": "markers",
     "Clusters": "clusters", "Heat map": "heat",
   };
-  function write(key, value) {
+  function write(key, value, more) {  // more: other {key: value} pairs, written at once
     var params = new URLSearchParams(win.location.search);
-    if (params.get(key) === value) { return; }
-    params.set(key, value);
+    var pairs = Object.assign({}, more || {});
+    pairs[key] = value;
+    var changed = Object.keys(pairs).filter(function (k) { return params.get(k) !== pairs[k]; });
+    if (!changed.length) { return; }
+    changed.forEach(function (k) { params.set(k, pairs[k]); });
     win.history.replaceState(win.history.state, "", "?" + params.toString());
     win.dispatchEvent(new PopStateEvent("popstate", { state: win.history.state }));
   }
   function reportExtent(map) {
     var centre = map.getCenter();
     var lon = ((centre.lng + 540) % 360) - 180;  // a map panned round the world
-    write("at", centre.lat.toFixed(4) + "," + lon.toFixed(4) + "," + map.getZoom());
+    var size = map.getSize();
+    // The map's size beside its centre and zoom: a PNG of the view shows this extent.
+    var frame = size.x >= 50 && size.y >= 50 ? { frame: size.x + "x" + size.y } : {};
+    write("at", centre.lat.toFixed(4) + "," + lon.toFixed(4) + "," + map.getZoom(), frame);
   }
   function reportLayers(inner) {
     var kinds = [];

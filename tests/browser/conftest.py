@@ -1,12 +1,25 @@
 """Browser tier: the real server (``incident-map serve --offline``) driven by headless Chromium.
 
-One server and one browser per test session. The server's output goes to
-``tests/artifacts/server.log``; screenshots of each view are saved next to it.
+Conventions (every test under ``tests/browser`` is marked ``slow``; ``make test-fast`` skips
+them):
+
+- One server for the whole session (``server``, the curated dataset, read only) and one
+  browser per module (``browser``). A module that needs another server (another dataset,
+  ``--edit``, an archive) starts it once in a module-scoped fixture with :func:`serve`.
+- A test gets a fresh browser context (``page``), never a fresh server, unless it changes
+  the server's state.
+- Wait for what the user sees, never for time: ``expect(...)``, ``locator.wait_for``,
+  ``wait_for_function`` with a predicate that cannot throw (``?.``), and, after an action
+  that makes Streamlit run the page again, :func:`streamlit_run`. ``tests/test_waits.py``
+  checks this.
+
+The server's output goes to ``tests/artifacts/server.log``; screenshots are saved next to it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -88,3 +101,72 @@ def wait_for_row(page, row_id: str, *, timeout: float = 60_000) -> None:
                 .filter(b => b.innerText.includes('Save changes'));
             return boxes.length === 1 && boxes[0].value === id && saves.length === 1;
         }""", arg=row_id, timeout=timeout)
+
+
+#: Streamlit marks its root element with the state of the page's run
+#: (``data-test-script-state``: running, rerunRequested, notRunning, ...) and of its
+#: connection; the page has settled when it is connected, not running, and no element of
+#: the last run is still greyed out.
+SETTLED = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app?.dataset.testConnectionState === 'CONNECTED'
+        && app?.dataset.testScriptState === 'notRunning'
+        && !document.querySelector('[data-stale="true"]');
+}"""
+#: Counts the runs that end from now on in ``window.__imRunsEnded`` (once per document);
+#: returns the count so far.
+_WATCH_RUNS = """() => {
+    if (window.__imRunsEnded === undefined) {
+        window.__imRunsEnded = 0;
+        new MutationObserver((records) => {
+            for (const record of records) {
+                if (record.target.dataset.testScriptState === 'notRunning'
+                        && record.oldValue !== 'notRunning') {
+                    window.__imRunsEnded += 1;
+                }
+            }
+        }).observe(document, {attributes: true, attributeOldValue: true, subtree: true,
+                              attributeFilter: ['data-test-script-state']});
+    }
+    return window.__imRunsEnded;
+}"""
+
+
+def wait_settled(page, *, timeout: float = 60_000) -> None:
+    """Wait until the Streamlit page (a Playwright ``Page``) has finished its run."""
+    page.wait_for_function(SETTLED, timeout=timeout)
+
+
+@contextmanager
+def streamlit_run(page, *, timeout: float = 60_000) -> Iterator[None]:
+    """Around an action that makes Streamlit run the page again (typing in a field and
+    leaving it, choosing an option, clicking a button): waits, after the block, until a
+    run that started after the action has ended. ::
+
+        with streamlit_run(page):
+            page.get_by_label("Title").fill("x")
+            page.get_by_label("Title").press("Tab")
+
+    (The block must not load a new document: after ``goto``, call :func:`wait_settled`.)
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    wait_settled(page, timeout=timeout)
+    before = page.evaluate(_WATCH_RUNS)
+    yield
+    try:
+        page.wait_for_function(
+            "before => (window.__imRunsEnded ?? 0) > before && (" + SETTLED + ")()",
+            arg=before, timeout=timeout)
+    except PlaywrightTimeout:
+        state = page.evaluate(_STATE)
+        raise AssertionError(f"no run of the page ended within {timeout / 1000:.0f} s of the "
+                             f"action (runs ended before it: {before}; now: {state})") from None
+
+
+_STATE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return {ended: window.__imRunsEnded, script: app?.dataset.testScriptState,
+            connection: app?.dataset.testConnectionState,
+            stale: document.querySelectorAll('[data-stale="true"]').length};
+}"""

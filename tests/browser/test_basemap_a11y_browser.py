@@ -2,8 +2,8 @@
 place names), and axe-core's check.
 
 axe-core (pinned in ``dashboard/maps/assets.py``, fetched by ``make assets``) runs in the
-analyst view, in briefing mode and inside the map's frame; no serious or critical
-violation may be found.
+analyst view and in briefing mode, in every frame's document (the map's and the page's
+script frames); no serious or critical violation may be found.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.maps.assets import vendor_path
-from tests.browser.conftest import ARTIFACTS, MAP_IFRAME
+from tests.browser.conftest import ARTIFACTS, MAP_IFRAME, wait_settled
 
 AXE = vendor_path("axe-core/axe.min.js")
 BERLIN = "2019-08-23-berlin-khangoshvili"
@@ -62,15 +62,18 @@ def test_axe_finds_no_serious_violation_in_the_page_and_the_map(page, query):
     page.page.goto(page.base_url + "/" + query)
     frame = map_frame(page.page)
     # Streamlit greys out the elements of a run in progress: check the settled page
-    page.page.wait_for_function(
-        "!document.querySelector('[data-stale=\"true\"], [data-testid=\"stStatusWidget\"]')",
-        timeout=30_000)
-    page.page.wait_for_timeout(500)
+    wait_settled(page.page, timeout=30_000)
+    # Every frame's document: the page, the map's frame and the frames of the page's scripts
+    # (each a document of its own, with its own title and language).
     found = {}
-    for name, target in (("page", page.page.main_frame), ("map frame", frame)):
+    frames = page.page.frames
+    assert frame in frames and len(frames) >= 3, [f.url for f in frames]
+    for number, target in enumerate(frames):
+        name = "page" if target == page.page.main_frame else (
+            "map frame" if target == frame else f"frame {number}")
         target.add_script_tag(path=str(AXE))
         found[name] = target.evaluate(RUN_AXE)
-    assert found == {"page": [], "map frame": []}
+    assert all(violations == [] for violations in found.values()), found
 
 
 LEGEND_STATE = """() => {
@@ -94,7 +97,8 @@ def test_open_legend_explains_everything_without_scrolling_at_1440x900(browser, 
         frame.locator(".incident-legend").wait_for(timeout=30_000)
         if not frame.evaluate("document.querySelector('.incident-legend').open"):
             frame.locator(".incident-legend summary").click()
-        page.wait_for_timeout(300)
+        frame.wait_for_function("document.querySelector('.incident-legend')?.open === true",
+                                timeout=30_000)
         state = frame.evaluate(LEGEND_STATE)
         page.locator(MAP_IFRAME).screenshot(path=str(ARTIFACTS / "legend-1440x900.png"))
         assert state["open"]

@@ -26,7 +26,9 @@ from tests.browser.conftest import (
     MAP_IFRAME,
     ROOT,
     RecordedPage,
+    streamlit_run,
     wait_for_row,
+    wait_settled,
 )
 
 NEW_ID = "2025-01-10-madrid-test-school"
@@ -56,15 +58,28 @@ def _open(browser, url: str) -> tuple[RecordedPage, object]:
 
 
 def _fill(page, label: str, value: str) -> None:
+    """Type a new value into a field and leave it; wait for the run that follows."""
     box = page.get_by_label(label, exact=True)
-    box.fill(value)
-    box.press("Tab")
-    page.wait_for_timeout(600)
+    with streamlit_run(page):
+        box.fill(value)
+        box.press("Tab")
 
 
 def _choose(page, label: str, value: str) -> None:
-    page.get_by_label(label, exact=True).click()
-    page.get_by_role("option", name=value).first.click()
+    """Choose another option; wait for the run that follows."""
+    with streamlit_run(page):
+        page.get_by_label(label, exact=True).click()
+        page.get_by_role("option", name=value).first.click()
+
+
+def _type(page, label: str, value: str) -> None:
+    """Type into a briefing editor's field and leave it.
+
+    (Not yet :func:`streamlit_run`: under load a value typed there right after a run is
+    sometimes never sent, and the run it waits for never comes; to be found out.)"""
+    box = page.get_by_label(label, exact=True)
+    box.fill(value)
+    box.press("Tab")
     page.wait_for_timeout(600)
 
 
@@ -276,14 +291,6 @@ def _frame(path: Path):
     return pd.DataFrame(list(snapshot.rows.values()), columns=snapshot.header, dtype=str)
 
 
-def _settled(page) -> None:
-    """Wait until the page's run has ended (no element of the last run still shown)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "!document.querySelector('[data-stale=\"true\"], [data-testid=\"stStatusWidget\"]')",
-        timeout=WAIT)
-
-
 def test_a_briefing_is_made_from_views_on_the_page_and_presented(browser, editable):
     url, data = editable
     folder = data.parent / "briefings"
@@ -292,14 +299,15 @@ def test_a_briefing_is_made_from_views_on_the_page_and_presented(browser, editab
     try:
         page.goto(url + "/?country=ES&at=40.4000,-3.7000,6")
         page.get_by_text("Briefings: add this view as a step").click()
-        _fill(page, "File name of the new briefing", "from-the-page")
-        _fill(page, "Briefing title", "Made on the page")
-        _fill(page, "Heading of the new step", "Spain")
+        _type(page, "File name of the new briefing", "from-the-page")
+        _type(page, "Briefing title", "Made on the page")
+        _type(page, "Heading of the new step", "Spain")
         page.get_by_role("button", name="Add this view as step 1").click()
-        _settled(page)
+        page.wait_for_timeout(300)
+        wait_settled(page)
         expect(page.get_by_label("Step 1 heading", exact=True)).to_have_value("Spain",
                                                                             timeout=WAIT)
-        _fill(page, "Step 1 caption", "Typed on the page.")
+        _type(page, "Step 1 caption", "Typed on the page.")
         page.get_by_role("button", name="Save briefing").click()
         expect(page.get_by_text("Saved briefings/from-the-page.toml.")).to_be_visible(
             timeout=WAIT)
@@ -313,7 +321,7 @@ def test_a_briefing_is_made_from_views_on_the_page_and_presented(browser, editab
         assert saved.steps[0].at is not None and saved.steps[0].at.zoom == 6
         # It is presented like any authored briefing.
         page.goto(url + "/?briefing=from-the-page")
-        expect(page.locator(".im-title-step h1")).to_have_text("Made on the page",
+        expect(page.locator(".im-step-heading")).to_have_text("Made on the page",
                                                                timeout=WAIT)
     finally:
         context.close()

@@ -23,8 +23,42 @@ def shown(incidents):
     return int(incidents["has_coords"].sum())
 
 
-def open_page(browser, path, blocked: list[str], errors: list[str]):
+#: The map is at rest: drawn, no zoom or pan under way (a popup pans the map into view).
+MAP_STILL = """() => {
+    const map = typeof L === 'undefined' ? null
+        : Object.values(window).find((v) => v instanceof L.Map);
+    return !!map && !map._animatingZoom && !(map._panAnim && map._panAnim._inProgress);
+}"""
+
+
+def wait_still(page, timeout: float = 10_000) -> None:
+    """Wait until the map has stopped moving."""
+    page.wait_for_function(MAP_STILL, timeout=timeout)
+
+
+#: Before the page's scripts run: record the zoom a fly starts from (read once the page has
+#: loaded it would be a race with the fly itself), as Leaflet sets ``window.L``.
+RECORD_FLY_START = """(() => {
+    let leaflet;
+    Object.defineProperty(window, 'L', {configurable: true, get: () => leaflet, set: (value) => {
+        leaflet = value;
+        const proto = value && value.Map && value.Map.prototype;
+        if (proto && !proto.imFlyRecorded) {
+            const fly = proto.flyTo;
+            proto.flyTo = function (...args) {
+                window.imFlyFrom = this.getZoom();
+                return fly.apply(this, args);
+            };
+            proto.imFlyRecorded = true;
+        }
+    }});
+})();"""
+
+
+def open_page(browser, path, blocked: list[str], errors: list[str], init_script: str = ""):
     page = browser.new_page(viewport={"width": 1100, "height": 700})
+    if init_script:
+        page.add_init_script(init_script)
 
     def route(request_route):
         url = request_route.request.url
@@ -76,8 +110,8 @@ def test_offline_export_loads_with_no_requests_and_plays_years(browser, incident
             "document.querySelector('.incident-play')?.dataset.year !== '2016'", timeout=3000)
         page.locator(".incident-play-button").click()      # pause
         year = play.get_attribute("data-year")
-        page.wait_for_timeout(1200)
-        assert play.get_attribute("data-year") == year      # paused: no more steps
+        page.wait_for_timeout(1200)  # deliberate delay: a paused player takes no step
+        assert play.get_attribute("data-year") == year
         page.locator(".incident-play-slider").fill(str(incidents["year"].max()))
         assert play.get_attribute("data-year") == "all" and markers.count() == shown
         assert errors == [] and blocked == []
@@ -85,14 +119,21 @@ def test_offline_export_loads_with_no_requests_and_plays_years(browser, incident
         page.close()
 
 
-def test_st_folium_pipeline_keeps_every_element(browser, incidents, shown, tmp_path):
-    """Replay what streamlit-folium does: its script string, header and js/css links."""
+def st_folium_page(m, updates=()) -> str:
+    """What streamlit-folium builds in its frame: the map's script string, header and js/css
+    links, then the incidents (``incident_update``) run as its feature group; ``updates``
+    are later maps whose incidents replace them in the same map (``window.nextUpdate(i)``),
+    as a rerun does."""
     import streamlit_folium
 
-    m = build_map(incidents, offline=True)
     m.get_root().render()
     header = streamlit_folium._get_header(m)
     script = streamlit_folium._get_map_string(m)
+    groups = [streamlit_folium._get_feature_group_string(m.incident_update, m)]
+    for later in updates:
+        later.get_root().render()
+        streamlit_folium._get_map_string(later)
+        groups.append(streamlit_folium._get_feature_group_string(later.incident_update, later))
     js, css = [], []
     for element in _walk(m):
         js += [url for _, url in getattr(element, "default_js", [])]
@@ -108,10 +149,23 @@ def test_st_folium_pipeline_keeps_every_element(browser, incidents, shown, tmp_p
     page_html.append("</head><body><div id='map_div' style='height:600px'></div>")
     page_html += [f"<script>{safe(asset_bytes(url).decode())}</script>"
                   for url in dict.fromkeys(js)]
-    page_html.append(f"<script>document.head.innerHTML += {safe(json.dumps(header))};"
-                     f"window.eval({safe(json.dumps(script))});</script></body></html>")
+    page_html.append(
+        f"<script>document.head.innerHTML += {safe(json.dumps(header))};"
+        f"window.eval({safe(json.dumps(script))} + ';window.map = map_div;');"
+        f"window.updates = {safe(json.dumps(groups))};"
+        "window.nextUpdate = function (i) {"
+        " (window.feature_group || []).forEach(function (g) { map_div.removeLayer(g); });"
+        " window.feature_group = []; window.eval(window.updates[i]); };"
+        "window.nextUpdate(0);</script></body></html>")
+    return "".join(page_html)
+
+
+def test_st_folium_pipeline_keeps_every_element(browser, incidents, shown, tmp_path):
+    """Replay what streamlit-folium does: its script string, header, js/css links and the
+    incidents as its feature group."""
     path = tmp_path / "component.html"
-    path.write_text("".join(page_html), encoding="utf-8")
+    path.write_text(st_folium_page(build_map(incidents, offline=True, in_place=True)),
+                    encoding="utf-8")
     blocked, errors = [], []
     page = open_page(browser, path, blocked, errors)
     try:
@@ -130,6 +184,34 @@ def test_st_folium_pipeline_keeps_every_element(browser, incidents, shown, tmp_p
         assert links.get_attribute("href").startswith("https://")
         assert links.get_attribute("rel") == "noopener noreferrer"
         assert links.get_attribute("target") == "_blank"
+        assert errors == [] and blocked == []
+    finally:
+        page.close()
+
+
+def test_new_incidents_replace_the_old_in_the_same_map(browser, incidents, tmp_path):
+    """A rerun's incidents replace the previous ones in the map on screen: the map (and its
+    basemap) is the same object, the markers, legend, player and layer menu are not doubled,
+    and a popup the reader had open opens again when its incident is still shown."""
+    first = build_map(incidents, offline=True, in_place=True)
+    fewer = build_map(incidents[incidents["event_type"] == "diplomatic_expulsion"],
+                      offline=True, in_place=True)
+    path = tmp_path / "replace.html"
+    path.write_text(st_folium_page(first, [fewer]), encoding="utf-8")
+    blocked, errors = [], []
+    page = open_page(browser, path, blocked, errors)
+    try:
+        page.evaluate("window.map.__marker = 'same map'")
+        page.locator(".incident-2018-03-26-london-expulsion").click()
+        page.locator(".incident-popup").wait_for()
+        page.evaluate("window.nextUpdate(1)")
+        expulsions = int((incidents["event_type"] == "diplomatic_expulsion").sum())
+        page.wait_for_function(f"document.querySelectorAll('.incident-marker').length === "
+                               f"{expulsions}")
+        assert page.evaluate("window.map.__marker") == "same map"
+        for selector in (".incident-legend", ".incident-play", ".leaflet-control-layers"):
+            assert page.locator(selector).count() == 1, selector
+        assert "Britain expels" in page.locator(".incident-popup .ip-title").inner_text()
         assert errors == [] and blocked == []
     finally:
         page.close()
@@ -158,25 +240,33 @@ def test_focus_opens_the_incident_popup(browser, incidents, tmp_path):
         page.close()
 
 
-def test_fly_starts_from_the_whole_view_and_ends_on_the_incident(browser, incidents, tmp_path):
+def test_a_new_focus_flies_to_its_frame(browser, incidents, tmp_path):
+    """The first view opens on its frame at once; the next step's incident is flown to (the
+    frame's zoom for its precision, centred on it) and named by its label."""
+    london = "2018-03-26-london-expulsion"
+    other = incidents[(incidents["id"] != london) & incidents["has_coords"]].iloc[0]
+    first = build_map(incidents, offline=True, focus_id=london, fly=True, focus_popup=False,
+                      focus_label=True, animate=False, in_place=True)
+    second = build_map(incidents, offline=True, focus_id=other["id"], fly=True,
+                       focus_popup=False, focus_label=True, animate=False, in_place=True)
     path = tmp_path / "fly.html"
-    m = build_map(incidents, offline=True, focus_id="2018-03-26-london-expulsion", fly=True,
-                  focus_popup=False, focus_label=True, animate=False)
-    path.write_text(inline_html(m), encoding="utf-8")
+    path.write_text(st_folium_page(first, [second]), encoding="utf-8")
     blocked, errors = [], []
-    page = open_page(browser, path, blocked, errors)
+    page = open_page(browser, path, blocked, errors, init_script=RECORD_FLY_START)
     try:
-        page.locator(".incident-focus").wait_for(state="attached")
-        map_var = page.evaluate("Object.keys(window).find(k => k.startsWith('map_'))")
-        start_zoom = page.evaluate(f"window['{map_var}'].getZoom()")
-        page.wait_for_function(f"!window['{map_var}']._animatingZoom && "
-                               f"window['{map_var}'].getZoom() === {OFFLINE_MAX_FOCUS_ZOOM}",
-                               timeout=10_000)
-        centre = page.evaluate(f"window['{map_var}'].getCenter()")
-        row = incidents[incidents["id"] == "2018-03-26-london-expulsion"].iloc[0]
-        assert start_zoom < OFFLINE_MAX_FOCUS_ZOOM
-        assert abs(centre["lat"] - row["lat"]) < 0.05 and abs(centre["lng"] - row["lon"]) < 0.05
-        assert page.locator(".incident-focus-label").inner_text() == row["place"]
+        frame = first.incident_frame
+        assert page.evaluate("window.map.getZoom()") == frame.zoom == OFFLINE_MAX_FOCUS_ZOOM
+        page.evaluate("window.nextUpdate(1)")
+        assert page.evaluate("window.map._incidentFlying") is True  # a flight, not a jump
+        target = second.incident_frame
+        page.wait_for_function(
+            "([lat, lon, zoom]) => !window.map._incidentFlying && "
+            "window.map.getZoom() === zoom && "
+            "Math.abs(window.map.getCenter().lat - lat) < 0.05 && "
+            "Math.abs(window.map.getCenter().lng - lon) < 0.05",
+            arg=[target.center[0], target.center[1], target.zoom], timeout=10_000)
+        assert page.locator(".incident-focus-label").inner_text() == other["place"]
+        assert page.locator(".incident-focus").count() == 1
         assert errors == [] and blocked == []
     finally:
         page.close()
@@ -192,13 +282,13 @@ def test_focus_waits_for_a_map_with_no_height_and_legend_fits(browser, incidents
     page = browser.new_page(viewport={"width": 900, "height": 600})
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        page.goto(path.as_uri())
-        page.wait_for_timeout(300)
+        page.goto(path.as_uri())  # the page's scripts have run when it has loaded
+        assert page.locator(".incident-marker").count() > 0
         assert page.locator(".incident-popup").count() == 0  # no size yet: nothing opened
         page.evaluate("document.body.style.height = '600px';"
                       "window.dispatchEvent(new Event('resize'))")
         page.locator(".incident-popup").wait_for()
-        page.wait_for_timeout(700)  # Leaflet pans the popup into view (animated)
+        wait_still(page)  # Leaflet pans the popup into view (animated)
         box = page.locator(".leaflet-popup").bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= 600
         legend = page.locator(".incident-legend")
@@ -229,7 +319,7 @@ def test_small_symbols_and_the_focused_incident_are_never_hidden(browser, make_d
         blocked, errors = [], []
         page = open_page(browser, path, blocked, errors)
         try:
-            page.wait_for_timeout(300)
+            wait_still(page)
             box = page.locator(".incident-killing").bounding_box()
             x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
             on_top = page.evaluate(f"document.elementFromPoint({x}, {y}).className")
@@ -255,10 +345,15 @@ def test_focus_popup_stays_in_view_when_the_frame_is_resized_again(browser, inci
         page.evaluate("document.body.style.height = '700px';"
                       "window.dispatchEvent(new Event('resize'))")
         page.locator(".incident-popup").wait_for()
-        page.wait_for_timeout(500)
+        wait_still(page)
         page.evaluate("document.body.style.height = '420px';"
                       "window.dispatchEvent(new Event('resize'))")
-        page.wait_for_timeout(800)
+        # Leaflet takes the new size on the next frame; the page then re-centres and the
+        # popup pans back into view: wait for a map of the new size at rest
+        page.wait_for_function(
+            "() => document.querySelector('.leaflet-container')?.clientHeight === 420",
+            timeout=10_000)
+        wait_still(page)
         box = page.locator(".leaflet-popup").bounding_box()
         assert box["height"] > 210  # taller than half the map: re-centring alone would cut it
         assert box["y"] >= 0 and box["y"] + box["height"] <= 420, box
@@ -323,7 +418,7 @@ def test_fitted_view_keeps_every_incident_clear_of_the_controls(browser, make_da
     blocked, errors = [], []
     page = open_page(browser, path, blocked, errors)
     try:
-        page.wait_for_timeout(300)
+        wait_still(page)
         assert page.locator(".incident-legend").get_attribute("open") is not None
         controls = [page.locator(".leaflet-control").nth(i).bounding_box()
                     for i in range(page.locator(".leaflet-control").count())]
@@ -366,7 +461,7 @@ def test_focus_popup_opens_in_view_on_a_map_sized_from_the_start(browser, incide
     try:
         page.goto(path.as_uri())
         page.locator(".incident-popup").wait_for()
-        page.wait_for_timeout(1000)
+        wait_still(page)
         box = page.locator(".leaflet-popup").bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= 420, box
         # a long popup scrolls, leaving room for the controls at the bottom of the map
@@ -400,8 +495,12 @@ def test_focus_popup_sits_on_its_marker_when_the_style_sheet_arrives_late(browse
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         page.goto(path.as_uri())
+        # the style sheet comes 400 ms after the map is made; the popup opens once it applies
+        page.wait_for_function(
+            "() => getComputedStyle(document.querySelector('.leaflet-map-pane') ?? document.body)"
+            ".position === 'absolute'", timeout=10_000)
         page.locator(".incident-popup").wait_for()
-        page.wait_for_timeout(800)
+        wait_still(page)
         popup = page.locator(".leaflet-popup").bounding_box()
         focus = page.locator(".incident-focus").bounding_box()
         assert abs((popup["x"] + popup["width"] / 2) - (focus["x"] + focus["width"] / 2)) < 20

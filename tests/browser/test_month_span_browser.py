@@ -43,7 +43,11 @@ def test_dragging_february_to_april_sets_a_month_span(page):
     expect(markers).to_have_count(year_markers, timeout=LOAD_TIMEOUT_MS)
     chart = p.locator('[data-testid="stVegaLiteChart"]').first
     chart.scroll_into_view_if_needed()
-    p.wait_for_timeout(500)  # let Vega lay the chart out
+    # Vega has laid the chart out when its plot (canvas or SVG) has a size
+    p.wait_for_function(
+        "() => { const plot = document.querySelector("
+        "'[data-testid=\"stVegaLiteChart\"] canvas, [data-testid=\"stVegaLiteChart\"] svg.marks');"
+        " return !!plot && plot.getBoundingClientRect().width > 100; }", timeout=LOAD_TIMEOUT_MS)
     box = chart.locator("canvas").first.bounding_box()
     assert box is not None
     # The plot runs from 1 January 2022 to 1 January 2023 between the y axis (left) and the

@@ -18,9 +18,9 @@ from dashboard.data.schema import is_http_url, split_sources
 from dashboard.data.sources import readable
 from dashboard.page.briefing import briefing_steps
 
-from .conftest import DATASET
+from .conftest import DATASET, wait_settled
 
-LOAD_TIMEOUT_MS = 30_000
+LOAD_TIMEOUT_MS = 60_000  # the whole map on a busy 2-core machine
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_map_draws_one_marker_per_incident(page, incidents, query, shot):
     metric = page.page.get_by_test_id("stMetric").filter(has_text="Incidents").first
     expected_rows = apply_filters(incidents, parse_query_params(parse_qs(query))[0])
     expect(metric).to_contain_text(str(len(expected_rows)))
-    page.page.wait_for_timeout(500)
+    wait_settled(page.page)
     page.screenshot(shot)
 
 
@@ -124,7 +124,7 @@ def test_briefing_steps_forward(page, incidents):
     expect(card).to_contain_text(first["title"], timeout=LOAD_TIMEOUT_MS)
     expect(page.page.locator(".im-step")).to_have_text(f"Step 1 of {len(steps)}")
     expect(page.page.get_by_test_id("stSidebar")).to_have_count(0)
-    page.page.wait_for_timeout(800)
+    wait_settled(page.page)
     page.screenshot("briefing.png")
 
     page.page.get_by_role("button", name="Next").click()

@@ -47,7 +47,7 @@ def test_clicker_and_keyboard_step_an_authored_briefing(browser, server, inciden
     try:
         page.goto(f"{server}/?briefing=expulsions-2022")
         wait_step(page, "Title")
-        expect(page.locator(".im-title-step h1")).to_have_text(briefing.title)
+        expect(page.locator(".im-step-heading")).to_have_text(briefing.title)
         keys_ready(page)
         for key, label in (("ArrowRight", "Step 1 of"), ("PageDown", "Step 2 of"),
                            ("Space", "Step 3 of"), ("ArrowLeft", "Step 2 of"),
@@ -71,7 +71,7 @@ def test_clicker_steps_the_default_briefing(browser, server, incidents):
     try:
         page.goto(f"{server}/?view=briefing")
         wait_step(page, "Title")  # like an authored briefing, it opens on a title step
-        expect(page.locator(".im-title-step h1")).to_have_text("All incidents")
+        expect(page.locator(".im-step-heading")).to_have_text("All incidents")
         expect(page.locator(".im-title-count")).to_contain_text(f"{len(steps)} steps")
         keys_ready(page)
         page.keyboard.press("PageDown")

@@ -22,59 +22,92 @@ def curated():
     return load_incidents(DATASET)
 
 
-def _open_by_click(page, incident_id: str, index: int) -> str:
-    """Click the centre of an incident's symbol; pick it from a list if one opens; return
-    the id shown by the popup that opened."""
-    box = page.locator(f".incident-{incident_id}").bounding_box()
-    assert box is not None, f"{incident_id} has no symbol on the map"
-    size = page.viewport_size
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    assert 0 <= x < size["width"] and 0 <= y < size["height"], f"{incident_id} is off screen"
-    page.mouse.click(x, y)
-    opened = page.locator(".incident-popup .ip-id, .incident-stack")
-    opened.first.wait_for(timeout=3000)
-    if page.locator(".incident-stack").count():
-        _wait_still(page)
-        choice = page.locator(f'.incident-stack button[data-index="{index}"]')
-        assert choice.count() == 1, f"{incident_id} is not in the list opened at its spot"
-        choice.click()
-        _wait_one_popup(page)
-    shown = page.locator(".incident-popup .ip-id").inner_text()
-    page.evaluate("document.querySelectorAll('.leaflet-popup-close-button')"
-                  ".forEach(function (b) { b.click(); })")
-    _wait_no_popup(page)
-    return shown
+#: In the map's page: click the centre of incident ``index``'s symbol as a pointer would
+#: (the events go to whatever is drawn on top there, through Leaflet and the page's own
+#: handlers); if a list of the incidents at that spot opens, scroll it to the entry for
+#: ``index`` (if the entry is off screen, after the map's pan that brings the list into
+#: view, Leaflet's autoPan) and click that the same way; return the id the popup shows, or what went wrong. Every popup is closed
+#: after. Leaflet's popups fade out for 200 ms after closing: switched off, so that the
+#: page holds only the popup just opened.
+_REACH = """
+window.imReach = (() => {
+    const map = Object.values(window).find((v) => v instanceof L.Map);
+    map._fadeAnimated = false;
+    function press(x, y) {
+        const target = document.elementFromPoint(x, y);
+        if (!target) { return null; }
+        const at = {bubbles: true, cancelable: true, view: window, clientX: x, clientY: y,
+                    button: 0};
+        for (const type of ['pointerdown', 'mousedown', 'pointerup', 'mouseup', 'click']) {
+            const Kind = type.startsWith('pointer') ? PointerEvent : MouseEvent;
+            target.dispatchEvent(new Kind(type, Object.assign({pointerId: 1,
+                                                              isPrimary: true}, at)));
+        }
+        return target;
+    }
+    function centre(element) {
+        const box = element.getBoundingClientRect();
+        return [box.left + box.width / 2, box.top + box.height / 2];
+    }
+    function panned() {
+        return new Promise((done) => {
+            if (map._panAnim && map._panAnim._inProgress) { map.once('moveend', done); }
+            else { done(); }
+        });
+    }
+    async function openByClick(id, index) {
+        const symbol = document.querySelector('.incident-' + CSS.escape(id));
+        if (!symbol) { return {problem: 'no symbol on the map'}; }
+        const [x, y] = centre(symbol);
+        if (!(x >= 0 && y >= 0 && x < innerWidth && y < innerHeight)) {
+            return {problem: 'off screen at ' + [x, y]};
+        }
+        press(x, y);
+        const stack = document.querySelector('.incident-stack');
+        if (stack) {
+            const choice = stack.querySelectorAll('button[data-index="' + index + '"]');
+            if (choice.length !== 1) { return {problem: 'not in the list opened at its spot'}; }
+            // a long list scrolls: bring the entry into its view, as a person would
+            const list = choice[0].closest('ul');
+            const reachable = () => {
+                list.scrollTop += choice[0].getBoundingClientRect().top
+                    - list.getBoundingClientRect().top;
+                const [bx, by] = centre(choice[0]);
+                return choice[0].contains(document.elementFromPoint(bx, by)) ? [bx, by] : null;
+            };
+            // (the hit test and the click happen at once, so a pan under way does not
+            // move the entry between them; only an entry still off screen waits for it)
+            let at = reachable();
+            if (!at) { await panned(); at = reachable(); }
+            if (!at) { return {problem: 'its entry in the list is covered'}; }
+            press(...at);
+        }
+        const popups = document.querySelectorAll('.leaflet-popup');
+        const shown = document.querySelector('.incident-popup .ip-id');
+        const result = popups.length === 1 && shown ? {shown: shown.textContent}
+            : {problem: popups.length + ' popups open, ' + (shown ? 'one' : 'none') +
+                        ' of an incident'};
+        map.closePopup();
+        if (document.querySelector('.leaflet-popup')) { result.problem = 'a popup stays'; }
+        return result;
+    }
+    return {map, openByClick};
+})();
+"""
 
 
-_LEAFLET_MAP = ("Object.keys(window).map(function (k) { return window[k]; })"
-                ".find(function (v) { return v instanceof L.Map; })")
+def _reach(page, ids: list[str], body: str, extra=None) -> list[dict]:
+    """Run ``body`` (JavaScript with ``reach``, ``ids`` and ``extra`` in scope, returning
+    one result per id) in the map's page."""
+    page.evaluate(_REACH)
+    return page.evaluate("async ([ids, extra]) => { const reach = window.imReach; " + body
+                         + " }", [ids, extra])
 
 
-def _back_to_view(page, view: dict) -> None:
-    """Put the map back where it was drawn: a popup near an edge pans the map to fit (Leaflet's
-    autoPan), which can carry symbols on the far side of the world off screen."""
-    page.evaluate("(view) => { var map = " + _LEAFLET_MAP + ";"
-                  " map.setView(view.center, view.zoom, {animate: false}); }", view)
-
-
-def _wait_still(page) -> None:
-    """Wait for the pan that fits an opened list on screen to end, so a click lands where
-    the list's entry is drawn, not where it was a frame ago."""
-    page.wait_for_function("() => { var map = " + _LEAFLET_MAP + ";"
-                           " return !!map && !(map._panAnim && map._panAnim._inProgress); }",
-                           timeout=3000)
-    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => "
-                  "requestAnimationFrame(done)))")
-
-
-def _wait_one_popup(page) -> None:
-    page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 1",
-                           timeout=3000)
-
-
-def _wait_no_popup(page) -> None:
-    # a closed popup fades out for 200 ms before it leaves the page
-    page.wait_for_function("!document.querySelector('.leaflet-popup')", timeout=3000)
+def _failures(ids: list[str], results: list[dict]) -> list[str]:
+    return [f"{incident_id}: {result.get('problem') or 'opened ' + result.get('shown', '?')}"
+            for incident_id, result in zip(ids, results, strict=True)
+            if result.get("shown") != incident_id]
 
 
 def test_every_curated_incident_opens_by_click_at_the_default_view(browser, curated, tmp_path):
@@ -85,34 +118,47 @@ def test_every_curated_incident_opens_by_click_at_the_default_view(browser, cura
     blocked, errors = [], []
     page = open_page(browser, path, blocked, errors)
     try:
-        page.wait_for_timeout(300)
-        view = page.evaluate("() => { var map = " + _LEAFLET_MAP + ";"
-                             " var c = map.getCenter();"
-                             " return {center: [c.lat, c.lng], zoom: map.getZoom()}; }")
-        opened = []
-        for index, incident_id in enumerate(data["id"]):
-            _back_to_view(page, view)
-            opened.append(_open_by_click(page, incident_id, index))
-        assert opened == data["id"]
-        assert len(opened) == int(curated["has_coords"].sum()) > 25
+        # Every symbol from the view the map was drawn at: a popup near an edge pans the
+        # map to fit (Leaflet's autoPan), so the view is put back before each click.
+        results = _reach(page, data["id"], """
+            const map = reach.map, c = map.getCenter(), zoom = map.getZoom(), results = [];
+            for (const [index, id] of ids.entries()) {
+                if (!map.getCenter().equals(c) || map.getZoom() !== zoom) {
+                    map.setView(c, zoom, {animate: false});
+                }
+                results.push(await reach.openByClick(id, index));
+            }
+            return results;""")
+        assert _failures(data["id"], results) == []
+        assert len(results) == int(curated["has_coords"].sum()) > 25
         assert errors == [] and blocked == []
     finally:
         page.close()
 
 
 def test_every_curated_incident_opens_when_focused(browser, curated, tmp_path):
-    # Every incident with a point, one focused map each (a few seconds apiece), as a link
-    # with ``?incident=`` or a briefing step would draw it.
+    """Every incident with a point, focused as a link with ``?incident=`` or a briefing step
+    draws it: zoomed in, its symbol above its neighbours, its popup opened by itself, and a
+    click on its symbol opens it again.
+
+    A map built for a focus opens it as it loads (checked here for one incident of each
+    location precision); the others are focused in that same page through the page's own
+    code (the focus option, the markers made again for it, the view set and the popup
+    opened as a focused map does when it loads), one incident after another."""
     ids = curated.loc[curated["has_coords"], "id"].tolist()
     assert len(ids) > 200
-    page = None
+    located = curated[curated["has_coords"]]
+    one_each = located.drop_duplicates("geo_precision")["id"].tolist()
+    zooms, page = {}, None
     blocked, errors = [], []
     try:
-        for incident_id in ids:
-            m = build_map(curated, offline=True, focus_id=incident_id, animate=False,
-                          legend_open=False)
-            page_html = inline_html(m)
+        for incident_id in one_each:
+            page_html = inline_html(build_map(curated, offline=True, focus_id=incident_id,
+                                              animate=False, legend_open=False))
             data, options = incident_payload(page_html)
+            assert data["id"][options["focus"]] == incident_id
+            precision = located.loc[located["id"] == incident_id, "geo_precision"].iloc[0]
+            zooms[precision] = options["focusZoom"]
             path = tmp_path / f"focus-{incident_id}.html"
             path.write_text(page_html, encoding="utf-8")
             if page is None:
@@ -120,15 +166,40 @@ def test_every_curated_incident_opens_when_focused(browser, curated, tmp_path):
             else:
                 page.goto(path.as_uri())
                 page.wait_for_selector(".incident-marker")
-            # the focus opens the right popup by itself ...
-            page.locator(".incident-popup .ip-id").wait_for(timeout=5000)
-            assert page.locator(".incident-popup .ip-id").inner_text() == incident_id
-            page.evaluate("document.querySelectorAll('.leaflet-popup-close-button')"
-                          ".forEach(function (b) { b.click(); })")
-            _wait_no_popup(page)
-            # ... and a click on its symbol opens it again
-            assert _open_by_click(page, data["id"][options["focus"]], options["focus"]) \
-                == incident_id
+            popup = page.locator(".incident-popup .ip-id")
+            popup.wait_for(timeout=5000)
+            assert popup.inner_text() == incident_id
+        assert data["id"] == ids  # the page's incidents, in the dataset's order
+        focus_zooms = [zooms[precision] for precision in located["geo_precision"]]
+        results = _reach(page, ids, """
+            const map = reach.map, manager = map.incidentMap, d = manager.data, results = [];
+            for (const [index, id] of ids.entries()) {
+                map.closePopup();
+                manager.options.focus = index;
+                manager.options.focusZoom = extra[index];
+                for (const layer of manager.layers) {
+                    if (layer.kind === 'markers' && map.hasLayer(layer)) {
+                        map.removeLayer(layer);
+                        layer.inner = null;
+                        layer.items = null;
+                        map.addLayer(layer);
+                    }
+                }
+                const latlng = L.latLng(d.lat[index], d.lon[index]);
+                map.setView(latlng, extra[index], {animate: false});
+                manager.openFocusNow(latlng);
+                const opened = document.querySelector('.incident-popup .ip-id');
+                if (!opened || opened.textContent !== id) {
+                    results.push({problem: 'the focus opened '
+                                           + (opened ? opened.textContent : 'no popup')});
+                    continue;
+                }
+                map.closePopup();
+                map.setView(latlng, extra[index], {animate: false});
+                results.push(await reach.openByClick(id, index));
+            }
+            return results;""", focus_zooms)
+        assert _failures(ids, results) == []
         assert errors == [] and blocked == []
     finally:
         if page is not None:

@@ -153,10 +153,9 @@ def test_html_file_draws_every_incident_with_the_network_refused(browser, incide
         assert page.locator(".incident-table tbody tr").count() == len(incidents)
         assert page.locator(".incident-legend").count() == 1
         assert errors == []
-        if offline:
-            assert refused == []
-        else:
-            assert refused and all("basemaps.cartocdn.com" in url for url in refused), refused
+        # Offline means offline: the file of an online view requests no tile either (unless
+        # asked to keep the web tiles, see below).
+        assert refused == []
     finally:
         context.close()
 
@@ -171,13 +170,16 @@ BASEMAP_STATE = """() => {
 }"""
 
 
-@pytest.mark.parametrize("offline", [True, False])
-def test_html_file_carries_the_offline_basemap_of_its_view(browser, tmp_path, offline):
+@pytest.mark.parametrize(("offline", "web_tiles"), [(True, False), (False, False),
+                                                    (False, True)])
+def test_html_file_carries_the_offline_basemap_of_its_view(browser, tmp_path, offline,
+                                                           web_tiles):
     """Zoomed to Berlin at 11 (beyond the 1:110m outline's limit), the file opened from disk
     with nothing reachable draws the 1:10m countries, Germany's states and the place names it
-    carries; online, the tiles answer with errors and the same layers show instead."""
+    carries. The file of an online view requests no tile server unless asked to keep the web
+    tiles; then the tiles answer with errors and the same layers show instead."""
     incidents = load_incidents(APP_DATA)
-    view = View(offline=offline, at=(52.52, 13.40, 11))
+    view = View(offline=offline, at=(52.52, 13.40, 11), web_tiles=web_tiles)
     path = export_file(incidents, view, tmp_path / "berlin.html", provenance=Provenance())
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     failed: list[str] = []
@@ -205,10 +207,14 @@ def test_html_file_carries_the_offline_basemap_of_its_view(browser, tmp_path, of
         assert "countries-10m" in state["level"] and state["admin1"] >= 1
         assert not state["tiles"] and "Berlin" in state["places"], state
         assert errors == []
-        if offline:
-            assert failed == []
+        credits = page.locator(".leaflet-control-attribution").inner_text()
+        if not web_tiles:
+            assert failed == []  # offline means offline: not one request
+            assert "CARTO" not in credits and "CARTO" not in path.read_text(encoding="utf-8")
+            assert "Natural Earth" in page.locator(".export-footer").inner_text()
         else:
             assert failed and all("basemaps.cartocdn.com" in url for url in failed), failed
+            assert "CARTO" in credits
         page.screenshot(path=str(tmp_path / "berlin.png"))
     finally:
         context.close()

@@ -21,7 +21,11 @@ def test_dragging_across_the_timeline_sets_the_years(page):
     expect(chart).to_be_visible(timeout=LOAD_TIMEOUT_MS)
     expect(p.get_by_role("heading", name="Incidents per year")).to_be_visible()
     chart.scroll_into_view_if_needed()
-    p.wait_for_timeout(500)  # let Vega lay the chart out
+    # Vega has laid the chart out when its plot (canvas or SVG) has a size
+    p.wait_for_function(
+        "() => { const plot = document.querySelector("
+        "'[data-testid=\"stVegaLiteChart\"] canvas, [data-testid=\"stVegaLiteChart\"] svg.marks');"
+        " return !!plot && plot.getBoundingClientRect().width > 100; }", timeout=LOAD_TIMEOUT_MS)
     # The plot area: Vega's SVG/canvas; the bars span 2014 to 2026 (12 years) across it.
     box = chart.locator("canvas, svg.marks").first.bounding_box()
     assert box is not None

@@ -12,6 +12,7 @@ from playwright.sync_api import Error, expect
 
 from dashboard.data.loading import load_incidents
 from dashboard.data.schema import validate_file
+from tests.browser.conftest import wait_settled
 
 TIMEOUT_MS = 60_000
 
@@ -65,7 +66,7 @@ def test_upload_geocode_show_and_save(page, spreadsheet, tmp_path):
     metric = browser_page.get_by_test_id("stMetric").filter(has_text="Incidents").first
     expect(metric).to_contain_text("3")
     expect(browser_page.locator("b", has_text="not bold")).to_have_count(0)
-    browser_page.wait_for_timeout(500)
+    wait_settled(browser_page)
     page.screenshot("upload-on-map.png")
 
 

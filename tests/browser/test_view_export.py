@@ -12,13 +12,22 @@ from PIL import Image, ImageChops
 from playwright.sync_api import expect
 
 from dashboard.data.loading import load_incidents
-from dashboard.data.mapview import parse_at
+from dashboard.data.mapview import parse_at, parse_frame
 from dashboard.exports.snapshot import render_snapshot
 from dashboard.exports.view import PngSize, Provenance, View
 
 from .conftest import DATASET, MAP_IFRAME
 
 LOAD_TIMEOUT_MS = 60_000
+
+
+#: The zoom of the map in the page's map frame.
+MAP_ZOOM = "s => document.querySelector(s)?.contentWindow?.map?.getZoom()"
+#: The map in the frame has zoomed to ``zoom`` and its animation has ended.
+ZOOMED_TO = """([s, zoom]) => {
+    const map = document.querySelector(s)?.contentWindow?.map;
+    return !!map && !map._animatingZoom && map.getZoom() === zoom;
+}"""
 
 
 def query(page) -> dict[str, str]:
@@ -52,10 +61,10 @@ def test_pan_zoom_and_layers_reach_the_url_and_the_png(browser, server):
 
         # Zoom in twice and pan: the user's view.
         container = frame.locator(".leaflet-container")
-        frame.locator(".leaflet-control-zoom-in").click()
-        page.wait_for_timeout(400)
-        frame.locator(".leaflet-control-zoom-in").click()
-        page.wait_for_timeout(400)
+        for _ in range(2):
+            zoom = page.evaluate(MAP_ZOOM, MAP_IFRAME)
+            frame.locator(".leaflet-control-zoom-in").click()
+            page.wait_for_function(ZOOMED_TO, arg=[MAP_IFRAME, zoom + 1], timeout=10_000)
         box = container.bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.mouse.down()
@@ -100,6 +109,28 @@ def test_pan_zoom_and_layers_reach_the_url_and_the_png(browser, server):
         assert middle == pytest.approx(at.lat, abs=4 * pixel)
         assert snap.map_box[2] / (east - west) * 360 == pytest.approx(256 * 2 ** at.zoom,
                                                                       rel=0.01)
+        # The page's own PNG keeps the on-screen extent (frame= is the map's size on screen):
+        # the picture is zoomed to show what the screen's map showed, not a wider area.
+        frame = parse_frame(params["frame"])
+        shown = page.evaluate(
+            "s => { const m = document.querySelector(s).contentWindow.map;"
+            " const b = m.getBounds(); return [b.getSouth(), b.getWest(), b.getNorth(),"
+            " b.getEast()]; }", MAP_IFRAME)
+        same = render_snapshot(rows, View(offline=True, at=(at.lat, at.lon, at.zoom),
+                                          frame=frame), provenance=Provenance.of(DATASET),
+                               size=PngSize(1600, 900), browser=browser)
+        s2, w2, n2, e2 = same.bounds
+        pixel = (shown[3] - shown[1]) / frame[0]
+        assert s2 <= shown[0] + 2 * pixel and n2 >= shown[2] - 2 * pixel  # all of it shows
+        assert w2 <= shown[1] + 2 * pixel and e2 >= shown[3] - 2 * pixel
+        wider = max((e2 - w2) / (shown[3] - shown[1]),
+                    (mercator_y(n2) - mercator_y(s2)) / (mercator_y(shown[2])
+                                                         - mercator_y(shown[0])))
+        narrow = min((e2 - w2) / (shown[3] - shown[1]),
+                     (mercator_y(n2) - mercator_y(s2)) / (mercator_y(shown[2])
+                                                          - mercator_y(shown[0])))
+        assert narrow == pytest.approx(1, abs=0.02)  # one side exactly the screen's
+        assert wider < 1.6  # the other only as much as the picture's shape adds
         page.screenshot(path="tests/artifacts/view-export.png")
     finally:
         context.close()

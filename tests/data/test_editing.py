@@ -167,6 +167,7 @@ for n in range(rounds):
 """
 
 
+@pytest.mark.slow  # kills a saving process at four moments
 def test_a_process_killed_while_saving_leaves_the_file_before_or_after(dataset, tmp_path):
     """SIGKILL at random moments of a run of saves (a larger file, so writes take time)."""
     big = CURATED.read_text(encoding="utf-8")

@@ -22,7 +22,10 @@ def test_links_are_shown_by_site_and_page_and_keep_their_address():
     source = readable("https://en.wikipedia.org/wiki/Stepan_Bandera")
     assert (source.label, source.url) == ("Wikipedia: Stepan Bandera",
                                           "https://en.wikipedia.org/wiki/Stepan_Bandera")
-    assert url_label("https://www.dw.com/en/") == "dw.com: en"
+    assert url_label("https://www.dw.com/en/") == "dw.com"  # a language code is no page name
+    # a numeric slug is never shown: the publisher alone
+    assert url_label("https://www.rferl.org/a/30416291.html") == "rferl.org"
+    assert url_label("https://moabit.net/11754") == "moabit.net"
     assert url_label("https://example.org") == "example.org"
 
 

@@ -20,6 +20,9 @@ from dashboard.exports.snapshot import render_snapshot
 from dashboard.exports.view import PngSize, Provenance, View
 from tests.paths import FIXTURES
 
+# Through headless Chromium: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 FIXTURE = FIXTURES / "export_fixture.csv"
 BIN = Path(sys.executable).with_name("incident-map")
 
@@ -131,15 +134,23 @@ def test_the_default_deck_has_one_page_per_filtered_incident_and_a_title_page_if
     assert "Zelimkhan Khangoshvili" in text and "Step 1 of 3" in text
 
 
-def test_the_gif_has_one_frame_per_year(tmp_path):
+def test_the_gif_has_a_frame_per_change_of_the_view(tmp_path):
     out = tmp_path / "years.gif"
     result = run("export", "-o", str(out), "--data", str(FIXTURE), "--offline",
-                 "--country", "DE", "--years", "2019-2022")
+                 "--country", "DE", "--years", "2019-2022", "--duration", "4")
     assert result.returncode == 0, result.stderr
+    incidents = load_incidents(FIXTURE)
+    shown = incidents[(incidents["country"] == "DE") & incidents["year"].between(2019, 2022)]
+    changes = sorted(set(shown["year"].dropna().astype(int)))
+    assert "frame 1 of" in result.stderr  # counted as they are drawn
     with Image.open(out) as gif:
-        assert gif.n_frames == 4  # 2019, 2020, 2021, 2022: the player's steps
-        gif.seek(3)
+        assert gif.n_frames == len(changes)  # a frame per year with something new
+        durations = []
+        for index in range(gif.n_frames):
+            gif.seek(index)
+            durations.append(gif.info["duration"])
         assert gif.size == (960, 540)
+    assert sum(durations) == pytest.approx(4000, rel=0.05)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "png", "pdf"])
@@ -170,11 +181,11 @@ def mercator_y(lat: float) -> float:
     return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
 
-def test_the_png_shows_the_views_centre_and_zoom_without_controls():
+def test_the_png_shows_the_views_centre_and_zoom_without_controls(chromium):
     incidents: pd.DataFrame = load_incidents(FIXTURE)
     size = PngSize(800, 600)
     snap = render_snapshot(incidents, View(offline=True, at=(52.52, 13.40, 9)),
-                           provenance=Provenance.of(FIXTURE), size=size)
+                           provenance=Provenance.of(FIXTURE), size=size, browser=chromium)
     south, west, north, east = snap.bounds
     assert (west + east) / 2 == pytest.approx(13.40, abs=0.01)
     middle = math.degrees(2 * math.atan(math.exp((mercator_y(south) + mercator_y(north)) / 2))

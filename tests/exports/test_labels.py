@@ -49,9 +49,11 @@ def test_entries_share_a_spot_name_it_and_shorten_long_titles(crowded):
     assert any(text.endswith("\u2026") for text in texts)
 
 
-def test_labels_never_overlap_each_other_symbols_or_the_legend(crowded):
+@pytest.mark.slow
+def test_labels_never_overlap_each_other_symbols_or_the_legend(crowded, chromium):
     view = View(offline=True, labels=True)
-    snap = render_snapshot(crowded, view, provenance=Provenance(), size=PngSize(900, 560))
+    snap = render_snapshot(crowded, view, provenance=Provenance(), size=PngSize(900, 560),
+                           browser=chromium)
     boxes = [box for _, box in snap.labels]
     texts = [text for text, _ in snap.labels]
     assert len(boxes) >= 3
@@ -73,20 +75,39 @@ def test_the_hostile_title_never_reaches_the_page_as_markup(crowded):
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page  # the label's JSON text
 
 
-def test_without_the_option_there_are_no_labels(crowded):
+@pytest.mark.slow
+def test_without_the_option_there_are_no_labels(crowded, chromium):
     snap = render_snapshot(crowded, View(offline=True), provenance=Provenance(),
-                           size=PngSize(600, 400))
+                           size=PngSize(600, 400), browser=chromium)
     assert snap.labels == ()
 
 
+def clipped_area(box, outer) -> float:
+    (x, y, w, h), (ox, oy, ow, oh) = box, outer
+    return max(0, min(x + w, ox + ow) - max(x, ox)) * max(0, min(y + h, oy + oh) - max(y, oy))
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["a4", "hd"])
 @pytest.mark.parametrize("focus", [None, "2006-11-01-london-litvinenko"])
-def test_the_legend_fits_whole_in_the_png(preset, focus):
+def test_the_legend_is_whole_beside_the_map_and_covers_no_symbol_or_label(chromium, preset,
+                                                                          focus):
     incidents = load_incidents(CURATED)
     width, height = SIZE_PRESETS[preset]
-    snap = render_snapshot(incidents, View(offline=True, focus_id=focus),
-                           provenance=Provenance.of(CURATED), size=PngSize(width, height))
+    view = View(offline=True, focus_id=focus, labels=True, focus_popup=False)
+    snap = render_snapshot(incidents, view, provenance=Provenance.of(CURATED),
+                           size=PngSize(width, height), browser=chromium)
     assert snap.legend is not None
-    assert inside(snap.legend, snap.map_box)  # within the map, hence within the image
     assert inside(snap.legend, (0, 0, width, height))
     assert snap.legend_hidden <= 1  # nothing to scroll: every entry shows
+    # A panel beside the map (a print layout), not over it: nothing drawn lies under it.
+    assert clipped_area(snap.legend, snap.map_box) == 0
+    assert snap.legend[0] >= snap.map_box[0] + snap.map_box[2] - 0.5
+    assert len(snap.symbols) >= 10 and snap.in_frame >= 10  # symbols to check
+    for box in snap.symbols:
+        assert not overlap(box, snap.legend), box
+    for text, box in snap.labels:
+        assert not overlap(box, snap.legend), text
+    if focus:
+        assert snap.focus_label is not None  # the briefing-style place label of the focus
+        assert not overlap(snap.focus_label, snap.legend)

@@ -22,13 +22,18 @@ def incidents() -> pd.DataFrame:
     return load_incidents(FIXTURE)
 
 
-@pytest.mark.parametrize("offline", [True, False])
-def test_html_page_loads_nothing_from_outside(incidents, offline):
-    page = html_page(incidents, View(offline=offline), provenance=Provenance.of(FIXTURE))
+@pytest.mark.parametrize(("offline", "web_tiles"), [(True, False), (False, False),
+                                                    (False, True)])
+def test_html_page_loads_nothing_from_outside(incidents, offline, web_tiles):
+    page = html_page(incidents, View(offline=offline, web_tiles=web_tiles),
+                     provenance=Provenance.of(FIXTURE))
     assert re.search(r"<script[^>]+\bsrc=", page) is None
     assert re.search(r"<link[^>]+\bhref=", page) is None
     assert "L.map(" in page  # Leaflet and the map itself are inline
-    assert ("basemaps.cartocdn.com" in page) is not offline  # tiles only online
+    # Tiles only from an online view that asked to keep them; the credits name what is drawn.
+    assert ("basemaps.cartocdn.com" in page) is web_tiles
+    assert ("© CARTO" in page or "&copy; <a href=\"https://carto.com" in page) is web_tiles
+    assert ("Natural Earth outline" in page) is not web_tiles
 
 
 def test_title_and_captions_are_escaped_and_say_what_is_shown(incidents):

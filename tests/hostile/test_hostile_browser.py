@@ -29,6 +29,9 @@ from .checks import Watch, assert_clean, norm
 from .corpus import FILE_NAME
 from .payloads import ALL, one_line
 
+# Through headless Chromium: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 browser = corpus.browser
 hostile_dataset = corpus.hostile_dataset
 hostile_incidents = corpus.hostile_incidents

@@ -37,6 +37,9 @@ from tests.paths import FIXTURES
 from . import checks
 from .payloads import ALL, TEMPLATE_MARKERS
 
+# Through headless Chromium: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 P = {payload.number: payload.text for payload in ALL}
 BIN = Path(sys.executable).with_name("incident-map")
 RTL = "תדריך על גירוש דיפלומטים — إحاطة حول طرد الدبلوماسيين"

@@ -12,8 +12,12 @@ FIXTURE = FIXTURES / "map_fixture.csv"
 _CREATE = re.compile(r"window\.IncidentMap\.create\(\s*[A-Za-z0-9_]+,\s*")
 
 
-def incident_payload(page: str) -> tuple[dict, dict]:
-    """(data, options) passed to IncidentMap.create in a rendered map page."""
+_LAYERS = re.compile(r"\.incidentMap\.addLayers\(")
+
+
+def incident_payload(page: str, *, layers: bool = False):
+    """(data, options) passed to IncidentMap.create in a rendered map page (and, with
+    ``layers``, the layer list passed to addLayers)."""
     match = _CREATE.search(page)
     assert match, "no IncidentMap.create(...) call in the page"
     decoder = json.JSONDecoder()
@@ -21,7 +25,12 @@ def incident_payload(page: str) -> tuple[dict, dict]:
     rest = page[end:].lstrip()
     assert rest.startswith(","), rest[:40]
     options, _ = decoder.raw_decode(rest[1:].lstrip())
-    return data, options
+    if not layers:
+        return data, options
+    found = _LAYERS.search(page)
+    assert found, "no addLayers(...) call in the page"
+    specs, _ = decoder.raw_decode(page, found.end())
+    return data, options, specs
 
 
 def script_and_link_urls(page: str) -> list[str]:

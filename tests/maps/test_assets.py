@@ -42,6 +42,7 @@ def test_vendored_files_are_present_after_setup():
     assert manifest["packages"] == {p.name: p.version for p in PACKAGES}
 
 
+@pytest.mark.slow  # runs npm twice
 def test_fetch_with_npm_into_a_folder_is_idempotent(tmp_path):
     assert fetch(tmp_path) is True
     assert assets_available(tmp_path)

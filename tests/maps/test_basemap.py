@@ -7,7 +7,7 @@ import json
 from dashboard.data.loading import load_incidents
 from dashboard.maps import basemap
 from dashboard.maps.assets import local_url
-from dashboard.maps.basemap import DETAIL_MAX_ZOOM
+from dashboard.maps.framing import DETAIL_MAX_FOCUS_ZOOM
 from dashboard.maps.mapping import OFFLINE_MAX_FOCUS_ZOOM, build_map
 from tests.maps.map_support import FIXTURE, incident_payload
 
@@ -50,11 +50,11 @@ def test_served_map_carries_the_detail_and_may_zoom_closer():
         assert local_url(dest) in page
     assert "/app/static/vendor/" + basemap.PLACES_NAME in page
     _, options = incident_payload(page)
-    assert OFFLINE_MAX_FOCUS_ZOOM < options["focusZoom"] <= DETAIL_MAX_ZOOM
+    assert OFFLINE_MAX_FOCUS_ZOOM < options["frame"]["zoom"] <= DETAIL_MAX_FOCUS_ZOOM
     # an exported page (opened from disk, nothing to fetch) keeps the outline's zoom limit
     exported = build_map(incidents, offline=True, focus_id=focus).get_root().render()
     assert "IncidentBasemap" not in exported
-    assert incident_payload(exported)[1]["focusZoom"] <= OFFLINE_MAX_FOCUS_ZOOM
+    assert incident_payload(exported)[1]["frame"]["zoom"] <= OFFLINE_MAX_FOCUS_ZOOM
 
 
 def test_capitals_written_at_set_up_read_back_the_same(tmp_path):

@@ -207,8 +207,10 @@ def test_focus_zoom_follows_location_precision_and_stays_within_the_offline_outl
     row = incidents[incidents["id"] == "2018-03-26-london-expulsion"].iloc[0]
     _, online = incident_payload(render(incidents, offline=False, focus_id=row["id"])[0])
     _, offline = incident_payload(render(incidents, offline=True, focus_id=row["id"])[0])
-    assert online["focusZoom"] == FOCUS_ZOOM[row["geo_precision"]]
-    assert offline["focusZoom"] == min(FOCUS_ZOOM[row["geo_precision"]], OFFLINE_MAX_FOCUS_ZOOM)
+    assert online["frame"]["zoom"] == FOCUS_ZOOM[row["geo_precision"]]
+    assert online["frame"]["center"] == [row["lat"], row["lon"]]
+    assert offline["frame"]["zoom"] == min(FOCUS_ZOOM[row["geo_precision"]],
+                                           OFFLINE_MAX_FOCUS_ZOOM)
     assert focus_zoom("site", offline=False) > focus_zoom("city", offline=False) > focus_zoom(
         "country", offline=False)
     assert focus_zoom("site", offline=True) == OFFLINE_MAX_FOCUS_ZOOM
@@ -220,25 +222,26 @@ def test_focus_zoom_follows_location_precision_and_stays_within_the_offline_outl
 def test_default_view_fits_the_points(incidents):
     page, _ = render(incidents)
     data, options = incident_payload(page)
-    (south, west), (north, east) = options["bounds"]
+    (south, west), (north, east) = options["frame"]["bounds"]
     assert south == min(data["lat"]) and north == max(data["lat"])
     assert west == min(data["lon"]) and east == max(data["lon"])
 
 
 def test_empty_frame_gives_an_empty_map(incidents):
     page, m = render(incidents.iloc[0:0])
-    data, options = incident_payload(page)
-    assert data["lat"] == [] and options["bounds"] is None
-    assert "world_outline" in page and "incidentMap.layer" not in page
+    data, options, layers = incident_payload(page, layers=True)
+    assert data["lat"] == [] and options["frame"]["bounds"] is None
+    assert "world_outline" in page and layers == []
     assert m.incident_summary.shown == 0 and m.incident_summary.missing_coords == 0
 
 
 def test_layers_in_the_layer_control(incidents):
     page, _ = render(incidents)
-    control = re.search(r"overlays\s*:\s*\{(.*?)\}", page, re.S).group(1)
-    for name in ("Incidents", "Precision halos", "Expulsion flows", "Clusters", "Heat map",
-                 "World outline"):
-        assert f'"{name}"' in control
+    _, _, layers = incident_payload(page, layers=True)
+    assert [layer["name"] for layer in layers] == [
+        "Precision halos", "Expulsion flows", "Incidents", "Clusters", "Heat map"]
+    # the world outline names itself for the same menu
+    assert 'incidentOutline = {\n                name: "World outline"' in page
 
 
 def test_many_points_switch_on_clusters_then_heat(tmp_path):

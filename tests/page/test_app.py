@@ -186,7 +186,8 @@ def test_briefing_steps_through_filtered_incidents(incidents):
 
     # The title step first: what is shown and how many steps, no incident in focus.
     title = next(h.value for h in at.html if 'class="im-title-step"' in h.value)
-    assert "All incidents, Spain" in title and "3 steps" in title
+    heading = next(h.value for h in at.html if "im-step-heading" in h.value)
+    assert "All incidents, Spain" in heading and "3 steps" in title
     assert "incident" not in at.query_params
     assert at.button(key="brief_prev").disabled
     at.button(key="brief_next").click().run()
@@ -216,7 +217,7 @@ def test_briefing_opens_the_incident_in_the_url(incidents):
     step = next(h.value for h in at.html if 'class="im-step"' in h.value)
     assert f"Step {len(steps)} of {len(steps)}" in step
     assert at.button(key="brief_next").disabled
-    links = [m.value for m in at.markdown if "Back to analyst view" in m.value]
+    links = [m.value for m in at.markdown if "Analyst view" in m.value]
     assert links and "view=briefing" not in links[0]
 
 

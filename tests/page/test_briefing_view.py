@@ -53,7 +53,7 @@ def html_with(at: AppTest, marker: str) -> str:
 
 def test_a_briefing_opens_on_its_title_step_and_steps_through(monkeypatch):
     at = run_page({"briefing": "test-brief"})
-    assert "Test briefing" in html_with(at, "im-title-step")
+    assert "Test briefing" in html_with(at, "im-step-heading")
     assert "Three steps on the page fixture" in html_with(at, "im-title-step")
     assert "Title" in html_with(at, 'class="im-step"')
     assert at.button(key="brief_prev").disabled

@@ -1,18 +1,39 @@
 """The page's deck export (AppTest, real headless Chromium): nothing until "Render deck" is
-pressed, then a PPTX or PDF with a title slide and one slide per step, read back with
-python-pptx and pypdf."""
+pressed, then the deck is drawn in the background ("Drawing slide 2 of 3…", with a Cancel
+button) and offered as a PPTX or PDF with a title slide and one slide per step, read back
+with python-pptx and pypdf."""
 
 from __future__ import annotations
 
 import io
 
+import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from tests.paths import APP, FIXTURES
 
+# Through headless Chromium: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 FIXTURE = FIXTURES / "page_fixture.csv"
+
+
+def render(at: AppTest) -> None:
+    """Press "Render deck", let the background drawing end, and run the page again."""
+    at.button(key="deck_render").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    job = at.session_state["deck_job"]
+    if job.running:  # the progress is on the page meanwhile, with a way out
+        texts = [bar.proto.text for bar in at.get("progress")]
+        assert texts and texts[0].startswith(("Starting", "Drawing slide")), texts
+        assert "Cancel" in [button.label for button in at.button]
+    assert job.wait(180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "deck_job" not in at.session_state
 
 
 def test_the_page_makes_a_deck_of_the_filtered_incidents(monkeypatch, downloads):
@@ -23,9 +44,7 @@ def test_the_page_makes_a_deck_of_the_filtered_incidents(monkeypatch, downloads)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Download PPTX" not in [b.label for b in at.get("download_button")]
-    at.button(key="deck_render").click()
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    render(at)
     deck = Presentation(io.BytesIO(downloads["incidents_ES.pptx"]))
     slides = list(deck.slides)
     assert len(slides) == 3  # one per Spanish incident of the fixture, in date order
@@ -35,9 +54,7 @@ def test_the_page_makes_a_deck_of_the_filtered_incidents(monkeypatch, downloads)
     # Asked for, a title slide opens the deck (here the PDF).
     at.checkbox(key="deck_title_slide").check()
     at.selectbox(key="deck_format").set_value("pdf")
-    at.button(key="deck_render").click()
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    render(at)
     pages = PdfReader(io.BytesIO(downloads["incidents_ES.pdf"])).pages
     assert len(pages) == 1 + 3
     title = " ".join(pages[0].extract_text().split())

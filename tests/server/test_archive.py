@@ -113,6 +113,7 @@ def test_no_archive_no_route(monkeypatch, tmp_path):
     assert archive_routes() == [] and basemap.archive_url() is None
 
 
+@pytest.mark.slow  # starts the server once per bad archive
 def test_serve_refuses_what_is_not_a_usable_archive(tmp_path):
     mbtiles = tmp_path / "region.mbtiles"
     sqlite3.connect(mbtiles).execute("create table tiles (z int)").connection.commit()

@@ -104,6 +104,8 @@ def _countries(rows: int, frame_id: int, _incidents: pd.DataFrame) -> tuple[str,
 
 
 def sidebar_filters(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
+    # select_all=False: typing "Killing" and Enter chooses Killing, never "Select 2 matches"
+    # (Killing and Attempted killing).
     with st.sidebar:
         st.header("Filters")
         if span[0] < span[1]:
@@ -126,11 +128,11 @@ def sidebar_filters(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
         )
         st.multiselect(
             "Countries", options, key="f_countries", format_func=page_state.country_label,
-            placeholder="All countries",
+            placeholder="All countries", select_all=False,
         )
         st.multiselect(
             "Event types", list(EVENT_TYPES), key="f_types", format_func=EVENT_TYPES.get,
-            placeholder="All event types",
+            placeholder="All event types", select_all=False,
         )
         st.session_state["f_assess"] = page_state.assessments_shown(
             st.session_state.get("f_types") or []
@@ -142,6 +144,7 @@ def sidebar_filters(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
         st.multiselect(
             "Attribution", list(ATTRIBUTIONS), key="f_attributions",
             format_func=lambda value: value.capitalize(), placeholder="Any attribution",
+            select_all=False,
             help="; ".join(f"{key}: {label}" for key, label in ATTRIBUTIONS.items()),
         )
         st.text_input(

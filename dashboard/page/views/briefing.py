@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-import streamlit.components.v1 as components
 
 from dashboard.data.briefings import Briefing, BriefingError, load_briefing
 from dashboard.data.filters import (
     apply_filters,
     describe,
 )
-from dashboard.exports.deck import step_rows, step_text
+from dashboard.exports.deck import step_rows, step_text, step_view
 from dashboard.page import state as page_state
 from dashboard.page.briefing import (
     briefing_steps,
@@ -27,6 +26,7 @@ from dashboard.page.briefing import (
 from dashboard.page.views.common import (
     BRIEFING_MAP_HEIGHT,
     current_filters,
+    frame_script,
     link_html,
     show_map,
     show_notices,
@@ -39,39 +39,50 @@ BRIEFING_CSS = """
 [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"] {
   display: none !important;
 }
-[data-testid="stMainBlockContainer"] { padding-top: 1.5rem; padding-bottom: 1rem; }
+[data-testid="stMainBlockContainer"] { padding: 0.9rem 1.6rem 0.6rem; max-width: none; }
 [data-testid="stHeader"] { display: none; }
-.im-card { font-size: 1.3rem; line-height: 1.5; }
-.im-card .im-card-title { font-size: 2.1rem; line-height: 1.2; margin-bottom: 0.4rem;
+/* Type for the back of a room: nothing under 24 px at 1920x1080. */
+.im-step-heading { font-size: 2.75rem; line-height: 1.12; margin: 0; font-weight: 700;
   overflow-wrap: anywhere; }
-.im-card .im-card-meta { font-size: 1.15rem; color: #444; }
-.im-card ul { padding-left: 1.2rem; }
-.im-card li { font-size: 1.05rem; overflow-wrap: anywhere; }
-.im-step { font-size: 1.35rem; font-weight: 600; text-align: center; margin: 0; }
-.im-back { font-size: 1.1rem; text-align: right; }
-.stButton button p { font-size: 1.15rem; }
+.im-step { font-size: 1.5rem; font-weight: 600; text-align: center; margin: 0;
+  white-space: nowrap; }
+.im-back, .im-back a { font-size: 1.5rem !important; text-align: right; margin: 0; }
+.stButton button { min-height: 3rem; }
+.stButton button p { font-size: 1.5rem; }
 /* Home/End press these; a presenter does not need them on screen. */
 .st-key-brief_first, .st-key-brief_last { display: none; }
-.im-step-heading { font-size: 2.1rem; line-height: 1.2; margin: 0; }
-.im-title-step h1 { font-size: 3rem; line-height: 1.15; margin: 0 0 0.6rem; }
-.im-title-step p { font-size: 1.6rem; color: #333; line-height: 1.4; }
-.im-title-step .im-title-count { font-size: 1.2rem; color: #555; }
-.im-step-caption { font-size: 1.45rem; line-height: 1.45; margin: 0 0 0.8rem; }
-.im-step-facts { font-size: 1.2rem; line-height: 1.5; }
-.im-step-facts li { overflow-wrap: anywhere; }
-@media (min-width: 1800px) {
-  .im-card { font-size: 1.5rem; }
-  .im-card .im-card-title { font-size: 2.4rem; }
-  .im-step-caption { font-size: 1.7rem; }
-}
+.im-step-caption { font-size: 2rem; line-height: 1.35; margin: 0 0 1rem; }
+.im-step-meta { font-size: 1.5rem; line-height: 1.4; color: #333; margin: 0 0 1rem; }
+.im-details { font-size: 1.5rem; line-height: 1.4; }
+.im-details > summary { cursor: pointer; color: #333; font-weight: 600; }
+.im-details[open] > summary { margin-bottom: 0.6rem; }
+.im-card { font-size: 1.5rem; line-height: 1.4; }
+.im-card .im-card-title { font-size: 1.75rem; line-height: 1.2; margin: 0 0 0.4rem;
+  overflow-wrap: anywhere; }
+.im-card .im-card-meta { font-size: 1.5rem; color: #333; }
+.im-card p, .im-step-facts p, .im-details p { font-size: 1.5rem; }
+.im-card .im-card-title { font-size: 1.75rem; }
+.im-card ul, .im-step-facts ul { padding-left: 1.4rem; margin: 0.3rem 0; }
+.im-card li, .im-step-facts li { font-size: 1.5rem; overflow-wrap: anywhere; }
+.im-step-facts { font-size: 1.5rem; line-height: 1.4; }
+.im-title-step h1 { font-size: 3.2rem; line-height: 1.12; margin: 0 0 0.8rem; }
+.im-title-step p { font-size: 2rem; color: #222; line-height: 1.35; }
+.im-title-step .im-title-count { font-size: 1.5rem; color: #444; }
+/* B: a black screen, as a presenter's clicker gives it. */
+#im-black { position: fixed; inset: 0; background: #000; z-index: 1000002; cursor: none; }
 /* A phone: everything wraps inside the screen, nothing runs off the edge. */
 @media (max-width: 700px) {
   [data-testid="stMainBlockContainer"] { padding-left: 0.8rem; padding-right: 0.8rem; }
   .im-card, .im-card *, .im-step-caption, .im-title-step * { overflow-wrap: anywhere; }
-  .im-card .im-card-title, .im-step-heading { font-size: 2.1rem; line-height: 1.2; margin: 0; }
-.im-title-step h1 { font-size: 1.6rem; }
-  .im-card { font-size: 1.05rem; }
-  .im-back { text-align: left; }
+  .im-step-heading { font-size: 1.9rem; }
+  .im-title-step h1 { font-size: 1.8rem; }
+  .im-step-caption { font-size: 1.3rem; }
+  .im-step-meta, .im-details, .im-card, .im-card li, .im-step-facts, .im-card p,
+  .im-step-facts p, .im-details p, .im-step-facts li, .im-card .im-card-meta {
+    font-size: 1.05rem; }
+  .im-card .im-card-title { font-size: 1.3rem; }
+  .im-back { text-align: left; font-size: 1.1rem; }
+  .stButton button p, .im-step { font-size: 1.1rem; }
 }
 </style>
 """
@@ -88,8 +99,7 @@ def _step(steps: list[str], current: str | None, offset: int) -> None:
 def keyboard_control() -> None:
     """Clicker and keyboard: a same-origin frame whose script presses the step buttons and
     sizes the map to the window (``static/briefing_keys.js``)."""
-    script = KEYS_JS.read_text(encoding="utf-8")
-    components.html(f"<script>/* incident-map-frame-script */{script}</script>", height=0)
+    frame_script(KEYS_JS.name)
 
 
 def _jump_buttons(on_first, on_last, *, disabled: bool) -> None:
@@ -138,34 +148,34 @@ def authored_view(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
     sync_url({"view": "briefing", "briefing": briefing.name, "step": str(index)})
     show_notices(False)
 
-    top = st.columns([5, 1.3, 1.6, 1.3, 2.2], vertical_alignment="center")
     heading = briefing.title if index == 0 else briefing.steps[index - 1].heading
-    top[0].html(f'<h2 class="im-step-heading">{html.escape(heading)}</h2>')
+    top = _top_bar(heading)
     top[1].button("◂ Previous", key="brief_prev", on_click=_set_step, args=(index - 1,),
                   disabled=index == 0, width="stretch")
     label = "Title" if index == 0 else step_label(index - 1, total)
     top[2].html(f'<p class="im-step">{html.escape(label)}</p>')
     top[3].button("Next ▸", key="brief_next", on_click=_set_step, args=(index + 1,),
                   disabled=index >= total, width="stretch", type="primary")
-    top[4].markdown(f'<p class="im-back">{link_html("◂ Back to analyst view", {})}</p>',
+    top[4].markdown(f'<p class="im-back">{link_html("◂ Analyst view", {})}</p>',
                     unsafe_allow_html=True)
     _jump_buttons(lambda: _set_step(0), lambda: _set_step(total), disabled=False)
 
     step = briefing.steps[max(index - 1, 0)]
     rows = step_rows(incidents, step)
-    map_column, card_column = st.columns([3, 2], gap="large")
+    # The same view (and so the same frame) as the step's slide in the PDF and PPTX.
+    view = step_view(step, offline=offline) if index > 0 else None
+    map_column, card_column = st.columns(BODY_COLUMNS, gap="medium")
     with map_column:
-        at = step.at if index > 0 else None
-        show_map(rows, offline=offline, focus_id=step.incident if index > 0 else None,
+        at = view.at if view else None
+        show_map(rows, offline=offline, focus_id=view.focus_id if view else None,
                  height=BRIEFING_MAP_HEIGHT, key="briefing_map", focus_popup=False,
-                 fly=index > 0, focus_label=True, legend_open=False, animate=False,
-                 center=(at.lat, at.lon) if at else None, zoom=at.zoom if at else None,
-                 dataset=incidents, data_path=data_path)
+                 fly=True, focus_label=True, legend_open=False, animate=False,
+                 dim_others=True, presenting=True, center=(at[0], at[1]) if at else None,
+                 zoom=at[2] if at else None, dataset=incidents, data_path=data_path)
     with card_column:
         if index == 0:
             st.html(
                 '<div class="im-title-step">'
-                f"<h1>{html.escape(briefing.title)}</h1>"
                 + (f"<p>{html.escape(briefing.subtitle)}</p>" if briefing.subtitle else "")
                 + f'<p class="im-title-count">{total} steps · press → or Next to begin</p>'
                 "</div>")
@@ -174,20 +184,49 @@ def authored_view(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
                 st.html(f'<p class="im-step-caption">{html.escape(step.caption)}</p>')
             focus = rows[rows["id"] == step.incident] if step.incident else rows[:0]
             if not focus.empty:
-                st.html(card_html(focus.iloc[0].to_dict(), heading_level=3))
+                row = focus.iloc[0].to_dict()
+                st.html(meta_html(row) + details_html(card_html(row, heading_level=3)))
             elif rows.empty:
                 st.info("No incident in the dataset matches this step.")
             else:
                 facts = step_text(rows, step)
                 items = "".join(f"<li>{html.escape(s)}</li>" for s in facts["sources"])
                 st.html(
-                    '<div class="im-step-facts">'
-                    f"<p><strong>{len(rows)} incidents</strong> · {html.escape(facts['date'])}"
-                    f"</p><p><strong>Where:</strong> {html.escape(facts['place'])}</p>"
-                    f"<p><strong>Attribution:</strong> {html.escape(facts['attribution'])}</p>"
-                    f"<p><strong>Sources</strong></p><ul>{items}</ul></div>")
+                    f'<p class="im-step-meta">{len(rows)} incidents · '
+                    f"{html.escape(facts['date'])}</p>"
+                    + details_html(
+                        '<div class="im-step-facts">'
+                        f"<p><strong>{len(rows)} incidents</strong> · "
+                        f"{html.escape(facts['date'])}</p>"
+                        f"<p><strong>Where:</strong> {html.escape(facts['place'])}</p>"
+                        f"<p><strong>Attribution:</strong> {html.escape(facts['attribution'])}"
+                        f"</p><p><strong>Sources</strong></p><ul>{items}</ul></div>"))
     keyboard_control()
 
+
+#: The map takes most of the screen, the step's text a narrower column beside it.
+BODY_COLUMNS = [7, 3]
+
+
+def _top_bar(heading: str):
+    """The step's headline, the step buttons and counter, and the way back."""
+    top = st.columns([6.2, 1.25, 1.25, 1.25, 1.4], vertical_alignment="center")
+    top[0].html(f'<h1 class="im-step-heading">{html.escape(heading)}</h1>')
+    return top
+
+
+def meta_html(row: dict) -> str:
+    """The one line under a step's caption: date and place."""
+    date = row.get("date_label") or row.get("date") or ""
+    place = row.get("place") or ""
+    return (f'<p class="im-step-meta">{html.escape(str(date))} · '
+            f"{html.escape(str(place))}</p>")
+
+
+def details_html(inner: str) -> str:
+    """Details on demand: what a presenter opens when asked (summary, attribution,
+    sources as publisher and headline)."""
+    return f'<details class="im-details"><summary>Details and sources</summary>{inner}</details>'
 
 
 def title_step_html(title: str, rows: pd.DataFrame, total: int) -> str:
@@ -199,7 +238,6 @@ def title_step_html(title: str, rows: pd.DataFrame, total: int) -> str:
         span = (f"{first:%-d %B %Y}" if first == last
                 else f"{first:%-d %B %Y} to {last:%-d %B %Y}")
     return ('<div class="im-title-step">'
-            f"<h1>{html.escape(title)}</h1>"
             f"<p>One incident per step, in date order{' · ' + html.escape(span) if span else ''}"
             "</p>"
             f'<p class="im-title-count">{total} steps · press → or Next to begin</p></div>')
@@ -225,8 +263,8 @@ def filtered_view(incidents: pd.DataFrame, span, *, offline: bool,
                 "starting at the first step.")
     index = step_index(steps, current) if current else -1
     title = describe(filters)  # placed as escaped HTML below, not as Markdown
-    top = st.columns([5, 1.3, 1.6, 1.3, 2.2], vertical_alignment="center")
-    top[0].html(f'<h2 class="im-step-heading">{html.escape(title)}</h2>')
+    row = filtered[filtered["id"] == current].iloc[0] if current is not None else None
+    top = _top_bar(title if row is None else str(row["title"]))
     top[1].button("◂ Previous", key="brief_prev", on_click=_step, args=(steps, current, -1),
                   disabled=not steps or current is None, width="stretch")
     label = "No incidents" if not steps else (
@@ -236,19 +274,19 @@ def filtered_view(incidents: pd.DataFrame, span, *, offline: bool,
                   disabled=not steps or index >= len(steps) - 1, width="stretch",
                   type="primary")
     # A markdown link keeps target="_self" (st.html would drop it).
-    top[4].markdown(f'<p class="im-back">{link_html("◂ Back to analyst view", analyst_params)}</p>',
+    top[4].markdown(f'<p class="im-back">{link_html("◂ Analyst view", analyst_params)}</p>',
                     unsafe_allow_html=True)
     _jump_buttons(lambda: _step(steps, current, -len(steps) - 1),
                   lambda: _step(steps, current, len(steps) + 1), disabled=not steps)
 
-    map_column, card_column = st.columns([3, 2], gap="large")
+    map_column, card_column = st.columns(BODY_COLUMNS, gap="medium")
     with map_column:
         # The card beside the map says what the popup would, and the legend starts closed
         # (a presenter opens it when asked): keep the map clear, but name the place.
         show_map(filtered, offline=offline, focus_id=current, height=BRIEFING_MAP_HEIGHT,
-                 key="briefing_map", focus_popup=False, fly=current is not None,
-                 focus_label=True, legend_open=False, animate=False, dataset=incidents,
-                 data_path=data_path)
+                 key="briefing_map", focus_popup=False, fly=True, focus_label=True,
+                 legend_open=False, animate=False, dim_others=True, presenting=True,
+                 dataset=incidents, data_path=data_path)
     with card_column:
         if not steps:
             st.info("No incidents match these filters. Go back to the analyst view to "
@@ -256,8 +294,10 @@ def filtered_view(incidents: pd.DataFrame, span, *, offline: bool,
         elif current is None:
             st.html(title_step_html(title, filtered, len(steps)))
         else:
-            row = filtered[filtered["id"] == current].iloc[0]
-            st.html(card_html(row.to_dict()))
+            data = row.to_dict()
+            summary = str(data.get("summary") or "").strip()
+            st.html((f'<p class="im-step-caption">{html.escape(summary)}</p>' if summary
+                     else "") + meta_html(data) + details_html(card_html(data)))
             if not row["has_coords"]:
                 st.caption("This incident has no coordinates yet, so the map cannot show it.")
     keyboard_control()

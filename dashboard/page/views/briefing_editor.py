@@ -98,7 +98,7 @@ def _remove(index: int) -> None:
 def _add(filters: Filters, focus_id: str | None, focus_title: str | None,
          at: tuple[float, float, int] | None) -> None:
     briefing = _collect()
-    at, _ = map_view_now(at, None)  # the map's latest pan and zoom, from the URL
+    at, _, _ = map_view_now(at, None)  # the map's latest pan and zoom, from the URL
     heading = st.session_state.get("be_add_heading", "").strip() or focus_title or describe(
         filters)
     step = view_step(heading=heading, caption=st.session_state.get("be_add_caption", ""),

@@ -17,7 +17,7 @@ from dashboard.data.filters import (
     shown,
 )
 from dashboard.data.loading import load_incidents
-from dashboard.data.mapview import MapAt, parse_at, parse_layers
+from dashboard.data.mapview import MapAt, parse_at, parse_frame, parse_layers
 from dashboard.data.query import CachedQuery, QueryError, engine_requested, open_query
 from dashboard.data.schema import DatasetError, InvalidDataset
 from dashboard.maps.assets import assets_available, missing_assets_message
@@ -159,6 +159,20 @@ def _payload_key(path: str, version: int | str,
     return key, write_outline()
 
 
+def page_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, height: int,
+             at: tuple[float, float, int] | None = None, **map_options):
+    """The page's map of ``filtered`` (up to SCALE_THRESHOLD rows): its camera is
+    :func:`dashboard.maps.framing.frame_view` of the same values an export is given.
+
+    The dashboard serves the plugins' files itself, so they can wait until a layer needs
+    them: the map draws sooner. The incidents go separately from the map (``in_place``):
+    streamlit-folium replaces them in the map already on screen, so a filter change, a table
+    choice or a briefing's next step never reloads it."""
+    return build_map(filtered, offline=offline, focus_id=focus_id, height=height,
+                     basemap_detail=True, lazy_plugins=True, in_place=True, at=at,
+                     **map_options)
+
+
 def show_map(filtered, *, offline: bool, focus_id: str | None, height: int,
              key: str, center: tuple[float, float] | None = None, zoom: int | None = None,
              dataset: pd.DataFrame | None = None, data_path: Path | None = None,
@@ -192,13 +206,12 @@ def show_map(filtered, *, offline: bool, focus_id: str | None, height: int,
         st_folium(folium_map, key=key, height=height, use_container_width=True,
                   returned_objects=[], feature_group_to_add=folium_map.scale_filter)
     else:
-        # The dashboard serves the plugins' files itself, so they can wait until a layer
-        # needs them: the map draws sooner.
         filtered = filtered() if callable(filtered) else filtered
-        folium_map = build_map(filtered, offline=offline, focus_id=focus_id, height=height,
-                               basemap_detail=True, lazy_plugins=True, **map_options)
+        at = None if center is None or zoom is None else (center[0], center[1], int(zoom))
+        folium_map = page_map(filtered, offline=offline, focus_id=focus_id, height=height,
+                              at=at, **map_options)
         st_folium(folium_map, key=key, height=height, use_container_width=True,
-                  returned_objects=[], center=center, zoom=zoom)
+                  returned_objects=[], feature_group_to_add=[folium_map.incident_update])
     missing = folium_map.incident_summary.missing_coords
     if missing == 1:
         st.caption("1 incident has no coordinates and is not on the map.")
@@ -209,13 +222,23 @@ def show_map(filtered, *, offline: bool, focus_id: str | None, height: int,
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
 
-def frame_script(name: str) -> None:
-    """Run ``static/NAME`` in a same-origin component frame (it acts on the page around it)."""
-    import streamlit.components.v1 as components
+FRAME_SCRIPT_CSS = """<style>
+/* The script frames have nothing to show: they take no room on the page. */
+[class*="st-key-im-script-"] { display: none !important; }
+</style>"""
 
+
+def frame_script(name: str) -> None:
+    """Run ``static/NAME`` in a same-origin frame (``st.iframe`` of an HTML string): it acts
+    on the page around it. The frame is a document of its own, with a title and a language."""
     # The comment names the frame as ours (the hostile-input tests tell it from an injected one).
     script = (STATIC / name).read_text(encoding="utf-8")
-    components.html(f"<script>/* incident-map-frame-script */{script}</script>", height=0)
+    label = Path(name).stem.replace("_", "-")
+    with st.container(key=f"im-script-{label}"):
+        st.html(FRAME_SCRIPT_CSS)
+        st.iframe(f'<!doctype html><html lang="en"><head><title>Incident Map: {label}</title>'
+                  f"</head><body><script>/* incident-map-frame-script */{script}</script>"
+                  "</body></html>", height=1, alt=f"Incident Map {label} script")
 
 
 def map_view_params(filters: Filters) -> tuple[dict[str, str], MapAt | None, tuple | None,
@@ -235,6 +258,9 @@ def map_view_params(filters: Filters) -> tuple[dict[str, str], MapAt | None, tup
         at = parse_at(raw_at)
         if at is not None:
             keep["at"] = raw_at
+            raw_frame = st.query_params.get("frame")
+            if raw_frame and parse_frame(raw_frame) is not None:
+                keep["frame"] = raw_frame
     raw_layers = st.query_params.get("layers")
     if raw_layers is not None:
         layers = parse_layers(raw_layers)
@@ -247,18 +273,20 @@ def map_view_params(filters: Filters) -> tuple[dict[str, str], MapAt | None, tup
 
 
 def map_view_now(at: tuple[float, float, int] | None,
-                 layers: tuple[str, ...] | None) -> tuple[tuple[float, float, int] | None,
-                                                         tuple[str, ...] | None]:
-    """The map's extent and layers as the URL has them now (a fragment's rerun sees the map's
-    latest moves), else the values given."""
+                 layers: tuple[str, ...] | None):
+    """The map's extent, layers and on-screen size (``frame=``, with ``at=``) as the URL has
+    them now (a fragment's rerun sees the map's latest moves), else the values given."""
     raw_at = st.query_params.get("at")
     parsed = parse_at(raw_at) if raw_at else None
+    frame = None
     if parsed is not None:
         at = (parsed.lat, parsed.lon, parsed.zoom)
+        raw_frame = st.query_params.get("frame")
+        frame = parse_frame(raw_frame) if raw_frame else None
     raw_layers = st.query_params.get("layers")
     if raw_layers is not None and parse_layers(raw_layers) is not None:
         layers = parse_layers(raw_layers)
-    return at, layers
+    return at, layers, frame
 
 
 def link_html(label: str, params: dict[str, str]) -> str:

@@ -23,6 +23,7 @@ from dashboard.exports.formats import (
     export_bytes,
     media_type,
 )
+from dashboard.exports.jobs import ExportCancelled, ExportJob
 from dashboard.maps.assets import assets_available, missing_assets_message
 from dashboard.page.views.common import map_view_now
 
@@ -54,7 +55,7 @@ def render_downloads(filtered, filters: Filters, *, focus_id: str | None,
     ``at`` and ``layers`` are the map's extent and layers as on screen. The map writes them
     into the URL without a rerun, and pressing "Render PNG" reruns only this fragment, so
     they are read from the URL again here."""
-    at, layers = map_view_now(at, layers)
+    at, layers, frame = map_view_now(at, layers)
     st.subheader("Export this view")
     title_col, subtitle_col = st.columns(2)
     title = title_col.text_input("Title", value=DEFAULT_TITLE, key="export_title",
@@ -64,8 +65,17 @@ def render_downloads(filtered, filters: Filters, *, focus_id: str | None,
     labels = st.checkbox("Label the symbols in the PNG", key="export_labels",
                          help="Names each symbol (or how many share a spot); a label that "
                               "would cover another label, a symbol or the legend is left out.")
+    allow_empty = st.checkbox("Export the PNG even when its frame shows no incident",
+                              key="export_allow_empty")
+    web_tiles = False
+    if not offline:
+        web_tiles = st.checkbox(
+            "HTML: keep the web map tiles", key="export_web_tiles",
+            help="Off: the HTML file draws the bundled offline basemap and requests nothing "
+                 "when opened. On: it also loads the web tiles from their server.")
     view = View(filters=filters, focus_id=focus_id, offline=offline, at=at, layers=layers,
-                title=title, subtitle=subtitle, labels=labels)
+                title=title, subtitle=subtitle, labels=labels, frame=frame,
+                web_tiles=web_tiles)
     provenance = Provenance.of(data_path)
     size_col, scale_col, render_col, png_col = st.columns([2, 1, 2, 2],
                                                           vertical_alignment="bottom")
@@ -79,7 +89,8 @@ def render_downloads(filtered, filters: Filters, *, focus_id: str | None,
     if render_col.button("Render PNG", key="export_render_png", width="stretch"):
         with st.spinner("Rendering the PNG in headless Chromium…"):
             try:
-                png = _export(filtered, view, "png", provenance=provenance, size=size)
+                png = _export(filtered, view, "png", provenance=provenance, size=size,
+                              allow_empty=allow_empty)
                 st.session_state["export_png"] = (token, png)
             except (ExportError, BrowserNotFound) as error:
                 st.error(f"PNG export failed: {error}")
@@ -112,6 +123,26 @@ def render_downloads(filtered, filters: Filters, *, focus_id: str | None,
 
 
 DEFAULT_DECK = ""  # the selectbox's value for "the filtered incidents in date order"
+#: How often the deck's progress is shown again while it is drawn.
+PROGRESS_EVERY_S = 0.5
+
+
+def _deck_work(rows, view: View, fmt: str, progress, **options) -> bytes:
+    return export_bytes(rows, view, fmt, progress=progress, **options)
+
+
+@st.fragment(run_every=PROGRESS_EVERY_S)
+def _deck_progress(job: ExportJob) -> None:
+    """"Drawing slide 7 of 17…" with a bar and a Cancel button, shown again every half
+    second while the deck is drawn; the whole page runs again once it has ended."""
+    if not job.running:
+        st.rerun()
+    bar_col, cancel_col = st.columns([5, 1], vertical_alignment="bottom")
+    bar_col.progress(job.fraction(), text=job.status())
+    if cancel_col.button("Cancel", key="deck_cancel", disabled=job.cancelled,
+                         width="stretch"):
+        job.cancel()
+        bar_col.caption("Cancelling: the slide being drawn is finished first.")
 
 
 @st.fragment
@@ -133,23 +164,39 @@ def render_deck_downloads(incidents: pd.DataFrame, filtered, filters: Filters, *
     fmt = fmt_col.selectbox("Format", ["pptx", "pdf"], key="deck_format",
                             format_func=lambda f: {"pptx": "PowerPoint", "pdf": "PDF"}[f])
     token = repr((choice, fmt, filters, offline, title_slide))
-    if render_col.button("Render deck", key="deck_render", width="stretch"):
-        view = View(filters=filters, offline=offline)
-        with st.spinner("Drawing one map per slide in headless Chromium…"):
-            try:
-                briefing = load_briefing(choice, ids=incidents["id"]) if choice else None
-                if briefing is None and not len(filtered):
-                    raise ExportError("no incidents match these filters: nothing to put on "
-                                      "slides")
-                data = export_bytes(incidents if briefing else _rows(filtered), view, fmt,
-                                    provenance=Provenance.of(data_path), briefing=briefing,
-                                    title_slide=title_slide)
-                st.session_state["deck_file"] = (token, data)
-            except BriefingError as error:
-                st.error("The briefing cannot be used:\n\n" + "\n".join(
-                    f"- `{line}`" for line in error.problems[:20]))
-            except (ExportError, BrowserNotFound) as error:
-                st.error(f"Deck export failed: {error}")
+    job = st.session_state.get("deck_job")
+    if render_col.button("Render deck", key="deck_render", width="stretch",
+                         disabled=bool(job and job.running)):
+        try:
+            briefing = load_briefing(choice, ids=incidents["id"]) if choice else None
+            if briefing is None and not len(filtered):
+                raise ExportError("no incidents match these filters: nothing to put on "
+                                  "slides")
+            # Drawn in the background: the page shows "slide 7 of 17" and can cancel it.
+            work = functools.partial(
+                _deck_work, incidents if briefing else _rows(filtered),
+                View(filters=filters, offline=offline), fmt,
+                provenance=Provenance.of(data_path), briefing=briefing,
+                title_slide=title_slide)
+            job = ExportJob(work, noun="slide", token=token)
+            st.session_state["deck_job"] = job
+        except BriefingError as error:
+            st.error("The briefing cannot be used:\n\n" + "\n".join(
+                f"- `{line}`" for line in error.problems[:20]))
+        except (ExportError, BrowserNotFound) as error:
+            st.error(f"Deck export failed: {error}")
+    if job is not None and job.running:
+        _deck_progress(job)
+    elif job is not None:  # ended since the last run: keep the file or say why not
+        del st.session_state["deck_job"]
+        if isinstance(job.error, ExportCancelled):
+            st.info(f"Deck {job.status().lower()}.")
+        elif isinstance(job.error, ExportError | BrowserNotFound):
+            st.error(f"Deck export failed: {job.error}")
+        elif job.error is not None:
+            raise job.error
+        else:
+            st.session_state["deck_file"] = (job.token, job.result)
     stored = st.session_state.get("deck_file")
     if stored and stored[0] == token:
         stem = choice or default_file_name(filters, fmt).rsplit(".", 1)[0]

@@ -1,0 +1,50 @@
+"""The screen and every export frame a briefing step with the same function and the same
+values: the page's map (``page_map``) and the PNG/PDF/PPTX map (``build_view_map`` of the
+deck's ``step_view``) open on the same frame for every step of every shipped briefing."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.data.briefings import list_briefings, load_briefing
+from dashboard.data.loading import load_incidents
+from dashboard.exports.deck import step_rows, step_view
+from dashboard.exports.snapshot import build_view_map
+from dashboard.page.views.common import BRIEFING_MAP_HEIGHT, page_map
+from tests.paths import ROOT
+
+DATASET = ROOT / "data" / "incidents.csv"
+
+
+@pytest.fixture(scope="module")
+def incidents():
+    return load_incidents(DATASET)
+
+
+def shipped_steps(incidents):
+    for name in list_briefings():
+        briefing = load_briefing(name, ids=incidents["id"])
+        for number, step in enumerate(briefing.steps, start=1):
+            yield name, number, step
+
+
+def test_screen_png_pdf_and_pptx_frame_every_step_alike(incidents):
+    compared = 0
+    for name, number, step in shipped_steps(incidents):
+        rows = step_rows(incidents, step)
+        for offline in (True,):  # as the suite serves it
+            view = step_view(step, offline=offline)
+            screen = page_map(rows, offline=offline, focus_id=view.focus_id,
+                              height=BRIEFING_MAP_HEIGHT, at=view.at, focus_popup=False,
+                              fly=True, focus_label=True, dim_others=True).incident_frame
+            export = build_view_map(rows, view, labels=True).incident_frame
+            assert screen == export, (name, number, offline)
+            if step.incident:
+                assert screen.reason == "focus", (name, number)
+                focus = rows[rows["id"] == step.incident].iloc[0]
+                assert screen.center == (float(focus["lat"]), float(focus["lon"]))
+                assert screen.zoom >= 10 or focus["geo_precision"] in ("region", "country")
+            elif step.at:
+                assert (screen.reason, screen.zoom) == ("at", step.at.zoom)
+            compared += 1
+    assert compared >= 10
