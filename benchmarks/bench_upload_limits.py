@@ -72,11 +72,11 @@ def honest_csv(path: Path, megabytes: int) -> int:
 
     rows = make_rows(BLOCK_ROWS, seed=7)
     id_at = COLUMNS.index("id")
-    written = 0
     count = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
+        written = handle.tell()
         block = 0
         while written < megabytes * MB:
             buffer = io.StringIO(newline="")

@@ -66,6 +66,7 @@ def read_upload(raw: bytes, name: str, source: str | None = None,
     a conversion that fails leaves ``incidents`` None and its reason in ``error``.
     """
     limits = limits or current_limits()
+    limits.check("upload_mb", len(raw), name)  # before a worker is started for it
     try:
         return run_limited(convert_upload, raw, name, source, mapping, limits,
                            memory_bytes=limits.bytes("parse_memory_mb"),
