@@ -22,9 +22,12 @@ is more often the right town with a distant airport than a wrong town; the answe
 ``reference`` (where the coordinates come from), e.g. ``tests/fixtures/gazetteer_cases.csv``
 (coordinates from encyclopedia articles).
 
-Prints the share of queries resolved, the share within 25 km, and the share of *confident*
-answers (neither ambiguous nor partial, and at ``site``, ``district`` or ``city`` precision)
-more than 25 km (and 50 km) off: the answers a reader would trust and should not.
+Prints the share of queries resolved (answers that are only a country's point counted
+apart), the share within 25 km, and the *confident misses*: confident answers (neither
+ambiguous nor partial, and at ``site``, ``district`` or ``city`` precision) more than 25 km
+(and 50 km) off, the answers a reader would trust and should not; and, stricter, every
+answer *written* at a town's precision (``geocode`` writes ambiguous answers at their
+precision too) more than 25 km off.
 """
 
 from __future__ import annotations
@@ -106,7 +109,9 @@ def main() -> None:
         if result is None:
             continue
         counts["resolved"] += 1
+        counts["country only"] += result.precision == "country"
         km = distance_km(result.lat, result.lon, float(case["lat"]), float(case["lon"]))
+        counts["written as a town, far"] += result.precision in CONFIDENT and km > FAR_KM
         counts["near"] += km <= FAR_KM
         flags = [name for name in ("ambiguous", "partial") if getattr(result, name)]
         counts["ambiguous or partial"] += bool(flags)
@@ -121,7 +126,8 @@ def main() -> None:
     total = max(len(cases), 1)
     confident = max(counts["confident"], 1)
     print(f"cases: {len(cases)} from {origin}")
-    print(f"resolved: {counts['resolved']} ({counts['resolved'] / total:.1%})")
+    print(f"resolved: {counts['resolved']} ({counts['resolved'] / total:.1%}), of which "
+          f"{counts['country only']} only to their country")
     print(f"within {FAR_KM:.0f} km: {counts['near']} ({counts['near'] / total:.1%})")
     print(f"flagged ambiguous or partial: {counts['ambiguous or partial']}")
     print(f"confident answers: {counts['confident']} ({counts['confident'] / total:.1%} of cases)")
@@ -129,6 +135,9 @@ def main() -> None:
           f"({counts['confident far'] / confident:.1%} of confident answers)")
     print(f"confident answers more than {VERY_FAR_KM:.0f} km off: {counts['confident very far']} "
           f"({counts['confident very far'] / confident:.1%} of confident answers)")
+    print(f"answers written at a town's precision (ambiguous or not) more than {FAR_KM:.0f} km "
+          f"off: {counts['written as a town, far']} "
+          f"({counts['written as a town, far'] / total:.1%} of cases)")
     far.sort(reverse=True)
     for _, line in far[:SHOWN]:
         print(line)

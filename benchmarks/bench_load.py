@@ -32,6 +32,16 @@ It measures:
 - the CPU time of the server's process and of this client while the sessions ran, to tell
   a saturated server from a saturated client.
 
+``--replicas N`` compares one process with N behind nginx, side by side: both serve the
+dataset from one PostgreSQL store (``--store URL``, or a throw-away cluster made for the
+run), the N replicas behind Debian's nginx with ``deploy/nginx.conf`` (``deploy/cluster.py``,
+as the tests and the README's deployment start them). For each setup the number of sessions
+is raised (``--levels``, ``--seconds`` each) until the rerun p95 passes 2 s or an error
+occurs; a setup holds the last level below that. The machine's cores and load are printed
+with the figures, and the memory and CPU time of each process::
+
+    .venv/bin/python benchmarks/bench_load.py --replicas 3 --levels 4,8,12,16,24,32 --seconds 30
+
 The first session's first change selects one country; a line shows the ``Incidents``
 number before and after, with the count of that country's incidents in the dataset (when
 the dataset is known), so the reruns are known to apply the widget changes. Exits 1 if
@@ -66,7 +76,10 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from dashboard.data.filters import Filters, apply_filters
 from dashboard.data.loading import load_incidents
-from dashboard.server.background import running_dashboard
+from dashboard.server.background import free_port, running_dashboard
+
+ROOT_FOR_DEPLOY = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT_FOR_DEPLOY))  # deploy/cluster.py
 
 try:
     import psutil
@@ -133,15 +146,16 @@ class Endpoint:
                    origin=origin, port=port)
 
 
-def xsrf_token(endpoint: Endpoint) -> str | None:
-    """The XSRF cookie the server sets on its health check (None if it sets none)."""
+def session_cookies(endpoint: Endpoint) -> dict[str, str]:
+    """The cookies the server sets on its health check: Streamlit's XSRF token and, behind
+    the proxy, the route that keeps the session on one replica (as a browser keeps them)."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    cookies = {}
     with opener.open(f"{endpoint.http_url}/_stcore/health", timeout=10) as response:
         for header in response.headers.get_all("Set-Cookie") or ():
             name, _, rest = header.partition("=")
-            if name.strip() == XSRF_COOKIE:
-                return rest.split(";", 1)[0]
-    return None
+            cookies[name.strip()] = rest.split(";", 1)[0]
+    return cookies
 
 
 def listening_pid(port: int) -> int | None:
@@ -419,8 +433,10 @@ class Session:
 
     async def open(self) -> ClientConnection:
         """The websocket, opened as the frontend opens it (token, cookie, origin)."""
-        token = await asyncio.to_thread(xsrf_token, self.endpoint)
-        headers = {"Cookie": f"{XSRF_COOKIE}={token}"} if token else {}
+        cookies = await asyncio.to_thread(session_cookies, self.endpoint)
+        token = cookies.get(XSRF_COOKIE)
+        headers = ({"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+                   if cookies else {})
         return await connect(
             self.endpoint.stream_url,
             subprotocols=["streamlit", token or NO_XSRF_TOKEN],
@@ -598,8 +614,14 @@ def latency_summary(values: list[float]) -> dict:
 
 
 async def load(endpoint: Endpoint, *, sessions: int, seconds: float, seed: int,
-               counts: dict[str, int] | None) -> dict:
-    """Run the sessions against ``endpoint`` and return the figures."""
+               counts: dict[str, int] | None, processes: dict[str, int] | None = None) -> dict:
+    """Run the sessions against ``endpoint`` and return the figures.
+
+    ``processes`` (name: pid) are the servers' processes whose memory and CPU are measured
+    each on its own (replicas behind a proxy); by default the one listening on the port."""
+    others = {name: MemorySampler(pid) for name, pid in (processes or {}).items()}
+    other_cpu = {name: cpu_seconds(pid) for name, pid in (processes or {}).items()}
+    other_start = {name: sampler.sample() for name, sampler in others.items()}
     sampler = MemorySampler(listening_pid(endpoint.port))
     start_rss = sampler.sample()
     server_cpu = cpu_seconds(sampler.pid) if sampler.pid is not None else None
@@ -609,6 +631,7 @@ async def load(endpoint: Endpoint, *, sessions: int, seconds: float, seed: int,
     deadline = started + seconds
     stop = asyncio.Event()
     sampling = asyncio.create_task(sampler.run(stop))
+    other_sampling = [asyncio.create_task(each.run(stop)) for each in others.values()]
     tasks = [asyncio.create_task(Session(index, endpoint, seed=seed, deadline=deadline,
                                          totals=totals, counts=counts).run())
              for index in range(sessions)]
@@ -627,7 +650,19 @@ async def load(endpoint: Endpoint, *, sessions: int, seconds: float, seed: int,
     await asyncio.sleep(1.0)  # let the server drop the closed sessions
     stop.set()
     await sampling
+    await asyncio.gather(*other_sampling)
     end_rss = sampler.sample()
+    per_process = {}
+    for name, each in others.items():
+        start, end = other_start[name], each.sample()
+        used = cpu_seconds(each.pid)
+        per_process[name] = {
+            "pid": each.pid, "rss_mib": {
+                "start": None if start is None else round(start / MIB, 1),
+                "peak": round(max(each.samples) / MIB, 1) if each.samples else None,
+                "end": None if end is None else round(end / MIB, 1)},
+            "cpu_s": None if used is None or other_cpu[name] is None
+            else round(used - other_cpu[name], 1)}
     for task in done:
         task.result()  # a failure of the benchmark itself is not a figure: let it show
 
@@ -655,6 +690,7 @@ async def load(endpoint: Endpoint, *, sessions: int, seconds: float, seed: int,
         "cpu_s": {"server": None if server_cpu is None else round(server_cpu, 1),
                   "client": round(client_cpu, 1)},
         "check": totals.check,
+        "processes": per_process,
     }
 
 
@@ -703,6 +739,110 @@ def print_report(report: dict) -> None:
         print(f"server RSS: start {rss['start']} MiB, peak {rss['peak']} MiB, end {end}")
 
 
+# ---------------------------------------------------------------- one process against N
+
+P95_LIMIT_MS = 2000.0
+
+
+def machine_line() -> str:
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    return f"machine: {os.cpu_count()} cores, load {' '.join(load)}"
+
+
+def ramp(url: str, *, levels: list[int], seconds: float, seed: int,
+         counts: dict[str, int] | None, processes: dict[str, int], name: str) -> dict:
+    """Raise the sessions through ``levels`` until the rerun p95 passes 2 s (or an error)."""
+    runs = []
+    held = None
+    for sessions in levels:
+        print(f"[{name}] {sessions} sessions for {seconds:.0f} s ... ({machine_line()})",
+              file=sys.stderr, flush=True)
+        report = asyncio.run(load(Endpoint.parse(url), sessions=sessions, seconds=seconds,
+                                  seed=seed, counts=counts, processes=processes))
+        report["load"] = Path("/proc/loadavg").read_text().split()[:3]
+        runs.append(report)
+        p95 = report["rerun_ms"]["p95"]
+        errors = sum(report["errors"].values())
+        print(f"[{name}] {sessions} sessions: {report['reruns_per_s']} reruns/s, p95 "
+              f"{p95} ms, errors {errors}, load {' '.join(report['load'])}",
+              file=sys.stderr, flush=True)
+        if p95 is None or p95 > P95_LIMIT_MS or errors:
+            break
+        held = report
+    return {"name": name, "runs": runs, "held": held}
+
+
+def compare(args, store_url: str, data: Path) -> dict:
+    from deploy.cluster import Replica, running_deployment, start_replica, wait_replica
+
+    levels = [int(level) for level in args.levels.split(",") if level.strip()]
+    counts = country_counts(data)
+    secret = {"INCIDENT_MAP_COOKIE_SECRET": "bench-" + os.urandom(12).hex()}
+    results = {"machine": {"cores": os.cpu_count(),
+                           "load_before": Path("/proc/loadavg").read_text().split()[:3]},
+               "data": str(data), "seconds": args.seconds, "levels": levels}
+    with tempfile.TemporaryDirectory(prefix="incident-map-bench-") as folder:
+        single = Replica(port=free_port(), log=Path(folder) / "single.log")
+        start_replica(single, store_url=store_url, public_name="localhost", env=secret,
+                      edit=False)
+        try:
+            wait_replica(single)
+            results["one"] = ramp(single.url, levels=levels, seconds=args.seconds,
+                                  seed=args.seed, counts=counts,
+                                  processes={"replica": single.process.pid}, name="1 process")
+        finally:
+            single.stop()
+        with running_deployment(store_url=store_url, run_dir=Path(folder) / "deploy",
+                                replicas=args.replicas, public_name="localhost",
+                                edit=False, env=secret) as deployment:
+            processes = {f"replica {i + 1}": r.process.pid
+                         for i, r in enumerate(deployment.replicas)}
+            processes["nginx"] = deployment.proxy.process.pid
+            url = f"http://localhost:{deployment.proxy.port}"
+            results["many"] = ramp(url, levels=levels, seconds=args.seconds, seed=args.seed,
+                                   counts=counts, processes=processes,
+                                   name=f"{args.replicas} processes + nginx")
+    results["machine"]["load_after"] = Path("/proc/loadavg").read_text().split()[:3]
+    return results
+
+
+def print_comparison(results: dict) -> None:
+    machine = results["machine"]
+    print(f"machine: {machine['cores']} cores; load before {' '.join(machine['load_before'])}, "
+          f"after {' '.join(machine['load_after'])}")
+    print(f"each level {results['seconds']:.0f} s; levels {results['levels']}; a setup holds "
+          f"the last level with rerun p95 <= {P95_LIMIT_MS:.0f} ms and no error")
+    header = (f"{'setup':<24}{'sessions':>9}{'reruns/s':>10}{'p50 ms':>8}{'p95 ms':>8}"
+              f"{'errors':>8}  load at the level")
+    for key in ("one", "many"):
+        setup = results[key]
+        print()
+        print(header)
+        for run in setup["runs"]:
+            mark = " <- held" if run is setup["held"] else ""
+            print(f"{setup['name']:<24}{run['sessions']:>9}{run['reruns_per_s']:>10}"
+                  f"{run['rerun_ms']['p50'] or '-':>8}{run['rerun_ms']['p95'] or '-':>8}"
+                  f"{sum(run['errors'].values()):>8}  {' '.join(run['load'])}{mark}")
+        held = setup["held"] or (setup["runs"][0] if setup["runs"] else None)
+        if held:
+            print(f"  per process at {held['sessions']} sessions (RSS start/peak/end MiB, "
+                  f"CPU s); client CPU {held['cpu_s']['client']} s:")
+            for name, figures in held["processes"].items():
+                rss = figures["rss_mib"]
+                print(f"    {name:<12} {rss['start']}/{rss['peak']}/{rss['end']} MiB, "
+                      f"CPU {figures['cpu_s']} s")
+    one, many = results["one"]["held"], results["many"]["held"]
+    print()
+    if one and many:
+        ratio = many["reruns_per_s"] / one["reruns_per_s"] if one["reruns_per_s"] else None
+        print(f"held: 1 process {one['sessions']} sessions at {one['reruns_per_s']} reruns/s; "
+              f"{results['many']['name']} {many['sessions']} sessions at "
+              f"{many['reruns_per_s']} reruns/s: "
+              f"{ratio:.2f}x the reruns per second" if ratio else "")
+    else:
+        print("held: a setup did not hold even the first level (p95 over 2 s or errors)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20, help="concurrent sessions")
@@ -715,6 +855,13 @@ def main(argv: list[str] | None = None) -> int:
                                       "http://127.0.0.1:8501 (default: start one)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the users' choices")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--replicas", type=int, default=0,
+                        help="compare one process with N behind nginx (both on a PostgreSQL "
+                             "store), raising the sessions through --levels")
+    parser.add_argument("--levels", default="1,2,4,8,12,16,20,24,32,40,48",
+                        help="session counts tried, in order, with --replicas")
+    parser.add_argument("--store", help="with --replicas: the postgresql:// store to serve "
+                                        "from (default: a throw-away cluster for the run)")
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.seconds <= 0:
         parser.error("--sessions and --seconds must be positive")
@@ -727,6 +874,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(load(Endpoint.parse(url), sessions=args.sessions,
                                 seconds=args.seconds, seed=args.seed, counts=counts))
 
+    if args.replicas:
+        return compare_main(args)
     if args.url:
         try:
             Endpoint.parse(args.url)
@@ -746,6 +895,35 @@ def main(argv: list[str] | None = None) -> int:
         print_report(report)
     check = report["check"]
     return 0 if not report["errors"] and check is not None and check["ok"] else 1
+
+
+def compare_main(args) -> int:
+    from dashboard.data.stores import open_store
+    from deploy.cluster import local_postgres
+
+    data = (args.data or DEFAULT_DATA).resolve()
+
+    def run(store_url: str) -> dict:
+        store = open_store(store_url, watch=False)
+        try:
+            source = open_store(data)
+            store.replace_all(*source.raw_rows())
+        finally:
+            store.close()
+        return compare(args, store_url, data)
+
+    if args.store:
+        results = run(args.store)
+    else:
+        with tempfile.TemporaryDirectory(prefix="incident-map-bench-pg-") as folder:
+            with local_postgres(Path(folder)) as store_url:
+                results = run(store_url)
+    if args.json:
+        print(json.dumps(results, indent=2, default=str))
+    else:
+        print_comparison(results)
+    failed = [key for key in ("one", "many") if results[key]["held"] is None]
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

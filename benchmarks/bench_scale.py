@@ -22,6 +22,24 @@ prints, in one run:
 
 Goals: rerun <= 0.5 s, <= 5 MB per view, <= 100 KB per filter change, first draw
 <= 4 s, zoom <= 1 s, server memory <= 1 GB; >= 100x faster than naive folium at 50k.
+
+Sources served through the query engine (millions of rows; ``dashboard/data/engine/``):
+
+    .venv/bin/python benchmarks/bench_scale.py engine --source FILE.csv|parquet:PATH|...
+                                                      [--exports]
+    .venv/bin/python benchmarks/bench_scale.py engine --queries parquet:P,postgresql://...,spark:T
+    .venv/bin/python benchmarks/bench_scale.py engine replicate IN.parquet 10 OUT.parquet
+
+``--source``: the server started on the source (a large CSV is converted to Parquet once,
+before: run it once first) and the time from its start to the first clusters in an empty
+browser, three times; later views, bytes to open a view, a filter change, a cluster click,
+the server's peak memory, and with ``--exports`` the streamed CSV and GeoJSON of every row
+with the server's memory before and after. ``--queries``: the page's questions (counts,
+timelines, map views, a table page) on each engine, side by side, first run and median.
+Goals at 2,000,000 rows from a file: first clusters <= 10 s from the server's start, later
+views <= 4 s, <= 10 MB to open a view, <= 100 KB per filter change, server <= 1.5 GB,
+every export <= 500 MB of server memory; at 20,000,000 on DuckDB: first view <= 5 s,
+<= 2 MB per view, <= 1 s per filter change.
 """
 
 from __future__ import annotations
@@ -505,5 +523,241 @@ def compare_naive(data: Path, size: int, folder: Path) -> None:
           f"{naive['html_bytes'] / ours['bytes']:.1f}x fewer bytes")
 
 
+# --------------------------------------------------------------------------- query engines
+
+ENGINE_STARTS = 3
+
+
+def _serve_command(spec: str, port: int) -> list[str]:
+    source = ["--data", spec] if spec.endswith(".csv") else ["--source", spec]
+    return [sys.executable, "-m", "dashboard", "serve", "--port", str(port), "--address",
+            "127.0.0.1", "--offline", *source]
+
+
+def _stop(server) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process has used: unlike wall time, this does not
+    grow with the other work on a shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+STARTS_CPU: list[float] = []
+
+
+def _start_to_clusters(chromium, spec: str, log: Path) -> float:
+    """Seconds from starting the server to the first clusters drawn in an empty browser (and
+    the server's CPU seconds until then, in STARTS_CPU)."""
+    from dashboard.server.background import free_port
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    started = time.perf_counter()
+    with log.open("w") as output:
+        server = subprocess.Popen(_serve_command(spec, port), cwd=ROOT, stdout=output,
+                                  stderr=subprocess.STDOUT)
+        try:
+            context = chromium.new_context(viewport={"width": 1440, "height": 900})
+            page = context.new_page()
+            while True:  # the page is there once the server listens
+                try:
+                    page.goto(url, timeout=5_000)
+                    break
+                except Exception:
+                    if server.poll() is not None or time.perf_counter() - started > 600:
+                        raise RuntimeError(f"the server did not start: see {log}") from None
+                    time.sleep(0.05)  # polling the port until the server answers
+            page.frame_locator(MAP_IFRAME).locator('[data-im-scale="drawn"]').wait_for(
+                timeout=600_000)
+            elapsed = time.perf_counter() - started
+            STARTS_CPU.append(_cpu_s(server.pid))
+            context.close()
+            return elapsed
+        finally:
+            _stop(server)
+
+
+def _download(url: str) -> tuple[int, float]:
+    import urllib.request
+
+    started = time.perf_counter()
+    size = 0
+    with urllib.request.urlopen(url, timeout=3600) as response:
+        while block := response.read(1 << 20):
+            size += len(block)
+    return size, time.perf_counter() - started
+
+
+def engine_figures(spec: str, folder: Path, *, exports: bool) -> None:
+    """The dashboard serving ``spec`` (a large CSV, parquet:, postgresql://, spark:) through
+    the query engine, in headless Chromium: server start to first clusters, later views,
+    bytes, a filter change, a cluster click, memory, and the streamed exports."""
+    from dashboard.exports.browser import launch_chromium
+    from dashboard.server.background import free_port, wait_healthy
+
+    print(f"engine source: {spec}; load average {os.getloadavg()[0]:.1f}")
+    with launch_chromium() as chromium:
+        starts = [_start_to_clusters(chromium, spec, folder / f"start-{i}.log")
+                  for i in range(ENGINE_STARTS)]
+        print(f"server start to first clusters:    median {statistics.median(starts):.2f} s "
+              f"(min {min(starts):.2f}, max {max(starts):.2f}, {len(starts)} starts, empty "
+              f"browser cache; load {os.getloadavg()[0]:.1f}); the server's CPU time until "
+              f"then: median {statistics.median(STARTS_CPU):.1f} s")
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        log = folder / "engine-server.log"
+        with log.open("w") as output:
+            server = subprocess.Popen(_serve_command(spec, port), cwd=ROOT, stdout=output,
+                                      stderr=subprocess.STDOUT)
+            try:
+                wait_healthy(url, server, log, timeout=600)
+                cpu = _cpu_s(server.pid)
+                draws = [_first_draw(chromium, url) for _ in range(FIRST_DRAWS)]
+                views_cpu = (_cpu_s(server.pid) - cpu) / FIRST_DRAWS
+                view = _measure_view(chromium, url)
+                print(f"later views, first clusters:       median {statistics.median(draws):.2f}"
+                      f" s (min {min(draws):.2f}, max {max(draws):.2f}, {len(draws)} visits, "
+                      f"empty browser cache; load {os.getloadavg()[0]:.1f}); server CPU "
+                      f"{views_cpu:.2f} s a view")
+                print(f"bytes to open a view:              {_mb(view['view_bytes'])} (of which "
+                      f"Streamlit's own scripts and fonts {_mb(view['streamlit_bytes'])}); "
+                      f"another view with the browser cache filled {_mb(view['again_bytes'])}"
+                      f", drawn in {view['again_draw_s']:.2f} s")
+                print(f"a filter change (search):          "
+                      f"{view['filter_change_bytes'] / 1e3:.1f} KB (about "
+                      f"{view['change_deflated'] / 1e3:.1f} KB compressed), map updated in "
+                      f"{view['filter_change_s']:.2f} s")
+                print(f"a cluster click to the zoomed view: {view['zoom_s']:.2f} s; JS heap "
+                      f"{view['heap_mb']:.0f} MB")
+                print(f"server peak memory (VmHWM):        {_peak_rss_mb(server.pid):.0f} MB "
+                      f"(load {os.getloadavg()[0]:.1f})")
+                if exports:
+                    for name in ("export.csv", "export.geojson"):
+                        before = _peak_rss_mb(server.pid)
+                        size, seconds = _download(f"{url}/engine/{name}")
+                        print(f"{name} of every row:  {_mb(size)} in {seconds:.1f} s; server "
+                              f"peak {before:.0f} MB before, {_peak_rss_mb(server.pid):.0f} MB"
+                              f" after (load {os.getloadavg()[0]:.1f})")
+            finally:
+                _stop(server)
+
+
+def engine_queries(specs: list[str], runs: int = 3) -> None:
+    """The page's questions on each engine, side by side (seconds, median of ``runs`` after
+    a first, uncached run; the answers' cache is cleared between runs)."""
+    from dashboard.data.engine.connect import connect
+    from dashboard.data.engine.grid import Bounds
+    from dashboard.data.engine.query import EngineQuery
+    from dashboard.data.engine.sources import parse_source
+    from dashboard.data.filters import Filters
+
+    cases = {
+        "count, no filter": lambda q: q.totals(Filters()),
+        "totals, years+type": lambda q: q.totals(Filters(years=(2000, 2010),
+                                                         event_types=("killing",))),
+        "totals, search word": lambda q: q.totals(Filters(query="berlin")),
+        "yearly counts": lambda q: q.yearly_counts(Filters(countries=("DE", "FR"))),
+        "monthly counts (3 years)": lambda q: q.monthly_counts(Filters(years=(2020, 2022))),
+        "map, world at zoom 2": lambda q: q.map_view(Filters(), Bounds(-85, -180, 85, 180), 2),
+        "map, Europe at zoom 5": lambda q: q.map_view(Filters(event_types=("killing",)),
+                                                      Bounds(35, -10, 60, 40), 5),
+        "map, a city at zoom 13": lambda q: q.map_view(Filters(years=(2019, 2024)),
+                                                       Bounds(52.50, 13.35, 52.54, 13.45), 13),
+        "table, page 1000": lambda q: q.rows(Filters(), offset=99_900, limit=100),
+    }
+    results: dict[str, dict[str, str]] = {}
+    for spec in specs:
+        source = parse_source(spec)
+        started = time.perf_counter()
+        backend, table = connect(source)
+        query = EngineQuery(backend, table, name=source.kind)
+        rows = query.size()
+        column = f"{source.kind} ({rows:,} rows)"
+        results[column] = {"connect + count": f"{time.perf_counter() - started:.2f}"}
+        for name, case in cases.items():
+            times = []
+            for _ in range(runs + 1):
+                query._memo.clear()
+                started = time.perf_counter()
+                case(query)
+                times.append(time.perf_counter() - started)
+            results[column][name] = f"{times[0]:.2f} / {statistics.median(times[1:]):.2f}"
+        print(f"  {column}: done (load {os.getloadavg()[0]:.1f})", flush=True)
+    columns = list(results)
+    print("seconds, first run / median of the next " + str(runs)
+          + f" (load {os.getloadavg()[0]:.1f}):")
+    print("| question | " + " | ".join(columns) + " |")
+    print("|---|" + "---|" * len(columns))
+    for name in ["connect + count", *cases]:
+        print(f"| {name} | " + " | ".join(results[c].get(name, "") for c in columns) + " |")
+
+
+def replicate(source: Path, times: int, target: Path) -> None:
+    """The engine table of ``source`` (a converted Parquet file) ``times`` over, each copy of
+    a row right after it (so the date order holds without a sort), with its own id
+    (``ID-rK``), position and point (moved by up to 0.05 degrees): a file of tens of millions
+    of rows made in minutes from one of millions, one row group at a time."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from dashboard.data.engine.convert import ROW_GROUP_ROWS
+    from dashboard.data.engine.table import SCHEMA
+
+    file = pq.ParquetFile(source)
+    rng = np.random.default_rng(11)
+    part = target.with_name(f".{target.name}.part")
+    with pq.ParquetWriter(part, SCHEMA, compression="zstd") as writer:
+        for group in range(file.num_row_groups):
+            table = file.read_row_group(group)
+            count = table.num_rows
+            index = np.repeat(np.arange(count), times)
+            copy = np.tile(np.arange(times), count)
+            big = table.take(pa.array(index))
+            suffix = pa.array(np.char.add("-r", copy.astype(str)).astype(object))
+            columns = {name: big.column(name) for name in SCHEMA.names}
+            columns["id"] = pc.binary_join_element_wise(big.column("id"), suffix, "")
+            columns["pos"] = pa.array(big.column("pos").to_numpy() * times + copy)
+            for name in ("lat", "lon"):
+                values = big.column(name).to_numpy(zero_copy_only=False)
+                columns[name] = pa.array(values + rng.uniform(-0.05, 0.05, len(values)))
+            writer.write_table(pa.table(columns, schema=SCHEMA), row_group_size=ROW_GROUP_ROWS)
+    os.replace(part, target)
+    print(f"wrote {target}: {pq.ParquetFile(target).metadata.num_rows:,} rows")
+
+
+def engine_main(argv: list[str]) -> int:
+    if argv[:1] == ["replicate"]:
+        replicate(Path(argv[1]), int(argv[2]), Path(argv[3]))
+        return 0
+    parser = argparse.ArgumentParser(description="bench_scale.py, query-engine sources")
+    parser.add_argument("--source", help="a large CSV file, parquet:PATH, postgresql://..., "
+                                         "spark:TABLE: the dashboard in Chromium")
+    parser.add_argument("--exports", action="store_true", help="also the streamed exports")
+    parser.add_argument("--queries", help="comma-separated sources: the page's questions on "
+                                          "each engine, side by side")
+    parser.add_argument("--runs", type=int, default=3)
+    options = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="bench-engine-"))
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
+    if options.source:
+        engine_figures(options.source, folder, exports=options.exports)
+    if options.queries:
+        engine_queries([s.strip() for s in options.queries.split(",") if s.strip()],
+                       runs=options.runs)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    return 0
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "engine":
+        sys.exit(engine_main(sys.argv[2:]))
     sys.exit(main())

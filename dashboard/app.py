@@ -10,12 +10,13 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.base.settings import edit_enabled, offline_requested
+from dashboard.data.engine.shared import engine_source
+from dashboard.data.engine.sources import SourceError
 from dashboard.data.filters import year_span
-from dashboard.data.loading import default_data_path
 from dashboard.maps.scale_map import SCALE_THRESHOLD
 from dashboard.page.views.analyst import analyst_view
 from dashboard.page.views.briefing import briefing_view
-from dashboard.page.views.common import init_state, load_dataset
+from dashboard.page.views.common import init_state, load_dataset, page_store, store_path
 from dashboard.page.views.upload import upload_view
 
 
@@ -28,9 +29,25 @@ def main() -> None:
         # cover the map
         initial_sidebar_state="collapsed" if briefing else "auto",
     )
-    data_path = default_data_path()
-    incidents = load_dataset(data_path)
+    store = page_store()
+    data_path = store_path(store)
     editing = edit_enabled() and st.query_params.get("view") == "edit"
+    # A source in a query engine (Parquet, PostgreSQL, Spark, or a large CSV file made into
+    # Parquet): the page asks the engine and never loads the rows.
+    try:
+        source = engine_source(data_path)
+    except SourceError as error:
+        st.error(f"**The data source cannot be used.** {error}")
+        st.stop()
+    if source is not None and not editing:
+        from dashboard.page.views.engine import engine_view
+
+        if briefing:
+            st.info("Briefing mode steps through the incidents of a dataset loaded into the "
+                    "page; this one is served from a query engine. The analyst view follows.")
+        engine_view(source, offline=offline_requested())
+        return
+    incidents = load_dataset(store)
     # A session's first view of a large dataset draws its map first and the page around it
     # (filters, timeline, table, exports) a moment later: the browser then loads and draws
     # the map alone, before the rest's scripts compete with it.
@@ -47,7 +64,7 @@ def main() -> None:
     elif editing:
         from dashboard.page.views.editor import editor_view
 
-        editor_view(data_path, offline=offline)
+        editor_view(store, offline=offline)
     else:
         analyst_view(incidents, span, offline=offline, data_path=data_path, map_first=map_first)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -48,6 +49,11 @@ def main() -> None:
 @click.option("--basemap", "basemap_file", type=click.Path(path_type=Path, readable=False),
               help="A street-level tile archive (PMTiles or MBTiles, raster or vector) to draw "
                    "(also INCIDENT_MAP_BASEMAP).")
+@click.option("--store", "store_url", metavar="URL",
+              help="Where the dataset lives: a PostgreSQL database shared by several "
+                   "dashboard processes (postgresql://USER@HOST:PORT/DB; the password from "
+                   "PGPASSWORD or ~/.pgpass) or a CSV file (default: --data; also "
+                   "INCIDENT_MAP_STORE).")
 @click.option("--engine", type=click.Choice(["pandas", "duckdb"]), default=None,
               help="What filters and counts the data: pandas (default) or DuckDB "
                    "(pip install 'incident-map[scale]'; also INCIDENT_MAP_ENGINE).")
@@ -55,9 +61,15 @@ def main() -> None:
               help="Raise or lower one limit on what visitors upload, e.g. --limit "
                    "upload_mb=500 (repeatable; also INCIDENT_MAP_LIMIT_<NAME>; see the README's "
                    "Security section).")
+@click.option("--source", "source_spec", metavar="parquet:PATH|postgresql://...|spark:TABLE",
+              default=None,
+              help="Serve a dataset from a query engine instead of a file loaded into the "
+                   "page: a Parquet file (DuckDB), a PostgreSQL database or a Spark table "
+                   "(also INCIDENT_MAP_SOURCE).")
 def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
           extra_hosts: tuple[str, ...], edit: bool, basemap_file: Path | None,
-          engine: str | None, limit_options: tuple[str, ...]) -> None:
+          store_url: str | None, engine: str | None,
+          limit_options: tuple[str, ...], source_spec: str | None) -> None:
     """Start the dashboard."""
     from dashboard.base.settings import EDIT_VAR
     from dashboard.data.loading import default_data_path
@@ -85,8 +97,16 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
     hosts = allowed_hosts(address, extra=[*from_env, *extra_hosts])
     env[ENV_VAR] = ",".join(hosts)
     env.pop(EDIT_VAR, None)
+    from dashboard.data.stores import STORE_VAR, is_database_url
+
+    store_url = (store_url or os.environ.get(STORE_VAR, "")).strip() or None
+    env.pop(STORE_VAR, None)
+    if store_url and not is_database_url(store_url):
+        dataset = Path(store_url).absolute()  # a CSV file: the same as --data
+        env["INCIDENT_MAP_DATA"] = str(dataset)
+        store_url = None
     if edit:
-        _check_editing(dataset, address, from_env + list(extra_hosts))
+        _check_editing(None if store_url else dataset, address, from_env + list(extra_hosts))
         env[EDIT_VAR] = "1"
     named = basemap_file or os.environ.get("INCIDENT_MAP_BASEMAP", "").strip()
     if named:
@@ -97,16 +117,29 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
         except ArchiveError as error:
             raise CliError(str(error)) from None
         env["INCIDENT_MAP_BASEMAP"] = str(archive)
+    served = None if store_url else _engine_source(source_spec, dataset, env, edit)
     from dashboard.data.schema import DatasetError, validate_file
 
-    try:
-        problems = validate_file(dataset)
-    except DatasetError as error:
-        raise CliError(str(error)) from None
-    if problems:
-        raise CliError(
-            f"{dataset} has {len(problems)} problem(s); run `incident-map validate {dataset}`."
-        )
+    if store_url:
+        shown = _check_store(store_url)
+        env[STORE_VAR] = store_url
+    elif served is not None:
+        shown = served.describe()
+    else:
+        shown = str(dataset)
+        try:
+            problems = validate_file(dataset)
+        except DatasetError as error:
+            raise CliError(str(error)) from None
+        if problems:
+            raise CliError(
+                f"{dataset} has {len(problems)} problem(s); run `incident-map validate "
+                f"{dataset}`.")
+    # Several processes behind a reverse proxy share one secret for Streamlit's signed
+    # cookies (its XSRF token), so any of them accepts a browser's token.
+    secret = os.environ.get(COOKIE_SECRET_VAR, "").strip()
+    if secret:
+        env["STREAMLIT_SERVER_COOKIE_SECRET"] = secret
     command = [
         sys.executable, "-m", "dashboard.server.launch", "run", str(APP_PATH),
         "--server.port", str(port),
@@ -130,8 +163,97 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
         "--client.toolbarMode", "minimal",
         "--theme.base", "light",
     ]
-    click.echo(f"Incident Map on http://{address}:{port} ({dataset})", err=True)
+    click.echo(f"Incident Map on http://{address}:{port} ({shown})", err=True)
     os.execvpe(command[0], command, env)
+
+
+def _engine_source(spec: str | None, dataset: Path, env: dict[str, str], edit: bool):
+    """The source ``serve`` serves through the query engine (checked, and put into ``env``),
+    or None for a file loaded into the page. A large CSV file is converted to Parquet in
+    the background (once per content): its checks run there, and the page says when it is
+    ready or what is wrong."""
+    from dashboard.data.engine.convert import converted
+    from dashboard.data.engine.shared import large_file
+    from dashboard.data.engine.sources import SOURCE_VAR, SourceError, parse_source
+
+    spec = spec or os.environ.get(SOURCE_VAR, "").strip() or None
+    try:
+        source = parse_source(spec) if spec else None
+    except SourceError as error:
+        raise CliError(str(error)) from None
+    if source is not None and source.kind == "csv":
+        dataset = Path(source.location).absolute()
+        env["INCIDENT_MAP_DATA"] = str(dataset)
+        env.pop(SOURCE_VAR, None)
+        source = None
+    if source is None and not large_file(dataset):
+        env.pop(SOURCE_VAR, None)
+        return None
+    if edit:
+        raise CliError("--edit works on a dataset file loaded into the page, not on a "
+                       "source served by a query engine")
+    if source is None:
+        from dashboard.data.engine.sources import Source
+
+        source = Source("csv", str(dataset))
+        if converted(dataset) is None:
+            log = open(os.devnull, "wb")  # noqa: SIM115 (the child keeps it)
+            subprocess.Popen([sys.executable, "-m", "dashboard.data.engine.convert",
+                              str(dataset)], stdout=log, stderr=log, start_new_session=True,
+                             env=env)
+            click.echo(f"Converting {dataset.name} to Parquet in the background (once); "
+                       "the page opens it when ready.", err=True)
+    elif source.kind == "parquet":
+        if not Path(source.location).exists():
+            raise CliError(f"{source.location}: no such Parquet file or folder")
+        env[SOURCE_VAR] = f"parquet:{Path(source.location).absolute()}"
+    else:
+        env[SOURCE_VAR] = spec
+        _check_engine_installed(source.kind)
+    return source
+
+
+def _check_engine_installed(kind: str) -> None:
+    import importlib.util
+
+    needs = {"postgres": ("psycopg", "engines"), "spark": ("pyspark", "engines"),
+             "trino": ("trino", "trino"), "bigquery": ("google.cloud.bigquery", "bigquery"),
+             "clickhouse": ("clickhouse_connect", "clickhouse")}[kind]
+    try:
+        found = importlib.util.find_spec(needs[0]) is not None
+    except ModuleNotFoundError:
+        found = False
+    if not found:
+        install = ("'incident-map[engines]'" if needs[1] == "engines"
+                   else f"'ibis-framework[{needs[1]}]==12.0.0'")
+        raise CliError(f"the {kind} engine needs {needs[0]}: pip install {install}")
+
+
+#: A secret shared by every replica behind a proxy (signs Streamlit's XSRF cookie).
+COOKIE_SECRET_VAR = "INCIDENT_MAP_COOKIE_SECRET"
+
+
+def _check_store(url: str) -> str:
+    """Open the database store once: reachable, holding a valid dataset. Its name (never
+    its password) for the start-up line."""
+    from dashboard.data.schema import DatasetError, validate_frame
+    from dashboard.data.stores import StoreError, open_store
+
+    try:
+        store = open_store(url, watch=False)
+    except StoreError as error:
+        raise CliError(str(error)) from None
+    try:
+        problems = validate_frame(store.read_frame())
+    except (DatasetError, StoreError) as error:
+        raise CliError(str(error)) from None
+    finally:
+        store.close()
+    if problems:
+        raise CliError(f"{store.label} holds a dataset with {len(problems)} problem(s); dump "
+                       "it with `incident-map store dump` and run `incident-map validate` on "
+                       "the file.")
+    return store.label
 
 
 #: Streamlit's own upload limit, in MB: above every limit of ours (see serve).
@@ -165,9 +287,9 @@ def _refuse_any_host(names: list[str]) -> None:
             "dashboard is reached under (e.g. --allowed-host maps.example.org)")
 
 
-def _check_editing(dataset: Path, address: str, extra_hosts: list[str]) -> None:
+def _check_editing(dataset: Path | None, address: str, extra_hosts: list[str]) -> None:
     """Refuse ``--edit`` when the server would be reachable from elsewhere without a token,
-    or when the dataset cannot be written."""
+    or when the dataset file (None: a database store) cannot be written."""
     from dashboard.base.settings import EDIT_TOKEN_VAR, MIN_TOKEN_LENGTH, edit_token
     from dashboard.server.hosts import LOOPBACK_NAMES
 
@@ -181,6 +303,8 @@ def _check_editing(dataset: Path, address: str, extra_hosts: list[str]) -> None:
     if token is not None and len(token) < MIN_TOKEN_LENGTH:
         raise click.ClickException(
             f"{EDIT_TOKEN_VAR} is too short; use at least {MIN_TOKEN_LENGTH} characters")
+    if dataset is None:
+        return
     folder = dataset.parent
     if not (os.access(dataset, os.W_OK) and os.access(folder, os.W_OK)):
         raise click.ClickException(
@@ -244,7 +368,9 @@ def locate(place: str, country: str | None, offline: bool | None, as_json: bool)
     # a named site's name and row come from a dataset cell: no control characters pass
     click.echo(f"{_one_line(result.display_name)}\n  {result.lat:.5f}, {result.lon:.5f}"
                f"  ({result.precision} precision, {_one_line(origin)})")
-    if result.ambiguous:
+    if result.reason:
+        click.echo(_one_line(f"  {result.reason}"), err=True)
+    elif result.ambiguous:
         others = "; ".join(f"{c['name']} ({c['country']})" for c in result.candidates[1:5])
         click.echo(f"  ambiguous, other candidates: {others}", err=True)
 
@@ -324,6 +450,10 @@ def geocode(path: Path, offline: bool | None, dry_run: bool, cache_path: Path | 
                    "when opened); by default it draws the bundled offline basemap.")
 @click.option("--excel", is_flag=True,
               help="CSV: start with a UTF-8 byte-order mark so Excel reads the text right.")
+@click.option("--source", "source_spec", metavar="parquet:PATH|postgresql://...|spark:TABLE",
+              default=None,
+              help="Export from a query engine: CSV and GeoJSON are streamed from it in "
+                   "bounded memory, whatever the size (also a CSV file converted to Parquet).")
 @click.option("--title-slide", is_flag=True,
               help="pptx/pdf: open the deck with a title slide (title, subtitle, what is shown, "
                    "dates, an overview map) before the one slide per step.")
@@ -338,9 +468,16 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
            heatmap: bool | None, title: str, subtitle: str, labels: bool, preset: str | None,
            width: int | None,
            height: int | None, scale: int, offline: bool | None, web_tiles: bool, excel: bool,
-           title_slide: bool, duration_s: float | None) -> None:
+           title_slide: bool, duration_s: float | None, source_spec: str | None) -> None:
     """Export the view chosen by the filters as PNG, HTML, CSV, GeoJSON, a PPTX/PDF deck of a
     briefing, or an animated GIF of the years."""
+    if source_spec is not None:
+        _export_from_engine(source_spec, output, fmt, excel=excel, params={
+            key: value for key, value in (
+                ("years", years), ("months", months), ("country", country),
+                ("type", event_type), ("attribution", attribution), ("q", query))
+            if value is not None})
+        return
     from dashboard.exports.browser import ChromiumThread
     from dashboard.exports.sizes import ExportError, PngSize, context_options
 
@@ -418,6 +555,38 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
     click.echo(f"wrote {path} ({fmt}, {path.stat().st_size:,} bytes)", err=True)
 
 
+def _export_from_engine(spec: str, output: Path, fmt: str | None, *, excel: bool,
+                        params: dict[str, str]) -> None:
+    """CSV or GeoJSON of the rows passing the filters, streamed from the engine to a file."""
+    from dashboard.data.engine.connect import EngineError
+    from dashboard.data.engine.convert import convert_csv
+    from dashboard.data.engine.shared import shared_query
+    from dashboard.data.engine.sources import SourceError, parse_source
+    from dashboard.data.filters import parse_query_params
+    from dashboard.data.schema import DatasetError
+    from dashboard.exports.formats import ExportError, format_for, write_atomic
+    from dashboard.exports.stream import csv_stream, geojson_stream
+
+    filters, notices = parse_query_params(params)
+    if notices:
+        raise CliError(" ".join(n.replace("Ignored ", "invalid ", 1) for n in notices))
+    try:
+        fmt = format_for(output, fmt)
+        if fmt not in ("csv", "geojson"):
+            raise ExportError(f"--source exports CSV or GeoJSON (streamed); {fmt} is made "
+                              "from a dataset file (--data)")
+        source = parse_source(spec)
+        if source.kind == "csv":
+            convert_csv(Path(source.location))
+        query = shared_query(source)
+        chunks = (csv_stream(query, filters, excel=excel) if fmt == "csv"
+                  else geojson_stream(query, filters))
+        path = write_atomic(output, chunks)
+    except (ExportError, DatasetError, EngineError, SourceError) as error:
+        raise CliError(str(error)) from None
+    click.echo(f"wrote {path} ({fmt}, {path.stat().st_size:,} bytes)", err=True)
+
+
 def _progress(fmt: str):
     """Slides and frames counted on stderr as they are drawn ("slide 7 of 17")."""
     if fmt not in ("pptx", "pdf", "gif", "mp4", "webm"):
@@ -432,29 +601,156 @@ def _progress(fmt: str):
 
 @main.command(name="import")
 @click.argument("source_path", type=click.Path(path_type=Path, readable=False))
-@click.option("-o", "--output", type=click.Path(path_type=Path, readable=False), required=True,
+@click.option("-o", "--output", type=click.Path(path_type=Path, readable=False), default=None,
               help="Dataset to write (refuses to replace an existing file without --force).")
+@click.option("--to", "target", metavar="parquet:PATH|postgresql://...|spark:TABLE",
+              default=None,
+              help="Put the dataset into a query engine instead of (or besides) a CSV file: "
+                   "a Parquet file, the table of a PostgreSQL database (INCIDENT_MAP_TABLE, "
+                   "default incidents; replaced in one transaction) or a Spark table.")
 @click.option("--from", "source", type=click.Choice(["acled", "gtd", "ucdp", "geojson", "csv"]),
               default=None, help="Source format (default: detected from the file).")
 @click.option("--map", "map_file", type=click.Path(path_type=Path, readable=False), default=None,
-              help='Column mapping file: a JSON object {"field": "column"} for --from csv.')
+              help='Mapping file (JSON): {"columns": {"field": "column"}, "values": {"field": '
+                   '"value"}, "date_order": "month-first"}, as --save-map writes it.')
 @click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
               help="Map one of our fields to a column of the file (repeatable), e.g. "
                    "--column date=\"Event date\".")
+@click.option("--value", "values", multiple=True, metavar="FIELD=VALUE",
+              help="One value for every row of a field the file lacks (repeatable; fills a "
+                   "mapped column's empty cells too), e.g. --value sources=https://...")
+@click.option("--country", "country", metavar="COUNTRY",
+              help="Every row is in this country (ISO code or name): --value country=COUNTRY.")
+@click.option("--date-order", type=click.Choice(["day-first", "month-first"]), default=None,
+              help="How numeric dates such as 04/05/2016 are read (default: decided from the "
+                   "column's values and reported).")
+@click.option("--as-written", is_flag=True,
+              help="Keep coordinates as written, even where latitude and longitude look "
+                   "swapped (they are still reported).")
+@click.option("--save-map", "save_map", type=click.Path(path_type=Path, readable=False),
+              default=None, help="Write the mapping used (guesses included) to reuse with --map.")
+@click.option("--allow-partial", is_flag=True,
+              help="Write the dataset even when fewer than 90% of the file's rows convert.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option("--limit", "limit_options", multiple=True, metavar="NAME=N",
               help="Raise or lower one limit the file is read under, e.g. --limit "
                    "rows=2000000 (repeatable; also INCIDENT_MAP_LIMIT_<NAME>).")
-def import_(source_path: Path, output: Path, source: str | None, map_file: Path | None,
-            columns: tuple[str, ...], force: bool, limit_options: tuple[str, ...]) -> None:
-    """Convert an ACLED, GTD, UCDP GED, GeoJSON, CSV or .xlsx file into a dataset."""
+def import_(source_path: Path, output: Path | None, target: str | None, source: str | None,
+            map_file: Path | None, columns: tuple[str, ...], values: tuple[str, ...],
+            country: str | None, date_order: str | None, as_written: bool,
+            save_map: Path | None, allow_partial: bool, force: bool,
+            limit_options: tuple[str, ...]) -> None:
+    """Convert an ACLED, GTD, UCDP GED, GeoJSON, CSV, workbook or GIS file (KML/KMZ,
+    GeoPackage, zipped Shapefile, GPX, FlatGeobuf) into a dataset, or put it into a query
+    engine (--to)."""
+    options = dict(source=source, map_file=map_file, columns=columns, values=values,
+                   country=country, date_order=date_order, as_written=as_written,
+                   save_map=save_map, allow_partial=allow_partial,
+                   limit_options=limit_options)
+    if output is None and target is None:
+        raise CliError("say where to write: -o FILE.csv, --to ENGINE, or both")
+    if output is None and source is None and not map_file and not columns and not values \
+            and country is None and _our_format(source_path):
+        # Already a dataset of ours: streamed into the engine, never loaded whole.
+        _import_to(source_path, target)
+        return
+    if output is None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="incident-map-import-") as folder:
+            staged = Path(folder) / "incidents.csv"
+            _import_file(source_path, staged, force=True, **options)
+            _import_to(staged, target)
+        return
+    _import_file(source_path, output, force=force, **options)
+    if target is not None:
+        _import_to(output, target)
+
+
+def _our_format(path: Path) -> bool:
+    """Does the file start with a header holding every required column of our format?"""
+    from dashboard.data.schema import REQUIRED_COLUMNS
+
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as handle:
+            header = handle.readline(64 * 1024)
+    except OSError:
+        return False
+    names = {name.strip().strip('"') for name in header.strip().split(",")}
+    return path.suffix.lower() == ".csv" and set(REQUIRED_COLUMNS) <= names
+
+
+def _import_to(dataset: Path, target: str | None) -> None:
+    """Convert the dataset file to the engine table and put it where ``target`` says."""
+    import shutil
+    import time
+
+    from dashboard.data.engine.connect import EngineError
+    from dashboard.data.engine.convert import convert_csv, load_postgres, load_spark
+    from dashboard.data.engine.sources import SourceError, parse_source, table_name
+    from dashboard.data.schema import DatasetError, InvalidDataset
+
+    try:
+        where = parse_source(target or "")
+    except SourceError as error:
+        raise CliError(f"--to: {error}") from None
+    if where.kind in ("trino", "bigquery", "clickhouse"):
+        raise CliError(f"--to {where.kind}: write a Parquet file (--to parquet:FILE) and load "
+                       "it with the warehouse's own loader (see docs/engines.md)")
+    if where.kind == "csv":
+        raise CliError("--to names an engine (parquet:PATH, postgresql://..., spark:TABLE); "
+                       "use -o for a CSV file")
+    started = time.monotonic()
+    try:
+        parquet = convert_csv(dataset, progress=lambda rows: click.echo(
+            f"\r{rows:,} rows read", nl=False, err=True))
+        click.echo("", err=True)
+        rows = None
+        if where.kind == "parquet":
+            target_path = Path(where.location)
+            part = target_path.with_name(f".{target_path.name}.part")
+            shutil.copyfile(parquet, part)
+            os.replace(part, target_path)
+        elif where.kind == "postgres":
+            _check_engine_installed("postgres")
+            rows = load_postgres(parquet, where.location, table_name())
+        else:
+            _check_engine_installed("spark")
+            load_spark(parquet, where.location)
+    except InvalidDataset as error:
+        for problem in error.problems[:200]:
+            click.echo(_one_line(str(problem)), err=True)
+        raise CliError(f"{dataset}: {len(error.problems)} problem(s); nothing was written to "
+                       f"{where.describe()}") from None
+    except (DatasetError, EngineError, SourceError, OSError) as error:
+        raise CliError(str(error)) from None
+    except Exception as error:  # the database driver's own errors, as one line
+        if type(error).__module__.split(".")[0] not in ("psycopg", "pyspark", "py4j"):
+            raise
+        raise CliError(f"{where.describe()}: {str(error).splitlines()[0]}") from None
+    done = f" ({rows:,} rows)" if rows is not None else ""
+    click.echo(f"{where.describe()}: the dataset is in place{done} in "
+               f"{time.monotonic() - started:.1f} s; serve it with "
+               f"incident-map serve --source {target}", err=True)
+
+
+def _import_file(source_path: Path, output: Path, *, source: str | None,
+                 map_file: Path | None, columns: tuple[str, ...], values: tuple[str, ...],
+                 country: str | None, date_order: str | None, as_written: bool,
+                 save_map: Path | None, allow_partial: bool, force: bool,
+                 limit_options: tuple[str, ...]) -> None:
+    """Convert the file into a dataset file at ``output`` (the importers)."""
     os.environ.update(_limits(limit_options).as_env())  # read by the readers below
     from dashboard.data.importers import (
+        MIN_KEPT_SHARE,
         NAMES,
+        Mapping,
+        check_values,
         import_file,
         parse_options,
         read_mapping,
         write_dataset,
+        write_mapping,
     )
     from dashboard.data.schema import DatasetError
     from dashboard.exports.formats import ExportError, check_writable
@@ -462,22 +758,281 @@ def import_(source_path: Path, output: Path, source: str | None, map_file: Path 
     if output.exists() and not force:
         raise CliError(f"{output} exists; choose another name or add --force")
     try:
-        mapping = read_mapping(map_file) if map_file else {}
-        mapping.update(parse_options(columns))
+        given = parse_options(values, "--value")
+        if country is not None:
+            given["country"] = country
+        mapping = (read_mapping(map_file) if map_file else Mapping()).updated(
+            Mapping(parse_options(columns), check_values(given), date_order, as_written))
         check_writable(output)
         result = import_file(source_path, source, mapping or None)
     except (DatasetError, ExportError) as error:
         raise CliError(str(error)) from None
     for problem in result.problems:
         click.echo(_one_line(str(problem)), err=True)
+    for notice in result.notices:
+        click.echo(_one_line(f"note: {notice}"), err=True)
     name = NAMES.get(result.source, result.source)
+    if save_map is not None and result.mapping is not None:
+        try:
+            write_mapping(result.mapping, save_map)
+        except OSError as error:
+            raise CliError(f"cannot write {save_map}: {error.strerror or error}") from None
+        click.echo(f"{save_map}: the mapping used (reuse it with --map {save_map})", err=True)
     if result.incidents.empty:
         raise CliError(
             f"nothing converted from {source_path} ({name}; {result.summary()}): every row was "
-            f"refused (reasons above); {output} was not written")
+            f"refused ({_reasons(result)}); {output} was not written")
+    if result.kept_share < MIN_KEPT_SHARE and not allow_partial:
+        raise CliError(
+            f"only {result.kept_share:.0%} of the rows of {source_path} converted ({name}; "
+            f"{result.summary()}); the commonest reasons: {_reasons(result)}. {output} was "
+            "not written: fix the file or the mapping, or add --allow-partial to write the "
+            "rows that converted")
     try:
         write_dataset(result.incidents, output)
     except OSError as error:
         raise CliError(f"cannot write {output}: {error.strerror or error}") from None
     click.echo(f"{output}: {len(result.incidents)} incidents from {name} "
                f"({result.summary()}; {len(result.problems)} problem(s) reported above)", err=True)
+
+
+def _reasons(result) -> str:
+    """The three commonest reasons rows were refused, with their counts, in one line."""
+    reasons = result.reasons()
+    if not reasons:
+        return "reasons above"
+    return "; ".join(f"{reason} ({count:,} row{'' if count == 1 else 's'})"
+                     for reason, count in reasons)
+
+
+@main.group()
+def sources() -> None:
+    """The dataset's sources: are its links still answering?"""
+
+
+@sources.command(name="check")
+@click.argument("path", type=click.Path(path_type=Path, readable=False), required=False)
+@click.option("--catalogue", "catalogue_file", type=click.Path(path_type=Path, readable=False),
+              help="Source catalogue to update (default: sources.csv beside PATH).")
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True,
+              help="Seconds to wait for each server.")
+@click.option("--workers", type=click.IntRange(1, 32), default=8, show_default=True,
+              help="Links checked at once.")
+@click.option("--archive/--no-archive", default=True, show_default=True,
+              help="Look up an archived copy (Wayback Machine) for links without one.")
+@click.option("--archive-api", default=None, metavar="URL",
+              help="Availability API to ask for archived copies "
+                   "(default: https://archive.org/wayback/available).")
+@click.option("--dry-run", is_flag=True, help="Report only; do not update the catalogue.")
+def sources_check(path: Path | None, catalogue_file: Path | None, timeout: float, workers: int,
+                  archive: bool, archive_api: str | None, dry_run: bool) -> None:
+    """Ask every link of PATH (default: the dashboard's dataset) whether it still answers.
+
+    Prints one line per link that moved elsewhere, is gone (404, 410), answers with another
+    error, or does not answer within the timeout, then a summary; records each link's status,
+    the day and any archived copy in the source catalogue. Exits 1 when any link failed."""
+    from datetime import date
+
+    from dashboard.data.linkcheck import WAYBACK_API, check_links
+    from dashboard.data.loading import default_data_path
+    from dashboard.data.schema import DatasetError, read_dataset
+    from dashboard.data.sources import (
+        CatalogueError,
+        SourceInfo,
+        catalogue_path,
+        dataset_urls,
+        load_catalogue,
+        site_name,
+        with_check,
+        write_catalogue,
+    )
+
+    dataset = path or default_data_path()
+    target = catalogue_file or catalogue_path(dataset)
+    try:
+        frame = read_dataset(dataset)
+        catalogue = load_catalogue(target)
+    except (DatasetError, CatalogueError) as error:
+        raise CliError(str(error)) from None
+    for problem in catalogue.problems:
+        click.echo(_one_line(problem), err=True)
+    if "sources" not in frame.columns:
+        raise CliError(f"{dataset} has no sources column")
+    urls = dataset_urls(frame["sources"])
+    if not urls:
+        click.echo(f"{dataset}: no http(s) links to check")
+        return
+    known = {url: info.archived for url, info in catalogue.items() if info.archived}
+    results = check_links(urls, timeout=timeout, workers=workers, archive=archive,
+                          archive_api=archive_api or WAYBACK_API, known_archives=known)
+    today = date.today().isoformat()
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+        if result.failed:
+            click.echo(_one_line(result.line()))
+        info = catalogue.get(result.url) or SourceInfo(url=result.url,
+                                                       publisher=site_name(result.url))
+        catalogue.updated(with_check(info, status=result.status, checked=today,
+                                     archived=result.archived))
+    failed = sum(1 for r in results if r.failed)
+    summary = ", ".join(f"{counts[s]} {s}" for s in
+                        ("ok", "moved", "gone", "broken", "unreachable") if s in counts)
+    archived = sum(1 for r in results if r.archived)
+    if not dry_run:
+        try:
+            write_catalogue(target, catalogue)
+        except OSError as error:
+            raise CliError(f"cannot write {target}: {error.strerror or error}") from None
+    click.echo(f"{len(results)} link(s): {summary}; {archived} with an archived copy"
+               + ("" if dry_run else f"; recorded in {target}"), err=True)
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path, readable=False), required=False)
+@click.option("--days", type=click.IntRange(1, 36500), default=365, show_default=True,
+              help="A row last checked longer ago than this is due.")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD",
+              help="Count ages from this day instead of today.")
+@click.option("--places", is_flag=True,
+              help="Also list rows whose coordinates need a person (the editor's review queue).")
+def review(path: Path | None, days: int, today_text: str | None, places: bool) -> None:
+    """List the rows of PATH (default: the dashboard's dataset) due for a fresh look: checked
+    over a year ago, resting on one source, attribution unknown though a verdict followed,
+    or citing a link the last `sources check` found dead. One line per row: id, then why."""
+    from datetime import date
+
+    from dashboard.data.loading import default_data_path
+    from dashboard.data.review import freshness_queue, review_queue
+    from dashboard.data.schema import DatasetError, read_dataset
+    from dashboard.data.sources import CatalogueError, catalogue_path, load_catalogue
+
+    dataset = path or default_data_path()
+    try:
+        today = date.fromisoformat(today_text) if today_text else date.today()
+    except ValueError:
+        raise click.BadParameter(f"{today_text!r} is not a date YYYY-MM-DD",
+                                 param_hint="--today") from None
+    try:
+        frame = read_dataset(dataset)
+        catalogue = load_catalogue(catalogue_path(dataset))
+    except (DatasetError, CatalogueError) as error:
+        raise CliError(str(error)) from None
+    status = {url: info.status for url, info in catalogue.items() if info.status}
+    queue = freshness_queue(frame, today=today, days=days, link_status=status)
+    for record in queue.to_dict("records"):
+        click.echo(_one_line(f"{record['id']}: {record['reasons']}"))
+    lines = [f"{len(queue)} of {len(frame)} row(s) due for a fresh look"]
+    if places:
+        place_queue = review_queue(frame, today=today)
+        for record in place_queue.to_dict("records"):
+            click.echo(_one_line(f"{record['id']}: {record['reasons']}"))
+        lines.append(f"{len(place_queue)} with places to review")
+    click.echo(f"{dataset}: " + "; ".join(lines), err=True)
+
+
+@main.group()
+def store() -> None:
+    """Move a dataset between its CSV file and a PostgreSQL store (exact round trip)."""
+
+
+def _store_url(url: str | None) -> str:
+    from dashboard.data.stores import STORE_VAR, is_database_url
+
+    url = (url or os.environ.get(STORE_VAR, "")).strip()
+    if not url:
+        raise CliError(f"no store named: give --store postgresql://... or set {STORE_VAR}")
+    if not is_database_url(url):
+        raise CliError(f"{_one_line(url[:80])} is not a postgresql:// URL")
+    return url
+
+
+@store.command(name="load")
+@click.argument("path", type=click.Path(path_type=Path, readable=False))
+@click.option("--store", "url", metavar="URL",
+              help="postgresql://USER@HOST:PORT/DB (default: $INCIDENT_MAP_STORE; the password "
+                   "from PGPASSWORD or ~/.pgpass, never on the command line).")
+@click.option("--briefings-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Briefing files to copy in too (default: briefings/).")
+@click.option("--replace", is_flag=True,
+              help="Replace the dataset the store already holds (its change log is kept).")
+def store_load(path: Path, url: str | None, briefings_dir: Path | None, replace: bool) -> None:
+    """Load the CSV file PATH (and its briefings) into a PostgreSQL store."""
+    from dashboard.data.schema import DatasetError, validate_file
+    from dashboard.data.stores import StoreError, open_store
+
+    url = _store_url(url)
+    try:
+        problems = validate_file(path)
+    except DatasetError as error:
+        raise CliError(str(error)) from None
+    if problems:
+        raise CliError(f"{path} has {len(problems)} problem(s); run "
+                       f"`incident-map validate {path}` and fix them first")
+    try:
+        source = open_store(path, briefings_dir=briefings_dir)
+        target = open_store(url, watch=False)
+    except (StoreError, DatasetError) as error:
+        raise CliError(str(error)) from None
+    try:
+        try:
+            target.header()
+            if not replace:
+                raise CliError(f"{target.label} already holds a dataset; add --replace to "
+                               "replace it")
+        except DatasetError:
+            pass  # an empty store
+        header, rows = source.raw_rows()
+        count = target.replace_all(header, rows)
+        names = source.briefing_names()
+        for name in names:
+            target.put_briefing_text(name, source.briefing_text(name) or "")
+    except (StoreError, DatasetError) as error:
+        raise CliError(str(error)) from None
+    finally:
+        target.close()
+    click.echo(f"{target.label}: {count} incidents from {path}, {len(names)} briefing(s)",
+               err=True)
+
+
+@store.command(name="dump")
+@click.argument("path", type=click.Path(path_type=Path, readable=False))
+@click.option("--store", "url", metavar="URL",
+              help="postgresql://USER@HOST:PORT/DB (default: $INCIDENT_MAP_STORE).")
+@click.option("--briefings-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Also write the store's briefings as NAME.toml files into this folder.")
+@click.option("--force", is_flag=True, help="Replace PATH (and briefing files) if they exist.")
+def store_dump(path: Path, url: str | None, briefings_dir: Path | None, force: bool) -> None:
+    """Write a PostgreSQL store's dataset to the CSV file PATH (every cell as stored)."""
+    from dashboard.data.schema import DatasetError
+    from dashboard.data.stores import StoreError, open_store
+
+    url = _store_url(url)
+    if path.exists() and not force:
+        raise CliError(f"{path} exists; choose another name or add --force")
+    try:
+        source = open_store(url, watch=False)
+    except StoreError as error:
+        raise CliError(str(error)) from None
+    try:
+        header, rows = source.raw_rows()
+        target = open_store(path, briefings_dir=briefings_dir)
+        target.replace_all(header, rows)
+        written = []
+        if briefings_dir is not None:
+            for name in source.briefing_names():
+                if (briefings_dir / f"{name}.toml").exists() and not force:
+                    raise CliError(f"{briefings_dir / (name + '.toml')} exists; add --force")
+                target.put_briefing_text(name, source.briefing_text(name) or "")
+                written.append(name)
+    except (StoreError, DatasetError) as error:
+        raise CliError(str(error)) from None
+    except OSError as error:
+        raise CliError(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        source.close()
+    click.echo(f"{path}: {len(rows)} incidents from {source.label}"
+               + (f", {len(written)} briefing(s) in {briefings_dir}" if written else ""),
+               err=True)

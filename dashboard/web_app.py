@@ -7,7 +7,9 @@ request whose ``Host`` is not one of the names in ``INCIDENT_MAP_ALLOWED_HOSTS``
 must come from the served origin exactly, and no other site may frame the page
 (``dashboard.server.origins``); uploads are counted against their byte limits as they
 arrive (``dashboard.server.uploads``). A street-level tile archive named
-by ``serve --basemap`` is served at ``/basemap/archive.pmtiles`` (``dashboard.server.archive``).
+by ``serve --basemap`` is served at ``/basemap/archive.pmtiles`` (``dashboard.server.archive``);
+a source served through the query engine answers the map's views, popups and streamed
+exports under ``/engine/`` (``dashboard.server.engine_routes``).
 Responses are gzip-compressed for browsers that accept it (Streamlit's own scripts are about
 6 MB uncompressed, the largest part of a first visit); the dataset's payload, already
 compressed, and byte ranges of the tile archive pass unchanged.
@@ -24,6 +26,7 @@ from streamlit.starlette import App
 
 from dashboard.data.importers.limits import current_limits
 from dashboard.server.archive import archive_routes
+from dashboard.server.engine_routes import engine_routes
 from dashboard.server.hosts import hosts_from_env
 from dashboard.server.origins import SameOrigin
 from dashboard.server.uploads import UploadLimits
@@ -32,7 +35,7 @@ PAGE_PATH = Path(__file__).with_name("app.py")
 
 app = App(
     PAGE_PATH,
-    routes=archive_routes(),
+    routes=archive_routes() + engine_routes(),
     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts_from_env(),
                            www_redirect=False),
                 Middleware(SameOrigin),

@@ -4,6 +4,7 @@ marker for the browser tier; the whole run's time at the end of its report."""
 from __future__ import annotations
 
 import csv
+import itertools
 import time
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from dashboard.data.schema import RECOMMENDED_COLUMNS, REQUIRED_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Every test here drives a real browser and is marked ``slow``.
+#: Every test here drives a real browser and is marked ``slow`` (as are those marked ``spark``).
 BROWSER_TIER = ROOT / "tests" / "browser"
 #: ``make test`` on the project's 2-core machine at rest (issue 28).
 BUDGET_MINUTES = 15
@@ -108,9 +109,21 @@ def postgres_dsn(tmp_path_factory):
         yield dsn
 
 
+_DATABASES = itertools.count(1)
+
+
+@pytest.fixture
+def postgres_database(postgres_dsn) -> str:
+    """A new, empty database (with PostGIS) in the run's cluster: its DSN."""
+    from tests.support.postgres import fresh_database
+
+    return fresh_database(postgres_dsn, f"store_test_{next(_DATABASES)}")
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if BROWSER_TIER in item.path.parents:
+        # the browser tier, and Spark (its start alone takes tens of seconds)
+        if BROWSER_TIER in item.path.parents or item.get_closest_marker("spark"):
             item.add_marker("slow")
 
 
@@ -136,3 +149,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 _STARTED = pytest.StashKey[float]()
+
+
+# One small dataset in each real engine (DuckDB over Parquet, PostgreSQL, Spark), shared by
+# the engine, server and export tests of a run.
+from tests.support.engines import (  # noqa: E402, F401
+    duckdb_query,
+    engine_csv,
+    engine_env,
+    engine_frame,
+    engine_parquet,
+    postgres_query,
+    spark_query,
+)

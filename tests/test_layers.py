@@ -15,7 +15,8 @@ PACKAGE = ROOT / "dashboard"
 LAYERS = {"base": 1, "data": 2, "geocoding": 3, "maps": 4, "exports": 5, "page": 6,
           "server": 7}
 ENTRY_RANK = 8  # app.py, web_app.py, cli.py, __main__.py
-STREAMLIT_ALLOWED = {"dashboard.app", "dashboard.web_app", "dashboard.server.launch"}
+STREAMLIT_ALLOWED = {"dashboard.app", "dashboard.web_app", "dashboard.server.launch",
+                     "dashboard.server.uploads"}
 #: The page's views (``dashboard/page/views/``) are the page too.
 STREAMLIT_VIEWS = "dashboard.page.views."
 

@@ -35,9 +35,6 @@ DELIBERATE = re.compile(r"#\s*deliberate delay:\s*\S")
 KNOWN_TIMED_WAITS: dict[str, int] = {
     "tests/browser/test_editor_browser.py": 2,
     "tests/browser/test_presenting.py": 1,
-    "tests/browser/test_scale_browser.py": 8,
-    "tests/browser/test_street_archive_browser.py": 1,
-    "tests/browser/test_upload_browser.py": 1,
 }
 
 #: Calls whose result may be null or undefined until the page has caught up.

@@ -228,10 +228,17 @@ def load_briefing(name: str, *, ids: Iterable[str] | None = None,
         raise BriefingError([f"{label}: larger than {MAX_FILE_BYTES // 1024:,} KB; a briefing "
                              f"holds at most {MAX_STEPS} short steps"])
     try:
-        table = parse_toml(path.read_text(encoding="utf-8"), label)
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise BriefingError([f"{label}: not UTF-8 text"]) from None
-    return parse_briefing(table, name=name, ids=ids, label=label)
+    return briefing_from_text(text, name=name, ids=ids, label=label)
+
+
+def briefing_from_text(text: str, *, name: str, ids: Iterable[str] | None = None,
+                       label: str | None = None) -> Briefing:
+    """A briefing from its TOML text (a file's, or a store's), validated."""
+    label = label or f"{name}.toml"
+    return parse_briefing(parse_toml(text, label), name=name, ids=ids, label=label)
 
 
 def parse_toml(text: str, label: str) -> dict:

@@ -137,7 +137,7 @@ SHOWN_CHARS = 60
 
 
 def shown(value: object) -> str:
-    """A value from a URL as a notice quotes it: on one line (line breaks, controls and
+    r"""A value from a URL as a notice quotes it: on one line (line breaks, controls and
     other invisible characters written as escapes) and at most :data:`SHOWN_CHARS` long.
 
     >>> shown("a\nb"), shown("9" * 100)[-3:]

@@ -115,3 +115,101 @@ def review_queue(frame: pd.DataFrame, *, today: date | None = None,
             records.append({"id": row.get("id", ""), "title": row.get("title", ""),
                             "place": row.get("place", ""), "reasons": "; ".join(reasons)})
     return pd.DataFrame(records, columns=["id", "title", "place", "reasons"])
+
+
+# --------------------------------------------------------------------------- freshness
+
+#: A row last checked longer ago than this is due for a fresh look at its sources.
+FRESH_DAYS = 365
+#: Link statuses (written by ``incident-map sources check``) that make a source unusable.
+DEAD_STATUSES = ("moved", "gone", "broken", "unreachable")
+_URL = re.compile(r"^https?://", re.IGNORECASE)
+_SEED = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+
+
+def public_sources(cell: str) -> list[str]:
+    """The items of a ``sources`` cell other than seed files (links and printed citations)."""
+    items = [item.strip() for item in str(cell or "").split(";")]
+    return [item for item in items if item and not _SEED.match(item)]
+
+
+def _day(value: str) -> date | None:
+    parts = str(value or "").strip().split("-")
+    try:
+        numbers = [int(p) for p in parts] + [1, 1]
+        return date(numbers[0], numbers[1], numbers[2]) if parts and parts[0] else None
+    except ValueError:
+        return None
+
+
+def later_verdicts(rows: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
+    """Row id -> the ``court_ruling`` rows that follow from it (through ``related_id``,
+    at any depth), for finding attributions a verdict may have settled."""
+    by_id = {str(r.get("id", "")): r for r in rows}
+    found: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        if str(row.get("event_type", "")) != "court_ruling":
+            continue
+        seen, parent = {row.get("id")}, str(row.get("related_id") or "")
+        while parent and parent in by_id and parent not in seen:
+            found.setdefault(parent, []).append(row)
+            seen.add(parent)
+            parent = str(by_id[parent].get("related_id") or "")
+    return found
+
+
+def freshness_reasons(row: dict[str, str], *, today: date | None = None,
+                      days: int = FRESH_DAYS, verdicts: list[dict[str, str]] | None = None,
+                      link_status: dict[str, str] | None = None) -> list[str]:
+    """Why one row's sources and attribution are due for a fresh look (empty when not).
+
+    - ``checked over a year ago``: ``checked`` older than ``days`` (or missing);
+    - ``one source``: a single public source besides the seed documents;
+    - ``attribution unknown but a verdict followed``: ``unknown`` (or ``alleged``) while a
+      ``court_ruling`` row dated after it follows from it;
+    - ``source no longer answers``: a link whose last ``sources check`` failed.
+    """
+    today = today or date.today()
+    reasons = []
+    checked = _day(row.get("checked", ""))
+    if checked is None:
+        reasons.append("never checked")
+    elif (today - checked).days > days:
+        reasons.append(f"checked over a year ago (last {row.get('checked')})"
+                       if days == FRESH_DAYS else
+                       f"checked over {days} days ago (last {row.get('checked')})")
+    sources = public_sources(row.get("sources", ""))
+    if len(sources) == 1:
+        reasons.append("one source")
+    if str(row.get("attribution", "")) in ("unknown", "alleged") and verdicts:
+        own = _day(row.get("date", "")) or date.min
+        after = [v for v in verdicts if (_day(v.get("date", "")) or date.min) >= own]
+        if after:
+            last = max(after, key=lambda v: str(v.get("date", "")))
+            reasons.append(f"attribution {row.get('attribution')} but a verdict followed "
+                           f"({last.get('id')}, {last.get('date')})")
+    if link_status:
+        dead = [f"{link_status[s]}: {s}" for s in sources
+                if _URL.match(s) and link_status.get(s) in DEAD_STATUSES]
+        if dead:
+            reasons.append("source no longer answers (" + "; ".join(dead) + ")")
+    return reasons
+
+
+def freshness_queue(frame: pd.DataFrame, *, today: date | None = None,
+                    days: int = FRESH_DAYS,
+                    link_status: dict[str, str] | None = None) -> pd.DataFrame:
+    """The rows whose record is due for a fresh look: columns ``id``, ``title``, ``checked``,
+    ``reasons`` (file order). ``link_status`` maps URLs to the status the source catalogue
+    recorded (``incident-map sources check``)."""
+    rows = frame.to_dict("records")
+    verdicts = later_verdicts(rows)
+    records = []
+    for row in rows:
+        reasons = freshness_reasons(row, today=today, days=days,
+                                    verdicts=verdicts.get(str(row.get("id", ""))),
+                                    link_status=link_status)
+        if reasons:
+            records.append({"id": row.get("id", ""), "title": row.get("title", ""),
+                            "checked": row.get("checked", ""), "reasons": "; ".join(reasons)})
+    return pd.DataFrame(records, columns=["id", "title", "checked", "reasons"])

@@ -98,6 +98,29 @@ ATTRIBUTIONS: dict[str, str] = {
     "unknown": "Sponsor unknown",
 }
 
+#: Who made the attribution (the optional ``attributed_by`` column), and the ``attribution``
+#: each allows: a court, an official public inquiry, the government's official statement,
+#: the sponsor's own acknowledgement or an overt act of a state (an expulsion, an arrest, a
+#: published finding) confirm; prosecutors' charges, investigators' findings, a named
+#: official's statement or an accusation by a party to the dispute make a state suspected;
+#: anonymous officials, victims and relatives, or the press alone only allege; ``none`` is
+#: for a row no one attributes.
+ATTRIBUTED_BY: dict[str, tuple[str, ...]] = {
+    "court": ("confirmed",),
+    "inquiry": ("confirmed",),
+    "government": ("confirmed",),
+    "acknowledged": ("confirmed",),
+    "state act": ("confirmed",),
+    "prosecutor": ("suspected",),
+    "investigators": ("suspected",),
+    "official": ("suspected",),
+    "party": ("suspected",),
+    "anonymous": ("alleged",),
+    "victim": ("alleged",),
+    "media": ("alleged",),
+    "none": ("unknown",),
+}
+
 VOCABULARIES: dict[str, tuple[str, ...]] = {
     "date_precision": DATE_PRECISIONS,
     "event_type": tuple(EVENT_TYPES),
@@ -313,6 +336,7 @@ def validate_frame(frame: pd.DataFrame) -> list[Problem]:
             f'"{v}" is not allowed; use one of: {", ".join(a)}'
         ))
 
+    _check_attributed_by(text, add)
     _check_dates(text, add, problems, rows)
     _check_undated(text, add)
     _check_checked(text, add)
@@ -322,6 +346,21 @@ def validate_frame(frame: pd.DataFrame) -> list[Problem]:
     _check_sources(text, add)
     _check_unwritable(frame, rows, problems)
     return sorted(problems)
+
+
+def _check_attributed_by(text, add) -> None:
+    """``attributed_by`` (when the dataset has it) names who made the attribution, and the
+    ``attribution`` must be the level that source allows (see :data:`ATTRIBUTED_BY`)."""
+    if "attributed_by" not in text.columns:
+        return
+    who = text["attributed_by"]
+    add((who != "") & ~who.isin(ATTRIBUTED_BY), "attributed_by", lambda v: (
+        f'"{v}" is not allowed; use one of: {", ".join(ATTRIBUTED_BY)}'))
+    for source, levels in ATTRIBUTED_BY.items():
+        wrong = (who == source) & text["attribution"].isin(ATTRIBUTIONS) & \
+            ~text["attribution"].isin(levels)
+        add(wrong, "attribution", lambda v, s=source, lv=levels: (
+            f'"{v}" does not match attributed_by "{s}", which allows only {", ".join(lv)}'))
 
 
 #: Characters no export can write: XML 1.0 (PPTX, the HTML and SVG of the PNG) has no

@@ -22,12 +22,19 @@ class FrameSummary:
     resolved: int = 0
     ambiguous: int = 0
     partial: int = 0
+    #: Rows given only their country's point: counted apart, never as located.
+    country_only: int = 0
     unresolved: list[tuple[int, str]] = field(default_factory=list)  # (position, place)
 
+    @property
+    def located(self) -> int:
+        return self.resolved - self.country_only
+
     def describe(self) -> str:
-        return (f"{self.resolved:,} of {self.to_locate:,} rows located "
-                f"({self.ambiguous:,} ambiguous, {self.partial:,} only to a region or "
-                f"country); {len(self.unresolved):,} not found")
+        return (f"{self.located:,} of {self.to_locate:,} rows located "
+                f"({self.ambiguous:,} ambiguous, {self.partial:,} only to a region); "
+                f"{self.country_only:,} only to their country; "
+                f"{len(self.unresolved):,} not found")
 
 
 def geocode_frame(frame: pd.DataFrame, resolver: Resolver,
@@ -57,7 +64,14 @@ def geocode_frame(frame: pd.DataFrame, resolver: Resolver,
         frame.at[index, "geocoder"] = result.source
         frame.at[index, "geo_precision"] = (
             coarser(frame.at[index, "geo_precision"], result.precision) or result.precision)
+        note = result.note()
+        if note and "notes" in frame.columns:
+            notes = str(frame.at[index, "notes"] or "")
+            frame.at[index, "notes"] = f"{notes}; {note}" if notes else note
         summary.resolved += 1
+        if result.precision == "country":
+            summary.country_only += 1
+            continue
         summary.ambiguous += result.ambiguous
         summary.partial += result.partial
     return frame, summary

@@ -64,6 +64,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from importlib import resources
 from pathlib import Path
 
@@ -83,6 +84,14 @@ CONTEXT_RADIUS_KM = 40.0
 SAME_REGION_MIN_POPULATION = 5_000
 #: Upper bound of the "core" of a larger place, inside which a match is a district.
 DISTRICT_MAX_KM = 25.0
+#: A place named with a province it is not in, but this close to a town of that province,
+#: may be the place under an old or neighbouring province's name (a province split since:
+#: "Dehradun, Uttar Pradesh"); farther out it is another place of the same name.
+ADJACENT_REGION_KM = 100.0
+#: The fewest consonants a name needs to be matched by them (``_skeleton``), and how alike
+#: (difflib's ratio) the two spellings must be besides.
+MIN_SKELETON = 4
+SPELLING_RATIO = 0.8
 #: A runner-up farther than this from the winner is a different place.
 DISTINCT_PLACE_KM = 25.0
 EARTH_RADIUS_KM = 6371.0088
@@ -347,6 +356,19 @@ def _is_site(part: str) -> bool:
         w in _SITE_WORDS or w.endswith(("strasse", "straße")) for w in words)
 
 
+#: Words that make a part an administrative area named after its town ("Rutbah district").
+_ADMIN_AREA_WORDS = frozenset("""
+    district districts county province governorate municipality region oblast raion rayon
+    prefecture department subdistrict tehsil taluka taluk commune canton qadaa qada kaza
+    nahiya sub-district division subdivision municipio municipal
+""".split())
+
+
+def _names_admin_area(part: str) -> bool:
+    """``"Rutbah district"``, ``"Province of Alicante"``: an area, not its town."""
+    return any(word in _ADMIN_AREA_WORDS for word in fold(_strip_parenthesis(part)[0]).split())
+
+
 def _keys_for(part: str) -> list[str]:
     """Folded names to try for one part, most literal first."""
     outer, inner = _strip_parenthesis(part)
@@ -358,7 +380,24 @@ def _keys_for(part: str) -> list[str]:
         words = [w for w in fold(text).split() if w not in _GENERIC_WORDS]
         if words:
             keys.append(" ".join(words))
+    # Arabic names with or without their article ("Al-Hillah", "Hillah"): the other form.
+    for key in list(keys):
+        words = key.split()
+        if len(words) > 1 and words[0] in _ARTICLES:
+            keys.append(" ".join(words[1:]))
     return list(dict.fromkeys(k for k in keys if k))
+
+
+#: The Arabic article as place names are transliterated ("Al Anbar", "Ar Rutbah", "El Fasher").
+_ARTICLES = frozenset("al el ad ar as at az ash an".split())
+
+
+def _skeleton(key: str) -> str:
+    """A folded name's consonants, as transliterations keep them: vowels, ``h`` (``kh``,
+    ``dh``), spaces and doubled letters dropped ("Pakhokku" and "Pakokku" are ``pkk``,
+    "Loyengalani" and "Loiyangalani" ``lngln``)."""
+    bare = re.sub(r"[aeiouyh\s]+", "", key)
+    return re.sub(r"(.)\1+", r"\1", bare)
 
 
 def _as_codes(country_codes: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -520,6 +559,7 @@ class GeoNamesGazetteer:
         parts = reading.parts
         if not parts:
             return self._area_location(reading)
+        mismatch = None
         for index, part in enumerate(parts):
             if index > 0 and self.us_state_code(part):
                 continue
@@ -534,11 +574,126 @@ class GeoNamesGazetteer:
                 # state, not Belém, once called Pará.
                 named = self.regions(part, scoped.countries)
                 if named and not (ranked and self._names_city(ranked[0][0], named)):
-                    return self._region_location(named, parts, index, part,
-                                                 town_too=index == 0 and bool(ranked))
+                    return self._with_reason(self._region_location(
+                        named, parts, index, part, town_too=index == 0 and bool(ranked)),
+                        mismatch)
+            elsewhere = bool(ranked) and (bool(context) or bool(regions)) and not (
+                ranked[0][1][0] or self._in_context_region(ranked[0][0], context, regions))
+            if elsewhere and regions and self._far_from_regions(ranked[0][0], regions) and any(
+                    not self.us_state_code(later) for later in parts[index + 1:]):
+                # The only place of that name lies far outside the province the query
+                # names ("Chatsworth, KwaZulu-Natal": the Chatsworth GeoNames knows is in
+                # the Western Cape): not this place. The province answers, at region
+                # precision, and says why.
+                mismatch = self._mismatch(part, ranked[0][0], context, regions) + (
+                    "; answered with the province the query names")
+                continue
+            if not ranked and regions and index == 0 and not _is_site(part):
+                ranked = self._spelled_otherwise(part, regions)
+                if ranked:
+                    locations = self._locations(ranked, context, parts, index, part, regions)
+                    # A reading, not a match: the town's point, never written as the town.
+                    reason = (f'"{part}" read as {ranked[0][0].name}, the one place of the '
+                              "province named spelled with the same consonants; its point, "
+                              "at region precision: check it")
+                    for location in locations:
+                        location.raw.update(precision="region", ambiguous=True, reason=reason)
+                    return locations[:1]
             if ranked:
-                return self._locations(ranked, context, parts, index, part, regions)
-        return self._ngram_fallback(reading)
+                locations = self._locations(ranked, context, parts, index, part, regions)
+                if elsewhere:
+                    # Away from the town, or in a province beside the one named (an old
+                    # name: "Dehradun, Uttar Pradesh" before Uttarakhand): maybe this place,
+                    # maybe not. Its point, never as a town.
+                    reason = self._mismatch(part, ranked[0][0], context, regions) + (
+                        "; its point, at region precision: check it")
+                    for location in locations:
+                        location.raw.update(precision="region", ambiguous=True, reason=reason)
+                    return locations
+                if _names_admin_area(part) and not self._lookup(fold(part)):
+                    # "Rutbah district": the district around the town, not the town (a
+                    # district of a larger city, "Zeytinburnu district, Istanbul", stays one).
+                    for location in locations:
+                        if location.raw["precision"] != "city":
+                            continue
+                        location.raw["precision"] = "region"
+                        location.raw["reason"] = (
+                            f'"{part}" is an administrative area named after its town; '
+                            "the town's point, at region precision")
+                return self._with_reason(locations, mismatch)
+        return self._with_reason(self._ngram_fallback(reading), mismatch)
+
+    def _with_reason(self, locations: list[Location], reason: str | None) -> list[Location]:
+        """A coarser answer, after a part matched a place elsewhere: why, in ``reason``."""
+        if reason:
+            for location in locations:
+                location.raw["reason"] = reason
+                location.raw["partial"] = True
+                if location.raw["precision"] in ("site", "district", "city"):
+                    location.raw["precision"] = "region"
+        return locations
+
+    def _mismatch(self, part: str, place: Place, context: list[Place], regions: dict) -> str:
+        """Why the place matched may not be the place the query means."""
+        where = self._region_name(place) or country_name(place.country)
+        named = [name for region in sorted(regions)
+                 if (name := self._region_name(Place(0, "", 0, 0, region[0], region[1], 0)))]
+        text = f'no "{part}" known in {" or ".join(named)}' if named else \
+            f'no "{part}" known near {context[0].name}'
+        text += f": the one known lies in {where}"
+        if context and not named:
+            nearest = min(context, key=lambda c: distance_km(c.lat, c.lon, place.lat, place.lon))
+            km = distance_km(nearest.lat, nearest.lon, place.lat, place.lon)
+            text += f", {km:,.0f} km from {nearest.name}"
+        return text
+
+    def _spelled_otherwise(self, part: str, regions: dict) -> list[tuple[Place, tuple]]:
+        """The one place of the regions named whose name has the consonants of ``part``
+        (a transliteration: "Pakhokku" and "Pakokku", "Ust-Tsylma" and "Ust-Tsilma"), when
+        no place of the country bears that name as written; else nothing."""
+        key = fold(_strip_parenthesis(part)[0])
+        skeleton = _skeleton(key)
+        countries = {country for country, _ in regions}
+        if len(skeleton) < MIN_SKELETON or any(
+                place.country in countries for place in self._lookup(key)):
+            return []
+        found = []
+        for country, admin1 in regions:
+            rows = self.connection.execute(
+                "SELECT id, name, lat, lon, country, admin1, population FROM places "
+                "WHERE country = ? AND admin1 = ?", (country, admin1)).fetchall()
+            found += [Place(*row) for row in rows
+                      if fold(row[1])[:1] == key[:1] and _skeleton(fold(row[1])) == skeleton
+                      and SequenceMatcher(None, key, fold(row[1])).ratio() >= SPELLING_RATIO]
+        if not found:
+            return []
+        best = max(found, key=lambda place: place.population)
+        if any(distance_km(p.lat, p.lon, best.lat, best.lon) > DISTINCT_PLACE_KM for p in found):
+            return []  # two places of those consonants: not a spelling
+        return [(best, (True, True, best.population))]
+
+    @staticmethod
+    def _in_context_region(place: Place, context: list[Place], regions: dict) -> bool:
+        """In a province the query names, or in the province of a place it names (a
+        province read through its capital: "Akulivik, Quebec" is in Québec's province)."""
+        region = (place.country, place.admin1)
+        return bool(place.admin1) and (region in regions or any(
+            (c.country, c.admin1) == region for c in context))
+
+    def _far_from_regions(self, place: Place, regions: dict) -> bool:
+        """Farther than ``ADJACENT_REGION_KM`` from every place of the regions named."""
+        for country, admin1 in regions:
+            rows = self.connection.execute(
+                "SELECT lat, lon FROM places WHERE country = ? AND admin1 = ?",
+                (country, admin1)).fetchall()
+            if any(distance_km(lat, lon, place.lat, place.lon) <= ADJACENT_REGION_KM
+                   for lat, lon in rows):
+                return False
+        return True
+
+    def _region_name(self, place: Place) -> str | None:
+        found = self._area("region", f"{place.country}.{place.admin1}") if place.admin1 else None
+        return found[0] if found else None
 
     def _context_regions(self, context: list[str], reading: _Query) -> dict:
         """Regions the context names, each with the population a place needs to count as
@@ -570,6 +725,13 @@ class GeoNamesGazetteer:
             return True
         return any(place.population * 3 >= self._region_population(region)
                    for region in regions)
+
+    def _names_province(self, place: Place, part: str) -> bool:
+        """``part`` names a province of which ``place`` is a small part (Québec, not
+        Berlin)."""
+        named = self.regions(part, (place.country,))
+        return bool(named) and not any(
+            place.population * 3 >= self._region_population(region) for region in named)
 
     def _region_population(self, region: tuple[str, str]) -> int:
         row = self.connection.execute(
@@ -722,10 +884,12 @@ class GeoNamesGazetteer:
         locations = []
         for place, _ in ranked[:5]:
             precision, parent = self._precision(place, context)
-            if index > 0 and not _is_site(parts[0]):
+            if index > 0 and (not _is_site(parts[0]) or self._names_province(place, matched)):
                 # The first part names a place we do not know (a village); a later part (a
                 # town, a province read through its capital) only says its region. A street
-                # or a building in a known city is still in that city.
+                # or a building in a known city is still in that city, unless the city's
+                # name is also its province's ("La Grande-3, Quebec": somewhere in Québec;
+                # a city that is most of its province, Berlin, is the city).
                 precision = "region"
             names = [place.name]
             if parent is not None:

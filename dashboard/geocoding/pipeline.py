@@ -80,6 +80,9 @@ class Result:
     partial: bool = False
     candidates: list[dict] = field(default_factory=list)
     reference: str | None = None
+    #: Why the answer is coarser than the query, or a guess ("no "Chatsworth" there: the one
+    #: known lies in Western Cape, ..."); written into the row's notes by ``geocode``.
+    reason: str | None = None
 
     def as_json(self) -> dict:
         """The fields ``incident-map locate --json`` prints."""
@@ -87,6 +90,18 @@ class Result:
                 "ambiguous", "partial")
         data = asdict(self)
         return {key: data[key] for key in keys}
+
+    def note(self) -> str:
+        """What a row's ``notes`` should say about this answer ("" when nothing)."""
+        if self.reason:
+            return f"geocoding: {self.reason}"
+        if self.ambiguous:
+            others = "; ".join(f"{c.get('name')} ({c.get('country')})"
+                               for c in self.candidates[1:4]
+                               if (c.get("lat"), c.get("lon")) != (self.lat, self.lon))
+            return (f"geocoding: ambiguous, took {self.display_name}"
+                    + (f"; other candidates: {others}" if others else ""))
+        return ""
 
 
 def _from_location(query: str, location, *, from_cache: bool = False) -> Result:
@@ -104,6 +119,7 @@ def _from_location(query: str, location, *, from_cache: bool = False) -> Result:
         partial=bool(raw.get("partial")),
         candidates=list(raw.get("candidates") or ()),
         reference=raw.get("reference"),
+        reason=raw.get("reason"),
     )
 
 
@@ -272,6 +288,9 @@ class Summary:
     unresolved: list[Issue] = field(default_factory=list)
     ambiguous: list[Issue] = field(default_factory=list)
     partial: list[Issue] = field(default_factory=list)
+    #: Located only to their country (its representative point): counted apart, never as
+    #: located places.
+    country_only: list[Issue] = field(default_factory=list)
     written: bool = False
     dry_run: bool = False
     error: str | None = None
@@ -280,7 +299,8 @@ class Summary:
         verb = "would resolve" if self.dry_run else "resolved"
         lines = [
             f"{self.path}: {self.rows} rows, {self.to_locate} without coordinates",
-            f"  {verb}: {self.resolved} (gazetteer {self.from_gazetteer}, "
+            f"  {verb}: {self.resolved - len(self.country_only)}, and "
+            f"{len(self.country_only)} only to their country (gazetteer {self.from_gazetteer}, "
             f"nominatim {self.from_nominatim}, named sites {self.from_sites}; "
             f"from cache {self.from_cache})",
             f"  kept as they were: {self.already_located} with coordinates "
@@ -293,6 +313,9 @@ class Summary:
         lines.append(f"  partial (only part of the place matched; precision lowered): "
                      f"{len(self.partial)}")
         lines += [f"    {issue}" for issue in self.partial]
+        lines.append(f"  only to their country (the country's point, not a place): "
+                     f"{len(self.country_only)}")
+        lines += [f"    {issue}" for issue in self.country_only]
         if self.error:
             lines.append(f"  stopped early: {self.error}")
         if self.dry_run:
@@ -452,6 +475,9 @@ def geocode_file(
             row["geocoder"] = result.source
             row["geo_precision"] = coarser(row.get("geo_precision"), result.precision) \
                 or result.precision
+            note = result.note()
+            if note and "notes" in row and note not in (row["notes"] or ""):
+                row["notes"] = f"{row['notes']}; {note}" if row["notes"] else note
             summary.resolved += 1
             summary.from_gazetteer += result.source == "gazetteer"
             summary.from_nominatim += result.source == "nominatim"
@@ -464,10 +490,15 @@ def geocode_file(
                     [c for c in result.candidates
                      if (c.get("lat"), c.get("lon")) != (result.lat, result.lon)][:4],
                 ))
-            if result.partial:
+            if result.precision == "country":
+                summary.country_only.append(Issue(
+                    number, ident, place, f"located only to its country, {result.display_name}"))
+            elif result.partial:
+                because = f" ({result.reason})" if result.reason else ""
                 summary.partial.append(Issue(
                     number, ident, place,
-                    f"matched only {result.display_name}; written as {row['geo_precision']}"))
+                    f"matched only {result.display_name}; written as {row['geo_precision']}"
+                    + because))
             changed += 1
             unsaved += 1
             if not dry_run and unsaved >= checkpoint_every:

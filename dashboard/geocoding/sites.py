@@ -33,7 +33,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -189,9 +189,16 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 @lru_cache(maxsize=4)
 def _cached_dataset_rows(path: str, _mtime_ns: int, _size: int) -> tuple[Site, ...]:
+    return sites_from_rows(
+        {key: restore(value) if value[:1] == "'" else value for key, value in row.items()}
+        for row in _csv_rows(read_regular_file(path)))
+
+
+def sites_from_rows(rows: Iterable[Mapping[str, str]]) -> tuple[Site, ...]:
+    """The sites among dataset rows given as ``{column: text}`` (a store's rows, as a person
+    reads them): rows at ``site`` precision with coordinates and a source."""
     sites = []
-    for row in _csv_rows(read_regular_file(path)):
-        row = {key: restore(value) if value[:1] == "'" else value for key, value in row.items()}
+    for row in rows:
         if row.get("geo_precision", "").strip() != SITE_PRECISION:
             continue
         lat = _coordinate(row.get("lat", ""), -90, 90)
@@ -275,9 +282,12 @@ def sites_file_path() -> Path | None:
 
 
 def load_sites(*, dataset: str | Path | None = None,
-               sites_file: str | Path | None = None) -> SiteGazetteer:
+               sites_file: str | Path | None = None,
+               dataset_sites: Iterable[Site] | None = None) -> SiteGazetteer:
     """The sites of ``dataset`` (default: the curated dataset) and of the sites file
     (default: ``INCIDENT_MAP_SITES``; ``""`` for none); the file's sites come first.
+    ``dataset_sites`` (:func:`sites_from_rows` of a store that is not a file) replace the
+    dataset file's.
 
     Raises :class:`SitesFileError` when the sites file is named but cannot be used.
     """
@@ -288,4 +298,6 @@ def load_sites(*, dataset: str | Path | None = None,
     else:
         named = Path(sites_file) if str(sites_file) else None
     sites = sites_from_file(named) if named is not None else []
-    return SiteGazetteer([*sites, *sites_from_dataset(dataset or default_data_path())])
+    if dataset_sites is None:
+        dataset_sites = sites_from_dataset(dataset or default_data_path())
+    return SiteGazetteer([*sites, *dataset_sites])

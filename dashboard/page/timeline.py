@@ -67,6 +67,23 @@ def labelled_counts(counts: pd.DataFrame) -> pd.DataFrame:
     return counts.sort_values(["start", "type_order"]).reset_index(drop=True)
 
 
+def labelled_month_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """``counts`` (year, month 1-12 or null for a date known only to the year, event_type,
+    count: the query engine's monthly counts) as monthly periods with the types' labels and
+    order; the rows without a month are left out, as :func:`period_counts` does."""
+    counts = counts[counts["month"].notna()]
+    if counts.empty:
+        return pd.DataFrame(_EMPTY)
+    counts = counts[["year", "month", "event_type", "count"]].copy()
+    counts["year"] = counts["year"].astype(int)
+    months = counts["month"].astype(int)
+    counts["start"] = [_iso(y, m) for y, m in zip(counts["year"], months, strict=True)]
+    counts["end"] = [_iso(y + m // 12, m % 12 + 1) for y, m in
+                     zip(counts["year"], months, strict=True)]
+    counts = _type_columns(counts[["year", "event_type", "count", "start", "end"]])
+    return counts.sort_values(["start", "type_order"]).reset_index(drop=True)
+
+
 def period_counts(incidents: pd.DataFrame, unit: str) -> pd.DataFrame:
     """One row per (period, event type): ``start``/``end`` of the period (dates), ``year``,
     the number of incidents and the type's label and order.
@@ -126,6 +143,7 @@ def build_timeline(
     colours: Mapping[str, str] | None = None,
     height: int = 300,
     counts: pd.DataFrame | None = None,
+    month_counts: pd.DataFrame | None = None,
 ) -> alt.Chart:
     """Stacked bars of ``incidents`` per year, or per month when ``years`` (default: the
     data's) spans at most MONTHLY_UP_TO_YEARS years; dragging across the bars selects a span
@@ -133,7 +151,8 @@ def build_timeline(
 
     ``counts`` (year, event_type, count, as :mod:`dashboard.data.query` gives them) stand in
     for ``incidents`` when the rows themselves are not at hand; they are yearly, so months
-    need the rows. Colours are the map's (``mapping.EVENT_COLOURS``), so a type looks the
+    need the rows, or ``month_counts`` (year, month, event_type, count: the query engine's
+    monthly counts). Colours are the map's (``mapping.EVENT_COLOURS``), so a type looks the
     same in both.
     """
     colours = EVENT_COLOURS if colours is None else colours
@@ -142,8 +161,11 @@ def build_timeline(
     else:
         span = (int(counts["year"].min()), int(counts["year"].max())) if len(counts) else None
     start, end = years or span or (2000, 2000)
-    unit = time_unit((start, end)) if incidents is not None else "year"
-    if incidents is None or (counts is not None and unit == "year"):
+    unit = (time_unit((start, end)) if incidents is not None or month_counts is not None
+            else "year")
+    if month_counts is not None and unit == "month":
+        counts = labelled_month_counts(month_counts)
+    elif incidents is None or (counts is not None and unit == "year"):
         counts = labelled_counts(counts if counts is not None else pd.DataFrame(_EMPTY))
     else:
         counts = period_counts(incidents, unit)

@@ -22,10 +22,6 @@ from dashboard.page.briefing import briefing_steps
 from .conftest import DATASET, wait_settled
 
 LOAD_TIMEOUT_MS = 60_000  # the whole map on a busy 2-core machine
-#: A view of fewer incidents than the clusters start at: one symbol each, no plugin needed.
-FEW = "years=2018-2021"
-#: Fewer incidents than that, many at the same points: the clusters layer gathers them.
-CROWDED = "years=2022-2022"
 #: In the map's frame: how many incidents the clusters and the single symbols on screen
 #: stand for (0 until the map has its incidents).
 DRAWN = """() => {
@@ -50,25 +46,28 @@ def on_map(incidents, query: str):
 
 
 _views_opened: list[str] = []
+#: Every marker on its own: the curated dataset has more points than CLUSTER_THRESHOLD,
+#: which the default view gathers into clusters.
+MARKERS = "layers=markers"
 
 
 def open_and_count(page, query: str, expected: int) -> float:
     """Open ``/?query``; wait until the map shows ``expected`` markers (more than
-    CLUSTER_THRESHOLD: clusters, whose counts and single symbols, seen from the whole
-    world, add up to ``expected``); seconds it took."""
+    CLUSTER_THRESHOLD with the default layers: clusters, whose counts and single symbols,
+    seen from the whole world, add up to ``expected``); seconds it took."""
     _views_opened.append(query)
     started = time.monotonic()
     page.page.goto(f"{page.base_url}/?{query}")
     frame = page.map_frame()
     expect(frame.locator(".leaflet-container")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
-    if expected <= CLUSTER_THRESHOLD:
+    if expected <= CLUSTER_THRESHOLD or "layers=" in query:
         expect(frame.locator(".incident-marker")).to_have_count(expected,
                                                                 timeout=LOAD_TIMEOUT_MS)
         return time.monotonic() - started
     expect(frame.locator(".marker-cluster").first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
     seconds = time.monotonic() - started
     inner = next(f for f in page.page.frames if "streamlit_folium" in (f.url or ""))
-    inner.evaluate("map.setView([30, 10], 2, {animate: false})")
+    inner.evaluate("() => { map.setView([30, 10], 2, {animate: false}); }")
     inner.wait_for_function(f"expected => ({DRAWN})() === expected", arg=expected,
                             timeout=LOAD_TIMEOUT_MS)
     return seconds
@@ -76,7 +75,8 @@ def open_and_count(page, query: str, expected: int) -> float:
 
 @pytest.mark.parametrize(
     ("query", "shot"),
-    [("", "dashboard.png"), ("years=2024-2025&country=ES", "dashboard-2024-2025-ES.png")],
+    [("", "dashboard.png"), (MARKERS, "dashboard-markers.png"),
+     ("years=2024-2025&country=ES", "dashboard-2024-2025-ES.png")],
 )
 def test_map_draws_one_marker_per_incident(page, incidents, query, shot):
     expected = on_map(incidents, query)
@@ -95,14 +95,13 @@ def test_map_draws_one_marker_per_incident(page, incidents, query, shot):
 
 
 def test_marker_popup_shows_sources(page, incidents):
-    located = on_map(incidents, FEW)
-    assert len(located) <= CLUSTER_THRESHOLD
+    located = on_map(incidents, "")
     with_links = located[located["sources"].map(
         lambda cell: any(is_http_url(item) for item in split_sources(cell))
     )]
     assert len(with_links) > 0, "no located incident has an http(s) source to check"
     chosen = with_links.iloc[-1]
-    open_and_count(page, FEW, len(located))
+    open_and_count(page, MARKERS, len(located))
     frame = page.map_frame()
     # A click event on that very marker (a pointer click could land on a neighbour on top).
     frame.locator(f".incident-{chosen['id']}").first.dispatch_event("click")
@@ -126,17 +125,15 @@ def test_marker_popup_shows_sources(page, incidents):
 
 
 def test_cluster_and_heat_layers_load_their_plugins_when_switched_on(page, incidents):
-    located = on_map(incidents, CROWDED)
-    assert len(located) <= CLUSTER_THRESHOLD  # no clusters at first
-    open_and_count(page, CROWDED, len(located))
+    located = on_map(incidents, "")
+    open_and_count(page, MARKERS, len(located))
     frame = page.map_frame()
     assert frame.locator(".marker-cluster").count() == 0
     frame.locator(".leaflet-control-layers").hover()
     frame.get_by_label("Clusters").check()
-    expect(frame.locator(".marker-cluster").first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    expect(frame.locator(".marker-cluster").first).to_be_visible(timeout=10_000)
     frame.get_by_label("Heat map").check()
-    expect(frame.locator("canvas.leaflet-heatmap-layer")).to_have_count(
-        1, timeout=LOAD_TIMEOUT_MS)
+    expect(frame.locator("canvas.leaflet-heatmap-layer")).to_have_count(1, timeout=10_000)
     loaded = [url for url in page.requests if "markercluster" in url or "leaflet-heat" in url]
     assert loaded and all(url.startswith(page.base_url + "/app/static/vendor/")
                           for url in loaded), loaded

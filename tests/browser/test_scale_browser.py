@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, MAP_IFRAME, ROOT, RecordedPage, serve
+from tests.browser.conftest import (
+    ARTIFACTS,
+    MAP_IFRAME,
+    ROOT,
+    RecordedPage,
+    serve,
+    wait_settled,
+)
 
 ROWS = 50_000
 #: A filter change may send the page's own update and the map's mask, never the dataset.
@@ -58,14 +65,14 @@ def test_filter_change_sends_only_the_filter(large_page):
     assert len(_payload_requests(large_page)) == 1
     search = page.locator('input[aria-label="Search"]')
     search.wait_for(timeout=60_000)  # the page around the map follows it (map first)
-    page.wait_for_timeout(1000)
+    wait_settled(page)
 
     before, requests_before = sum(received), len(large_page.requests)
     search.fill("berlin")
     search.press("Enter")
     changed = frame.locator(f'[data-im-scale="drawn"]:not([data-im-visible="{ROWS}"])')
     changed.wait_for(timeout=60_000)
-    page.wait_for_timeout(1000)
+    wait_settled(page)
     shown = int(changed.get_attribute("data-im-visible"))
     assert 0 < shown < ROWS
     assert page.get_by_text(f"{shown:,} incidents", exact=True).is_visible()
@@ -89,14 +96,14 @@ def test_the_map_comes_first_and_the_page_follows_without_drawing_it_again(large
     page.locator('input[aria-label="Search"]').wait_for(timeout=60_000)
     page.get_by_text("Incidents per year").wait_for(timeout=60_000)
     page.locator('[data-testid="stDataFrame"]').wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)
+    wait_settled(page)
     # ... beside the same map, not a new one drawn from the start ...
     assert box.evaluate("() => window.imDrawnOnce === true")
     assert int(box.get_attribute("data-im-visible")) == ROWS
     assert len(_payload_requests(large_page)) == 1
     # ... and once: nothing more arrives while nobody touches the page.
     frames = len(received)
-    page.wait_for_timeout(4000)
+    page.wait_for_timeout(4000)  # deliberate delay: nothing may arrive in this time
     assert len(received) == frames
 
 
@@ -131,13 +138,13 @@ def test_a_filter_change_after_the_user_moved_the_map_runs_the_page_once(large_p
     frame.locator(f'[data-im-scale="drawn"]:not([data-im-zoom="{zoom}"])').wait_for(
         timeout=60_000)
     page.wait_for_function("new URLSearchParams(location.search).has('at')", timeout=30_000)
-    page.wait_for_timeout(1500)  # the rerun the move asked for
+    wait_settled(page)  # the rerun the move asked for
     before = len(sent)
     search.fill("berlin")
     search.press("Enter")
     frame.locator(f'[data-im-scale="drawn"]:not([data-im-visible="{ROWS}"])').wait_for(
         timeout=60_000)
-    page.wait_for_timeout(2000)
+    page.wait_for_timeout(2000)  # deliberate delay: a second run would be asked by now
     assert _reruns_asked(sent[before:]) == 1
     assert "q=berlin" in page.url and "at=" not in page.url
 
@@ -229,7 +236,7 @@ def test_the_year_player_filters_in_the_browser(large_page):
     box = frame.locator('[data-im-scale="drawn"]')
     box.wait_for(timeout=300_000)
     page.locator('[data-testid="stDataFrame"]').wait_for(timeout=60_000)  # the whole page
-    page.wait_for_timeout(1000)
+    wait_settled(page)
     messages, requests = len(sent), len(large_page.requests)
     slider = frame.locator(".incident-play-slider")
     first = int(slider.get_attribute("min"))
@@ -240,7 +247,7 @@ def test_the_year_player_filters_in_the_browser(large_page):
     fewer = frame.locator(f'[data-im-scale="drawn"]:not([data-im-visible="{ROWS}"])')
     fewer.wait_for(timeout=60_000)
     assert 0 < int(fewer.get_attribute("data-im-visible")) < ROWS
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(500)  # deliberate delay: no run is asked, nothing fetched in it
     # No rerun was asked of the server and nothing was fetched.
     assert len(sent) == messages
     assert large_page.requests[requests:] == []

@@ -161,10 +161,11 @@ def test_archive_tiles_are_drawn_from_the_dashboard_itself(browser, street_serve
                 map.closePopup();
                 map.setView([lat, lon], 14, {animate: false});
             }""", list(TIERGARTEN))
+            # the tiles are drawn: land from the archive's earth layer, streets across it
             frame.wait_for_function(
-                "document.querySelectorAll('.leaflet-tile-pane canvas.leaflet-tile-loaded')"
-                ".length >= 4", timeout=30_000)
-            page.page.wait_for_timeout(500)
+                "([earth]) => { const c = (" + COUNT_COLOURS + ")([earth]);"
+                " return c.land > 0.3 * c.all && c.white > 0.02 * c.all; }",
+                arg=[list(EARTH)], timeout=30_000)
             assert map_zoom(frame) == 14
             counts = frame.evaluate(COUNT_COLOURS, [list(EARTH)])
             # land from the archive's earth layer, and its streets across it

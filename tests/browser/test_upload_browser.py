@@ -48,6 +48,10 @@ def test_upload_geocode_show_and_save(page, spreadsheet, tmp_path):
         'row 5, column Date: "the day after" is not a usable date; row left out')).to_be_visible(
         timeout=TIMEOUT_MS)
     page.screenshot("upload-mapping.png")
+    # One row in four refused: the page asks before it keeps the rest.
+    expect(sidebar.get_by_text("Only 75% of the file's rows converted")).to_be_visible(
+        timeout=TIMEOUT_MS)
+    sidebar.get_by_text("Keep the 3 incidents that converted").click()
 
     sidebar.get_by_role("button", name="Geocode 1 row(s) without coordinates").click()
     expect(sidebar.get_by_text("1 of 1 rows located")).to_be_visible(timeout=TIMEOUT_MS)
@@ -98,17 +102,18 @@ def large_sheet(tmp_path):
 def _wait_in_a_frame(browser_page, selector: str, timeout_s: float):
     """The first element matching ``selector`` in any frame (while Streamlit swaps the map
     for the large-data map, the old map's frame is still there for a moment)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for frame in browser_page.frames:
-            try:
-                found = frame.query_selector(selector)
-            except Error:  # the frame went away while we looked
-                continue
-            if found is not None:
-                return found
-        browser_page.wait_for_timeout(250)
-    raise AssertionError(f"nothing matched {selector} within {timeout_s:.0f} s")
+    browser_page.wait_for_function(
+        "sel => [...document.querySelectorAll('iframe')]"
+        ".some(f => !!f.contentDocument?.querySelector(sel))",
+        arg=selector, timeout=timeout_s * 1000)
+    for frame in browser_page.frames:
+        try:
+            found = frame.query_selector(selector)
+        except Error:  # a frame that went away since
+            continue
+        if found is not None:
+            return found
+    raise AssertionError(f"{selector} was seen, then went away")
 
 
 def test_a_large_upload_stays_responsive(page, large_sheet):

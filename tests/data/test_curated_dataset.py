@@ -136,3 +136,62 @@ def test_seeds_readme_lists_exactly_the_rows_that_cite_each_seed(rows):
              for name in listed}
     assert set(listed) == {path.name for path in SEEDS_README.parent.glob("*.txt")}
     assert cited == listed
+
+
+# --------------------------------------------------------------------------- attribution rules
+
+def test_every_row_says_who_made_its_attribution_and_keeps_to_that_level(rows):
+    from dashboard.data.schema import ATTRIBUTED_BY
+    wrong = [(row["id"], row["attributed_by"], row["attribution"]) for row in rows
+             if row["attribution"] not in ATTRIBUTED_BY.get(row["attributed_by"], ())]
+    assert wrong == []
+
+
+def test_overt_state_acts_are_confirmed_as_acts(rows):
+    acts = ("diplomatic_expulsion", "arrest", "intelligence_disclosure")
+    wrong = [row["id"] for row in rows if row["event_type"] in acts
+             and (row["attribution"], row["attributed_by"]) != ("confirmed", "state act")]
+    assert wrong == []
+
+
+def test_a_state_is_named_exactly_when_someone_attributes_the_act(rows):
+    unnamed = [row["id"] for row in rows if row["attribution"] in ("confirmed", "suspected")
+               and row["event_type"] != "prisoner_exchange" and (not row["sponsor"].strip() or row["sponsor"].startswith("Unknown"))]
+    named = [row["id"] for row in rows if row["attribution"] == "unknown"
+             and row["event_type"] not in ("diplomatic_expulsion", "arrest")
+             and row["sponsor"].strip() and not row["sponsor"].startswith(("Unknown", "None",
+                                                                          "An unnamed"))]
+    assert (unnamed, named) == ([], [])
+
+
+def test_a_verdict_that_finds_the_state_link_is_the_courts_and_confirmed(rows):
+    court = [row["id"] for row in rows if row["attributed_by"] == "court"
+             and row["attribution"] != "confirmed"]
+    assert court == []
+
+
+@pytest.mark.parametrize(("row_id", "attribution", "who"), [
+    ("2017-06-01-kyiv-osmayev", "suspected", "official"),
+    ("2022-10-munich-kostyuchenko", "alleged", "victim"),
+    ("2023-05-prague-arno", "alleged", "victim"),
+    ("2020-01-30-lille-aliev", "alleged", "anonymous"),
+])
+def test_the_attributions_the_rules_corrected(by_id, row_id, attribution, who):
+    assert (by_id[row_id]["attribution"], by_id[row_id]["attributed_by"]) == (attribution, who)
+
+
+def test_dates_are_the_act_not_the_announcement(by_id):
+    assert by_id["2022-02-24-washington-russian-deputy-chief-of-mission-expelled"]["date"] \
+        == "2022-02-23"
+    assert (by_id["2023-05-prague-arno"]["date"], by_id["2023-05-prague-arno"]["date_precision"]) \
+        == ("2023-05-02", "day")
+
+
+def test_the_record_of_2023_to_2025_is_kept_current(rows):
+    recent = [row for row in rows if row["date"][:4] in ("2023", "2024", "2025")]
+    assert len(recent) > 150
+    themes = {row["event_type"] for row in recent}
+    assert {"diplomatic_expulsion", "sabotage", "court_ruling", "arrest", "plot",
+            "killing", "attempted_killing"} <= themes
+    # every case row of the period links to its case or stands alone, never to itself
+    assert all(row["related_id"] != row["id"] for row in recent)

@@ -46,3 +46,27 @@ def test_the_queue_lists_ids_and_reasons_in_file_order():
     assert queue["id"].tolist() == ["a-1", "c-3"]
     assert queue["reasons"].tolist() == ["no coordinates",
                                         "coarse precision: country for a place named more closely"]
+
+
+def test_freshness_finds_stale_single_source_verdict_and_dead_link_rows():
+    from dashboard.data.review import freshness_queue
+
+    today = date(2026, 1, 1)
+    rows = [
+        base_row(id="a-1", checked="2024-12-01", sources="https://a.org/1; https://b.org/2"),
+        base_row(id="b-2", checked="2025-12-01", sources="000_15aa79ff9f371381.txt; Book 1999"),
+        base_row(id="c-3", date="2020-01-02", checked="2025-12-01", attribution="unknown",
+                 sources="https://a.org/3; https://b.org/4"),
+        base_row(id="d-4", date="2021-01-01", event_type="court_ruling", related_id="c-3",
+                 checked="2025-12-01", sources="https://a.org/5; https://gone.org/6"),
+        base_row(id="e-5", checked="2025-12-01", sources="https://a.org/7; https://b.org/8"),
+    ]
+    queue = freshness_queue(pd.DataFrame(rows), today=today,
+                            link_status={"https://gone.org/6": "gone", "https://a.org/7": "ok"})
+    assert dict(zip(queue["id"], queue["reasons"], strict=True)) == {
+        "a-1": "checked over a year ago (last 2024-12-01)",
+        "b-2": "one source",
+        "c-3": "attribution unknown but a verdict followed (d-4, 2021-01-01)",
+        "d-4": "source no longer answers (gone: https://gone.org/6)",
+    }
+    assert freshness_queue(pd.DataFrame(rows[4:]), today=today).empty

@@ -22,6 +22,9 @@ from dashboard.exports.snapshot import snapshot_page
 from dashboard.exports.view import Provenance, View
 from tests.conftest import CURATED, base_row, write_csv
 
+# Decks rendered through headless Chromium: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 NAMES = "Александр Литвиненко, Esenboğa, Vrbětice, Łódź, Timișoara, Θεσσαλονίκη"
 HEBREW = "תל אביב"
 ARABIC = "بيروت"

@@ -277,9 +277,52 @@ def test_a_province_is_read_as_a_province(gazetteer, query, lat, lon):
 
 
 def test_a_place_outside_the_province_named_is_not_a_confident_answer(gazetteer):
-    # The only Charlottetown in the data is the capital of Prince Edward Island.
+    # The only Charlottetown in the data is the capital of Prince Edward Island: the answer
+    # is the province the query names, and says why.
     location = gazetteer.geocode("Charlottetown, Newfoundland and Labrador, Canada")
-    assert location.raw["ambiguous"] is True
+    assert (location.raw["precision"], location.raw["partial"]) == ("region", True)
+    assert location.raw["name"] == "Newfoundland and Labrador"
+    assert location.raw["reason"] == (
+        'no "Charlottetown" known in Newfoundland and Labrador: the one known lies in Prince '
+        "Edward Island; answered with the province the query names")
+
+
+@pytest.mark.parametrize(("query", "namesake", "answer"), [
+    # Far outside the province named: the province answers.
+    ("Chatsworth, KwaZulu-Natal, South Africa", "Western Cape", "KwaZulu-Natal"),
+    ("Sonpur, Chhattisgarh, India", "Odisha", "Chhattisgarh"),
+    # Far from the town named, or beside the province named (Uttarakhand was part of Uttar
+    # Pradesh until 2000): the namesake's point, never as a town.
+    ("Chatsworth, Durban, South Africa", "Western Cape", "Chatsworth"),
+    ("Dehradun, Uttar Pradesh, India", "Uttarakhand", "Dehradun"),
+])
+def test_a_namesake_elsewhere_is_never_a_city(gazetteer, query, namesake, answer):
+    location = gazetteer.geocode(query)
+    assert location.raw["precision"] == "region"
+    assert location.raw["partial"] or location.raw["ambiguous"]
+    assert namesake in location.raw["reason"] and location.raw["name"] == answer
+
+
+@pytest.mark.parametrize(("query", "answer"), [
+    ("Dera Ismael Khan, Khyber-Pakhtunkhwa, Pakistan", "Dera Ismail Khan"),
+    ("Ust-Tsylma, Komi, Russian Federation", "Ust-Tsilma"),
+])
+def test_another_spelling_in_the_province_named_is_read_but_not_as_a_town(gazetteer, query,
+                                                                          answer):
+    location = gazetteer.geocode(query)
+    assert location.raw["name"] == answer
+    assert (location.raw["precision"], location.raw["ambiguous"]) == ("region", True)
+    assert "spelled with the same consonants" in location.raw["reason"]
+
+
+def test_arabic_names_with_or_without_their_article(gazetteer):
+    assert gazetteer.geocode("Al-Ramadi, Al Anbar, Iraq").raw["name"] == "Ramadi"
+
+
+def test_a_district_named_after_its_town_is_not_the_town(gazetteer):
+    location = gazetteer.geocode("Rutbah district, Al Anbar, Iraq")
+    assert location.raw["precision"] == "region"
+    assert "administrative area named after its town" in location.raw["reason"]
 
 
 def test_an_unknown_place_in_a_known_province_answers_with_the_province(gazetteer):

@@ -286,7 +286,10 @@ def test_a_province_answer_and_a_place_outside_the_province_are_reported(tmp_pat
     summary = geocode_file(path, resolver=offline_resolver, progress=False)
     after = {row["id"]: row for row in read(path)}
     assert after["creek"]["geo_precision"] == "region"       # the province, not a city
-    assert [issue.id for issue in summary.partial] == ["creek"]
-    assert [issue.id for issue in summary.ambiguous] == ["elsewhere"]
+    # The only Charlottetown known is in another province: the answer is the province
+    # named, at region precision, and the row's notes say why.
+    assert after["elsewhere"]["geo_precision"] == "region"
+    assert [issue.id for issue in summary.partial] == ["creek", "elsewhere"]
+    assert 'no "Charlottetown" known in Newfoundland' in after["elsewhere"]["notes"]
     text = "\n".join(summary.lines())
-    assert "ambiguous: 1" in text and "Charlottetown" in text
+    assert "Prince Edward Island" in text

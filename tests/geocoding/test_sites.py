@@ -205,3 +205,14 @@ def test_a_hostile_site_name_is_printed_as_inert_text(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["locate", "Evil\x1b[2J Site", "--offline"])
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.stdout and "Evil\\x1b[2J Site, Madrid, Spain" in result.stdout
+
+
+def test_a_stores_rows_give_the_same_sites_as_its_file():
+    """The editor on a database store finds the named sites among the store's rows."""
+    from dashboard.data.stores import open_store
+    from dashboard.geocoding.sites import sites_from_dataset, sites_from_rows
+    from tests.conftest import CURATED
+
+    rows = open_store(CURATED).open_snapshot().rows.values()
+    from_rows = sites_from_rows(rows)
+    assert from_rows and list(from_rows) == sites_from_dataset(CURATED)

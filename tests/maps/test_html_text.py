@@ -9,7 +9,7 @@ def test_sources_never_link_other_schemes():
     assert items[1] == "javascript:alert(1)"
     assert items[2] == ('<a href="https://a.example/x?&quot;q&quot;=1" '
                         'title="https://a.example/x?&quot;q&quot;=1" target="_blank" '
-                        'rel="noopener noreferrer">a.example: x</a>')
+                        'rel="noopener noreferrer">a.example</a>')
     assert items[3] == "data:text/html,&lt;b&gt;"
 
 

@@ -1,0 +1,1 @@
+"""Real programs the tests start and stop themselves (PostgreSQL, nginx, dashboard replicas)."""

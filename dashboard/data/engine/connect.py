@@ -13,26 +13,20 @@ EngineError saying what to install.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 from dashboard.data.engine.sources import (
     DUCKDB_MEMORY_VAR,
-    SPARK_MASTER_VAR,
-    SPARK_MEMORY_VAR,
+    WAREHOUSES,
     Source,
     SourceError,
     spark_warehouse,
     table_name,
 )
+from dashboard.data.engine.spark import EngineError, spark_session
 from dashboard.data.engine.table import SCHEMA
 
-_spark_lock = threading.Lock()
-_spark = None
-
-
-class EngineError(RuntimeError):
-    """The engine cannot be reached or is not installed, with a one-line reason."""
+__all__ = ["EngineError", "connect", "spark_session"]
 
 
 def _ibis():
@@ -42,31 +36,6 @@ def _ibis():
         raise EngineError("the query engines need Ibis: pip install 'incident-map[engines]'"
                           ) from None
     return ibis
-
-
-def spark_session():
-    """This process's Spark session (made once): ``INCIDENT_MAP_SPARK_MASTER`` (default
-    ``local[2]``), driver memory ``INCIDENT_MAP_SPARK_MEMORY`` (default 1g), UTC, no web UI."""
-    global _spark
-    with _spark_lock:
-        if _spark is None:
-            try:
-                from pyspark.sql import SparkSession
-            except ImportError:
-                raise EngineError("the Spark engine needs pyspark: "
-                                  "pip install 'incident-map[engines]'") from None
-            memory = os.environ.get(SPARK_MEMORY_VAR, "1g")
-            _spark = (SparkSession.builder
-                      .master(os.environ.get(SPARK_MASTER_VAR, "local[2]"))
-                      .appName("incident-map")
-                      .config("spark.ui.enabled", "false")
-                      .config("spark.driver.memory", memory)
-                      .config("spark.sql.shuffle.partitions", "4")
-                      .config("spark.sql.session.timeZone", "UTC")
-                      .config("spark.sql.warehouse.dir", str(spark_warehouse().resolve()))
-                      .getOrCreate())
-            _spark.sparkContext.setLogLevel("ERROR")
-        return _spark
 
 
 def connect(source: Source):
@@ -84,18 +53,19 @@ def connect(source: Source):
         if not path.exists():
             raise EngineError(f"{path}: no such Parquet file or folder")
         backend = ibis.duckdb.connect(threads=2, memory_limit=os.environ.get(
-            DUCKDB_MEMORY_VAR, "1GB"))
+            DUCKDB_MEMORY_VAR, "1GB"), preserve_insertion_order=True)
         pattern = str(path / "*.parquet") if path.is_dir() else str(path)
         # A view of the database (not of one connection), so an export's own cursor sees it.
         backend.con.execute("CREATE OR REPLACE VIEW incidents AS SELECT * FROM read_parquet('"
                             + pattern.replace("'", "''") + "')")
         return backend, backend.table("incidents")
-    if source.kind == "postgres":
+    if source.kind in ("postgres", *WAREHOUSES):
         try:
             backend = ibis.connect(source.location)
         except ImportError:
-            raise EngineError("the PostgreSQL engine needs psycopg: "
-                              "pip install 'incident-map[engines]'") from None
+            extra = ("pip install 'incident-map[engines]'" if source.kind == "postgres"
+                     else f"pip install 'ibis-framework[{source.kind}]==12.0.0'")
+            raise EngineError(f"the {source.kind} engine needs its client: {extra}") from None
         except Exception as error:  # the driver's errors name the host, never a password
             raise EngineError(f"cannot reach {source.describe()}: "
                               f"{str(error).splitlines()[0]}") from None

@@ -126,8 +126,13 @@ def _blocks(path: Path):
             return
         except pa.ArrowInvalid as error:
             raise DatasetError(f"{path}: not a well-formed UTF-8 CSV ({error})") from None
-        yield pd.DataFrame({name: batch.column(i).cast(pa.string()).to_pandas()
-                            .fillna("") for i, name in enumerate(names)})
+        try:
+            columns = {name: batch.column(i).cast(pa.string()).to_pandas().fillna("")
+                       for i, name in enumerate(names)}
+        except pa.ArrowInvalid as error:
+            raise DatasetError(f"{path}: not UTF-8 text ({error}); save it as UTF-8 CSV"
+                               ) from None
+        yield pd.DataFrame(columns)
 
 
 def convert_csv(path: str | Path, *, progress: Callable[[int], None] | None = None) -> Path:
@@ -145,6 +150,7 @@ def convert_csv(path: str | Path, *, progress: Callable[[int], None] | None = No
     target.parent.mkdir(parents=True, exist_ok=True)
     unsorted = target.with_name(f".{key}.{os.getpid()}.unsorted.parquet")
     part = target.with_name(f".{key}.{os.getpid()}.part.parquet")
+    sorted_part = target.with_name(f".{key}.{os.getpid()}.sorted.parquet")
     rows = 0
     try:
         with pq.ParquetWriter(unsorted, SCHEMA, compression="zstd") as writer:
@@ -174,24 +180,43 @@ def convert_csv(path: str | Path, *, progress: Callable[[int], None] | None = No
             if duplicate:
                 raise DatasetError(f"{path}: the id {duplicate[0]!r} is used by "
                                    f"{duplicate[1]} rows; ids must be unique")
+            # One sort (spilling to disk beyond the memory limit); the positions are
+            # numbered afterwards in one streaming pass.
             connection.execute(
-                "COPY (SELECT * REPLACE (row_number() OVER (ORDER BY date_start NULLS LAST, id)"
-                " - 1 AS pos) FROM read_parquet(?) ORDER BY pos) TO '"
-                + str(part).replace("'", "''")
+                "COPY (SELECT * FROM read_parquet(?) ORDER BY date_start NULLS LAST, id) TO '"
+                + str(sorted_part).replace("'", "''")
                 + f"' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})",
                 [str(unsorted)])
         finally:
             connection.close()
+        unsorted.unlink()
+        _number(sorted_part, part)
         os.replace(part, target)
     except (DatasetError, InvalidDataset) as error:
         _write_pointer(path, stat, error=str(error)[:2000])
         raise
     finally:
-        for leftover in (unsorted, part):
+        for leftover in (unsorted, sorted_part, part):
             with contextlib.suppress(OSError):
                 leftover.unlink()
     _write_pointer(path, stat, hash=key, rows=rows)
     return target
+
+
+def _number(source: Path, target: Path) -> None:
+    """Copy ``source`` (in date order) to ``target`` with ``pos`` = 0, 1, ... in that order,
+    one row group at a time."""
+    file = pq.ParquetFile(source)
+    position = 0
+    index = SCHEMA.get_field_index("pos")
+    with pq.ParquetWriter(target, SCHEMA, compression="zstd") as writer:
+        for group in range(file.num_row_groups):
+            table = file.read_row_group(group)
+            count = table.num_rows
+            table = table.set_column(index, SCHEMA.field("pos"), pa.array(
+                range(position, position + count), type=pa.int64()))
+            writer.write_table(table.cast(SCHEMA), row_group_size=ROW_GROUP_ROWS)
+            position += count
 
 
 def load_postgres(parquet: Path, dsn: str, table: str, *, batch_rows: int = 50_000) -> int:
@@ -212,12 +237,16 @@ def load_postgres(parquet: Path, dsn: str, table: str, *, batch_rows: int = 50_0
             cursor.execute(f'DROP TABLE IF EXISTS "{staging}"')
             cursor.execute(create_table_sql(staging))
             columns = ", ".join(f'"{name}"' for name in names)
-            for batch in file.iter_batches(batch_size=batch_rows):
-                with cursor.copy(f'COPY "{staging}" ({columns}) FROM STDIN') as copy:
-                    for row in zip(*(batch.column(i).to_pylist()
-                                     for i in range(batch.num_columns)), strict=True):
-                        copy.write_row(row)
-                copied += batch.num_rows
+            # CSV made by Arrow (in C++), every value quoted and nulls bare: PostgreSQL's
+            # CSV reads a bare empty field as NULL and a quoted one as an empty text.
+            options = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
+            with cursor.copy(f'COPY "{staging}" ({columns}) FROM STDIN '
+                             "WITH (FORMAT csv)") as copy:
+                for batch in file.iter_batches(batch_size=batch_rows):
+                    buffer = pa.BufferOutputStream()
+                    pa_csv.write_csv(pa.Table.from_batches([batch]), buffer, options)
+                    copy.write(buffer.getvalue().to_pybytes())
+                    copied += batch.num_rows
             cursor.execute(f'UPDATE "{staging}" SET geom = ST_SetSRID(ST_MakePoint(lon, lat), '
                            '4326) WHERE lat IS NOT NULL AND lon IS NOT NULL')
             for statement in index_sql(staging):
@@ -239,8 +268,8 @@ def load_postgres(parquet: Path, dsn: str, table: str, *, batch_rows: int = 50_0
 def load_spark(parquet: Path, table: str) -> Path:
     """Write the engine table as Spark's table ``table`` (Parquet in the warehouse folder,
     written by Spark itself); the folder."""
-    from dashboard.data.engine.connect import spark_session
     from dashboard.data.engine.sources import spark_warehouse
+    from dashboard.data.engine.spark import spark_session
 
     target = spark_warehouse() / table
     spark = spark_session()

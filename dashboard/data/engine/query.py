@@ -20,6 +20,7 @@ server.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -37,6 +38,8 @@ TOTALS = ("incidents", "fatalities", "expelled", "countries")
 POINT_LIMIT = 1_500
 #: The most cells one view sends (the densest first).
 MAX_CELLS = 4_000
+#: Answers kept per engine (the last filters, views and pages: going back costs nothing).
+MEMO_ENTRIES = 256
 #: Columns a map point carries (its popup asks for the rest by id).
 POINT_COLUMNS = ("pos", "id", "lat", "lon", "event_type", "attribution", "title",
                  "date_label", "place")
@@ -86,6 +89,8 @@ def totals_expr(table, filters: Filters):
         fatalities=t.fatalities.sum().coalesce(0),
         expelled=(t.event_type == EXPULSION).ifelse(t.persons, 0).sum().coalesce(0),
         countries=t.country.nunique(),
+        # and the extent of those with a point (the map fits it): one scan for both
+        s=t.lat.min(), w=t.lon.min(), n=t.lat.max(), e=t.lon.max(),
     )
 
 
@@ -134,6 +139,18 @@ def _cells(table, filters: Filters, bounds: Bounds, zoom: int):
     return cells.order_by([cells.n.desc(), cells.cx, cells.cy]).limit(MAX_CELLS)
 
 
+def _memoised(method):
+    """The method's answers kept by :meth:`EngineQuery.memo` (arguments are the key)."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        key = (method.__name__, args, tuple(sorted(kwargs.items())))
+        return self.memo(key, lambda: method(self, *args, **kwargs))
+
+    return wrapper
+
+
 class EngineQuery:
     """The page's and the exports' questions, answered by the engine holding ``table``.
 
@@ -145,29 +162,50 @@ class EngineQuery:
         self.table = table
         self.name = name
         self._lock = threading.RLock()
+        self._memo: OrderedDict[tuple, object] = OrderedDict()
 
     def _run(self, expr) -> pd.DataFrame:
         with self._lock:
             return expr.to_pandas()
+
+    def memo(self, key: tuple, make):
+        """``make()``, remembered under ``key`` for the next MEMO_ENTRIES questions."""
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+            answer = make()
+            self._memo[key] = answer
+            while len(self._memo) > MEMO_ENTRIES:
+                self._memo.popitem(last=False)
+            return answer
 
     def _scalar(self, expr):
         with self._lock:
             return expr.execute()
 
     # --- counts -------------------------------------------------------------------------
+    @_memoised
     def count(self, filters: Filters) -> int:
         return int(self._scalar(_filtered(self.table, filters).count()))
 
+    @_memoised
+    def _summary(self, filters: Filters) -> pd.Series:
+        """The headline totals and the extent of the passing incidents, in one scan."""
+        return self._run(totals_expr(self.table, filters)).iloc[0]
+
     def totals(self, filters: Filters) -> dict[str, int]:
-        row = self._run(totals_expr(self.table, filters)).iloc[0]
+        row = self._summary(filters)
         return {key: int(0 if pd.isna(row[key]) else row[key]) for key in TOTALS}
 
+    @_memoised
     def yearly_counts(self, filters: Filters) -> pd.DataFrame:
         counts = self._run(yearly_expr(self.table, filters))
         counts = counts.astype({"year": int, "count": int})
         counts["event_type"] = counts["event_type"].astype(str)
         return counts.sort_values(["year", "event_type"]).reset_index(drop=True)
 
+    @_memoised
     def monthly_counts(self, filters: Filters) -> pd.DataFrame:
         counts = self._run(monthly_expr(self.table, filters))
         counts["month"] = counts["month"].astype("Int64")
@@ -176,9 +214,11 @@ class EngineQuery:
                                   na_position="first").reset_index(drop=True)
 
     # --- the dataset's shape --------------------------------------------------------------
+    @_memoised
     def size(self) -> int:
         return int(self._scalar(self.table.count()))
 
+    @_memoised
     def year_span(self) -> tuple[int, int] | None:
         row = self._run(self.table.aggregate(low=self.table.year.min(),
                                              high=self.table.year.max())).iloc[0]
@@ -186,6 +226,7 @@ class EngineQuery:
             return None
         return int(row["low"]), int(row["high"])
 
+    @_memoised
     def countries(self) -> tuple[str, ...]:
         found = self._run(self.table.select("country").distinct().order_by("country"))
         return tuple(str(code) for code in found["country"])
@@ -195,13 +236,28 @@ class EngineQuery:
         return str(value) if value else None
 
     # --- rows ------------------------------------------------------------------------------
+    @_memoised
     def rows(self, filters: Filters, *, offset: int = 0, limit: int = 100,
              columns: tuple[str, ...] = TABLE_COLUMNS) -> pd.DataFrame:
         """One page of the passing rows in date order (``offset`` rows skipped)."""
-        expr = (_filtered(self.table, filters).order_by("pos").select(*columns)
-                .limit(int(limit), offset=int(offset)))
+        import ibis
+
+        t = _filtered(self.table, filters)
+        if offset and self.backend.name == "pyspark":
+            # Ibis pages Spark with ROW_NUMBER() OVER (ORDER BY NULL), which is no order:
+            # number the rows in date order here.
+            t = t.mutate(_rank=ibis.row_number().over(order_by=t.pos))
+            t = t.filter(t._rank >= int(offset), t._rank < int(offset) + int(limit))
+            return self._run(t.order_by("pos").select(*columns)).reset_index(drop=True)
+        if self.backend.name == "duckdb":
+            # The file is in date order and DuckDB keeps it (see batches): reading up to the
+            # page and stopping there, instead of sorting every passing row.
+            expr = t.limit(int(limit), offset=int(offset)).select(*columns)
+        else:
+            expr = t.order_by("pos").limit(int(limit), offset=int(offset)).select(*columns)
         return self._run(expr).reset_index(drop=True)
 
+    @_memoised
     def incident(self, incident_id: str) -> dict | None:
         """Every column of one incident, or None."""
         found = self._run(self.table.filter(self.table.id == str(incident_id)).limit(1))
@@ -221,14 +277,13 @@ class EngineQuery:
 
     def extent(self, filters: Filters) -> tuple[float, float, float, float] | None:
         """South, west, north, east of the passing incidents with coordinates."""
-        t = _filtered(self.table, filters)
-        row = self._run(t.aggregate(s=t.lat.min(), w=t.lon.min(), n=t.lat.max(),
-                                    e=t.lon.max())).iloc[0]
+        row = self._summary(filters)
         if pd.isna(row["s"]):
             return None
         return float(row["s"]), float(row["w"]), float(row["n"]), float(row["e"])
 
     # --- the map -----------------------------------------------------------------------------
+    @_memoised
     def map_view(self, filters: Filters, bounds: Bounds, zoom: int) -> MapView:
         """The incidents in ``bounds`` one by one when there are at most POINT_LIMIT of
         them, else the grid cells of ``zoom`` (:mod:`~dashboard.data.engine.grid`)."""
@@ -251,11 +306,16 @@ class EngineQuery:
         if self.backend.name == "duckdb":
             # A cursor of its own: the page's questions go on while an export streams.
             # (DuckDB 2's reader is to_arrow_reader, which Ibis 12 does not call yet.)
+            # The Parquet file is written in date order and DuckDB keeps a file's order
+            # (preserve_insertion_order), so no sort: an ORDER BY would hold every passing
+            # row in memory before the first one is sent.
             import ibis
 
+            expr = _filtered(self.table, filters).select(*columns)
             cursor = self.backend.con.cursor()
             try:
-                yield from cursor.execute(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(
+                # A relation streams its result (execute() would hold all of it first).
+                yield from cursor.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(
                     batch_rows)
             finally:
                 cursor.close()

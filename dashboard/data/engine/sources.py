@@ -11,6 +11,10 @@
 - ``spark:TABLE``: a table of Apache Spark's catalog, or else the Parquet folder
   ``$INCIDENT_MAP_SPARK_WAREHOUSE/TABLE``; the master is ``INCIDENT_MAP_SPARK_MASTER``
   (default ``local[2]``, or a cluster's ``spark://HOST:7077``);
+- ``trino://USER@HOST:PORT/CATALOG/SCHEMA``, ``bigquery://PROJECT/DATASET``,
+  ``clickhouse://USER@HOST:PORT/DATABASE``: a warehouse, through Ibis' backend for it
+  (``pip install 'ibis-framework[trino]==12.0.0'``, ``[bigquery]``, ``[clickhouse]``; the
+  suite compiles their SQL but has no such server, see ``docs/engines.md``);
 - a path to a CSV file of our format (converted once to Parquet in the background).
 
 >>> parse_source("parquet:/data/acled.parquet")
@@ -32,7 +36,9 @@ SPARK_MASTER_VAR = "INCIDENT_MAP_SPARK_MASTER"
 SPARK_WAREHOUSE_VAR = "INCIDENT_MAP_SPARK_WAREHOUSE"
 SPARK_MEMORY_VAR = "INCIDENT_MAP_SPARK_MEMORY"
 DUCKDB_MEMORY_VAR = "INCIDENT_MAP_DUCKDB_MEMORY"
-KINDS = ("csv", "parquet", "postgres", "spark")
+KINDS = ("csv", "parquet", "postgres", "spark", "trino", "bigquery", "clickhouse")
+#: Warehouses reached through Ibis' own URL (``ibis.connect``).
+WAREHOUSES = ("trino", "bigquery", "clickhouse")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
@@ -51,6 +57,9 @@ class Source:
             return "PostgreSQL " + re.sub(r"//[^@/]*@", "//", self.location).split("?")[0]
         if self.kind == "spark":
             return f"Spark table {self.location}"
+        if self.kind in WAREHOUSES:
+            return self.kind.capitalize() + " " + re.sub(r"//[^@/]*@", "//",
+                                                         self.location).split("?")[0]
         return Path(self.location).name
 
 
@@ -75,9 +84,16 @@ def parse_source(spec: str) -> Source:
             raise SourceError(f"spark: needs a table name of letters, digits and _ "
                               f"(got {table!r})")
         return Source("spark", table)
+    scheme = spec.split("://", 1)[0] if "://" in spec else ""
+    if scheme in WAREHOUSES:
+        if re.search(r"//[^@/]*:[^@/]*@", spec):
+            raise SourceError(f"put the {scheme} password in its client's settings (the "
+                              "environment), not in the source")
+        return Source(scheme, spec)
     if re.match(r"^[a-z][a-z0-9+.-]*://", spec):
         raise SourceError(f"unknown source {spec.split('://')[0]}://; use parquet:PATH, "
-                          "postgresql://..., spark:TABLE or a CSV file")
+                          "postgresql://..., spark:TABLE, trino://, bigquery://, "
+                          "clickhouse:// or a CSV file")
     return Source("csv", spec)
 
 

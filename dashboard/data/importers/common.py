@@ -11,6 +11,7 @@ sources, and the last step that keeps only rows ``validate`` accepts.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -18,6 +19,7 @@ import pycountry
 
 from dashboard.base.files import write_atomic
 from dashboard.data.countries import normalise_country
+from dashboard.data.importers.dates import read_dates
 from dashboard.data.loading import text_column
 from dashboard.data.schema import (
     RECOMMENDED_COLUMNS,
@@ -65,18 +67,6 @@ COUNTRY_NAMES = {
     "guinea-bissau": "GW", "international": "",
 }
 
-#: Date styles the sources write, most common first: ISO, ACLED's "21 March 2020",
-#: and what Excel writes when it saves a date column ("9-May-20", "31-12-19").
-DATE_FORMATS = (
-    "%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%d-%b-%y", "%d %b %y",
-    "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%y", "%d/%m/%y", "%Y/%m/%d",
-    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%B %d, %Y", "%b %d, %Y",
-)
-#: Month first, for files in the US style: used when a value's second number is above 12.
-MONTH_FIRST_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y")
-_SLASHED = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-]\d{2,4}$")
-
-
 @dataclass
 class ImportResult:
     """The converted incidents, every problem found (row, column, why) and the counts."""
@@ -87,6 +77,13 @@ class ImportResult:
     rows_in: int = 0
     merged: int = 0
     encoding: str = ""
+    #: What was guessed or noticed on the way (the separator, the date order, a column
+    #: taken for a field and why, rows flagged), one sentence each, for the summary.
+    notices: list[str] = field(default_factory=list)
+    #: Lines or sheet rows with no value at all: ignored, and not counted as rows.
+    blank: int = 0
+    #: The mapping a table was converted with, guesses included (to save and reuse it).
+    mapping: object = None
 
     @property
     def rows_out(self) -> int:
@@ -96,10 +93,34 @@ class ImportResult:
     def refused(self) -> int:
         return self.rows_in - self.merged - self.rows_out
 
+    @property
+    def kept_share(self) -> float:
+        """The share of the file's rows that became incidents (merged rows count as kept)."""
+        return (self.rows_out + self.merged) / self.rows_in if self.rows_in else 1.0
+
     def summary(self) -> str:
-        """One line: ``"412 rows in, 398 incidents out, 10 refused, 4 merged"``."""
+        """One line: ``"412 rows in, 398 incidents out, 10 refused, 4 merged"`` (and the
+        blank lines ignored, when there were any)."""
+        blank = f", {self.blank:,} blank line(s) ignored" if self.blank else ""
         return (f"{self.rows_in:,} rows in, {self.rows_out:,} incidents out, "
-                f"{self.refused:,} refused, {self.merged:,} merged")
+                f"{self.refused:,} refused, {self.merged:,} merged{blank}")
+
+    def reasons(self, top: int = 3) -> list[tuple[str, int]]:
+        """The commonest reasons rows were left out, with how many rows each: values are
+        left out of the reason, so that 900 unreadable dates are one reason."""
+        counts: Counter[str] = Counter()
+        for problem in self.problems:
+            if "left out" not in problem.message:
+                continue
+            reason = _QUOTED.sub("…", problem.message).replace("; row left out", "")
+            if "(a truncated or broken line)" in reason:
+                counts[reason] += 1  # the column named is where the line stops
+            else:
+                counts[f"column {problem.column}: {reason}"] += 1
+        return counts.most_common(top)
+
+
+_QUOTED = re.compile(r'"[^"]*"|(?<=^has )\d+(?= of)')
 
 
 def require(frame: pd.DataFrame, columns, source: str) -> None:
@@ -145,30 +166,8 @@ def country_codes(names: pd.Series, numeric: pd.Series | None = None) -> pd.Seri
 
 
 def parse_dates(raw: pd.Series) -> pd.Series:
-    """Dates in any style the sources write; NaT where none fits."""
-    dates = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")  # years 1-9999
-    text = raw.fillna("").astype(str).str.strip()
-    # A time of day after an ISO date ("2016-03-02 00:00:00.000", UCDP) says nothing more.
-    text = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?$", r"\1",
-                            regex=True)
-    formats = DATE_FORMATS
-    slashed = text.str.extract(_SLASHED)
-    if not slashed.empty:
-        first = pd.to_numeric(slashed[0], errors="coerce")
-        second = pd.to_numeric(slashed[1], errors="coerce")
-        if (second > 12).any() and not (first > 12).any():
-            formats = MONTH_FIRST_FORMATS + DATE_FORMATS
-    for fmt in formats:
-        missing = dates.isna() & (text != "")
-        if not missing.any():
-            break
-        dates[missing] = pd.to_datetime(text[missing], format=fmt, errors="coerce")
-    # Excel's day numbers ("43960" is 2020-05-09), when a date cell was saved as a number.
-    serial = dates.isna() & text.str.fullmatch(r"[2-5]\d{4}")
-    if serial.any():
-        dates[serial] = pd.to_datetime("1899-12-30") + pd.to_timedelta(
-            pd.to_numeric(text[serial]), unit="D")
-    return dates
+    """Dates in any style the sources write (see :mod:`.dates`); NaT where none fits."""
+    return read_dates(raw).dates
 
 
 def join_parts(*parts: pd.Series, sep: str = ", ") -> pd.Series:
@@ -228,7 +227,7 @@ def coordinates(out, lat_text, lon_text, problems, names=("latitude", "longitude
     out["geocoder"] = valid.map({True: "manual", False: ""})
 
 
-def refuse_missing(out, problems, dates, written, columns) -> pd.Series:
+def refuse_missing(out, problems, dates, written, columns, date_why=None) -> pd.Series:
     """Report rows without a date, a country or an id; return the mask of rows left out.
 
     ``written`` is each row's date and ``countries`` its country as the source wrote them;
@@ -238,8 +237,9 @@ def refuse_missing(out, problems, dates, written, columns) -> pd.Series:
     no_country = out["country"] == ""
     no_id = out["id"].str.fullmatch(r"(acled|gtd|ucdp)?-?")
     for index in no_date[no_date].index:
+        why = (date_why or {}).get(index, "is not a usable date")
         problems.append(Problem(int(index) + 2, columns["date"],
-                                f'"{written["date"][index]}" is not a usable date; row left out'))
+                                f'"{written["date"][index]}" {why}; row left out'))
     for index in no_country[no_country & ~no_date].index:
         problems.append(Problem(
             int(index) + 2, columns["country"],
@@ -292,6 +292,7 @@ class Conversion:
     rows_in: int
     out: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
     #: Rows refused for a reason of their own, with the column that says so: their other
     #: problems are not reported (one line a row).
     refused: dict[int, str] = field(default_factory=dict)
@@ -342,15 +343,17 @@ class Conversion:
             self.refused.setdefault(int(index) + 2, column)
 
     def finish(self, dates: pd.Series, written: dict, columns: dict,
-               merged: int = 0) -> ImportResult:
+               merged: int = 0, date_why: dict | None = None) -> ImportResult:
         """Refuse rows without a date, country or id (``refuse_missing``), and keep only
         the rows ``validate`` accepts (``finish``)."""
-        bad = refuse_missing(self.out, self.problems, dates, written, columns)
+        bad = refuse_missing(self.out, self.problems, dates, written, columns, date_why)
         if self.refused:
             bad = bad | (self.out.index.to_series() + 2).isin(self.refused)
             self.problems[:] = [p for p in self.problems
                                 if self.refused.get(p.row, p.column) == p.column]
-        return finish(self.out, bad, self.problems, self.source, self.rows_in, merged)
+        result = finish(self.out, bad, self.problems, self.source, self.rows_in, merged)
+        result.notices = list(self.notices)
+        return result
 
 
 def write_dataset(incidents: pd.DataFrame, path) -> None:

@@ -103,7 +103,10 @@ def _countries(rows: int, frame_id: int, _incidents: pd.DataFrame) -> tuple[str,
     return tuple(str(code) for code in _incidents["country"].unique())
 
 
-def sidebar_filters(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
+def sidebar_filters(incidents: pd.DataFrame | None, span: tuple[int, int], *,
+                    countries: tuple[str, ...] | None = None) -> None:
+    """The filters in the sidebar; ``countries`` (the dataset's codes) stands in for
+    ``incidents`` when the rows are in an engine."""
     # select_all=False: typing "Killing" and Enter chooses Killing, never "Select 2 matches"
     # (Killing and Attempted killing).
     with st.sidebar:
@@ -123,7 +126,8 @@ def sidebar_filters(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
                           help="Show the whole of the years again (moving the Years slider "
                                "clears the months too).")
         options = page_state.country_options(
-            _countries(len(incidents), id(incidents), incidents),
+            countries if countries is not None
+            else _countries(len(incidents), id(incidents), incidents),
             st.session_state.get("f_countries") or ()
         )
         st.multiselect(

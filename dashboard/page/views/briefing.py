@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard.data.briefings import Briefing, BriefingError, load_briefing
+from dashboard.data.briefings import Briefing, BriefingError
 from dashboard.data.filters import (
     apply_filters,
     describe,
@@ -28,6 +28,7 @@ from dashboard.page.views.common import (
     current_filters,
     frame_script,
     link_html,
+    page_store,
     show_map,
     show_notices,
     sync_url,
@@ -114,7 +115,7 @@ def briefing_view(incidents: pd.DataFrame, span, *, offline: bool,
     name = st.query_params.get("briefing") or st.session_state.get("im_briefing")
     if name:
         try:
-            briefing = load_briefing(name, ids=incidents["id"])
+            briefing = page_store().load_briefing(name, ids=incidents["id"])
         except BriefingError as error:
             st.html(BRIEFING_CSS)
             st.error("**This briefing cannot be shown.** Fix what is listed below in its file "

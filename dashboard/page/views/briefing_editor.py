@@ -4,7 +4,7 @@ steps, edit their headings and captions, and save the briefing's TOML file.
 Shown only when editing is on (``serve --edit``, and the operator's token where one is set,
 as for the dataset editor). The briefing is edited as a working copy in the session; a save
 validates it like a file read from disk and is refused if the file changed since it was
-opened (``dashboard.data.briefings.save_briefing``), so nobody's work is written over.
+opened (the store's ``save_briefing``), so nobody's work is written over.
 """
 
 from __future__ import annotations
@@ -20,13 +20,8 @@ from dashboard.data.briefings import (
     Briefing,
     BriefingConflict,
     BriefingError,
-    briefing_path,
     edited_step,
-    file_stamp,
-    list_briefings,
-    load_briefing,
     moved_step,
-    save_briefing,
     view_step,
     with_step,
     without_step,
@@ -34,7 +29,7 @@ from dashboard.data.briefings import (
 from dashboard.data.filters import Filters, describe
 from dashboard.data.mapview import MapAt
 from dashboard.page.state import plain
-from dashboard.page.views.common import link_html, map_view_now
+from dashboard.page.views.common import link_html, map_view_now, page_store
 from dashboard.page.views.editor import editing_allowed
 
 NEW = ""  # the selectbox's value for "a new briefing"
@@ -54,8 +49,9 @@ def _open(choice: str, ids) -> None:
         work["briefing"] = Briefing(name="", title="")
     else:
         try:
-            work["briefing"] = load_briefing(choice, ids=ids)
-            work["stamp"] = file_stamp(briefing_path(choice))
+            store = page_store()
+            work["briefing"] = store.load_briefing(choice, ids=ids)
+            work["stamp"] = store.briefing_stamp(choice)
         except BriefingError as error:
             work["briefing"] = None
             work["problems"] = error.problems
@@ -117,8 +113,7 @@ def _save(ids) -> None:
                                        name=st.session_state.get("be_new_name", "").strip())
     work["problems"], work["saved"] = [], ""
     try:
-        path = briefing_path(briefing.name)
-        save_briefing(briefing, expected=work["stamp"], ids=ids)
+        where = page_store().save_briefing(briefing, expected=work["stamp"], ids=ids)
     except BriefingConflict as error:
         work["problems"] = error.problems
         return
@@ -129,8 +124,8 @@ def _save(ids) -> None:
         work["problems"] = [f"{briefing.name}.toml could not be written: {error.strerror}"]
         return
     work["briefing"] = briefing
-    work["stamp"] = file_stamp(path)
-    work["saved"] = f"{path.parent.name}/{path.name}"
+    work["stamp"] = page_store().briefing_stamp(briefing.name)
+    work["saved"] = where
     if work["choice"] == NEW:  # from now on it is an existing briefing
         work["choice"] = briefing.name
         st.session_state["be_pending_choice"] = briefing.name
@@ -156,7 +151,7 @@ def briefing_editor(incidents: pd.DataFrame, filters: Filters, *, focus_id: str 
         ids = incidents["id"]
         if "be_pending_choice" in st.session_state:  # a new briefing was just saved
             st.session_state["be_choice"] = st.session_state.pop("be_pending_choice")
-        choice = st.selectbox("Briefing", [NEW, *list_briefings()], key="be_choice",
+        choice = st.selectbox("Briefing", [NEW, *page_store().briefing_names()], key="be_choice",
                               format_func=lambda name: name or "A new briefing…")
         work = st.session_state.get("be_work")
         if work is None or work["choice"] != choice:

@@ -16,10 +16,11 @@ from dashboard.data.filters import (
     parse_query_params,
     shown,
 )
-from dashboard.data.loading import load_incidents
+from dashboard.data.loading import prepare
 from dashboard.data.mapview import MapAt, parse_at, parse_frame, parse_layers
 from dashboard.data.query import CachedQuery, QueryError, engine_requested, open_query
 from dashboard.data.schema import DatasetError, InvalidDataset
+from dashboard.data.stores import Store, StoreError, open_store, store_location
 from dashboard.maps.assets import assets_available, missing_assets_message
 from dashboard.maps.mapping import build_map
 from dashboard.maps.payload import prune_cache, write_payload
@@ -34,14 +35,39 @@ MAX_PROBLEMS_SHOWN = 200
 WIDGET_KEYS = ("years", "months", "countries", "types", "attributions", "query")
 
 
+@st.cache_resource(show_spinner=False)
+def _store(location: str) -> Store:
+    """The process's store, opened once (its connections and watcher shared by sessions)."""
+    return open_store(location)
+
+
+def page_store() -> Store:
+    """Where the dataset lives: ``serve --store`` (``INCIDENT_MAP_STORE``), else the dataset
+    file (``INCIDENT_MAP_DATA``, default ``data/incidents.csv``); a clear error otherwise."""
+    try:
+        return _store(store_location())
+    except StoreError as error:
+        st.error(f"**The store cannot be opened.** {error}")
+        st.stop()
+
+
+def store_path(store: Store) -> Path:
+    """The dataset file of a file store; else the store's name, for captions and exports."""
+    return getattr(store, "path", None) or Path(store.label)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _load(path: str, mtime_ns: int) -> pd.DataFrame:
-    """The dataset at ``path``; ``mtime_ns`` is part of the cache key so edits are picked up.
+def _load(location: str, version: str, _store: Store) -> pd.DataFrame:
+    """The dataset in ``_store``; ``version`` (a file's modification time, a database's
+    generation) is part of the cache key, so a save, here or in another process, is picked
+    up by the next rerun.
 
     One frame shared by every session and rerun, never copied (a copy of 250,000 rows cost
     seconds per rerun and its size again in memory): the page only reads it.
     """
-    return load_incidents(path)
+    frame = prepare(_store.read_frame(), name=str(store_path(_store)))
+    frame.attrs["version"] = f"{location}#{version}"
+    return frame
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -65,14 +91,11 @@ def dataset_query(incidents: pd.DataFrame, data_path: Path) -> CachedQuery:
         st.stop()
 
 
-def load_dataset(path: Path) -> pd.DataFrame:
+def load_dataset(store: Store) -> pd.DataFrame:
     """The dataset, or a clear error on the page (and the script stops)."""
+    path = store_path(store)
     try:
-        mtime_ns = path.stat().st_mtime_ns
-    except OSError:
-        mtime_ns = -1
-    try:
-        return _load(str(path), mtime_ns)
+        return _load(store_location(), store.version(), store)
     except InvalidDataset as error:
         st.error(
             f"**The dataset `{path}` has {len(error.problems)} problem(s)** and cannot be shown. "
@@ -82,13 +105,16 @@ def load_dataset(path: Path) -> pd.DataFrame:
         if len(error.problems) > MAX_PROBLEMS_SHOWN:
             lines.append(f"... and {len(error.problems) - MAX_PROBLEMS_SHOWN} more")
         st.code("\n".join(lines), language=None)
-    except DatasetError as error:
+    except (DatasetError, StoreError) as error:
         st.error(f"**The dataset cannot be opened.** {error}")
     st.stop()
 
 
-def init_state(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
-    """On a session's first run, set the widgets from the URL (the URL is the truth)."""
+def init_state(incidents: pd.DataFrame | None, span: tuple[int, int], *,
+               known_incident=None) -> None:
+    """On a session's first run, set the widgets from the URL (the URL is the truth).
+    ``known_incident(id) -> bool`` stands in for ``incidents`` when the rows are in an
+    engine, not in the page."""
     if st.session_state.get("im_initialised"):
         return
     # get_all keeps repeated keys: ?country=DE&country=ES means DE and ES.
@@ -109,7 +135,8 @@ def init_state(incidents: pd.DataFrame, span: tuple[int, int]) -> None:
     elif view and view not in ("briefing", "edit"):
         notices.append(f"Ignored view={shown(view)}: the only other view is view=briefing.")
     incident = st.query_params.get("incident") or None
-    if incident and incident not in set(incidents["id"]):
+    known = known_incident or (lambda value: value in set(incidents["id"]))
+    if incident and not known(incident):
         notices.append(
             f"Ignored incident={shown(incident)}: there is no incident with this id.")
         incident = None

@@ -149,7 +149,8 @@ def _deck_progress(job: ExportJob) -> None:
 def render_deck_downloads(incidents: pd.DataFrame, filtered, filters: Filters, *,
                           offline: bool, data_path: Path) -> None:
     """A deck (PPTX or PDF) of the filtered incidents or of a named briefing, made on demand."""
-    from dashboard.data.briefings import BriefingError, list_briefings, load_briefing
+    from dashboard.data.briefings import BriefingError
+    from dashboard.page.views.common import page_store
 
     st.caption("Slides: one per briefing step (map with legend, heading, caption, date, "
                "place, attribution and sources), after a title slide if you tick it (title, "
@@ -157,7 +158,7 @@ def render_deck_downloads(incidents: pd.DataFrame, filtered, filters: Filters, *
     title_slide = st.checkbox("Open the deck with a title slide", key="deck_title_slide")
     choice_col, fmt_col, render_col, save_col = st.columns([3, 1.4, 2, 2],
                                                            vertical_alignment="bottom")
-    names = list_briefings()
+    names = page_store().briefing_names()
     choice = choice_col.selectbox(
         "Deck of", [DEFAULT_DECK, *names], key="deck_briefing",
         format_func=lambda n: n or f"these {len(filtered)} incidents, in date order")
@@ -168,7 +169,8 @@ def render_deck_downloads(incidents: pd.DataFrame, filtered, filters: Filters, *
     if render_col.button("Render deck", key="deck_render", width="stretch",
                          disabled=bool(job and job.running)):
         try:
-            briefing = load_briefing(choice, ids=incidents["id"]) if choice else None
+            briefing = (page_store().load_briefing(choice, ids=incidents["id"])
+                        if choice else None)
             if briefing is None and not len(filtered):
                 raise ExportError("no incidents match these filters: nothing to put on "
                                   "slides")

@@ -7,7 +7,6 @@ queue, read the change log and undo. Saving, merging and undo are plain function
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -15,7 +14,7 @@ from streamlit_folium import st_folium
 
 from dashboard.base.settings import edit_token, token_matches
 from dashboard.data import editing
-from dashboard.data.review import point_note_missing, review_queue
+from dashboard.data.review import freshness_queue, point_note_missing, review_queue
 from dashboard.data.schema import (
     ATTRIBUTIONS,
     DATE_FORMATS,
@@ -27,6 +26,8 @@ from dashboard.data.schema import (
     is_http_url,
     split_sources,
 )
+from dashboard.data.sources import CatalogueError, catalogue_path, load_catalogue
+from dashboard.data.stores import Store
 from dashboard.geocoding.candidates import (
     MAX_AMBIGUITY_ROWS,
     ManualPoint,
@@ -37,9 +38,9 @@ from dashboard.geocoding.candidates import (
     find_candidates,
     has_manual_point,
 )
-from dashboard.geocoding.sites import SitesFileError, load_sites
+from dashboard.geocoding.sites import SitesFileError, load_sites, sites_from_rows
 from dashboard.maps.picker import build_picker_map
-from dashboard.page.views.common import link_html
+from dashboard.page.views.common import link_html, page_store, store_path
 
 NEW = "(new incident)"
 SECTIONS = ("Add or edit", "Review queue", "Change log")
@@ -116,38 +117,37 @@ def _apply_pending(header: list[str]) -> None:
             st.session_state[_key(column)] = _to_widget(column, value)
 
 
-def _pick_changed(path: Path) -> None:
+def _pick_changed(store: Store) -> None:
     picked = st.session_state.get("ed_pick")
     try:
-        snapshot = editing.open_snapshot(path)
+        snapshot = store.open_snapshot()
     except DatasetError as error:
         st.session_state["ed_error"] = str(error)
         return
     _load_row(snapshot, None if picked in (None, NEW) else picked)
 
 
-def _open_from_queue(path: Path, table_key: str, ids: list[str]) -> None:
+def _open_from_queue(store: Store, table_key: str, ids: list[str]) -> None:
     rows = (st.session_state.get(table_key) or {}).get("selection", {}).get("rows", [])
     if rows and rows[0] < len(ids):
         st.session_state["ed_pick"] = ids[rows[0]]
         st.session_state["ed_section"] = SECTIONS[0]
-        _pick_changed(path)
+        _pick_changed(store)
 
 
 # --------------------------------------------------------------------------- view
 
 
-def editor_view(data_path: Path, *, offline: bool) -> None:
+def editor_view(store: Store, *, offline: bool) -> None:
     st.title("Edit the dataset")
     st.markdown(link_html("◂ Back to the map", {}), unsafe_allow_html=True)
     if not editing_allowed():
         return
-    st.caption(f"Saves go to `{data_path}`; every save is in the change log "
-               f"`{editing.change_log_path(data_path).name}` and can be undone.")
+    st.caption(_where_saves_go(store))
     st.text_input("Your name (recorded in the change log)", key="ed_who", max_chars=80)
     if "ed_snapshot" not in st.session_state:
         try:
-            _load_row(editing.open_snapshot(data_path), None)
+            _load_row(store.open_snapshot(), None)
         except DatasetError as error:
             st.error(f"The dataset cannot be edited: {error}")
             return
@@ -157,11 +157,23 @@ def editor_view(data_path: Path, *, offline: bool) -> None:
     section = st.segmented_control("Section", SECTIONS, key="ed_section",
                                    default=SECTIONS[0], label_visibility="collapsed")
     if section == SECTIONS[1]:
-        _review_section(data_path, offline=offline)
+        _review_section(store, offline=offline)
     elif section == SECTIONS[2]:
-        _log_section(data_path)
+        _log_section(store)
     else:
-        _edit_section(data_path, offline=offline)
+        _edit_section(store, offline=offline)
+
+
+def _where_saves_go(store: Store) -> str:
+    """Where saves go and what a conflict is, as the store's features say."""
+    text = (f"Saves go to `{store.label}`; every save is in the change log "
+            f"`{store.log_label}` and can be undone.")
+    if store.features.shared:
+        text += " Other curators may be editing at the same time: their saves show here "
+        text += "within seconds."
+    if store.features.conflicts == "row":
+        text += " A save is refused only when someone saved the same incident since you opened it."
+    return text
 
 
 def editing_allowed() -> bool:
@@ -179,11 +191,11 @@ def editing_allowed() -> bool:
     return False
 
 
-def _edit_section(data_path: Path, *, offline: bool) -> None:
+def _edit_section(store: Store, *, offline: bool) -> None:
     if "ed_reload" in st.session_state:
         wanted = st.session_state.pop("ed_reload")
         try:
-            fresh = editing.open_snapshot(data_path)
+            fresh = store.open_snapshot()
         except DatasetError as error:
             st.error(f"The dataset cannot be edited: {error}")
             return
@@ -197,7 +209,7 @@ def _edit_section(data_path: Path, *, offline: bool) -> None:
     options = [NEW, *snapshot.ids]
     if st.session_state.get("ed_pick") not in options:
         st.session_state["ed_pick"] = row_id if row_id in options else NEW
-    st.selectbox("Incident", options, key="ed_pick", on_change=_pick_changed, args=(data_path,))
+    st.selectbox("Incident", options, key="ed_pick", on_change=_pick_changed, args=(store,))
     row = _form_row(header)
     others = [i for i in snapshot.ids if i != row_id]
     problems = editing.row_problems(row, header=header, other_ids=others)
@@ -264,16 +276,25 @@ def _md(text: str) -> str:
 # --------------------------------------------------------------------------- the point
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _store_sites(label: str, digest: str) -> tuple:
+    """The named sites among a store's rows, once per version of the store."""
+    return sites_from_rows(page_store().open_snapshot().rows.values())
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _candidates(place: str, country: str, offline: bool, data_path: str, digest: str):
     """The candidates for a place; ``digest`` (the dataset's) renews them after a save,
     which may have added a named site."""
     notices = []
+    store = page_store()
+    # a store that is not a file: the named sites among its rows
+    rows_sites = None if hasattr(store, "path") else _store_sites(store.label, digest)
     try:
-        sites = load_sites(dataset=data_path)
+        sites = load_sites(dataset=data_path, dataset_sites=rows_sites)
     except SitesFileError as error:
         notices.append(f"{error}; the sites file is left out.")
-        sites = load_sites(dataset=data_path, sites_file="")
+        sites = load_sites(dataset=data_path, sites_file="", dataset_sites=rows_sites)
     candidates, notice = find_candidates(place, country or None, offline=offline, sites=sites)
     return candidates, " ".join([*notices, *([notice] if notice else [])]) or None
 
@@ -285,7 +306,7 @@ def _row_candidates(row: dict[str, str], *, offline: bool,
     if not place:
         return []
     candidates, notice = _candidates(place, country if len(country) == 2 else "", offline,
-                                     str(snapshot.path), snapshot.digest)
+                                     str(store_path(page_store())), snapshot.digest)
     if notice:
         st.warning(notice)
     return candidates
@@ -406,10 +427,10 @@ def _delete_panel(snapshot: editing.Snapshot, row_id: str) -> None:
     if confirm.button("Yes, delete it", type="primary", key="ed_delete_confirm"):
         st.session_state.pop("ed_confirm_delete", None)
         try:
-            entry = editing.delete_row(snapshot, row_id, who=_who())
+            entry = page_store().delete_row(snapshot, row_id, who=_who())
         except editing.Conflict:
             st.session_state["ed_error"] = (
-                f"Not deleted: {snapshot.path.name} changed since you opened {row_id} "
+                f"Not deleted: {page_store().label} changed since you opened {row_id} "
                 "(someone else saved). It is reloaded: check it and delete again.")
             st.session_state["ed_reload"] = row_id
             st.rerun()
@@ -427,7 +448,7 @@ def _delete_panel(snapshot: editing.Snapshot, row_id: str) -> None:
 
 def _save(snapshot: editing.Snapshot, row_id: str | None, row: dict[str, str]) -> None:
     try:
-        entry = editing.save_row(snapshot, row_id, row, who=_who())
+        entry = page_store().save_row(snapshot, row_id, row, who=_who())
     except editing.Conflict as conflict:
         st.session_state["ed_conflict"] = {
             "message": str(conflict), "theirs": conflict.theirs, "mine": row,
@@ -480,21 +501,22 @@ def _merge_panel(conflict: dict, row: dict[str, str]) -> None:
 # --------------------------------------------------------------------------- review and log
 
 
-def _review_section(data_path: Path, *, offline: bool) -> None:
+def _review_section(store: Store, *, offline: bool) -> None:
     fixed = st.session_state.pop("ed_fixed", None)
     if fixed:
         st.success(fixed)
-    snapshot = editing.open_snapshot(data_path)
+    snapshot = store.open_snapshot()
     frame = pd.DataFrame(list(snapshot.rows.values()), columns=snapshot.header, dtype=str)
-    ambiguous = st.session_state.get("ed_ambiguous", {}).get(snapshot.digest)
+    ambiguous = store.review_findings(snapshot.digest)
     queue = review_queue(frame, extra=ambiguous)
+    _freshness_table(store, frame)
     if ambiguous is None and st.button(
             "Also check the gazetteer's answers for ambiguous places", key="ed_check_ambiguous",
             help=f"Looks up the place of up to {MAX_AMBIGUITY_ROWS:,} rows placed by the "
                  "gazetteer and lists those with a namesake elsewhere."):
         with st.spinner("Asking the gazetteer..."):
             found = ambiguous_rows(snapshot.rows.values())
-        st.session_state["ed_ambiguous"] = {snapshot.digest: found}
+        store.save_review_findings(snapshot.digest, found)
         st.rerun()
     if ambiguous is not None:
         st.caption(f"Gazetteer answers checked: {len(ambiguous)} ambiguous.")
@@ -507,18 +529,38 @@ def _review_section(data_path: Path, *, offline: bool) -> None:
     ids = queue["id"].tolist()
     table_key = f"ed_queue_{abs(hash(tuple(ids))):x}"
     st.dataframe(queue, key=table_key, on_select=lambda: _open_from_queue(
-        data_path, table_key, ids), selection_mode="single-row", hide_index=True,
+        store, table_key, ids), selection_mode="single-row", hide_index=True,
         width="stretch")
-    _fix_in_place(data_path, snapshot, queue, offline=offline)
+    _fix_in_place(store, snapshot, queue, offline=offline)
 
 
-def _open_in_editor(data_path: Path, row_id: str) -> None:
+def _freshness_table(store: Store, frame: pd.DataFrame) -> None:
+    """The rows whose sources are due for a fresh look (``incident-map review``): checked
+    over a year ago, one source, attribution unknown though a verdict followed, a dead link
+    (as the last ``sources check`` of a CSV store's catalogue found it)."""
+    data_path = getattr(store, "path", None)
+    try:
+        catalogue = load_catalogue(catalogue_path(data_path)) if data_path else {}
+    except CatalogueError:
+        catalogue = {}
+    status = {url: info.status for url, info in catalogue.items() if info.status}
+    fresh = freshness_queue(frame, link_status=status)
+    if fresh.empty:
+        st.caption("Sources: every row was checked within a year, has more than one source "
+                   "and no dead link.")
+        return
+    with st.expander(f"{len(fresh)} incident(s) due for a fresh look at their sources"):
+        st.dataframe(fresh[["id", "reasons", "checked", "title"]], hide_index=True,
+                     width="stretch", key="ed_freshness")
+
+
+def _open_in_editor(store: Store, row_id: str) -> None:
     st.session_state["ed_pick"] = row_id
     st.session_state["ed_section"] = SECTIONS[0]
-    _pick_changed(data_path)
+    _pick_changed(store)
 
 
-def _fix_in_place(data_path: Path, snapshot: editing.Snapshot, queue: pd.DataFrame, *,
+def _fix_in_place(store: Store, snapshot: editing.Snapshot, queue: pd.DataFrame, *,
                   offline: bool) -> None:
     """One row of the queue fixed where it is: a candidate for its place, or marked
     checked, saved at once (the full editor is one click away)."""
@@ -551,14 +593,14 @@ def _fix_in_place(data_path: Path, snapshot: editing.Snapshot, queue: pd.DataFra
                                                   key="ed_fix_checked"):
         _save_fix(snapshot, chosen, dict(row, checked=date.today().isoformat()))
     st.button("Open in the editor", key="ed_fix_open", on_click=_open_in_editor,
-              args=(data_path, chosen))
+              args=(store, chosen))
 
 
 def _save_fix(snapshot: editing.Snapshot, row_id: str, row: dict[str, str]) -> None:
     try:
-        entry = editing.save_row(snapshot, row_id, row, who=_who())
+        entry = page_store().save_row(snapshot, row_id, row, who=_who())
     except editing.Conflict:
-        st.error(f"Not saved: {snapshot.path.name} changed since this page read it "
+        st.error(f"Not saved: {page_store().label} changed since this page read it "
                  "(someone else saved). The queue is read again: try once more.")
         return
     except (editing.EditError, OSError) as error:
@@ -579,11 +621,11 @@ def _changed_summary(entry: editing.ChangeEntry) -> str:
     return ", ".join(entry.changed_columns())
 
 
-def _log_section(data_path: Path) -> None:
+def _log_section(store: Store) -> None:
     undone = st.session_state.pop("ed_undone", None)
     if undone:
         st.success(undone)
-    entries = editing.read_log(editing.change_log_path(data_path))
+    entries = store.read_log()
     if not entries:
         st.info("No saves yet.")
         return
@@ -597,10 +639,11 @@ def _log_section(data_path: Path) -> None:
         "undone by": [str(undone_by.get(e.seq, "")) for e in newest],
     })
     st.dataframe(table, hide_index=True, width="stretch")
+    by_seq = {e.seq: e for e in entries}  # numbers from a database may have gaps
     seq = st.selectbox("Change", [e.seq for e in newest], key="ed_log_pick",
-                       format_func=lambda s: f"{s}: {entries[s - 1].action} {entries[s - 1].id}"
-                       if 0 < s <= len(entries) else str(s))
-    entry = next(e for e in entries if e.seq == seq)
+                       format_func=lambda s: f"{s}: {by_seq[s].action} {by_seq[s].id}"
+                       if s in by_seq else str(s))
+    entry = by_seq.get(seq, newest[0])
     columns = entry.changed_columns()
     st.dataframe(pd.DataFrame({
         "column": columns,
@@ -609,7 +652,7 @@ def _log_section(data_path: Path) -> None:
     }), hide_index=True, width="stretch")
     if st.button(f"Undo change {seq}", key="ed_undo"):
         try:
-            done = editing.undo(editing.open_snapshot(data_path), entry, who=_who())
+            done = store.undo(store.open_snapshot(), entry, who=_who())
         except (editing.EditError, OSError) as error:
             st.error(str(error))
             return

@@ -1,6 +1,13 @@
 """'Load your data' in the sidebar: upload a file, check its format, mapping and problems,
 geocode what has no coordinates, show it on the map and save it as a dataset.
 
+What the file lacks, the page supplies: a country for every row (the country box), one
+value for any field, the order of numeric dates, coordinates kept as written; the mapping
+can be remembered for files of the same columns and downloaded for ``incident-map import
+--map``. Every guess is listed under the summary; a file that keeps less than 90% of its
+rows shows the commonest reasons and is shown or saved only once the user keeps the rows
+that converted.
+
 Reading and converting run in a worker process under the upload limits
 (``dashboard.data.importers.isolated``): a file that passes one is stopped there and the
 page shows the limit's one line. Geocoding is ``dashboard.geocoding.frames``. Each result
@@ -13,24 +20,35 @@ more than one with the curated dataset.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
+import pycountry
 import streamlit as st
 
 from dashboard.base import notices
+from dashboard.data.countries import EXTRA_COUNTRIES, country_name
 from dashboard.data.filters import Filters, year_span
-from dashboard.data.importers import FIELDS, NAMES
+from dashboard.data.importers import FIELDS, MIN_KEPT_SHARE, NAMES, Mapping, check_values
+from dashboard.data.importers.dates import ORDERS
 from dashboard.data.importers.isolated import Reading, read_upload
+from dashboard.data.importers.remembered import MappingStore
+from dashboard.data.importers.table import guess_notes
 from dashboard.data.loading import prepare
 from dashboard.data.schema import DatasetError
 from dashboard.data.spreadsheet import neutralise_frame
 from dashboard.page import state as page_state
 
-UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "geojson", "json"]
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xls", "ods", "geojson", "json", "kml", "kmz",
+                "gpkg", "zip", "gpx", "fgb"]
 FORMATS = {"auto": "Detect", "acled": "ACLED", "gtd": "GTD", "ucdp": "UCDP GED",
            "csv": "Any table (column mapping)"}
 NOT_MAPPED = "(none)"
+FROM_FILE = "(from the file)"
+DECIDED = "decided from the values"
+#: Fields the page offers one value for every row (the country has its own box).
+VALUE_FIELDS = ("date", "sources", "event_type", "attribution", "perpetrator")
 #: Problems listed on the page (all of them are in the downloadable report).
 PROBLEMS_SHOWN = 1_000
 
@@ -56,7 +74,7 @@ def _refused_uploads() -> list[str]:
     return st.session_state.get(REFUSED, [])
 
 
-def _reading(upload, source: str | None, mapping: dict[str, str] | None) -> Reading:
+def _reading(upload, source: str | None, mapping: Mapping | None) -> Reading:
     """The file read and converted (in the worker, under the limits), once per file, format
     and mapping in this session; DatasetError (a limit passed, a file not readable)."""
     file_key = (upload.file_id, upload.size, upload.name)
@@ -65,7 +83,7 @@ def _reading(upload, source: str | None, mapping: dict[str, str] | None) -> Read
         stored = (file_key, {})
         st.session_state[READINGS] = stored
     readings = stored[1]
-    key = (source, tuple(sorted((mapping or {}).items())))
+    key = (source, (mapping or Mapping()).key())
     if key not in readings:
         with st.spinner("Reading the file..."):
             reading = read_upload(upload.getvalue(), upload.name, source, mapping)
@@ -74,7 +92,7 @@ def _reading(upload, source: str | None, mapping: dict[str, str] | None) -> Read
         readings[key] = reading
         if mapping is None and reading.source == "table":  # converted through the guessed
             # mapping: also the answer when the select boxes send that mapping
-            guessed = (source, tuple(sorted(_as_chosen(reading).items())))
+            guessed = (source, Mapping(_as_chosen(reading)).key())
             readings.setdefault(guessed, reading)
     return readings[key]
 
@@ -110,19 +128,32 @@ def upload_view(incidents: pd.DataFrame, data_path: Path) -> tuple[pd.DataFrame,
         st.caption(f"Detected: **{NAMES[detected]}** · {first.kind.upper()} · "
                    f"{first.encoding} · {first.rows_read:,} rows")
         choice = st.selectbox("Format", list(FORMATS), format_func=FORMATS.get, key="up_format")
-        mapping: dict[str, str] = {}
-        if choice == "csv" or (choice == "auto" and detected == "table"):
-            mapping = _mapping_editor(first.columns, _as_chosen(first))
+        mapping, guessed = Mapping(), []
+        mapped = choice == "csv" or (choice == "auto" and detected == "table")
+        if mapped:
+            mapping, guessed = _mapping_editor(first)
         try:
             reading = _reading(upload, source, mapping) if mapping else first
         except DatasetError as error:
             st.error(str(error))
             return _shown(shown)
         if reading.incidents is None:
-            st.error(reading.error)
+            if reading.missing:  # the page's own controls, not the command line's options
+                st.error(f"No {' or '.join(reading.missing)} column was found: choose its "
+                         "column above, or give one value for every row (the country box, "
+                         "or the values below it).")
+            else:
+                st.error(reading.error)
             return _shown(shown)
         converted, problems = reading.incidents, reading.problems
         st.markdown(f"**{reading.summary}**")
+        shown_notices = guessed + [n for n in reading.notices if n not in guessed]
+        if shown_notices:
+            st.caption("What was guessed or noticed (change it above):")
+            st.code("\n".join(f"- {notice}" for notice in shown_notices), language=None,
+                    wrap_lines=True)
+        if mapped and reading.mapping is not None:
+            _remember(first.columns, reading.mapping, name)
         if len(problems):
             st.caption(f"{len(problems):,} problem(s), by row and column:")
             lines = [f"row {row}, column {column}: {message}"
@@ -139,6 +170,15 @@ def upload_view(incidents: pd.DataFrame, data_path: Path) -> tuple[pd.DataFrame,
         if converted.empty:
             st.error("Nothing to show: every row was refused (see the problems above).")
             return _shown(shown)
+        if reading.kept_share < MIN_KEPT_SHARE:
+            reasons = "; ".join(f"{reason} ({count:,} row{'' if count == 1 else 's'})"
+                                for reason, count in reading.reasons)
+            st.warning(f"Only {reading.kept_share:.0%} of the file's rows converted. The "
+                       f"commonest reasons: {reasons}. Correct the mapping or the values "
+                       "above, or keep the rows that converted.")
+            if not st.checkbox(f"Keep the {len(converted):,} incidents that converted",
+                               key="up_partial"):
+                return _shown(shown)
         converted = _geocode_section(converted, upload.file_id)
         st.download_button(
             "Save as dataset (CSV)", type="secondary", key="up_save",
@@ -154,12 +194,12 @@ def upload_view(incidents: pd.DataFrame, data_path: Path) -> tuple[pd.DataFrame,
     return _shown(shown)
 
 
-def _version(file_id: str, source: str | None, mapping: dict, geocoded) -> str:
+def _version(file_id: str, source: str | None, mapping: Mapping, geocoded) -> str:
     """What the shown dataset is made of: the uploaded file (each upload has its own id),
     the format, the mapping and whether it was geocoded."""
     import hashlib
 
-    made_of = repr((file_id, source, sorted(mapping.items()), geocoded is not None))
+    made_of = repr((file_id, source, mapping.key(), geocoded is not None))
     return hashlib.blake2b(made_of.encode(), digest_size=16).hexdigest()
 
 
@@ -179,20 +219,87 @@ def _prepared(converted: pd.DataFrame, name: str, version: str) -> pd.DataFrame:
     return dataset
 
 
-def _mapping_editor(columns: list[str], guessed: dict[str, str]) -> dict[str, str]:
-    """A select box per field, set to the guess; returns the mapping as chosen."""
-    st.caption("Column mapping (date and country are needed):")
+def _country_options() -> list[str]:
+    codes = {country.alpha_2 for country in pycountry.countries} | set(EXTRA_COUNTRIES)
+    return [FROM_FILE, *sorted(codes, key=country_name)]
+
+
+def _mapping_editor(first: Reading) -> tuple[Mapping, list[str]]:
+    """A select box per field (set to the mapping remembered for these columns, else the
+    guess), a country for every row, values for what the file lacks, the order of numeric
+    dates; and the reasons of the guesses still chosen."""
+    columns = first.columns
+    try:
+        remembered = MappingStore().get(columns)
+    except OSError:
+        remembered = None
+    if remembered is not None:
+        st.caption("The mapping remembered for files with these columns:")
+        defaults, values = remembered.columns, remembered.values
+    else:
+        st.caption("Column mapping (a date and a country are needed):")
+        defaults, values = _as_chosen(first), {}
     options = [NOT_MAPPED, *columns]
-    mapping = {}
+    chosen: dict[str, str] = {}
     left, right = st.columns(2)
     for number, field in enumerate(FIELDS):
-        default = guessed.get(field, NOT_MAPPED)
+        default = defaults.get(field, NOT_MAPPED)
         with left if number % 2 == 0 else right:
-            chosen = st.selectbox(field, options, index=options.index(default),
+            column = st.selectbox(field, options, index=options.index(default),
                                   key=f"up_map_{field}")
-        if chosen != NOT_MAPPED:
-            mapping[field] = chosen
-    return mapping
+        if column != NOT_MAPPED:
+            chosen[field] = column
+    countries = _country_options()
+    wanted = values.get("country", FROM_FILE)
+    country = st.selectbox(
+        "Every row is in (for a file without a country column, or its empty cells)",
+        countries, index=countries.index(wanted) if wanted in countries else 0,
+        format_func=lambda c: c if c == FROM_FILE else f"{country_name(c)} ({c})",
+        key="up_country")
+    orders = [DECIDED, *ORDERS]
+    order = remembered.date_order if remembered is not None else None
+    date_order = st.selectbox("Dates such as 04/05/2016 are", orders,
+                              index=orders.index(order) if order in orders else 0,
+                              key="up_date_order")
+    as_written = st.checkbox("Keep coordinates as written (latitude and longitude that look "
+                             "swapped are not swapped back)", value=bool(
+                                 remembered and remembered.as_written), key="up_as_written")
+    given = {"country": country} if country != FROM_FILE else {}
+    with st.expander("One value for every row (what the file lacks)",
+                     expanded=any(values.get(f) for f in VALUE_FIELDS)):
+        for field in VALUE_FIELDS:
+            text = st.text_input(field, value=values.get(field, ""), max_chars=500,
+                                 key=f"up_value_{field}").strip()
+            if text:
+                given[field] = text
+    try:
+        checked = check_values(given, "value")
+    except DatasetError as error:
+        st.error(str(error))
+        checked = {k: v for k, v in given.items() if k == "country"}
+    reasons = guess_notes({field: first.guess_reasons[field] for field in FIELDS
+                           if field in first.guess_reasons
+                           and chosen.get(field) == first.guessed.get(field)}, chosen)
+    return Mapping(chosen, checked, None if date_order == DECIDED else date_order,
+                   as_written), reasons
+
+
+def _remember(columns: list[str], mapping: dict, name: str) -> None:
+    """"Remember this mapping" for files of the same columns, and the mapping as a file."""
+    if st.checkbox("Remember this mapping", key="up_remember",
+                   help="Used again for any file with the same columns"):
+        chosen = Mapping(mapping.get("columns", {}), mapping.get("values", {}),
+                         mapping.get("date_order"), mapping.get("coordinates") == "as written")
+        store = MappingStore()
+        try:
+            if store.get(columns) != chosen:
+                store.put(columns, chosen)
+        except OSError as error:
+            st.error(f"The mapping could not be remembered: {error.strerror or error}")
+    st.download_button(
+        "Mapping (JSON)", key="up_mapping_file",
+        data=json.dumps(mapping, indent=2, ensure_ascii=False).encode("utf-8"),
+        file_name=f"{Path(name).stem}-mapping.json", mime="application/json")
 
 
 def _geocode_section(converted: pd.DataFrame, file_id: str) -> pd.DataFrame:

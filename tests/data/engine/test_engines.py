@@ -81,7 +81,7 @@ def test_postgres_answers_as_duckdb_and_pandas(postgres_query, duckdb_query, eng
 
 
 @pytest.mark.spark
-@PROPERTY(3)
+@PROPERTY(2)
 @given(cases=st.lists(filters_cases, min_size=16, max_size=16))
 def test_spark_answers_as_duckdb_and_pandas(spark_query, duckdb_query, engine_frame, cases):
     expected = [reference(engine_frame, c) for c in cases]

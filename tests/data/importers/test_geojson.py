@@ -41,11 +41,13 @@ def test_other_point_files_use_the_column_mapping(tmp_path):
     path.write_text(json.dumps(collection))
     result = import_file(path)
     assert result.source == "table"
-    assert [str(p) for p in result.problems] == [
-        "row 3, column geometry: a LineString geometry; only Point features are read; "
-        "row left out"]
-    warsaw, vilnius = result.incidents.to_dict(orient="records")
+    assert result.problems == []
+    warsaw, line, vilnius = result.incidents.to_dict(orient="records")
     assert (warsaw["title"], warsaw["lat"], warsaw["lon"], warsaw["place"]) == (
         "Depot fire", "52.2297", "20.9511", "Warsaw, Poland")
+    # A line is placed at a point on it, and says so.
+    assert (line["lat"], line["lon"]) == ("52", "20")
+    assert "a representative point of its LineString" in line["notes"]
+    assert any("LineString ×1" in notice for notice in result.notices)
     assert (vilnius["lat"], vilnius["geocoder"], vilnius["country"]) == ("", "", "LT")
-    assert (result.rows_in, result.rows_out, result.refused) == (3, 2, 1)
+    assert (result.rows_in, result.rows_out, result.refused) == (3, 3, 0)

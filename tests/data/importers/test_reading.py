@@ -47,7 +47,8 @@ def test_a_line_with_too_many_cells_is_refused(tmp_path):
 
 @pytest.mark.parametrize(("content", "message"), [
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "an old Excel .xls workbook"),
-    (b"PK\x03\x04" + bytes(600), "a zip file that is not an Excel .xlsx workbook"),
+    (b"PK\x03\x04" + bytes(600), "a zip file that is not"),
+    (b"<html><body>not a map</body></html>", "an XML or HTML file, but not KML or GPX"),
     (b"\x00\x01\x02\xff\xfe" * 400, "a binary file"),
     (b'{"type": "Topology", "objects": {}}', "JSON but not GeoJSON"),
     (b"just one column\nof text\n", "one column only"),

@@ -4,6 +4,8 @@ Spark session (Spark takes tens of seconds to start: its tests are marked ``spar
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from dashboard.data.loading import load_incidents
@@ -13,13 +15,19 @@ from tests.data.engine.cases import engine_rows
 
 @pytest.fixture(scope="session")
 def engine_env(tmp_path_factory):
-    """The engines' cache and warehouse folders in the run's temporary folder."""
-    folder = tmp_path_factory.mktemp("engine-cache")
+    """The engines' cache and warehouse folder in the run's temporary folder."""
+    return tmp_path_factory.mktemp("engine-cache")
+
+
+@contextlib.contextmanager
+def _settings(folder):
+    """The engines' settings while a fixture writes its table (not for the whole run: the
+    other tests keep their own cache folder)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("INCIDENT_MAP_CACHE_DIR", str(folder))
         patch.setenv("INCIDENT_MAP_SPARK_WAREHOUSE", str(folder / "warehouse"))
         patch.setenv("INCIDENT_MAP_SPARK_MASTER", "local[1]")
-        yield folder
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -34,10 +42,11 @@ def engine_frame(engine_csv):
 
 
 @pytest.fixture(scope="session")
-def engine_parquet(engine_csv):
+def engine_parquet(engine_csv, engine_env):
     from dashboard.data.engine.convert import convert_csv
 
-    return convert_csv(engine_csv)
+    with _settings(engine_env):
+        return convert_csv(engine_csv)
 
 
 def _query(spec: str):
@@ -66,8 +75,9 @@ def postgres_query(engine_parquet, postgres_dsn):
 
 
 @pytest.fixture(scope="session")
-def spark_query(engine_parquet):
+def spark_query(engine_parquet, engine_env):
     from dashboard.data.engine.convert import load_spark
 
-    load_spark(engine_parquet, "engine_cases")
-    return _query("spark:engine_cases")
+    with _settings(engine_env):
+        load_spark(engine_parquet, "engine_cases")
+        return _query("spark:engine_cases")
