@@ -1,12 +1,13 @@
 """Capture the README screenshots of the dashboard and of briefing mode.
 
-    .venv/bin/python scripts/screenshots.py [--data data/incidents.csv] [--out docs]
+    .venv/bin/python scripts/screenshots.py [--data data/incidents.csv] [--out docs] [--all-sizes]
 
 Starts ``incident-map serve --offline`` on a free port, opens both views in headless
 Chromium, waits until the map has drawn its markers and writes
 ``docs/screenshot-dashboard.png`` and ``docs/screenshot-briefing.png``; then every step of
 every shipped briefing at 1920x1080 (``docs/briefings/NAME-step-N.png``, step 0 is the title)
-and one step at 1440x900 and on a phone (390x844).
+and one step at 1440x900 and on a phone (390x844); ``--all-sizes`` writes every step at all
+three sizes (to look at each step as a laptop's and a phone's audience would).
 """
 
 from __future__ import annotations
@@ -58,16 +59,17 @@ MAP_SETTLED = """() => {
 }"""
 
 
-def capture_briefings(browser, base_url: str, out: Path) -> None:
-    """Every step of every shipped briefing at a projector's size, and one step at a
-    laptop's and a phone's."""
+def capture_briefings(browser, base_url: str, out: Path, *, all_sizes: bool = False) -> None:
+    """Every step of every shipped briefing at a projector's size, and one step (every step,
+    ``all_sizes``) at a laptop's and a phone's."""
     from dashboard.data.briefings import list_briefings, load_briefing
 
     folder = out / "briefings"
     folder.mkdir(parents=True, exist_ok=True)
+    one = None if all_sizes else 1
     sizes = [("1920x1080", {"width": 1920, "height": 1080}, None),
-             ("1440x900", {"width": 1440, "height": 900}, 1),
-             ("phone", {"width": 390, "height": 844}, 1)]
+             ("1440x900", {"width": 1440, "height": 900}, one),
+             ("phone", {"width": 390, "height": 844}, one)]
     for label, viewport, only in sizes:
         page = browser.new_page(viewport=viewport, device_scale_factor=1)
         for name in list_briefings():
@@ -90,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "incidents.csv")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--all-sizes", action="store_true",
+                        help="every briefing step at 1440x900 and on a phone too")
     options = parser.parse_args(argv)
     options.out.mkdir(parents=True, exist_ok=True)
     ids = set(load_incidents(options.data)["id"])
@@ -101,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, query in views.items():
             capture(page, f"{base_url}/?{query}", options.out / name)
         page.close()
-        capture_briefings(browser, base_url, options.out)
+        capture_briefings(browser, base_url, options.out, all_sizes=options.all_sizes)
     return 0
 
 

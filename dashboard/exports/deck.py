@@ -96,9 +96,12 @@ def step_rows(incidents: pd.DataFrame, step: Step) -> pd.DataFrame:
 def step_view(step: Step, *, offline: bool) -> View:
     """The view a briefing step shows, on the page and on its slide alike: its filters, its
     incident (named by a label, not a popup) and its ``at``; the map's camera is then
-    :func:`dashboard.maps.framing.frame_view` of these."""
+    :func:`dashboard.maps.framing.frame_view` of these. A step about an incident draws its
+    neighbours as single symbols, never gathered into clusters (the page dims them; a
+    cluster would hide them and the incident's own symbol)."""
     return View(filters=step.filters, focus_id=step.incident, offline=offline,
                 title=step.heading, focus_popup=False,
+                cluster=False if step.incident else None,
                 at=(step.at.lat, step.at.lon, step.at.zoom) if step.at else None)
 
 

@@ -124,6 +124,8 @@ LEGEND_CSS = """
     letter-spacing: .03em; color: #555; }
 .incident-legend ul { list-style: none; margin: 0; padding: 0; }
 .incident-legend li { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
+/* On the map, lines set close: the whole legend fits a laptop's map without scrolling. */
+.incident-legend.leaflet-control li { margin: 0; }
 .incident-legend .il-swatch { width: 12px; height: 12px; border-radius: 50%;
     flex: none; }
 .incident-legend .il-symbol { width: 14px; height: 14px; flex: none;

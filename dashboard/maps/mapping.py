@@ -224,9 +224,10 @@ def build_map(
     incidents are shown. ``focus_id``: zoom to that incident (closer for finer location
     precision), ring it and (``focus_popup``) open its popup; ``fly`` starts from the whole
     view and flies in, and ``focus_label`` names its place on the map (briefing mode).
-    ``legend_open``: None = open on wide maps only. ``lazy_plugins``: the cluster and heat
-    map plugins load only when their layer is first switched on (for a page served by the
-    dashboard; a page opened from disk needs them inside it, so the default is off).
+    ``legend_open``: None = open on wide maps only (closed when a focused incident's popup
+    opens: the legend would cover it). ``lazy_plugins``: the cluster and heat map plugins
+    load only when their layer is first switched on (for a page served by the dashboard; a
+    page opened from disk needs them inside it, so the default is off).
     ``layers``: the layer kinds to show (``LAYER_KINDS``), as chosen in the layer menu;
     None = the defaults above.
     ``basemap_detail``: add the basemap's finer countries and place names, fetched from the
@@ -328,6 +329,8 @@ def build_map(
     content = _legend_content(shown, flows=bool(flows), links=bool(links),
                               clustered=clustered, heat=heat)
     content.focus = focus_index is not None
+    if legend_open is None and focus_index is not None and focus_popup:
+        legend_open = False  # the focus's popup is what the reader came for: not under it
     if legend and not content.is_empty():
         extras.append(Legend(content, size_colour=EVENT_COLOURS["diplomatic_expulsion"],
                              start_open=legend_open))
@@ -347,6 +350,10 @@ def build_map(
         first, last = int(years.min()), int(years.max())
         extras.append(YearPlayControl(first, last,
                                       interval_ms=play_interval_ms(last - first + 1)))
+        # The player fits the incidents it animates: the extent that holds most of them,
+        # as the map opens with no focus and no ``at`` (incident_map.js, fitPlay).
+        options["playFrame"] = framing.frame_view(shown, offline=offline,
+                                                  detail=detail).options()
     # The styles of every part, in the map's own page: the incidents may come later.
     IncidentRuntime(marker_css() + _part_css()).add_to(m)
     update = IncidentUpdate(m, data, options, layer_specs, extras)

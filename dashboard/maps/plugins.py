@@ -197,8 +197,12 @@ class IncidentUpdate(RawMacroElement):
         """The scripts of the legend and the player, naming the map as it is named when
         this is rendered (streamlit-folium renames it)."""
         parts = []
-        for element in self.parts:
+        for number, element in enumerate(self.parts):
             element._parent = self.map  # their scripts name the map as their parent
+            # A name of their own that is the same on every run (not folium's random one):
+            # streamlit-folium replaces the incidents only when their script changes, so
+            # a rerun with the same incidents leaves the map, an open layer menu and popup be.
+            element._id = f"part{number}"
             parts.append(str(element._template.module.script(element, {})))
         return "\n".join(parts)
 
@@ -343,7 +347,10 @@ class YearPlayControl(MacroElement):
                         }
                         L.DomEvent.on(button, "click", function () {
                             if (timer) { stop(); return; }
-                            show(year === null || year >= last ? first : year);
+                            var fresh = year === null || year >= last;
+                            show(fresh ? first : year);
+                            // from the start: the map shows the incidents it animates
+                            if (fresh) { map.incidentMap.fitPlay(); }
                             timer = setInterval(step, {{ this.interval_ms }});
                             paint();
                         });

@@ -181,9 +181,19 @@
         return;
       }
       map.addLayer(this.inner);
+      this.eachOwn(function (layer) { map.addLayer(layer); });
     },
     onRemove: function (map) {
       if (this.inner) { map.removeLayer(this.inner); }
+      this.eachOwn(function (layer) { map.removeLayer(layer); });
+    },
+    /* Items drawn on the map beside the group, not in it (a focused incident among
+     * clusters), that the year shows. */
+    eachOwn: function (fn) {
+      if (!this.items) { return; }
+      for (var i = 0; i < this.items.length; i++) {
+        if (this.items[i].own && this.shown[i]) { fn(this.items[i].layer); }
+      }
     },
     applyYear: function () {
       if (!this.items) { return; }
@@ -193,8 +203,13 @@
         var item = this.items[i];
         var visible = yearVisible(this.manager, item.index);
         if (visible !== this.shown[i]) {
-          (visible ? add : remove).push(item.layer);
           this.shown[i] = visible;
+          if (item.own) {  // on the map itself, beside the group
+            if (this._map && visible) { this._map.addLayer(item.layer); }
+            if (this._map && !visible) { this._map.removeLayer(item.layer); }
+            continue;
+          }
+          (visible ? add : remove).push(item.layer);
         }
       }
       if (this.inner.addLayers) {          // marker cluster group: batch operations
@@ -237,7 +252,13 @@
         chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50,
         spiderfyOnMaxZoom: true,
       });
-      return { group: group, items: markerItems(manager) };
+      // The focused incident is never inside a cluster: its symbol stays on its own,
+      // above the clusters around it (a cluster would hide it and its focus ring's point).
+      var items = markerItems(manager), focus = manager.options.focus;
+      items.forEach(function (item) {
+        if (item.index === focus) { item.own = true; item.layer.incidentOwn = true; }
+      });
+      return { group: group, items: items };
     },
     halos: function (manager) {
       var d = manager.data, items = [];
@@ -300,8 +321,8 @@
    * is the height they take; an open, tall legend pads the right side instead. A given,
    * fixed extent (`fixedFit`: the frames of an animation) is fitted the same way whatever
    * the controls hold, so every frame shows the same map. */
-  function fitOptions(map, options, extra) {
-    var frame = options.frame || {};
+  function fitOptions(map, options, extra, frame) {
+    frame = frame || options.frame || {};
     if (frame.exact) {  // the extent a screen showed: all of it, no margin
       return L.extend({ padding: [0, 0], maxZoom: frame.maxZoom }, extra || {});
     }
@@ -396,8 +417,8 @@
   };
   /* Put the map at the view's frame (Python's ``framing.frame_view`` decided it): a centre
    * and zoom, or bounds to fit. ``animate``: fly there (at most options.flySeconds). */
-  Manager.prototype.applyFrame = function (animate) {
-    var map = this.map, options = this.options, frame = options.frame || {};
+  Manager.prototype.applyFrame = function (animate, given) {
+    var map = this.map, options = this.options, frame = given || options.frame || {};
     var seconds = options.flySeconds || 0.8;
     if (!map.getSize().y) { return false; }
     map._incidentFlying = Boolean(animate);
@@ -410,7 +431,8 @@
       }
     } else if (frame.bounds) {
       if (frame.exact) { map.options.zoomSnap = 0; }  // any zoom that fills the picture
-      var fit = fitOptions(map, options, animate ? { duration: seconds } : { animate: false });
+      var fit = fitOptions(map, options, animate ? { duration: seconds } : { animate: false },
+                           frame);
       if (animate) { map.flyToBounds(frame.bounds, fit); } else { map.fitBounds(frame.bounds, fit); }
     } else {
       map._incidentFlying = false;
@@ -418,6 +440,21 @@
       return true;
     }
     if (!animate) { map.incidentAutoFit = false; }
+    return true;
+  };
+  /* The year player fits the incidents it animates: when it starts from the first year, a
+   * view that leaves part of their extent out (a focused incident, the reader's own zoom)
+   * or could show it at least a zoom closer (a small patch of a wide map) flies to the
+   * extent that holds most of them (``options.playFrame``: framing.frame_view with no focus
+   * and no ``at``). Returns whether the map moves. */
+  Manager.prototype.fitPlay = function () {
+    var map = this.map, frame = this.options.playFrame;
+    if (!frame || !frame.bounds || !map.getSize().y) { return false; }
+    var bounds = L.latLngBounds(frame.bounds);
+    var closest = Math.min(map.getBoundsZoom(bounds), frame.maxZoom || map.getMaxZoom());
+    if (map.getBounds().contains(bounds) && map.getZoom() >= closest - 1) { return false; }
+    if (!this.applyFrame(true, frame)) { return false; }
+    map._incidentUserMoved = true;  // the player's view: a resize keeps it
     return true;
   };
   Manager.prototype.finish = function () {
@@ -600,7 +637,7 @@
       var marker = layer.findMarker(focus);
       if (!marker) { return false; }
       self.focusPopup = marker.getPopup();
-      if (layer.inner.zoomToShowLayer) {
+      if (layer.inner.zoomToShowLayer && !marker.incidentOwn) {
         layer.inner.zoomToShowLayer(marker, function () { marker.openPopup(); });
       } else {
         marker.openPopup();

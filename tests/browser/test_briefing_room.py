@@ -204,8 +204,10 @@ SAMPLER = """
     const box = doc && doc.querySelector('.leaflet-container');
     const drawn = doc && doc.querySelectorAll('.world-outline, .leaflet-overlay-pane path').length;
     const height = box ? box.getBoundingClientRect().height : 0;
+    // how many incidents the map holds (drawn one by one or in clusters)
+    const incidents = frame?.contentWindow?.map?.incidentMap?.data?.id?.length ?? 0;
     window.__mapSamples.push({same: frame === first, height: height, drawn: drawn || 0,
-                              markers: doc ? doc.querySelectorAll('.incident-marker').length : 0});
+                              incidents: incidents});
   }, 100);
 }
 """
@@ -219,7 +221,9 @@ def test_a_filter_change_never_blanks_the_map(browser, server):
         page.wait_for_function(f"() => {{ const s = ({MAP_STATE})();"
                                " return s !== null && s.places.length > 0; }",
                                timeout=TIMEOUT_MS)
-        before = page.frame_locator(MAP_IFRAME).locator(".incident-marker").count()
+        before = page.evaluate(
+            "() => document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]')"
+            ".contentWindow.map.incidentMap.data.id.length")
         page.evaluate(SAMPLER)
         search = page.locator('input[aria-label="Search"]')
         search.fill("Berlin")
@@ -227,7 +231,7 @@ def test_a_filter_change_never_blanks_the_map(browser, server):
         page.wait_for_function(
             "before => { const s = window.__mapSamples || [];"
             " const last = s.length ? s[s.length - 1] : null;"
-            " return last !== null && last.markers > 0 && last.markers < before; }",
+            " return last !== null && last.incidents > 0 && last.incidents < before; }",
             arg=before, timeout=TIMEOUT_MS)
         samples = page.evaluate("() => { clearInterval(window.__mapSampler);"
                                 " return window.__mapSamples; }")

@@ -211,6 +211,8 @@ def test_new_incidents_replace_the_old_in_the_same_map(browser, incidents, tmp_p
         assert page.evaluate("window.map.__marker") == "same map"
         for selector in (".incident-legend", ".incident-play", ".leaflet-control-layers"):
             assert page.locator(selector).count() == 1, selector
+        # the popup opened again (the one taken off fades out for 200 ms)
+        page.wait_for_function("document.querySelectorAll('.incident-popup').length === 1")
         assert "Britain expels" in page.locator(".incident-popup .ip-title").inner_text()
         assert errors == [] and blocked == []
     finally:
@@ -331,6 +333,97 @@ def test_small_symbols_and_the_focused_incident_are_never_hidden(browser, make_d
             page.close()
 
 
+def _crowd(count: int = 400):
+    """``count`` incidents over Europe, 2015 to 2022, several sharing each city's point."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(11)
+    cities = rng.uniform([36, -9], [60, 30], size=(count // 4, 2))
+    spots = cities[rng.integers(0, len(cities), count)]
+    return pd.DataFrame({
+        "id": [f"i{n}" for n in range(count)], "lat": spots[:, 0], "lon": spots[:, 1],
+        "event_type": "arrest", "attribution": "confirmed", "geo_precision": "city",
+        "date_precision": "year", "year": rng.integers(2015, 2023, count),
+        "title": [f"Incident {n}" for n in range(count)], "date_label": "2020",
+        "place": "p", "has_coords": True,
+    })
+
+
+def test_a_focused_incident_among_clusters_stays_on_its_own(browser, tmp_path):
+    """Clustered (many incidents), the focused incident is not gathered into a cluster with
+    its neighbours at the same point: its own symbol is drawn, on top, and a click on it
+    opens its popup."""
+    crowd = _crowd()
+    focus = "i7"
+    spot = crowd.loc[crowd["id"] == focus, ["lat", "lon"]].iloc[0]
+    neighbours = (crowd["lat"] == spot["lat"]) & (crowd["lon"] == spot["lon"])
+    assert neighbours.sum() > 1  # others at its very point: a cluster would take it in
+    path = tmp_path / "focus-among-clusters.html"
+    path.write_text(inline_html(build_map(crowd, offline=True, focus_id=focus, cluster=True,
+                                          focus_popup=False, animate=False)),
+                    encoding="utf-8")
+    blocked, errors = [], []
+    page = open_page(browser, path, blocked, errors)
+    try:
+        page.wait_for_selector(".marker-cluster")
+        wait_still(page)
+        # its neighbours are counted in a cluster, it is drawn on its own
+        assert page.locator(".incident-marker").count() < len(crowd) / 4
+        symbol = page.locator(f".incident-{focus}.im-focus")
+        assert symbol.count() == 1
+        box = symbol.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        on_top = page.evaluate(f"document.elementFromPoint({x}, {y}).className")
+        assert f"incident-{focus}" in on_top, on_top
+        symbol.click()
+        page.locator(".incident-popup .ip-id").wait_for(timeout=10_000)
+        assert page.locator(".incident-popup .ip-id").inner_text() == focus
+        assert errors == [] and blocked == []
+    finally:
+        page.close()
+
+
+#: The map's view holds the year player's frame (its bounds) and is at rest.
+HOLDS_PLAY_FRAME = """() => {
+    const map = window.map, frame = map?.incidentMap?.options?.playFrame;
+    if (!frame?.bounds || map._incidentFlying || map._animatingZoom) { return false; }
+    return map.getBounds().pad(0.01).contains(L.latLngBounds(frame.bounds));
+}"""
+
+
+def test_the_year_player_fits_the_incidents_it_animates(browser, tmp_path):
+    """Played from a focused incident's close view, the map flies out to the extent that
+    holds the incidents the player animates; played from a view that already shows them,
+    it stays where it is."""
+    crowd = _crowd(120)
+    focused = build_map(crowd, offline=True, focus_id="i3", focus_popup=False, in_place=True)
+    fitted = build_map(crowd, offline=True, in_place=True)
+    path = tmp_path / "player.html"
+    path.write_text(st_folium_page(focused, [fitted]), encoding="utf-8")
+    blocked, errors = [], []
+    page = open_page(browser, path, blocked, errors)
+    try:
+        wait_still(page)
+        assert page.evaluate(f"({HOLDS_PLAY_FRAME})()") is False  # zoomed in on i3
+        page.locator(".incident-play-button").click()
+        page.wait_for_function(HOLDS_PLAY_FRAME, timeout=15_000)
+        page.locator(".incident-play-button").click()  # pause
+        # the same incidents at their own fitted view: playing moves nothing
+        page.evaluate("window.nextUpdate(1)")
+        page.wait_for_function(HOLDS_PLAY_FRAME, timeout=15_000)
+        before = page.evaluate("[map.getCenter().lat, map.getCenter().lng, map.getZoom()]")
+        page.locator(".incident-play-button").click()
+        assert page.evaluate("window.map._incidentFlying") is False
+        page.wait_for_function("document.querySelector('.incident-play')?.dataset.year"
+                               " !== 'all'", timeout=10_000)
+        assert page.evaluate("[map.getCenter().lat, map.getCenter().lng, map.getZoom()]") \
+            == before
+        assert errors == [] and blocked == []
+    finally:
+        page.close()
+
+
 def test_focus_popup_stays_in_view_when_the_frame_is_resized_again(browser, incidents, tmp_path):
     """Streamlit resizes the map's frame more than once; the open popup's top stays visible."""
     path = tmp_path / "resized.html"
@@ -348,11 +441,13 @@ def test_focus_popup_stays_in_view_when_the_frame_is_resized_again(browser, inci
         wait_still(page)
         page.evaluate("document.body.style.height = '420px';"
                       "window.dispatchEvent(new Event('resize'))")
-        # Leaflet takes the new size on the next frame; the page then re-centres and the
-        # popup pans back into view: wait for a map of the new size at rest
+        # Leaflet takes the new size on the next animation frame (the element has it at
+        # once); the page then re-centres and the popup pans back into view: wait for the
+        # map itself to have the new size, then for it to be at rest
         page.wait_for_function(
-            "() => document.querySelector('.leaflet-container')?.clientHeight === 420",
-            timeout=10_000)
+            "() => { const map = typeof L === 'undefined' ? null"
+            " : Object.values(window).find((v) => v instanceof L.Map);"
+            " return map?.getSize().y === 420; }", timeout=10_000)
         wait_still(page)
         box = page.locator(".leaflet-popup").bounding_box()
         assert box["height"] > 210  # taller than half the map: re-centring alone would cut it

@@ -111,7 +111,12 @@ def _failures(ids: list[str], results: list[dict]) -> list[str]:
 
 
 def test_every_curated_incident_opens_by_click_at_the_default_view(browser, curated, tmp_path):
-    page_html = inline_html(build_map(curated, offline=True, animate=False, legend_open=False))
+    """Every symbol at the view the map opens on, drawn one by one (the markers layer: the
+    default up to CLUSTER_THRESHOLD incidents, in the layer menu beyond). An incident the
+    view leaves out (an outlier of the extent that holds most incidents, counted in the
+    map's note) is reached as a reader would: the map is panned to it, at the same zoom."""
+    fmap = build_map(curated, offline=True, animate=False, legend_open=False, cluster=False)
+    page_html = inline_html(fmap)
     data, _ = incident_payload(page_html)
     path = tmp_path / "all.html"
     path.write_text(page_html, encoding="utf-8")
@@ -122,14 +127,26 @@ def test_every_curated_incident_opens_by_click_at_the_default_view(browser, cura
         # map to fit (Leaflet's autoPan), so the view is put back before each click.
         results = _reach(page, data["id"], """
             const map = reach.map, c = map.getCenter(), zoom = map.getZoom(), results = [];
+            const d = map.incidentMap.data, view = map.getBounds();
             for (const [index, id] of ids.entries()) {
-                if (!map.getCenter().equals(c) || map.getZoom() !== zoom) {
-                    map.setView(c, zoom, {animate: false});
+                const at = L.latLng(d.lat[index], d.lon[index]);
+                const outside = !view.contains(at);
+                const centre = outside ? at : c;
+                if (!map.getCenter().equals(centre) || map.getZoom() !== zoom) {
+                    map.setView(centre, zoom, {animate: false});
                 }
-                results.push(await reach.openByClick(id, index));
+                const result = await reach.openByClick(id, index);
+                result.panned = outside;
+                results.push(result);
             }
             return results;""")
         assert _failures(data["id"], results) == []
+        # only the incidents the opening view leaves out needed a pan, and the map says so
+        panned = sum(bool(result["panned"]) for result in results)
+        assert panned <= fmap.incident_frame.left_out, (panned, fmap.incident_frame)
+        if panned:
+            assert page.locator(".incident-left-out").inner_text().startswith(
+                f"{fmap.incident_frame.left_out} incident")
         assert len(results) == int(curated["has_coords"].sum()) > 25
         assert errors == [] and blocked == []
     finally:
@@ -158,7 +175,7 @@ def test_every_curated_incident_opens_when_focused(browser, curated, tmp_path):
             data, options = incident_payload(page_html)
             assert data["id"][options["focus"]] == incident_id
             precision = located.loc[located["id"] == incident_id, "geo_precision"].iloc[0]
-            zooms[precision] = options["focusZoom"]
+            zooms[precision] = options["frame"]["zoom"]
             path = tmp_path / f"focus-{incident_id}.html"
             path.write_text(page_html, encoding="utf-8")
             if page is None:
@@ -176,9 +193,10 @@ def test_every_curated_incident_opens_when_focused(browser, curated, tmp_path):
             for (const [index, id] of ids.entries()) {
                 map.closePopup();
                 manager.options.focus = index;
-                manager.options.focusZoom = extra[index];
+                // the symbols made again for this focus (among clusters, it stays out of them)
                 for (const layer of manager.layers) {
-                    if (layer.kind === 'markers' && map.hasLayer(layer)) {
+                    if ((layer.kind === 'markers' || layer.kind === 'clusters')
+                            && map.hasLayer(layer)) {
                         map.removeLayer(layer);
                         layer.inner = null;
                         layer.items = null;
@@ -208,7 +226,8 @@ def test_every_curated_incident_opens_when_focused(browser, curated, tmp_path):
 
 def test_markers_are_named_and_the_map_is_one_tab_stop(browser, curated, tmp_path):
     path = tmp_path / "keys.html"
-    path.write_text(inline_html(build_map(curated, offline=True, animate=False)),
+    # the single symbols (clusters name their count, not the incidents inside them)
+    path.write_text(inline_html(build_map(curated, offline=True, animate=False, cluster=False)),
                     encoding="utf-8")
     blocked, errors = [], []
     page = open_page(browser, path, blocked, errors)

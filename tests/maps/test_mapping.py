@@ -286,3 +286,43 @@ def test_hidden_cluster_and_heat_layers_can_load_their_plugins_later(incidents):
 def test_a_layer_shown_from_the_start_declares_its_plugin_even_when_lazy(incidents):
     page, _ = render(incidents, lazy_plugins=True, cluster=True)
     assert any("markercluster" in url for url in script_and_link_urls(page))
+
+
+def test_the_player_carries_the_frame_of_the_incidents_it_animates(incidents):
+    """Focused on one incident, the map still knows the extent the year player fits when
+    it starts: the view the map opens on with no focus (framing.frame_view)."""
+    from dashboard.maps.framing import frame_view
+
+    located = incidents[incidents["has_coords"]].reset_index(drop=True)
+    _, options = incident_payload(render(incidents, focus_id="2018-03-26-london-expulsion")[0])
+    assert options["frame"]["reason"] == "focus"
+    assert options["playFrame"] == frame_view(located, offline=True, detail=False).options()
+    assert options["playFrame"]["bounds"] is not None
+    _, still = incident_payload(render(incidents, animate=False)[0])
+    assert "playFrame" not in still  # no player, nothing to fit
+
+
+def test_the_legend_starts_closed_under_a_focused_incidents_popup(incidents):
+    focused = render(incidents, focus_id="2018-03-26-london-expulsion")[0]
+    assert "var startOpen = false;" in focused
+    assert "var startOpen = null;" in render(incidents)[0]  # by the map's width
+    labelled = render(incidents, focus_id="2018-03-26-london-expulsion", focus_popup=False)[0]
+    assert "var startOpen = null;" in labelled
+
+
+def test_the_same_incidents_send_the_same_update_on_every_run(incidents):
+    """streamlit-folium runs the incidents' script again only when it changes: two runs
+    with the same incidents (the legend and the year player included) send the same text,
+    so a rerun that changes nothing leaves the map, its open layer menu and popup alone."""
+    import streamlit_folium
+
+    def update(frame) -> str:
+        m = build_map(frame, offline=True, in_place=True)
+        m.get_root().render()
+        streamlit_folium._get_map_string(m)
+        return streamlit_folium._get_feature_group_string(m.incident_update, m)
+
+    first = update(incidents)
+    assert "new Control().addTo(map" in first  # the legend and the player are in it
+    assert update(incidents) == first
+    assert update(incidents.iloc[:3]) != first

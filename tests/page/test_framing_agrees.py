@@ -34,11 +34,18 @@ def test_screen_png_pdf_and_pptx_frame_every_step_alike(incidents):
         rows = step_rows(incidents, step)
         for offline in (True,):  # as the suite serves it
             view = step_view(step, offline=offline)
-            screen = page_map(rows, offline=offline, focus_id=view.focus_id,
-                              height=BRIEFING_MAP_HEIGHT, at=view.at, focus_popup=False,
-                              fly=True, focus_label=True, dim_others=True).incident_frame
-            export = build_view_map(rows, view, labels=True).incident_frame
+            screen_map = page_map(rows, offline=offline, focus_id=view.focus_id,
+                                  height=BRIEFING_MAP_HEIGHT, at=view.at, focus_popup=False,
+                                  fly=True, focus_label=True, dim_others=True,
+                                  cluster=view.cluster)
+            export_map = build_view_map(rows, view, labels=True)
+            screen, export = screen_map.incident_frame, export_map.incident_frame
             assert screen == export, (name, number, offline)
+            # the same symbols: single ones around an incident (its neighbours dimmed on
+            # screen, never gathered into clusters that would hide them)
+            clustered = screen_map.incident_summary.clustered
+            assert clustered == export_map.incident_summary.clustered, (name, number)
+            assert not (step.incident and clustered), (name, number)
             if step.incident:
                 assert screen.reason == "focus", (name, number)
                 focus = rows[rows["id"] == step.incident].iloc[0]

@@ -172,7 +172,8 @@ def authored_view(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
                  height=BRIEFING_MAP_HEIGHT, key="briefing_map", focus_popup=False,
                  fly=True, focus_label=True, legend_open=False, animate=False,
                  dim_others=True, presenting=True, center=(at[0], at[1]) if at else None,
-                 zoom=at[2] if at else None, dataset=incidents, data_path=data_path)
+                 zoom=at[2] if at else None, cluster=view.cluster if view else None,
+                 dataset=incidents, data_path=data_path)
     with card_column:
         if index == 0:
             st.html(
@@ -287,7 +288,7 @@ def filtered_view(incidents: pd.DataFrame, span, *, offline: bool,
         show_map(filtered, offline=offline, focus_id=current, height=BRIEFING_MAP_HEIGHT,
                  key="briefing_map", focus_popup=False, fly=True, focus_label=True,
                  legend_open=False, animate=False, dim_others=True, presenting=True,
-                 dataset=incidents, data_path=data_path)
+                 cluster=False if current else None, dataset=incidents, data_path=data_path)
     with card_column:
         if not steps:
             st.info("No incidents match these filters. Go back to the analyst view to "
