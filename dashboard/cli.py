@@ -203,14 +203,31 @@ def _engine_source(spec: str | None, dataset: Path, env: dict[str, str], edit: b
                              env=env)
             click.echo(f"Converting {dataset.name} to Parquet in the background (once); "
                        "the page opens it when ready.", err=True)
+        else:
+            _start_rollups(converted(dataset), env)
     elif source.kind == "parquet":
         if not Path(source.location).exists():
             raise CliError(f"{source.location}: no such Parquet file or folder")
         env[SOURCE_VAR] = f"parquet:{Path(source.location).absolute()}"
+        _start_rollups(Path(source.location).absolute(), env)
     else:
         env[SOURCE_VAR] = spec
         _check_engine_installed(source.kind)
     return source
+
+
+def _start_rollups(parquet: Path | None, env: dict[str, str]) -> None:
+    """Make the roll-ups of a Parquet source in the background when they are not made yet
+    (once per version of the file; the page uses them when they are ready)."""
+    from dashboard.data.engine.rollup import existing
+
+    if parquet is None or existing(parquet) is not None:
+        return
+    log = open(os.devnull, "wb")  # noqa: SIM115 (the child keeps it)
+    subprocess.Popen([sys.executable, "-m", "dashboard.data.engine.rollup", str(parquet)],
+                     stdout=log, stderr=log, start_new_session=True, env=env)
+    click.echo(f"Counting {parquet.name} into its roll-ups in the background (once); until "
+               "they are ready every view reads the whole table.", err=True)
 
 
 def _check_engine_installed(kind: str) -> None:

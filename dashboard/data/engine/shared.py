@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from dashboard.data.engine.connect import EngineError, connect
+from dashboard.data.engine.connect import EngineError, connect_with_rollups
 from dashboard.data.engine.convert import LARGE_FILE_BYTES, converted, failure
 from dashboard.data.engine.query import EngineQuery
 from dashboard.data.engine.sources import Source, source_from_env
@@ -61,7 +61,8 @@ def shared_query(source: Source) -> EngineQuery:
     with _lock:
         query = _queries.get(key)
         if query is None:
-            backend, table = connect(Source(*key) if source.kind == "csv" else source)
-            query = EngineQuery(backend, table, name=source.kind)
+            backend, table, rollups = connect_with_rollups(
+                Source(*key) if source.kind == "csv" else source)
+            query = EngineQuery(backend, table, name=source.kind, rollups=rollups)
             _queries[key] = query
         return query

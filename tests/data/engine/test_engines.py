@@ -133,8 +133,61 @@ def _check_methods(query, frame):
 
 
 def test_duckdb_and_postgres_answer_the_page_and_the_exports(request, engine_frame):
-    for query in _engines(request, ("duckdb", "postgres")).values():
+    """With their roll-ups (as served), and DuckDB with the rows alone."""
+    engines = _engines(request, ("duckdb", "duckdb_rows", "postgres"))
+    assert engines["postgres"].rollups() is not None
+    for query in engines.values():
         _check_methods(query, engine_frame)
+
+
+def _page_answers(query, case: Filters, bounds: Bounds, zoom: int):
+    view = query.map_view(case, bounds, zoom)
+    cells = (sorted(zip(view.rows["cx"], view.rows["cy"], view.rows["n"], strict=True))
+             if view.kind == "cells" else view.rows["id"].tolist())
+    return (query.totals(case), query.extent(case),
+            query.yearly_counts(case).to_dict("list"),
+            query.monthly_counts(case).astype({"month": float}).fillna(-1).to_dict("list"),
+            view.kind, view.total, cells)
+
+
+@PROPERTY(12)
+@given(case=filters_cases, zoom=st.sampled_from([0, 2, 4, 7]))
+def test_the_rollups_answer_as_the_rows(duckdb_query, duckdb_rows_query, postgres_query,
+                                        case, zoom):
+    """Totals, extent, timelines and the world's cells from the roll-ups (DuckDB's Parquet
+    files, PostgreSQL's tables) are the rows' answers, with or without a search."""
+    import dashboard.data.engine.query as query_module
+
+    world = Bounds(-90, -180, 90, 180)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(query_module, "POINT_LIMIT", 0)  # always cells
+        expected = _page_answers(duckdb_rows_query, case, world, zoom)
+        assert _page_answers(duckdb_query, case, world, zoom) == expected
+        assert _page_answers(postgres_query, case, world, zoom) == expected
+
+
+def test_a_search_keeps_its_rows_for_the_next_questions(duckdb_query, engine_frame):
+    """DuckDB keeps a search's rows in a table of its own: the table's pages, ranks and
+    points come from it, and a search matching too many rows reads the table each time."""
+    import dashboard.data.engine.query as query_module
+
+    case = Filters(query="berlin", years=(2016, 2024))
+    rows = apply_filters(engine_frame, case)
+    assert 5 < len(rows)
+    assert duckdb_query.rows(case, offset=2, limit=3)["id"].tolist() == rows["id"].tolist()[2:5]
+    assert duckdb_query.rank(case, rows["id"].iloc[4]) == 4
+    assert duckdb_query._searched(case) is not None
+    view = duckdb_query.map_view(case, Bounds(-90, -180, 90, 180), 3)
+    assert view.kind == "points"
+    assert view.rows["id"].tolist() == rows.dropna(subset=["lat"])["id"].tolist()
+    broad = Filters(query="synthetic")
+    original = query_module.SEARCH_ROWS
+    query_module.SEARCH_ROWS = 10
+    try:
+        assert duckdb_query._searched(broad) is None
+        assert duckdb_query.count(broad) == len(apply_filters(engine_frame, broad))
+    finally:
+        query_module.SEARCH_ROWS = original
 
 
 @pytest.mark.spark
