@@ -52,6 +52,8 @@ SEARCH_TABLES = 4
 SEARCH_COLUMNS = ("pos", "id", "year", "month_first", "month_last", "country", "event_type",
                   "attribution", "lat", "lon", "fatalities", "persons", "title",
                   "date_label", "place")
+#: DuckDB's memory for one export stream (a database of its own, one thread).
+EXPORT_MEMORY = "128MB"
 #: Seconds between two looks for roll-ups that are being made.
 ROLLUP_LOOK_S = 5.0
 #: The table's columns on the page.
@@ -461,21 +463,28 @@ class EngineQuery:
         connection is used where the engine allows one (DuckDB: a cursor)."""
         expr = _filtered(self.table, filters).order_by("pos").select(*columns)
         if self.backend.name == "duckdb":
-            # A cursor of its own: the page's questions go on while an export streams.
-            # (DuckDB 2's reader is to_arrow_reader, which Ibis 12 does not call yet.)
-            # The Parquet file is written in date order and DuckDB keeps a file's order
-            # (preserve_insertion_order), so no sort: an ORDER BY would hold every passing
-            # row in memory before the first one is sent.
+            # A database of its own over the same files, with its own small memory limit
+            # and one thread: an export holds a batch or two whatever its size, and the
+            # page's questions go on meanwhile. The Parquet file is written in date order
+            # and one thread reads it in that order, so no sort (an ORDER BY would hold every
+            # passing row before the first is sent).
+            import duckdb
             import ibis
 
             expr = _filtered(self.table, filters).select(*columns)
-            cursor = self.backend.con.cursor()
+            with self._lock:
+                views = self.backend.con.execute(
+                    "SELECT sql FROM duckdb_views() WHERE NOT internal").fetchall()
+            export = duckdb.connect(config={"memory_limit": EXPORT_MEMORY, "threads": 1,
+                                            "preserve_insertion_order": True})
             try:
+                for (statement,) in views:
+                    export.execute(statement).fetchall()
                 # A relation streams its result (execute() would hold all of it first).
-                yield from cursor.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(
+                yield from export.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(
                     batch_rows)
             finally:
-                cursor.close()
+                export.close()
             return
         with self._lock:
             reader = expr.to_pyarrow_batches(chunk_size=batch_rows)
