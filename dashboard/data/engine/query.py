@@ -46,12 +46,12 @@ POINT_COLUMNS = ("pos", "id", "lat", "lon", "event_type", "attribution", "title"
                  "date_label", "place")
 #: Rows a text search keeps in the embedded database (a search matching more asks the
 #: table each time), and how many searches are kept.
-SEARCH_ROWS = 500_000
-SEARCH_TABLES = 4
-#: The columns a search keeps: the filters', the counts', the map's.
-SEARCH_COLUMNS = ("pos", "id", "year", "month_first", "month_last", "country", "event_type",
-                  "attribution", "lat", "lon", "fatalities", "persons", "title",
-                  "date_label", "place")
+SEARCH_ROWS = 2_000_000
+SEARCH_TABLES = 3
+#: The columns a search keeps: the filters' and the counts' (a map's points and a table's
+#: page are then read from the table by ``pos``, the few row groups that hold them).
+SEARCH_COLUMNS = ("pos", "year", "month_first", "month_last", "country", "event_type",
+                  "attribution", "lat", "lon", "fatalities", "persons")
 #: DuckDB's memory for one export stream (a database of its own, one thread).
 EXPORT_MEMORY = "128MB"
 #: Seconds between two looks for roll-ups that are being made.
@@ -382,12 +382,8 @@ class EngineQuery:
             s = _filtered(searched, replace(filters, query=""))
             positions = self._run(s.order_by("pos").limit(int(limit), offset=int(offset))
                                   .select("pos"))["pos"].tolist()
-            if not positions:
-                return self._run(self.table.limit(0).select(*columns))
-            t = self.table
-            t = t.filter(t.pos.between(int(positions[0]), int(positions[-1])),
-                         t.pos.isin([int(p) for p in positions]))
-            return self._run(t.order_by("pos").select(*columns)).reset_index(drop=True)
+            return self._run(self._at(positions).order_by("pos").select(*columns)
+                             ).reset_index(drop=True)
         t = _filtered(self.table, filters)
         if offset and self.backend.name == "pyspark":
             # Ibis pages Spark with ROW_NUMBER() OVER (ORDER BY NULL), which is no order:
@@ -403,6 +399,15 @@ class EngineQuery:
             expr = t.order_by("pos").limit(int(limit), offset=int(offset)).select(*columns)
         return self._run(expr).reset_index(drop=True)
 
+    def _at(self, positions: list[int]):
+        """The table's rows at ``positions`` (sorted): DuckDB reads only the row groups
+        whose ``pos`` range holds them (the file is in ``pos`` order)."""
+        t = self.table
+        if not positions:
+            return t.filter(t.pos < 0)
+        return t.filter(t.pos.between(int(positions[0]), int(positions[-1])),
+                        t.pos.isin([int(p) for p in positions]))
+
     @_memoised
     def incident(self, incident_id: str) -> dict | None:
         """Every column of one incident, or None."""
@@ -417,7 +422,7 @@ class EngineQuery:
             return None
         table, rest = self._rows_of(filters)
         t = _filtered(table, rest)
-        passes = int(self._scalar(t.filter(t.id == str(incident_id)).count()))
+        passes = int(self._scalar(t.filter(t.pos == int(row["pos"])).count()))
         if not passes:
             return None
         return int(self._scalar(t.filter(t.pos < int(row["pos"])).count()))
@@ -451,6 +456,10 @@ class EngineQuery:
         if total <= POINT_LIMIT:
             t = _filtered(table, rest)
             t = t.filter(t.lat.notnull(), t.lon.notnull(), bounds.predicate(t))
+            if table is not self.table:  # a search's rows: their points from the table
+                positions = self._run(t.select("pos").order_by("pos").limit(POINT_LIMIT)
+                                      )["pos"].tolist()
+                t = self._at(positions)
             points = self._run(t.select(*POINT_COLUMNS).order_by("pos").limit(POINT_LIMIT))
             return MapView("points", len(points), points.reset_index(drop=True))
         return MapView("cells", total, cells.reset_index(drop=True))
