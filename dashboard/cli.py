@@ -121,7 +121,8 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
     from dashboard.data.schema import DatasetError, validate_file
 
     if store_url:
-        shown = _check_store(store_url)
+        served = _large_store(store_url, env, edit)
+        shown = served.describe() if served is not None else _check_store(store_url)
         env[STORE_VAR] = store_url
     elif served is not None:
         shown = served.describe()
@@ -214,6 +215,29 @@ def _engine_source(spec: str | None, dataset: Path, env: dict[str, str], edit: b
         env[SOURCE_VAR] = spec
         _check_engine_installed(source.kind)
     return source
+
+
+def _large_store(url: str, env: dict[str, str], edit: bool):
+    """A PostgreSQL store of LARGE_STORE_ROWS rows or more is served through the query
+    engine: its typed table is copied from the store in the background and kept in step
+    (``dashboard/data/engine/from_store.py``); the editor still reads the store. None for a
+    smaller store (the page loads it)."""
+    from dashboard.data.engine.from_store import LARGE_STORE_ROWS, store_rows
+    from dashboard.data.engine.sources import SOURCE_VAR, parse_source
+
+    try:
+        rows = store_rows(url)
+    except Exception as error:  # the driver's errors name the host, never a password
+        raise CliError(f"cannot read the store: {str(error).splitlines()[0]}") from None
+    if rows < LARGE_STORE_ROWS or edit:
+        return None
+    log = open(os.devnull, "wb")  # noqa: SIM115 (the child keeps it)
+    subprocess.Popen([sys.executable, "-m", "dashboard.data.engine.from_store", url,
+                      "--watch"], stdout=log, stderr=log, start_new_session=True, env=env)
+    click.echo(f"{rows:,} rows in the store: served through the query engine; its table is "
+               "kept in step with the store in the background.", err=True)
+    env[SOURCE_VAR] = url
+    return parse_source(url)
 
 
 def _start_rollups(parquet: Path | None, env: dict[str, str]) -> None:

@@ -81,6 +81,8 @@ def connect_with_rollups(source: Source):
         from dashboard.data.engine.rollup import table_names
 
         name = table_name()
+        if name not in backend.list_tables():
+            raise EngineError(f"{source.describe()} has no table {name} yet")
         rollups = None
         if set(table_names(name)) <= set(backend.list_tables()):
             rollups = tuple(backend.table(rollup) for rollup in table_names(name))

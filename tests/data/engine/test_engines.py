@@ -81,8 +81,8 @@ def test_postgres_answers_as_duckdb_and_pandas(postgres_query, duckdb_query, eng
 
 
 @pytest.mark.spark
-@PROPERTY(2)
-@given(cases=st.lists(filters_cases, min_size=16, max_size=16))
+@PROPERTY(1)  # Spark's start and each job are a fixed cost: one batch of 32 cases, one query
+@given(cases=st.lists(filters_cases, min_size=32, max_size=32))
 def test_spark_answers_as_duckdb_and_pandas(spark_query, duckdb_query, engine_frame, cases):
     expected = [reference(engine_frame, c) for c in cases]
     assert answers(spark_query, cases) == expected
@@ -108,8 +108,8 @@ def _engines(request, names):
     return {name: request.getfixturevalue(f"{name}_query") for name in names}
 
 
-def _check_methods(query, frame):
-    for case in FIXED:
+def _check_methods(query, frame, cases=FIXED):
+    for case in cases:
         rows = apply_filters(frame, case)
         totals = query.totals(case)
         assert totals["incidents"] == len(rows) == query.count(case)
@@ -192,7 +192,10 @@ def test_a_search_keeps_its_rows_for_the_next_questions(duckdb_query, engine_fra
 
 @pytest.mark.spark
 def test_spark_answers_the_page_and_the_exports(spark_query, engine_frame):
-    _check_methods(spark_query, engine_frame)
+    """The page's questions and an export on Spark, for the case that meets every filter
+    kind (the others are DuckDB's and PostgreSQL's above, and Spark's counts agree on 32
+    cases in the property)."""
+    _check_methods(spark_query, engine_frame, cases=FIXED[2:3])
 
 
 def _reference_cells(frame, filters, bounds: Bounds, zoom: int) -> dict[tuple[int, int], int]:
