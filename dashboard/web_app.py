@@ -33,12 +33,30 @@ from dashboard.server.uploads import UploadLimits
 
 PAGE_PATH = Path(__file__).with_name("app.py")
 
+
+def _uploaded_files():
+    """Streamlit's store of uploaded files (the runtime exists once the server runs)."""
+    from streamlit.runtime import Runtime
+
+    return Runtime.instance().uploaded_file_mgr
+
+
+def _rerun(session_id: str) -> None:
+    """Ask a live session to run its page again (to show why its upload was refused)."""
+    from streamlit.runtime import Runtime
+
+    info = Runtime.instance()._session_mgr.get_active_session_info(session_id)
+    if info is not None:
+        info.session.request_rerun(None)
+
+
 app = App(
     PAGE_PATH,
     routes=archive_routes() + engine_routes(),
     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts_from_env(),
                            www_redirect=False),
                 Middleware(SameOrigin),
-                Middleware(UploadLimits, limits=current_limits()),
+                Middleware(UploadLimits, limits=current_limits(), files=_uploaded_files,
+                           rerun=_rerun),
                 Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
 )

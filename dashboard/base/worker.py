@@ -10,7 +10,9 @@ through a pipe (no copy is pickled), its result comes back pickled.
 
 Children are forked from a small server process started once (multiprocessing's
 ``forkserver``), never from the dashboard's own many-threaded process; the modules a job
-needs are imported there once (:func:`preload`), so a job starts in milliseconds.
+needs are imported there once (:func:`preload`), so a job starts in milliseconds. A child
+does not import the parent's ``__main__`` again, as multiprocessing otherwise does: in the
+dashboard that is the Streamlit page itself (Streamlit runs it as ``__main__``).
 
 >>> run_limited(len, b"four", memory_bytes=2**30, seconds=60)
 4
@@ -18,7 +20,9 @@ needs are imported there once (:func:`preload`), so a job starts in milliseconds
 
 from __future__ import annotations
 
+import io
 import multiprocessing
+import multiprocessing.context
 import os
 import pickle
 import resource
@@ -27,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -73,8 +78,6 @@ def preload(modules: list[str]) -> None:
 
 def _get_context() -> multiprocessing.context.BaseContext:
     """The forkserver context, its server started (with :data:`WORKER_ENV`) if need be."""
-    from multiprocessing import forkserver
-
     global _context
     with _context_lock:
         if _context is None:
@@ -99,6 +102,35 @@ def start() -> None:
     _get_context()
 
 
+class _Popen(popen_forkserver.Popen):
+    """multiprocessing's forkserver launch (Python 3.11-3.13), less the parent's
+    ``__main__``: the child imports only the modules its job names."""
+
+    def _launch(self, process_obj):
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        prep_data.pop("init_main_from_name", None)
+        prep_data.pop("init_main_from_path", None)
+        buffer = io.BytesIO()
+        multiprocessing.context.set_spawning_popen(self)
+        try:
+            reduction.dump(prep_data, buffer)
+            reduction.dump(process_obj, buffer)
+        finally:
+            multiprocessing.context.set_spawning_popen(None)
+        self.sentinel, write = forkserver.connect_to_new_process(self._fds)
+        parent_write = os.dup(write)
+        self.finalizer = util.Finalize(self, util.close_fds, (parent_write, self.sentinel))
+        with open(write, "wb", closefd=True) as handle:
+            handle.write(buffer.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _Process(multiprocessing.context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj):
+        return _Popen(process_obj)
+
+
 def run_limited(function: Callable[..., Any], data: bytes, *args: Any, memory_bytes: int,
                 seconds: float, usage: list[Usage] | None = None) -> Any:
     """``function(data, *args)`` in a child process, its result; the function's own
@@ -111,8 +143,8 @@ def run_limited(function: Callable[..., Any], data: bytes, *args: Any, memory_by
     context = _get_context()
     with _turns:
         receiver, sender = context.Pipe(duplex=True)
-        child = context.Process(target=_child, args=(sender, function, args, memory_bytes),
-                                daemon=True)
+        child = _Process(target=_child, args=(sender, function, args, memory_bytes),
+                         daemon=True)
         started = time.monotonic()
         child.start()
         sender.close()

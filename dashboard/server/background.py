@@ -63,11 +63,62 @@ def running_dashboard(*, data: Path, log_path: Path, offline: bool = True,
 
     The server is stopped when the block ends, whatever happens inside it.
     """
+    with running_server(data=data, log_path=log_path, offline=offline, cwd=cwd, edit=edit,
+                        extra_env=extra_env) as (base_url, _):
+        yield base_url
+
+
+def tree_memory(pid: int) -> int:
+    """Bytes of memory of process ``pid`` and every process under it (a server's worker
+    processes), each counted by its proportional set size (PSS: shared pages divided
+    among the processes that share them), so nothing is counted twice."""
+    return sum(_pss(process) for process in _tree(pid))
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _tree(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, waiting = [], [pid]
+    while waiting:
+        current = waiting.pop()
+        found.append(current)
+        waiting.extend(children.get(current, []))
+    return found
+
+
+@contextmanager
+def running_server(*, data: Path, log_path: Path, offline: bool = True,
+                   cwd: Path | None = None, edit: bool = False,
+                   extra_env: dict[str, str] | None = None,
+                   extra_args: tuple[str, ...] = ()
+                   ) -> Iterator[tuple[str, subprocess.Popen]]:
+    """As :func:`running_dashboard`, yielding the URL and the server's process (its
+    memory: :func:`tree_memory`); ``extra_args`` go to ``serve``."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "dashboard", "serve", "--port", str(port),
                "--address", "127.0.0.1", "--data", str(data)]
     env = {**os.environ, **(extra_env or {})}
+    command += list(extra_args)
     if edit:
         command.append("--edit")
     if offline:
@@ -79,7 +130,7 @@ def running_dashboard(*, data: Path, log_path: Path, offline: bool = True,
                                    stderr=subprocess.STDOUT)
         try:
             wait_healthy(base_url, process, log_path)
-            yield base_url
+            yield base_url, process
         finally:
             process.terminate()
             try:

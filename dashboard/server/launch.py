@@ -31,6 +31,10 @@ def warm_up() -> None:
     from dashboard.data.importers import isolated  # noqa: F401  (names what it preloads)
 
     worker.start()
+    # Freed memory (a closed session's upload, say) goes back to the system.
+    from dashboard.base.memory import start_trimming
+
+    start_trimming()
 
 
 def main(argv: list[str]) -> None:

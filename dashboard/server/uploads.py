@@ -38,13 +38,13 @@ FRAMING_BYTES = 64 * 1024
 class UploadLimits:
     """ASGI middleware enforcing the upload byte limits (see the module's text)."""
 
-    def __init__(self, app, limits: Limits, *, files=None, sessions=None):
+    def __init__(self, app, limits: Limits, *, files, rerun):
         self.app = app
         self.limits = limits
-        # Streamlit's file manager and session manager, found at the first upload (the
-        # runtime exists only once the server runs); tests may give their own.
+        # Streamlit's file manager (``files()``: it exists once the server runs) and how to
+        # ask a session to run its page again (``rerun(session_id)``), given by the app.
         self._files = files
-        self._sessions = sessions
+        self._rerun_session = rerun
         #: Bytes received so far by uploads under way: {(session, file): bytes}.
         self.receiving: dict[tuple[str, str], int] = {}
 
@@ -128,11 +128,7 @@ class UploadLimits:
         return total
 
     def _file_manager(self):
-        if self._files is None:
-            from streamlit.runtime import Runtime
-
-            self._files = Runtime.instance().uploaded_file_mgr
-        return self._files
+        return self._files()
 
     def _drop(self, session: str, file_id: str) -> None:
         try:
@@ -157,13 +153,7 @@ class UploadLimits:
     def _rerun(self, session: str) -> None:
         """Ask the session to run its page again, so the notice shows now."""
         try:
-            if self._sessions is None:
-                from streamlit.runtime import Runtime
-
-                self._sessions = Runtime.instance()._session_mgr
-            info = self._sessions.get_active_session_info(session)
-            if info is not None:
-                info.session.request_rerun(None)
+            self._rerun_session(session)
         except Exception:  # noqa: BLE001 - the notice shows at the next run instead
             _LOGGER.info("could not ask session %s to run again", session[:8])
 

@@ -115,6 +115,12 @@ def test_opening_an_unchanged_file_again_shares_its_snapshot(dataset):
     assert second is not first and second.rows[KHANGOSHVILI]["notes"] == "new"
     assert first.rows[KHANGOSHVILI]["notes"] != "new"  # a snapshot never changes
     assert list(second.rows.values()) == [second.rows[i] for i in second.ids]
+    for number in range(4):  # however many versions were opened, a few are kept
+        snap = editing.open_snapshot(dataset)
+        editing.save_row(snap, KHANGOSHVILI, dict(snap.rows[KHANGOSHVILI], notes=f"v{number}"),
+                         who="a")
+        editing.open_snapshot(dataset)
+    assert len(editing._shared) <= editing.SHARED_SNAPSHOTS
 
 
 # --------------------------------------------------------------------------- kills

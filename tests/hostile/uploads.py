@@ -183,3 +183,13 @@ LIMIT: dict[Callable[[Path], Path], str] = {
     deep_geojson: "json_depth",
     many_coordinates: "coordinates",
 }
+
+
+def far_row(folder: Path) -> Path:
+    """A header and one cell in the last row a sheet may have (A1048576): a reader that
+    fills the rows before it builds a million."""
+    rows = [_header_row(), b'<row r="1048576"><c r="A1048576"><v>1</v></c></row>']
+    return _workbook(folder / "far-row.xlsx", rows, dimension="A1:B1048576")
+
+
+LIMIT[far_row] = "rows"

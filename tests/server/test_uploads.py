@@ -32,14 +32,8 @@ class Sessions:
     def __init__(self):
         self.reruns: list[str] = []
 
-    def get_active_session_info(self, session_id):
-        sessions = self
-
-        class Session:
-            def request_rerun(self, client_state):
-                sessions.reruns.append(session_id)
-
-        return type("Info", (), {"session": Session()})()
+    def rerun(self, session_id: str) -> None:
+        self.reruns.append(session_id)
 
 
 def streamlit_like(files: Files):
@@ -60,7 +54,8 @@ def streamlit_like(files: Files):
 
 def setup(limits: Limits):
     files, sessions = Files(), Sessions()
-    app = UploadLimits(streamlit_like(files), limits, files=files, sessions=sessions)
+    app = UploadLimits(streamlit_like(files), limits, files=lambda: files,
+                       rerun=sessions.rerun)
     return app, files, sessions
 
 

@@ -155,6 +155,9 @@ class _Counter:
         self.run = 0  # bytes since the last marker
         self.tail = b""
         self.wide_tail = b""
+        # rows numbered with as many digits as the limit or more (honest sheets: few)
+        digits = len(str(limits.rows + 1))
+        self._far_row = re.compile(rb'<(?:\w+:)?row r="([0-9]{%d,})"' % digits)
 
     def feed(self, chunk: bytes) -> None:
         keep = max(len(m) for m in self.markers) - 1
@@ -173,6 +176,11 @@ class _Counter:
             for match in _WIDE_CELL.finditer(self.wide_tail + chunk):
                 if column_number(match.group(1)) > self.limits.columns:
                     raise LimitExceeded("columns", self.limits.columns, file=self.name)
+            # A row numbered past the limit (one cell at A1048576): a reader that fills
+            # the rows before it (calamine) would build them all.
+            for match in self._far_row.finditer(self.wide_tail + chunk):
+                if int(match.group(1)) - 1 > self.limits.rows:
+                    raise LimitExceeded("rows", self.limits.rows, file=self.name)
             self.wide_tail = chunk[-32:]
         self.tail = data[-keep:] if keep else b""
 

@@ -63,15 +63,22 @@ REFUSED = "up_refused"
 
 def _refused_uploads() -> list[str]:
     """Why the server refused this session's latest uploads (their size passed a limit:
-    ``dashboard.server.uploads`` posts the line and asks the page to run again)."""
+    ``dashboard.server.uploads`` posts the line and asks the page to run again); shown
+    until another file is loaded."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+    current = st.session_state.get("up_file")
+    file_id = getattr(current, "file_id", None)
     context = get_script_run_ctx()
     if context is not None:
         fresh = notices.take(context.session_id)
         if fresh:
-            st.session_state[REFUSED] = fresh
-    return st.session_state.get(REFUSED, [])
+            st.session_state[REFUSED] = (file_id, fresh)
+    stored = st.session_state.get(REFUSED)
+    if stored is None or stored[0] != file_id:  # a file loaded since
+        st.session_state.pop(REFUSED, None)
+        return []
+    return stored[1]
 
 
 def _reading(upload, source: str | None, mapping: Mapping | None) -> Reading:
@@ -111,11 +118,10 @@ def upload_view(incidents: pd.DataFrame, data_path: Path) -> tuple[pd.DataFrame,
         upload = st.file_uploader(
             "CSV, Excel or GeoJSON: ACLED, GTD, UCDP GED or any table", type=UPLOAD_TYPES,
             key="up_file", on_change=_dataset_changed)
+        for line in refused:  # the server refused a file before the page saw it
+            st.error(line)
         if upload is None:
-            for line in refused:  # the server refused the file before the page saw it
-                st.error(line)
             return _shown(shown)
-        st.session_state.pop(REFUSED, None)
         name = upload.name
         choice = st.session_state.get("up_format", "auto")
         source = None if choice == "auto" else choice
