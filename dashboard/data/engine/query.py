@@ -71,6 +71,21 @@ class MapView:
     total: int
     rows: pd.DataFrame
 
+    def to_json(self) -> dict:
+        """The answer as ``/engine/view`` sends it: ``{"kind", "total", "rows"}``, cells as
+        ``[lat, lon, n, south, west, north, east]``, points as ``[pos, id, lat, lon, type,
+        attribution, title, date]``."""
+        if self.kind == "cells":
+            data = [[round(float(r.lat), 5), round(float(r.lon), 5), int(r.n),
+                     round(float(r.south), 5), round(float(r.west), 5),
+                     round(float(r.north), 5), round(float(r.east), 5)]
+                    for r in self.rows.itertuples(index=False)]
+        else:
+            data = [[int(r.pos), str(r.id), round(float(r.lat), 5), round(float(r.lon), 5),
+                     str(r.event_type), str(r.attribution), str(r.title), str(r.date_label)]
+                    for r in self.rows.itertuples(index=False)]
+        return {"kind": self.kind, "total": int(self.total), "rows": data}
+
 
 def predicate(table, filters: Filters):
     """The Ibis predicates of ``filters`` on ``table`` (an empty list: every row)."""
@@ -340,6 +355,17 @@ class EngineQuery:
         counts = counts.astype({"year": int, "count": int})
         return counts.sort_values(["year", "month", "event_type"],
                                   na_position="first").reset_index(drop=True)
+
+    @_memoised
+    def breakdown(self, filters: Filters, column: str) -> pd.Series:
+        """Incidents per value of ``column`` (``country``, ``event_type``,
+        ``attribution``), largest first."""
+        if column not in ("country", "event_type", "attribution"):
+            raise ValueError(f"no breakdown by {column}")
+        t = _filtered(*self._counts_of(filters))
+        counts = self._run(t.group_by(column).aggregate(count=_count(t)))
+        return (counts.set_index(column)["count"].astype(int)
+                .sort_values(ascending=False, kind="stable"))
 
     # --- the dataset's shape --------------------------------------------------------------
     def _whole(self):

@@ -65,14 +65,14 @@ def PROPERTY(examples: int) -> settings:
                     suppress_health_check=[HealthCheck.too_slow])
 
 
-@PROPERTY(25)
-@given(cases=st.lists(filters_cases, min_size=8, max_size=8))
+@PROPERTY(15)
+@given(cases=st.lists(filters_cases, min_size=12, max_size=12))
 def test_duckdb_answers_as_pandas(duckdb_query, engine_frame, cases):
     assert answers(duckdb_query, cases) == [reference(engine_frame, c) for c in cases]
 
 
-@PROPERTY(15)
-@given(cases=st.lists(filters_cases, min_size=8, max_size=8))
+@PROPERTY(10)
+@given(cases=st.lists(filters_cases, min_size=12, max_size=12))
 def test_postgres_answers_as_duckdb_and_pandas(postgres_query, duckdb_query, engine_frame,
                                                cases):
     expected = [reference(engine_frame, c) for c in cases]
@@ -150,7 +150,7 @@ def _page_answers(query, case: Filters, bounds: Bounds, zoom: int):
             view.kind, view.total, cells)
 
 
-@PROPERTY(12)
+@PROPERTY(8)
 @given(case=filters_cases, zoom=st.sampled_from([0, 2, 4, 7]))
 def test_the_rollups_answer_as_the_rows(duckdb_query, duckdb_rows_query, postgres_query,
                                         case, zoom):
