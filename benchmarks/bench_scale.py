@@ -649,10 +649,16 @@ def engine_figures(spec: str, folder: Path, *, exports: bool) -> None:
                 _stop(server)
 
 
-def engine_queries(specs: list[str], runs: int = 3) -> None:
+def _timed(step) -> float:
+    started = time.perf_counter()
+    step()
+    return time.perf_counter() - started
+
+
+def engine_queries(specs: list[str], runs: int = 3, *, no_rollups: bool = False) -> None:
     """The page's questions on each engine, side by side (seconds, median of ``runs`` after
     a first, uncached run; the answers' cache is cleared between runs)."""
-    from dashboard.data.engine.connect import connect
+    from dashboard.data.engine.connect import connect_with_rollups
     from dashboard.data.engine.grid import Bounds
     from dashboard.data.engine.query import EngineQuery
     from dashboard.data.engine.sources import parse_source
@@ -671,23 +677,32 @@ def engine_queries(specs: list[str], runs: int = 3) -> None:
         "map, a city at zoom 13": lambda q: q.map_view(Filters(years=(2019, 2024)),
                                                        Bounds(52.50, 13.35, 52.54, 13.45), 13),
         "table, page 1000": lambda q: q.rows(Filters(), offset=99_900, limit=100),
+        "a search's next question (map, Europe)": lambda q: (
+            q.totals(Filters(query="berlin")), _timed(lambda: q.map_view(
+                Filters(query="berlin"), Bounds(35, -10, 60, 40), 5))),
     }
     results: dict[str, dict[str, str]] = {}
     for spec in specs:
         source = parse_source(spec)
         started = time.perf_counter()
-        backend, table = connect(source)
-        query = EngineQuery(backend, table, name=source.kind)
+        backend, table, rollups = connect_with_rollups(source)
+        query = EngineQuery(backend, table, name=source.kind,
+                            rollups=None if no_rollups else rollups)
         rows = query.size()
-        column = f"{source.kind} ({rows:,} rows)"
+        column = (f"{source.kind} ({rows:,} rows, "
+                  f"{'roll-ups' if query.rollups() is not None else 'no roll-ups'})")
         results[column] = {"connect + count": f"{time.perf_counter() - started:.2f}"}
         for name, case in cases.items():
             times = []
             for _ in range(runs + 1):
                 query._memo.clear()
+                query._searches.clear()
                 started = time.perf_counter()
-                case(query)
-                times.append(time.perf_counter() - started)
+                answer = case(query)
+                elapsed = time.perf_counter() - started
+                # a case may time its last step alone (after the steps it needs)
+                times.append(answer[-1] if isinstance(answer, tuple) and isinstance(
+                    answer[-1], float) else elapsed)
             results[column][name] = f"{times[0]:.2f} / {statistics.median(times[1:]):.2f}"
         print(f"  {column}: done (load {os.getloadavg()[0]:.1f})", flush=True)
     columns = list(results)
@@ -745,6 +760,8 @@ def engine_main(argv: list[str]) -> int:
     parser.add_argument("--queries", help="comma-separated sources: the page's questions on "
                                           "each engine, side by side")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-rollups", action="store_true",
+                        help="--queries without the roll-ups: every answer from the rows")
     options = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-engine-"))
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
@@ -752,7 +769,7 @@ def engine_main(argv: list[str]) -> int:
         engine_figures(options.source, folder, exports=options.exports)
     if options.queries:
         engine_queries([s.strip() for s in options.queries.split(",") if s.strip()],
-                       runs=options.runs)
+                       runs=options.runs, no_rollups=options.no_rollups)
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -121,7 +121,8 @@ def serve(data_path: Path | None, port: int, offline: bool | None, address: str,
     from dashboard.data.schema import DatasetError, validate_file
 
     if store_url:
-        shown = _check_store(store_url)
+        served = _large_store(store_url, env, edit)
+        shown = served.describe() if served is not None else _check_store(store_url)
         env[STORE_VAR] = store_url
     elif served is not None:
         shown = served.describe()
@@ -203,14 +204,54 @@ def _engine_source(spec: str | None, dataset: Path, env: dict[str, str], edit: b
                              env=env)
             click.echo(f"Converting {dataset.name} to Parquet in the background (once); "
                        "the page opens it when ready.", err=True)
+        else:
+            _start_rollups(converted(dataset), env)
     elif source.kind == "parquet":
         if not Path(source.location).exists():
             raise CliError(f"{source.location}: no such Parquet file or folder")
         env[SOURCE_VAR] = f"parquet:{Path(source.location).absolute()}"
+        _start_rollups(Path(source.location).absolute(), env)
     else:
         env[SOURCE_VAR] = spec
         _check_engine_installed(source.kind)
     return source
+
+
+def _large_store(url: str, env: dict[str, str], edit: bool):
+    """A PostgreSQL store of LARGE_STORE_ROWS rows or more is served through the query
+    engine: its typed table is copied from the store in the background and kept in step
+    (``dashboard/data/engine/from_store.py``); the editor still reads the store. None for a
+    smaller store (the page loads it)."""
+    from dashboard.data.engine.from_store import LARGE_STORE_ROWS, store_rows
+    from dashboard.data.engine.sources import SOURCE_VAR, parse_source
+
+    try:
+        rows = store_rows(url)
+    except Exception as error:  # the driver's errors name the host, never a password
+        raise CliError(f"cannot read the store: {str(error).splitlines()[0]}") from None
+    if rows < LARGE_STORE_ROWS or edit:
+        return None
+    log = open(os.devnull, "wb")  # noqa: SIM115 (the child keeps it)
+    subprocess.Popen([sys.executable, "-m", "dashboard.data.engine.from_store", url,
+                      "--watch"], stdout=log, stderr=log, start_new_session=True, env=env)
+    click.echo(f"{rows:,} rows in the store: served through the query engine; its table is "
+               "kept in step with the store in the background.", err=True)
+    env[SOURCE_VAR] = url
+    return parse_source(url)
+
+
+def _start_rollups(parquet: Path | None, env: dict[str, str]) -> None:
+    """Make the roll-ups of a Parquet source in the background when they are not made yet
+    (once per version of the file; the page uses them when they are ready)."""
+    from dashboard.data.engine.rollup import existing
+
+    if parquet is None or existing(parquet) is not None:
+        return
+    log = open(os.devnull, "wb")  # noqa: SIM115 (the child keeps it)
+    subprocess.Popen([sys.executable, "-m", "dashboard.data.engine.rollup", str(parquet)],
+                     stdout=log, stderr=log, start_new_session=True, env=env)
+    click.echo(f"Counting {parquet.name} into its roll-ups in the background (once); until "
+               "they are ready every view reads the whole table.", err=True)
 
 
 def _check_engine_installed(kind: str) -> None:
@@ -476,7 +517,10 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
             key: value for key, value in (
                 ("years", years), ("months", months), ("country", country),
                 ("type", event_type), ("attribution", attribution), ("q", query))
-            if value is not None})
+            if value is not None}, picture=dict(
+                title=title, subtitle=subtitle, at=at, preset=preset, width=width,
+                height=height, scale=scale, offline=offline, web_tiles=web_tiles,
+                allow_empty=allow_empty, title_slide=title_slide))
         return
     from dashboard.exports.browser import ChromiumThread
     from dashboard.exports.sizes import ExportError, PngSize, context_options
@@ -556,15 +600,20 @@ def export(output: Path, fmt: str | None, data_path: Path | None, years: str | N
 
 
 def _export_from_engine(spec: str, output: Path, fmt: str | None, *, excel: bool,
-                        params: dict[str, str]) -> None:
-    """CSV or GeoJSON of the rows passing the filters, streamed from the engine to a file."""
+                        params: dict[str, str], picture: dict) -> None:
+    """CSV or GeoJSON of the rows passing the filters, streamed from the engine to a file;
+    PNG, HTML, PPTX or PDF of what the engine map shows for them (grid cells or incidents,
+    ``dashboard/exports/engine_view.py``)."""
     from dashboard.data.engine.connect import EngineError
     from dashboard.data.engine.convert import convert_csv
     from dashboard.data.engine.shared import shared_query
     from dashboard.data.engine.sources import SourceError, parse_source
     from dashboard.data.filters import parse_query_params
+    from dashboard.data.mapview import parse_at
     from dashboard.data.schema import DatasetError
-    from dashboard.exports.formats import ExportError, format_for, write_atomic
+    from dashboard.exports.browser import BrowserNotFound
+    from dashboard.exports.formats import ExportError, View, format_for, write_atomic
+    from dashboard.exports.sizes import PngSize
     from dashboard.exports.stream import csv_stream, geojson_stream
 
     filters, notices = parse_query_params(params)
@@ -572,17 +621,44 @@ def _export_from_engine(spec: str, output: Path, fmt: str | None, *, excel: bool
         raise CliError(" ".join(n.replace("Ignored ", "invalid ", 1) for n in notices))
     try:
         fmt = format_for(output, fmt)
-        if fmt not in ("csv", "geojson"):
-            raise ExportError(f"--source exports CSV or GeoJSON (streamed); {fmt} is made "
-                              "from a dataset file (--data)")
+        if fmt not in ("csv", "geojson", "png", "html", "pptx", "pdf"):
+            raise ExportError(f"--source exports CSV, GeoJSON, PNG, HTML, PPTX or PDF; {fmt} "
+                              "is made from a dataset file (--data)")
         source = parse_source(spec)
         if source.kind == "csv":
             convert_csv(Path(source.location))
         query = shared_query(source)
-        chunks = (csv_stream(query, filters, excel=excel) if fmt == "csv"
-                  else geojson_stream(query, filters))
-        path = write_atomic(output, chunks)
-    except (ExportError, DatasetError, EngineError, SourceError) as error:
+        if fmt in ("csv", "geojson"):
+            chunks = (csv_stream(query, filters, excel=excel) if fmt == "csv"
+                      else geojson_stream(query, filters))
+            path = write_atomic(output, chunks)
+        else:
+            from dashboard.exports import engine_view
+
+            at = None
+            if picture["at"] is not None:
+                found = parse_at(picture["at"])
+                if found is None:
+                    raise ExportError(f"invalid --at {picture['at']!r}: expected LAT,LON,ZOOM "
+                                      "such as 52.52,13.40,11 (zoom 1 to 18)")
+                at = (found.lat, found.lon, found.zoom)
+            view = View(filters=filters, offline=offline_requested(picture["offline"]),
+                        title=picture["title"], subtitle=picture["subtitle"], at=at,
+                        web_tiles=picture["web_tiles"])
+            size = PngSize.from_options(preset=picture["preset"], width=picture["width"],
+                                        height=picture["height"], scale=picture["scale"])
+            named = source.describe()
+            if fmt == "png":
+                data, _ = engine_view.render_png(query, filters, view, size=size, source=named,
+                                                 allow_empty=picture["allow_empty"])
+            elif fmt == "html":
+                data = engine_view.page_html(query, filters, view, size=size, source=named,
+                                             document=True)[0].encode("utf-8")
+            else:
+                data = engine_view.deck_bytes(query, filters, view, fmt=fmt, source=named,
+                                              title_slide=picture["title_slide"])
+            path = write_atomic(output, data)
+    except (ExportError, DatasetError, EngineError, SourceError, BrowserNotFound) as error:
         raise CliError(str(error)) from None
     click.echo(f"wrote {path} ({fmt}, {path.stat().st_size:,} bytes)", err=True)
 

@@ -155,6 +155,7 @@ _STARTED = pytest.StashKey[float]()
 # the engine, server and export tests of a run.
 from tests.support.engines import (  # noqa: E402, F401
     duckdb_query,
+    duckdb_rows_query,
     engine_csv,
     engine_env,
     engine_frame,

@@ -39,9 +39,14 @@ def test_import_to_parquet_and_export_from_it(engine_csv, engine_frame, tmp_path
     assert CliRunner().invoke(main, ["export", "-o", str(geo), "--source",
                                      f"parquet:{target}"]).exit_code == 0
     assert len(json.loads(geo.read_text())["features"]) == len(engine_frame)
-    refused = CliRunner().invoke(main, ["export", "-o", str(tmp_path / "x.png"), "--source",
+    page = tmp_path / "killings.html"  # what the engine map shows, with its answer inside
+    result = CliRunner().invoke(main, ["export", "-o", str(page), "--type", "killing",
+                                       "--offline", "--source", f"parquet:{target}"])
+    assert result.exit_code == 0, result.output
+    assert '"inline":{"kind":' in page.read_text(encoding="utf-8")
+    refused = CliRunner().invoke(main, ["export", "-o", str(tmp_path / "x.gif"), "--source",
                                         f"parquet:{target}"])
-    assert refused.exit_code == 1 and "CSV or GeoJSON" in refused.output
+    assert refused.exit_code == 1 and "PNG, HTML, PPTX or PDF" in refused.output
 
 
 def test_import_to_postgresql_replaces_the_table(engine_csv, engine_frame, postgres_dsn,

@@ -22,7 +22,8 @@ from dashboard.data.filters import Filters
 from dashboard.data.spreadsheet import neutralise_frame
 from dashboard.exports.formats import _features
 
-BATCH_ROWS = 20_000
+#: Rows per piece: a GeoJSON piece of 5,000 features is a few MB of text.
+BATCH_ROWS = 5_000
 _TYPES = {pa.int64(): pd.Int64Dtype()}
 
 

@@ -15,6 +15,7 @@ so a filter change sends a few hundred bytes for the map and the map keeps its f
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlencode
 
 import folium
@@ -40,6 +41,7 @@ from dashboard.maps.scale_map import SCALE_CSS, ScaleOutline
 
 #: Where the dashboard serves the drawing code (Streamlit's static serving of ``static/``).
 RUNTIME_URL = "/app/static/incident_engine.js"
+RUNTIME_FILE = Path(__file__).resolve().parents[1] / "static" / "incident_engine.js"
 VIEW_URL = "/engine/view"
 INCIDENT_URL = "/engine/incident"
 
@@ -50,16 +52,23 @@ class EngineIncidents(JSCSSMixin, RawMacroElement):
             <style>{{ this.css }}</style>
         {% endmacro %}
         {% macro script(this, kwargs) %}
+            {{ this.runtime }}
             window.IncidentEngine.create({{ this._parent.get_name() }}, {{ this.options }});
         {% endmacro %}
     """)
 
-    def __init__(self, options: dict, css: str):
+    def __init__(self, options: dict, css: str, *, inline_runtime: bool = False):
+        """``inline_runtime``: the drawing code inside the page (a file opened from disk),
+        not loaded from the dashboard."""
         super().__init__()
         self._name = "EngineIncidents"
         self.options = script_json(options)
         self.css = css.replace("</", "<\\/")
+        self.runtime = ""
         self.default_js = [("incident_engine", RUNTIME_URL)]
+        if inline_runtime:
+            self.runtime = RUNTIME_FILE.read_text(encoding="utf-8").replace("</", "<\\/")
+            self.default_js = []
 
 
 class EngineFilter(folium.FeatureGroup):
@@ -82,10 +91,12 @@ class EngineFilter(folium.FeatureGroup):
 def build_engine_map(params: dict[str, str], *, extent, offline: bool,
                      height: int | None = None, outline_url: str | None = None,
                      at: tuple[float, float, int] | None = None,
-                     standalone: bool = False) -> folium.Map:
+                     standalone: bool = False, inline: dict | None = None) -> folium.Map:
     """The engine map for the filters in ``params`` (the page's URL parameters), fitted to
     ``extent`` (south, west, north, east of the passing incidents) unless ``at`` (lat, lon,
-    zoom) is given. The filter is ``m.engine_filter``, added to the map when ``standalone``."""
+    zoom) is given. The filter is ``m.engine_filter``, added to the map when ``standalone``.
+    ``inline``: the engine's answer for the view at ``at`` (as ``/engine/view`` sends it),
+    drawn without asking a server (a picture or an HTML file of the view)."""
     size = {} if height is None else {"height": f"{int(height)}px"}
     m = folium.Map(location=DEFAULT_LOCATION, zoom_start=DEFAULT_ZOOM, tiles=None,
                    control_scale=True, min_zoom=2, world_copy_jump=True, prefer_canvas=True,
@@ -108,7 +119,10 @@ def build_engine_map(params: dict[str, str], *, extent, offline: bool,
         "attrs": attrs,
         "attrLabels": [ATTRIBUTIONS[a] for a in attrs],
     }
-    EngineIncidents(options, marker_css() + SCALE_CSS).add_to(m)
+    if inline is not None:
+        options["inline"] = inline
+    EngineIncidents(options, marker_css() + SCALE_CSS,
+                    inline_runtime=inline is not None).add_to(m)
     content = LegendContent(
         types=[(t, EVENT_TYPES[t], EVENT_COLOURS[t]) for t in types],
         attributions=[(a, ATTRIBUTION_LABELS[a]) for a in attrs],

@@ -11,7 +11,9 @@ values are ignored, never evaluated), and sit behind the same Host check as the 
 - ``GET /engine/incident?id=ID``: one incident's popup fields (text, never HTML: the
   browser inserts it as text);
 - ``GET /engine/export.csv?<filters>`` and ``/engine/export.geojson?<filters>``: the passing
-  rows as a file, streamed from the engine in batches (bounded memory at any size).
+  rows as a file, streamed from the engine in batches (bounded memory at any size);
+- ``GET /engine/export.png|html|pptx|pdf?<filters>``: what the engine map shows for the
+  filters (:mod:`dashboard.exports.engine_view`), made on request.
 """
 
 from __future__ import annotations
@@ -70,18 +72,7 @@ def view(request) -> Response:  # sync: Starlette runs it in its thread pool
     if error is not None:
         return error
     answer = query.map_view(_filters(request), bounds, zoom)
-    rows = answer.rows
-    if answer.kind == "cells":
-        data = [[round(float(r.lat), 5), round(float(r.lon), 5), int(r.n),
-                 round(float(r.south), 5), round(float(r.west), 5),
-                 round(float(r.north), 5), round(float(r.east), 5)]
-                for r in rows.itertuples(index=False)]
-    else:
-        data = [[int(r.pos), str(r.id), round(float(r.lat), 5), round(float(r.lon), 5),
-                 str(r.event_type), str(r.attribution), str(r.title), str(r.date_label)]
-                for r in rows.itertuples(index=False)]
-    return JSONResponse({"kind": answer.kind, "total": answer.total, "rows": data},
-                        headers={"Cache-Control": "private, max-age=60"})
+    return JSONResponse(answer.to_json(), headers={"Cache-Control": "private, max-age=60"})
 
 
 def _plain(value):
@@ -128,6 +119,49 @@ def _export(kind: str):
     return export
 
 
+_PICTURE_TYPES = {"png": "image/png", "html": "text/html; charset=utf-8",
+                  "pptx": "application/vnd.openxmlformats-officedocument.presentationml"
+                          ".presentation",
+                  "pdf": "application/pdf"}
+
+
+def _picture(kind: str):
+    """PNG, HTML, PPTX or PDF of what the engine map shows for the filters (fitted to
+    their incidents), made in this request (headless Chromium draws the picture)."""
+
+    def picture(request) -> Response:  # sync: Starlette runs it in its thread pool
+        if _too_long(request):
+            return Response("query too long", status_code=414)
+        query, error = _query_or_error()
+        if error is not None:
+            return error
+        from dashboard.base.settings import offline_requested
+        from dashboard.exports import engine_view
+        from dashboard.exports.browser import BrowserNotFound
+        from dashboard.exports.sizes import ExportError, PngSize
+        from dashboard.exports.view import View
+
+        filters = _filters(request)
+        view = View(filters=filters, offline=offline_requested())
+        source = engine_source().describe()
+        try:
+            if kind == "png":
+                data, _ = engine_view.render_png(query, filters, view, size=PngSize(1600, 900),
+                                                 source=source)
+            elif kind == "html":
+                data = engine_view.page_html(query, filters, view, size=PngSize(1600, 900),
+                                             source=source, document=True)[0].encode("utf-8")
+            else:
+                data = engine_view.deck_bytes(query, filters, view, fmt=kind, source=source)
+        except (ExportError, BrowserNotFound) as failure:
+            return Response(str(failure), status_code=503, media_type="text/plain")
+        name = f"{file_stem(filters)}.{kind}"
+        return Response(data, media_type=_PICTURE_TYPES[kind],
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    return picture
+
+
 def engine_routes() -> list[Route]:
     """The routes, or none when this process serves no engine source."""
     try:
@@ -140,4 +174,6 @@ def engine_routes() -> list[Route]:
         Route(f"{PREFIX}/incident", incident, methods=["GET"]),
         Route(f"{PREFIX}/export.csv", _export("csv"), methods=["GET"]),
         Route(f"{PREFIX}/export.geojson", _export("geojson"), methods=["GET"]),
+        *(Route(f"{PREFIX}/export.{kind}", _picture(kind), methods=["GET"])
+          for kind in _PICTURE_TYPES),
     ]

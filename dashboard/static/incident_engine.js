@@ -113,7 +113,7 @@
           radius: 6, color: "#1a1a1a", weight: 1, fillColor: colour, fillOpacity: 0.9,
           renderer: state.renderer });
         circle.bindTooltip(point[6] + " (" + point[7] + ")", { sticky: true });
-        circle.on("click", function () { openPopup(state, point); });
+        if (!o.inline) { circle.on("click", function () { openPopup(state, point); }); }
         layer.addLayer(circle);
         points += 1;
       });
@@ -130,6 +130,10 @@
   function refresh(state) {
     if (state.query === null) { return; }
     var map = state.map, bounds = map.getBounds(), zoom = Math.round(map.getZoom());
+    if (state.options.inline) {  // a picture or a file: the view's answer travels with it
+      if (!state.drawnInline) { state.drawnInline = true; draw(state, state.options.inline, zoom); }
+      return;
+    }
     var pad = function (v) { return v.toFixed(3); };
     var box = [Math.max(-90, bounds.getSouth()), bounds.getWest(),
                Math.min(90, bounds.getNorth()), bounds.getEast()];
@@ -155,6 +159,7 @@
                     renderer: L.canvas({ padding: 0.2 }), query: null, ticket: 0,
                     lastUrl: null, fitted: false };
       map._imEngine = state;
+      if (options.inline) { map.incidentScale = state; }  // an export waits for the drawing
       map.on("moveend", function () { refresh(state); });
       return state;
     },

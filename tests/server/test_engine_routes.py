@@ -40,7 +40,8 @@ def served(engine_parquet, engine_frame):
 def test_the_routes_exist_only_for_an_engine_source(served, monkeypatch):
     paths = {route.path for route in engine_routes.engine_routes()}
     assert paths == {"/engine/view", "/engine/incident", "/engine/export.csv",
-                     "/engine/export.geojson"}
+                     "/engine/export.geojson", "/engine/export.png", "/engine/export.html",
+                     "/engine/export.pptx", "/engine/export.pdf"}
     monkeypatch.delenv("INCIDENT_MAP_SOURCE")
     assert engine_routes.engine_routes() == []
 
@@ -86,3 +87,15 @@ def test_exports_stream_the_passing_rows(served):
     features = json.loads(_body(response))["features"]
     assert [f["id"] for f in features] == apply_filters(served, Filters(query="berlin"))[
         "id"].tolist()
+
+
+def test_the_view_as_a_file_carries_the_engines_answer(served):
+    """The HTML of what the map shows (the PNG and decks are the same page in Chromium,
+    tests/exports/test_engine_pictures.py)."""
+    response = engine_routes._picture("html")(_request("/engine/export.html", "country=DE"))
+    assert response.status_code == 200
+    assert 'filename="incidents_DE.html"' in response.headers["content-disposition"]
+    page = _body(response).decode("utf-8")
+    assert '"inline":{"kind":' in page
+    rows = apply_filters(served, Filters(countries=("DE",)))
+    assert page.count("<tr data-incident=") == len(rows)

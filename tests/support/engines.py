@@ -49,19 +49,30 @@ def engine_parquet(engine_csv, engine_env):
         return convert_csv(engine_csv)
 
 
-def _query(spec: str):
-    from dashboard.data.engine.connect import connect
+def _query(spec: str, *, rollups: bool = True):
+    """The engine of ``spec`` as the server makes it (with its roll-ups, if any), or with
+    the table alone answering every question."""
+    from dashboard.data.engine.connect import connect_with_rollups
     from dashboard.data.engine.query import EngineQuery
     from dashboard.data.engine.sources import parse_source
 
     source = parse_source(spec)
-    backend, table = connect(source)
-    return EngineQuery(backend, table, name=source.kind)
+    backend, table, found = connect_with_rollups(source)
+    return EngineQuery(backend, table, name=source.kind, rollups=found if rollups else None)
 
 
 @pytest.fixture(scope="session")
-def duckdb_query(engine_parquet):
-    return _query(f"parquet:{engine_parquet}")
+def duckdb_query(engine_parquet, engine_env):
+    with _settings(engine_env):  # where the conversion wrote the roll-ups
+        query = _query(f"parquet:{engine_parquet}")
+        assert query.rollups() is not None
+    return query
+
+
+@pytest.fixture(scope="session")
+def duckdb_rows_query(engine_parquet):
+    """DuckDB with no roll-ups: every answer from the rows."""
+    return _query(f"parquet:{engine_parquet}", rollups=False)
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,14 @@ def _ibis():
 
 def connect(source: Source):
     """``(backend, table)`` for ``source``: an Ibis backend and its engine table."""
+    backend, table, _ = connect_with_rollups(source)
+    return backend, table
+
+
+def connect_with_rollups(source: Source):
+    """``(backend, table, rollups)``: as :func:`connect`, and the roll-ups
+    (:mod:`~dashboard.data.engine.rollup`) as ``(time, map)`` tables, a function that gives
+    them once they are made (Parquet), or None (none in this engine)."""
     ibis = _ibis()
     if source.kind in ("parquet", "csv"):
         path = Path(source.location)
@@ -58,7 +66,7 @@ def connect(source: Source):
         # A view of the database (not of one connection), so an export's own cursor sees it.
         backend.con.execute("CREATE OR REPLACE VIEW incidents AS SELECT * FROM read_parquet('"
                             + pattern.replace("'", "''") + "')")
-        return backend, backend.table("incidents")
+        return backend, backend.table("incidents"), _parquet_rollups(backend, path)
     if source.kind in ("postgres", *WAREHOUSES):
         try:
             backend = ibis.connect(source.location)
@@ -70,7 +78,15 @@ def connect(source: Source):
             raise EngineError(f"cannot reach {source.describe()}: "
                               f"{str(error).splitlines()[0]}") from None
         # The engine table's columns only (``geom`` is for other tools).
-        return backend, backend.table(table_name()).select(*SCHEMA.names)
+        from dashboard.data.engine.rollup import table_names
+
+        name = table_name()
+        if name not in backend.list_tables():
+            raise EngineError(f"{source.describe()} has no table {name} yet")
+        rollups = None
+        if set(table_names(name)) <= set(backend.list_tables()):
+            rollups = tuple(backend.table(rollup) for rollup in table_names(name))
+        return backend, backend.table(name).select(*SCHEMA.names), rollups
     if source.kind == "spark":
         session = spark_session()
         backend = ibis.pyspark.connect(session)
@@ -80,5 +96,23 @@ def connect(source: Source):
             if not folder.exists():
                 raise EngineError(f"Spark has no table {name} (and {folder} does not exist)")
             session.read.parquet(str(folder.resolve())).createOrReplaceTempView(name)
-        return backend, backend.table(name)
+        return backend, backend.table(name), None
     raise SourceError(f"no engine reads {source.kind} sources")
+
+
+def _parquet_rollups(backend, parquet: Path):
+    """A function giving the Parquet file's roll-ups as views of ``backend`` once both
+    files exist (None before)."""
+    from dashboard.data.engine.rollup import existing
+
+    def find():
+        paths = existing(parquet)
+        if paths is None:
+            return None
+        for name, path in zip(("incidents_time", "incidents_map"), paths, strict=True):
+            backend.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM "
+                                "read_parquet('" + str(path).replace("'", "''") + "')"
+                                ).fetchall()
+        return backend.table("incidents_time"), backend.table("incidents_map")
+
+    return find

@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from dashboard.data.engine.rollup import build_parquet
 from dashboard.data.engine.sources import cache_dir
 from dashboard.data.engine.table import SCHEMA, arrow_chunk
 from dashboard.data.loading import prepare
@@ -145,6 +146,7 @@ def convert_csv(path: str | Path, *, progress: Callable[[int], None] | None = No
     key = content_hash(path)
     target = parquet_dir() / f"{key}.parquet"
     if target.exists():
+        build_parquet(target)
         _write_pointer(path, stat, hash=key, rows=pq.ParquetFile(target).metadata.num_rows)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -192,6 +194,8 @@ def convert_csv(path: str | Path, *, progress: Callable[[int], None] | None = No
         unsorted.unlink()
         _number(sorted_part, part)
         os.replace(part, target)
+        # The page's counts and map views without a search read these (rollup.py).
+        build_parquet(target)
     except (DatasetError, InvalidDataset) as error:
         _write_pointer(path, stat, error=str(error)[:2000])
         raise
@@ -262,7 +266,32 @@ def load_postgres(parquet: Path, dsn: str, table: str, *, batch_rows: int = 50_0
         with connection.cursor() as cursor:
             connection.autocommit = True
             cursor.execute(f'ANALYZE "{table}"')
+    _postgres_rollups(dsn, table)
     return copied
+
+
+def _postgres_rollups(dsn: str, table: str) -> None:
+    """The roll-ups of ``table`` (:mod:`~dashboard.data.engine.rollup`) as tables beside it,
+    made by PostgreSQL from the table itself, in one transaction."""
+    import ibis
+    import psycopg
+
+    from dashboard.data.engine.rollup import create_sql, table_names
+
+    backend = ibis.connect(dsn)
+    try:
+        statements = create_sql(backend, table)
+    finally:
+        backend.disconnect()
+    with psycopg.connect(dsn) as connection:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+        connection.commit()
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            for name in table_names(table):
+                cursor.execute(f'ANALYZE "{name}"')
 
 
 def load_spark(parquet: Path, table: str) -> Path:

@@ -9,14 +9,16 @@ are loaded into the page as before.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
-from dashboard.data.engine.connect import EngineError, connect
+from dashboard.data.engine.connect import EngineError, connect_with_rollups
 from dashboard.data.engine.convert import LARGE_FILE_BYTES, converted, failure
 from dashboard.data.engine.query import EngineQuery
 from dashboard.data.engine.sources import Source, source_from_env
 from dashboard.data.loading import default_data_path
+from dashboard.data.stores import STORE_VAR
 
 _lock = threading.Lock()
 _queries: dict[tuple[str, str], EngineQuery] = {}
@@ -61,7 +63,15 @@ def shared_query(source: Source) -> EngineQuery:
     with _lock:
         query = _queries.get(key)
         if query is None:
-            backend, table = connect(Source(*key) if source.kind == "csv" else source)
-            query = EngineQuery(backend, table, name=source.kind)
+            try:
+                backend, table, rollups = connect_with_rollups(
+                    Source(*key) if source.kind == "csv" else source)
+            except EngineError as error:
+                if source.kind == "postgres" and os.environ.get(STORE_VAR) == source.location:
+                    # serve --store of a large store: the copy is being made
+                    raise NotReady(f"{error}: the store's dataset is being copied into it "
+                                   "(once per change of the store)") from None
+                raise
+            query = EngineQuery(backend, table, name=source.kind, rollups=rollups)
             _queries[key] = query
         return query

@@ -180,4 +180,8 @@ def _exports(params: dict[str, str], count: int) -> None:
     st.markdown(
         f'<a href="/engine/export.csv{suffix}" download>CSV</a> · '
         f'<a href="/engine/export.geojson{suffix}" download>GeoJSON</a> '
-        f"({count:,} incidents, streamed from the engine)", unsafe_allow_html=True)
+        f"({count:,} incidents, streamed from the engine) · the map as it shows them: "
+        f'<a href="/engine/export.png{suffix}" download>PNG</a> · '
+        f'<a href="/engine/export.html{suffix}" download>HTML</a> · '
+        f'<a href="/engine/export.pptx{suffix}" download>PowerPoint</a> · '
+        f'<a href="/engine/export.pdf{suffix}" download>PDF</a>', unsafe_allow_html=True)
