@@ -51,6 +51,10 @@ def test_the_workers_memory_is_the_parse_memory_limit():
 
 
 def test_the_workers_time_is_the_parse_seconds_limit():
-    raw = b"a,b\n" + b"1,2\n" * 3_000_000
+    # two million rows of text to read and convert (dates with a time, country names):
+    # many seconds of work on any machine, stopped after one
+    row = b"6/15/2016 11:31:00 PM,United States,40.1,-75.2,Philadelphia,Street robbery\n"
+    raw = b"date,country,latitude,longitude,place,description\n" + row * 2_000_000
     with pytest.raises(LimitExceeded, match="takes more than 1 seconds to read"):
-        read_upload(raw, "slow.csv", limits=Limits(parse_seconds=1, rows=10**7))
+        read_upload(raw, "slow.csv", limits=Limits(parse_seconds=1, rows=10**7,
+                                                   upload_mb=1_024, parse_memory_mb=8_192))
