@@ -403,7 +403,7 @@ def test_url_parameters_carry_payloads(visit, hostile_incidents, name):
     for notice in expected_notices(params):
         assert one_line(norm(notice)) in one_line(norm(alerts)), notice
     query = one_line(grouped.get("q", [""])[0])
-    heading = "h2" if ("view", "briefing") in params else '[data-testid="stCaptionContainer"]'
+    heading = "h1.im-step-heading" if ("view", "briefing") in params else '[data-testid="stCaptionContainer"]'
     assert f"matching \u201c{query}\u201d" in page.locator(heading).first.text_content()
     assert_clean(watch, f"URL parameters ({name})")
     if len(shown):
