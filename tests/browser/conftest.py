@@ -80,9 +80,68 @@ class RecordedPage:
         return path
 
 
+#: Counts, in ``window.__imRunsFinished``, the runs the server says have ended: every
+#: ForwardMsg from the server's websocket whose ``script_finished`` (field 6, a varint) is
+#: set. A run that starts and ends between two paints never shows as "running" in the
+#: page's markup, so counting the markup's changes can miss it; this count cannot.
+COUNT_RUNS = """(() => {
+    if (window.__imRunsFinished !== undefined) { return; }
+    window.__imRunsFinished = 0;
+    const finished = (buffer) => {
+        const bytes = new Uint8Array(buffer);
+        let at = 0;
+        const varint = () => {
+            let value = 0, shift = 0, byte;
+            do {
+                if (at >= bytes.length) { return -1; }
+                byte = bytes[at++];
+                value += (byte & 0x7f) * 2 ** shift;
+                shift += 7;
+            } while (byte & 0x80);
+            return value;
+        };
+        while (at < bytes.length) {
+            const key = varint();
+            if (key < 0) { return false; }
+            const field = Math.floor(key / 8), wire = key % 8;
+            if (field === 6 && wire === 0) { return true; }
+            if (wire === 0) { if (varint() < 0) { return false; } }
+            else if (wire === 2) { const size = varint(); if (size < 0) { return false; } at += size; }
+            else if (wire === 1) { at += 8; }
+            else if (wire === 5) { at += 4; }
+            else { return false; }
+        }
+        return false;
+    };
+    const count = (data) => {
+        if (data instanceof ArrayBuffer) {
+            if (finished(data)) { window.__imRunsFinished += 1; }
+        } else if (data instanceof Blob) {
+            data.arrayBuffer().then((buffer) => {
+                if (finished(buffer)) { window.__imRunsFinished += 1; }
+            });
+        }
+    };
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener("message", (event) => count(event.data));
+        }
+    };
+})();"""
+
+
+def count_runs(context):
+    """A browser context whose pages count the runs the server ends (for
+    :func:`streamlit_run`); returns the context."""
+    context.add_init_script(COUNT_RUNS)
+    return context
+
+
 @pytest.fixture
 def page(browser, server) -> Iterator[RecordedPage]:
-    context = browser.new_context(viewport=VIEWPORT)
+    context = count_runs(browser.new_context(viewport=VIEWPORT))
     try:
         recorded = RecordedPage(context.new_page(), server)
         yield recorded
@@ -152,11 +211,16 @@ def streamlit_run(page, *, timeout: float = 60_000) -> Iterator[None]:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     wait_settled(page, timeout=timeout)
-    before = page.evaluate(_WATCH_RUNS)
+    # the server's own count of ended runs where the page has it (count_runs), else the
+    # page's markup
+    counter = ("__imRunsFinished" if page.evaluate("() => window.__imRunsFinished !== undefined")
+               else "__imRunsEnded")
+    before = page.evaluate(f"() => window.{counter}") if counter == "__imRunsFinished" \
+        else page.evaluate(_WATCH_RUNS)
     yield
     try:
         page.wait_for_function(
-            "before => (window.__imRunsEnded ?? 0) > before && (" + SETTLED + ")()",
+            f"before => (window.{counter} ?? 0) > before && (" + SETTLED + ")()",
             arg=before, timeout=timeout)
     except PlaywrightTimeout:
         state = page.evaluate(_STATE)
@@ -166,7 +230,8 @@ def streamlit_run(page, *, timeout: float = 60_000) -> Iterator[None]:
 
 _STATE = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
-    return {ended: window.__imRunsEnded, script: app?.dataset.testScriptState,
+    return {ended: window.__imRunsEnded, finished: window.__imRunsFinished,
+            script: app?.dataset.testScriptState,
             connection: app?.dataset.testConnectionState,
             stale: document.querySelectorAll('[data-stale="true"]').length};
 }"""

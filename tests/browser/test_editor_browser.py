@@ -26,6 +26,7 @@ from tests.browser.conftest import (
     MAP_IFRAME,
     ROOT,
     RecordedPage,
+    count_runs,
     streamlit_run,
     wait_for_row,
     wait_settled,
@@ -50,7 +51,7 @@ def editable(tmp_path_factory) -> Iterator[tuple[str, Path]]:
 
 
 def _open(browser, url: str) -> tuple[RecordedPage, object]:
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context = count_runs(browser.new_context(viewport={"width": 1440, "height": 1000}))
     page = RecordedPage(context.new_page(), url)
     page.page.goto(url + "/?view=edit")
     page.page.get_by_label("Title", exact=True).wait_for(timeout=WAIT)
@@ -73,14 +74,11 @@ def _choose(page, label: str, value: str) -> None:
 
 
 def _type(page, label: str, value: str) -> None:
-    """Type into a briefing editor's field and leave it.
-
-    (Not yet :func:`streamlit_run`: under load a value typed there right after a run is
-    sometimes never sent, and the run it waits for never comes; to be found out.)"""
+    """Type into a briefing editor's field and leave it; wait for the run that follows."""
     box = page.get_by_label(label, exact=True)
-    box.fill(value)
-    box.press("Tab")
-    page.wait_for_timeout(600)
+    with streamlit_run(page):
+        box.fill(value)
+        box.press("Tab")
 
 
 def _pick_incident(page, row_id: str) -> None:
@@ -294,17 +292,17 @@ def _frame(path: Path):
 def test_a_briefing_is_made_from_views_on_the_page_and_presented(browser, editable):
     url, data = editable
     folder = data.parent / "briefings"
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context = count_runs(browser.new_context(viewport={"width": 1440, "height": 1000}))
     page = context.new_page()
     try:
         page.goto(url + "/?country=ES&at=40.4000,-3.7000,6")
+        wait_settled(page)
         page.get_by_text("Briefings: add this view as a step").click()
         _type(page, "File name of the new briefing", "from-the-page")
         _type(page, "Briefing title", "Made on the page")
         _type(page, "Heading of the new step", "Spain")
-        page.get_by_role("button", name="Add this view as step 1").click()
-        page.wait_for_timeout(300)
-        wait_settled(page)
+        with streamlit_run(page):
+            page.get_by_role("button", name="Add this view as step 1").click()
         expect(page.get_by_label("Step 1 heading", exact=True)).to_have_value("Spain",
                                                                             timeout=WAIT)
         _type(page, "Step 1 caption", "Typed on the page.")
