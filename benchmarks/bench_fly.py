@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/bench_fly.py [--rounds 2] [--data data/incidents.csv]
 
 Starts the dashboard offline on a free port and steps through every shipped briefing with the
-clicker's key (PageDown), as a presenter does, ``--rounds`` times. For each step it prints,
+clicker's key (PageDown), as a presenter does, ``--rounds`` times. For each step about an
+incident (a step of filters may keep the view it has, so it is stepped through untimed) it prints,
 from the key press: when the map starts to fly (the page's run and the new incidents sent into
 the map already on screen), how long the flight itself lasts (Leaflet's ``flyTo`` to its
 ``moveend``; ``FLY_SECONDS`` in ``dashboard/maps/framing.py``) and when the map is at rest on
@@ -23,8 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dashboard.data.briefings import list_briefings, load_briefing  # noqa: E402
+from dashboard.data.loading import load_incidents  # noqa: E402
 from dashboard.exports.browser import launch_chromium  # noqa: E402
+from dashboard.exports.deck import step_rows, step_view  # noqa: E402
 from dashboard.maps.framing import FLY_SECONDS  # noqa: E402
+from dashboard.page.views.common import BRIEFING_MAP_HEIGHT, page_map  # noqa: E402
 from dashboard.server.background import running_dashboard  # noqa: E402
 
 MAP = 'document.querySelector(\'iframe[title="streamlit_folium.st_folium"]\')?.contentWindow'
@@ -63,10 +67,27 @@ LANDED = """(label) => {
         && end !== undefined && start >= key && end >= start
         && !view.map._incidentFlying && !view.map._animatingZoom;
 }""".replace("MAP_WINDOW", MAP)
+#: For a step of filters, which may keep the view it has: the step is shown, the page's run
+#: is over and the map is not moving.
+SHOWN = """(label) => {
+    const step = document.querySelector('.im-step');
+    const app = document.querySelector('[data-testid="stApp"]');
+    const view = MAP_WINDOW;
+    return step?.textContent === label && app?.dataset.testScriptState === 'notRunning'
+        && Boolean(view?.map) && !view.map._incidentFlying && !view.map._animatingZoom;
+}""".replace("MAP_WINDOW", MAP)
 TIMES = """() => {
     const view = MAP_WINDOW;
     return [window.__benchKeys.at(-1), view.__benchFlights.at(-1), view.__benchEnds.at(-1)];
 }""".replace("MAP_WINDOW", MAP)
+
+
+def step_frame(incidents, step):
+    """The frame the page gives a step (as the page and the exports decide it)."""
+    rows = step_rows(incidents, step)
+    view = step_view(step, offline=True)
+    return page_map(rows, offline=True, focus_id=view.focus_id, height=BRIEFING_MAP_HEIGHT,
+                    at=view.at).incident_frame
 
 
 def summary(values: list[float]) -> str:
@@ -81,13 +102,16 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     print(f"load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     log = Path(tempfile.gettempdir()) / "incident-map-bench-fly.log"
+    incidents = load_incidents(options.data)
     to_flight, flights, to_rest = [], [], []
     with running_dashboard(data=options.data.resolve(), log_path=log, cwd=ROOT) as base_url, \
             launch_chromium() as browser:
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
         for _ in range(options.rounds):
             for name in list_briefings():
-                steps = len(load_briefing(name).steps)
+                briefing = load_briefing(name, ids=incidents["id"])
+                steps = len(briefing.steps)
+                frames = [step_frame(incidents, step) for step in briefing.steps]
                 page.goto(f"{base_url}/?briefing={name}&step=0")
                 page.wait_for_function(WATCH, timeout=120_000)
                 page.wait_for_function(
@@ -95,6 +119,15 @@ def main(argv: list[str] | None = None) -> int:
                     timeout=120_000)
                 for number in range(1, steps + 1):
                     page.keyboard.press("PageDown")
+                    if briefing.steps[number - 1].incident is None or (
+                            number > 1 and frames[number - 1] == frames[number - 2]):
+                        # a step of filters, or one whose frame is the step before's, keeps
+                        # the view it has: stepped through, not timed
+                        page.wait_for_function(SHOWN, arg=f"Step {number} of {steps}",
+                                               timeout=120_000)
+                        print(f"{name} step {number}: not timed (a step of filters, or the "
+                              "frame of the step before)")
+                        continue
                     page.wait_for_function(LANDED, arg=f"Step {number} of {steps}",
                                            timeout=120_000)
                     key, start, end = page.evaluate(TIMES)
