@@ -33,7 +33,6 @@ DELIBERATE = re.compile(r"#\s*deliberate delay:\s*\S")
 #: Waits for time still to be replaced, by file: the count may only go down. New code adds
 #: none; a file whose count dropped is lowered here in the same commit.
 KNOWN_TIMED_WAITS: dict[str, int] = {
-    "tests/browser/test_presenting.py": 1,
 }
 
 #: Calls whose result may be null or undefined until the page has caught up.

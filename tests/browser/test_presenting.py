@@ -105,6 +105,20 @@ LAYOUT_JS = """
 """
 
 
+#: The focused place's label inside the map and the map not moving (a predicate that
+#: never throws: a document still being laid out is "not yet").
+AT_REST = """(selector) => {
+    try {
+        const layout = (LAYOUT)(selector);
+        const map = document.querySelector(selector)?.contentWindow?.map;
+        return Boolean(layout?.labelInside) && Boolean(map) && !map._incidentFlying
+            && !map._animatingZoom;
+    } catch (error) {
+        return false;
+    }
+}""".replace("(LAYOUT)", "(" + LAYOUT_JS.strip() + ")")
+
+
 @pytest.mark.parametrize("name, width, height", [
     ("fhd", 1920, 1080), ("hd", 1280, 720), ("phone", 390, 844)])
 def test_the_briefing_fills_the_screen_and_nothing_overflows(browser, server, name, width,
@@ -116,7 +130,8 @@ def test_the_briefing_fills_the_screen_and_nothing_overflows(browser, server, na
         wait_step(page, "Step 1 of 5")
         expect(page.frame_locator(MAP_IFRAME).locator(".incident-focus-label")).to_be_visible(
             timeout=LOAD_TIMEOUT_MS)
-        page.wait_for_timeout(1500)  # the map's fly-in and the frame's fit
+        # the map framed again once its frame has its final size, and at rest
+        page.wait_for_function(AT_REST, arg=MAP_IFRAME, timeout=LOAD_TIMEOUT_MS)
         layout = page.evaluate(LAYOUT_JS, MAP_IFRAME)
         assert layout["scrollWidth"] <= width, layout  # nothing runs off the edge
         assert layout["labelInside"], layout  # the place label stays on the map
