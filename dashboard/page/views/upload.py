@@ -72,8 +72,8 @@ def _refused_uploads() -> list[str]:
     context = get_script_run_ctx()
     if context is not None:
         fresh = notices.take(context.session_id)
-        if fresh:
-            st.session_state[REFUSED] = (file_id, fresh)
+        if fresh:  # each refused file posts its line: the same line is shown once
+            st.session_state[REFUSED] = (file_id, list(dict.fromkeys(fresh)))
     stored = st.session_state.get(REFUSED)
     if stored is None or stored[0] != file_id:  # a file loaded since
         st.session_state.pop(REFUSED, None)
