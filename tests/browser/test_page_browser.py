@@ -110,7 +110,11 @@ def test_marker_popup_shows_sources(page, incidents):
     stack = frame.locator(".incident-stack")
     if stack.count():  # symbols share the spot: the list names them all; pick this one
         stack.locator("button", has_text=chosen["title"]).first.click()
-        popup = frame.locator(".incident-popup")
+        # the list's popup closes and the incident's opens: wait until the list is gone and
+        # one popup is left
+        expect(frame.locator(".incident-stack")).to_have_count(0, timeout=10_000)
+        popup = frame.locator(".leaflet-popup .incident-popup").filter(
+            has_text=chosen["title"]).last
         expect(popup).to_be_visible(timeout=10_000)
     expect(popup).to_contain_text(chosen["title"])
     for item in split_sources(chosen["sources"]):
