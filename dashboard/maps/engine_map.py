@@ -37,7 +37,7 @@ from dashboard.maps.mapping import (
     marker_css,
 )
 from dashboard.maps.plugins import RawMacroElement, script_json
-from dashboard.maps.scale_map import SCALE_CSS, ScaleOutline
+from dashboard.maps.scale_map import SCALE_CSS, FilterState, ScaleOutline
 
 #: Where the dashboard serves the drawing code (Streamlit's static serving of ``static/``).
 RUNTIME_URL = "/app/static/incident_engine.js"
@@ -71,21 +71,11 @@ class EngineIncidents(JSCSSMixin, RawMacroElement):
             self.default_js = []
 
 
-class EngineFilter(folium.FeatureGroup):
+class EngineFilter(FilterState):
     """The filters (as URL parameters), the box around the passing incidents and the view
     to open at: all that a filter change sends to a map already drawn."""
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.layerGroup();
-            window.IncidentEngine.filter({{ this._parent.get_name() }}, {{ this.state }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, state: dict):
-        super().__init__(name="Filter", control=False)
-        self._name = "FeatureGroup"
-        self.state = script_json(state)
+    runtime = "IncidentEngine"
 
 
 def build_engine_map(params: dict[str, str], *, extent, offline: bool,

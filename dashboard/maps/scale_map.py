@@ -138,18 +138,20 @@ class ScaleOutline(RawMacroElement):
         self.url = url
 
 
-class ScaleFilter(folium.FeatureGroup):
-    """Which rows pass the filters, and the view to fit: all that a filter change sends.
+class FilterState(folium.FeatureGroup):
+    """What a filter change sends to a map already drawn, handed to the ``filter`` function
+    of the map's runtime (``window.<runtime>``).
 
     In the page it goes to ``st_folium(feature_group_to_add=...)``, which runs it in the map
     already drawn (the map itself, the same for every filter, is not sent again); a
     standalone page carries it as a child of the map.
     """
 
+    runtime = "IncidentScale"
     _template = Template("""
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = L.layerGroup();
-            window.IncidentScale.filter({{ this._parent.get_name() }}, {{ this.state }});
+            window.{{ this.runtime }}.filter({{ this._parent.get_name() }}, {{ this.state }});
         {% endmacro %}
     """)
 
@@ -157,6 +159,12 @@ class ScaleFilter(folium.FeatureGroup):
         super().__init__(name="Filter", control=False)
         self._name = "FeatureGroup"
         self.state = script_json(state)
+
+
+class ScaleFilter(FilterState):
+    """Which rows pass the filters, and the view to fit."""
+
+    runtime = "IncidentScale"
 
 
 def rows_passing(incidents: pd.DataFrame, filtered: pd.DataFrame):

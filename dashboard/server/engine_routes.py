@@ -57,6 +57,17 @@ def _too_long(request) -> bool:
     return len(request.url.query.encode()) > MAX_QUERY_BYTES
 
 
+def _filtered_query(request):
+    """``(query, filters, None)`` for a file made of the filters in the request, or
+    ``(None, None, response)`` when the request is too long or there is no engine."""
+    if _too_long(request):
+        return None, None, Response("query too long", status_code=414)
+    query, error = _query_or_error()
+    if error is not None:
+        return None, None, error
+    return query, _filters(request), None
+
+
 def view(request) -> Response:  # sync: Starlette runs it in its thread pool
     if _too_long(request):
         return Response("query too long", status_code=414)
@@ -99,14 +110,11 @@ def incident(request) -> Response:
 
 def _export(kind: str):
     def export(request) -> Response:
-        if _too_long(request):
-            return Response("query too long", status_code=414)
-        query, error = _query_or_error()
-        if error is not None:
-            return error
+        query, filters, refused = _filtered_query(request)
+        if refused is not None:
+            return refused
         from dashboard.exports.stream import csv_stream, geojson_stream
 
-        filters = _filters(request)
         name = f"{file_stem(filters)}.{kind}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         if kind == "csv":
@@ -130,18 +138,15 @@ def _picture(kind: str):
     their incidents), made in this request (headless Chromium draws the picture)."""
 
     def picture(request) -> Response:  # sync: Starlette runs it in its thread pool
-        if _too_long(request):
-            return Response("query too long", status_code=414)
-        query, error = _query_or_error()
-        if error is not None:
-            return error
+        query, filters, refused = _filtered_query(request)
+        if refused is not None:
+            return refused
         from dashboard.base.settings import offline_requested
         from dashboard.exports import engine_view
         from dashboard.exports.browser import BrowserNotFound
         from dashboard.exports.sizes import ExportError, PngSize
         from dashboard.exports.view import View
 
-        filters = _filters(request)
         view = View(filters=filters, offline=offline_requested())
         source = engine_source().describe()
         try:

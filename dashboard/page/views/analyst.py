@@ -171,18 +171,24 @@ def headline_metrics(totals: dict[str, int]) -> None:
 
 
 
+def table_page(count: int) -> int:
+    """The table page chosen (1-based) for ``count`` rows: a page box when there is more
+    than one page."""
+    pages = page_state.table_pages(count, TABLE_ROWS)
+    if pages <= 1:
+        return 1
+    # Narrower filters leave fewer pages: never keep a page number beyond the last one.
+    if st.session_state.get("table_page", 1) > pages:
+        st.session_state["table_page"] = pages
+    return int(st.number_input(f"Table page (of {pages:,})", min_value=1, max_value=pages,
+                               step=1, key="table_page"))
+
+
 def incident_table(incidents: pd.DataFrame, positions, focus: int | None) -> None:
     """A page of the rows at ``positions`` (and the focused row ``focus``); only those rows
     are taken from the dataset."""
     count = len(positions)
-    pages = page_state.table_pages(count, TABLE_ROWS)
-    page = 1
-    if pages > 1:
-        # Narrower filters leave fewer pages: never keep a page number beyond the last one.
-        if st.session_state.get("table_page", 1) > pages:
-            st.session_state["table_page"] = pages
-        page = int(st.number_input(f"Table page (of {pages:,})", min_value=1,
-                                   max_value=pages, step=1, key="table_page"))
+    page = table_page(count)
     rows = incidents.iloc[page_state.table_positions(positions, focus, limit=TABLE_ROWS,
                                                      page=page - 1)]
     focus_id = None if focus is None else str(incidents["id"].iloc[focus])

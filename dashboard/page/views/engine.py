@@ -32,6 +32,7 @@ from dashboard.page.views.analyst import (
     _select_span,
     headline_metrics,
     sidebar_filters,
+    table_page,
 )
 from dashboard.page.views.common import (
     MAP_HEIGHT,
@@ -145,13 +146,7 @@ def engine_view(source: Source, *, offline: bool) -> None:
 
 
 def _table(query, filters, count: int) -> None:
-    pages = page_state.table_pages(count, TABLE_ROWS)
-    page = 1
-    if pages > 1:
-        if st.session_state.get("table_page", 1) > pages:
-            st.session_state["table_page"] = pages
-        page = int(st.number_input(f"Table page (of {pages:,})", min_value=1,
-                                   max_value=pages, step=1, key="table_page"))
+    page = table_page(count)
     rows = query.rows(filters, offset=(page - 1) * TABLE_ROWS, limit=TABLE_ROWS)
     rows = rows.assign(has_coords=rows["lat"].notna() & rows["lon"].notna())
     ids = rows["id"].tolist()
