@@ -165,6 +165,8 @@ def _unwrapped(cell: str, separator: str, width: int) -> list[str] | None:
 def _read_csv(text: str, name: str, encoding: str, limits: Limits | None = None,
               lines: int | None = None) -> SourceTable:
     limits = limits or current_limits()
+    if not text.lstrip("\ufeff").strip():  # nothing but a byte-order mark and blanks
+        raise DatasetError(f"{name}: the file is empty")
     delimiter = sniff_separator(text)
     notices: list[str] = []
     end = text.find("\n")

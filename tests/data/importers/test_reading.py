@@ -53,6 +53,7 @@ def test_a_line_with_too_many_cells_is_refused(tmp_path):
     (b'{"type": "Topology", "objects": {}}', "JSON but not GeoJSON"),
     (b"just one column\nof text\n", "one column only"),
     (b"", "the file is empty"),
+    (b"\xef\xbb\xbf", "the file is empty"),  # a byte-order mark alone
 ])
 def test_what_is_not_a_table_gets_one_line_at_once(tmp_path, content, message):
     path = tmp_path / "upload.bin"
