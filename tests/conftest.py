@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from dashboard.data.schema import RECOMMENDED_COLUMNS, REQUIRED_COLUMNS
+
+# The property tests draw the same examples on every run (a run that passes passes again,
+# so a landing never fails on an example a previous run did not draw), and keep no example
+# database in the checkout. `HYPOTHESIS_PROFILE=explore` draws new examples on every run, to
+# look for inputs the suite has not met yet: what it finds becomes an example (`@example`)
+# or a test of its own.
+settings.register_profile("suite", derandomize=True, database=None)
+settings.register_profile("explore", database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Every test here drives a real browser and is marked ``slow`` (as are those marked ``spark``).

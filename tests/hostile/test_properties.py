@@ -189,6 +189,7 @@ UPLOADS = st.one_of(st.binary(max_size=3000), csv_files(), json_files(), zip_fil
 
 @QUICK
 @given(UPLOADS)
+@example(b"\xef\xbb\xbf")  # a byte-order mark alone (found by the properties)
 def test_any_upload_is_read_or_refused_in_one_line(raw):
     try:
         table = read_table(raw, name="upload.csv", limits=SMALL)
