@@ -5,8 +5,9 @@
 Starts the dashboard offline on a free port and steps through every shipped briefing with the
 clicker's key (PageDown), as a presenter does, ``--rounds`` times. For each step about an
 incident (a step of filters may keep the view it has, so it is stepped through untimed) it prints,
-from the key press: when the map starts to fly (the page's run and the new incidents sent into
-the map already on screen), how long the flight itself lasts (Leaflet's ``flyTo`` to its
+from the key press: when the map starts to fly (at the key, to the frame the page named for it;
+else after the page's run sends the step's incidents into the map already on screen), how long
+the flight itself lasts (Leaflet's ``flyTo`` to its
 ``moveend``; ``FLY_SECONDS`` in ``dashboard/maps/framing.py``) and when the map is at rest on
 the step's frame. Then the median and the slowest of each, with the machine's load average
 before and after.

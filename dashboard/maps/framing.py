@@ -44,8 +44,10 @@ DETAIL_MAX_FOCUS_ZOOM = 13
 #: A fitted view is at most this close (a handful of incidents in one town still shows
 #: the country around them).
 MAX_FIT_ZOOM = 7
-#: How long the map flies to a new frame (seconds).
-FLY_SECONDS = 0.8
+#: How long the map flies to a new frame (seconds). A briefing's flight starts at the
+#: clicker's key, so the map is at rest on the step within a second of it (Leaflet's
+#: flight ends about 0.15 s after this: benchmarks/bench_fly.py).
+FLY_SECONDS = 0.7
 #: The core extent holds this share of the incidents on each axis (the rest are outliers
 #: when leaving them out makes the view much smaller).
 CORE_SHARE = 0.9

@@ -191,6 +191,30 @@ def persons_radius(persons) -> float:
     return float(min(PERSONS_MAX_RADIUS, max(PERSONS_MIN_RADIUS, PERSONS_K * math.sqrt(persons))))
 
 
+def _detail_drawn(basemap_detail: bool, basemap_region) -> bool:
+    """Whether the map draws the basemap's finer countries and place names."""
+    return bool(outline_available() and (basemap_detail or basemap_region is not None)
+                and detail_available())
+
+
+def _frame(shown: pd.DataFrame, *, focus_id, at, bounds, screen, offline: bool,
+           detail: bool) -> framing.Frame:
+    return framing.frame_view(shown, focus_id=focus_id, at=at, extent=bounds, screen=screen,
+                              offline=offline, detail=detail,
+                              street=bool(detail and archive_url()))
+
+
+def map_frame(incidents: pd.DataFrame, *, offline: bool, focus_id: str | None = None,
+              at: tuple[float, float, int] | None = None, basemap_detail: bool = False,
+              basemap_region=None, bounds=None,
+              screen: tuple[int, int] | None = None) -> framing.Frame:
+    """The camera :func:`build_map` gives a map of ``incidents`` with these values, without
+    building the map (a briefing knows its next steps' frames before they are shown)."""
+    shown = incidents.loc[_has_coords(incidents)].reset_index(drop=True)
+    return _frame(shown, focus_id=focus_id, at=at, bounds=bounds, screen=screen,
+                  offline=offline, detail=_detail_drawn(basemap_detail, basemap_region))
+
+
 def build_map(
     incidents: pd.DataFrame,
     *,
@@ -269,10 +293,9 @@ def build_map(
     if not offline:
         folium.TileLayer(POSITRON_URL, attr=POSITRON_ATTRIBUTION, name="Basemap",
                          subdomains="abcd", max_zoom=20, control=False).add_to(m)
-    detail = False
+    detail = _detail_drawn(basemap_detail, basemap_region)
     if outline_available():
         WorldOutline().add_to(m)
-        detail = (basemap_detail or basemap_region is not None) and detail_available()
         if detail:
             BasemapDetail(land=LAND_FILL, border=BORDER_COLOUR, outline_pane=OUTLINE_PANE,
                           online=not offline, region=basemap_region).add_to(m)
@@ -283,9 +306,8 @@ def build_map(
     if focus_id is not None:
         matches = np.flatnonzero(shown["id"].to_numpy() == focus_id) if count else []
         focus_index = int(matches[0]) if len(matches) else None
-    frame = framing.frame_view(shown, focus_id=focus_id, at=at, extent=bounds, screen=screen,
-                               offline=offline, detail=detail,
-                               street=bool(detail and archive_url()))
+    frame = _frame(shown, focus_id=focus_id, at=at, bounds=bounds, screen=screen,
+                   offline=offline, detail=detail)
     options = {
         "offline": bool(offline),
         "focus": focus_index,

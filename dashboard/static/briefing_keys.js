@@ -24,6 +24,28 @@
     if (button && !button.disabled) { button.click(); return true; }
     return false;
   }
+  /* The map starts to fly to the step the key leads to at once: the page names each key's
+   * frame (an element with data-frames, written by the page's run before the map) and the
+   * map's own code flies there (IncidentMap.flyAhead); the run that then shows the step
+   * brings the same frame, which the map does not fly to again. Frames written for another
+   * step than the map shows (``here``: a key pressed again before the step came) are not
+   * used: the run flies the map. */
+  function flyAhead(key) {
+    var holder = doc.querySelector(".im-step-frames");
+    var frames = null;
+    try { frames = JSON.parse(holder ? holder.getAttribute("data-frames") || "{}" : "{}"); }
+    catch (error) { return; }
+    var frame = frames && frames[key];
+    if (!frame) { return; }
+    var maps = doc.querySelectorAll('iframe[title="streamlit_folium.st_folium"]');
+    Array.prototype.forEach.call(maps, function (element) {
+      var view;
+      try { view = element.contentWindow; } catch (error) { return; }
+      if (!view || !view.IncidentMap || !view.IncidentMap.flyAhead || !view.map) { return; }
+      if (JSON.stringify(frames.here || null) !== view.map._incidentFrameKey) { return; }
+      view.IncidentMap.flyAhead(view.map, frame);
+    });
+  }
   function black(on) {
     var cover = doc.getElementById("im-black");
     if (on && !cover) {
@@ -55,7 +77,7 @@
     event.preventDefault();
     event.stopPropagation();
     if (covered) { black(false); return; }  // the first key after black brings the slide back
-    press(key);
+    if (press(key)) { flyAhead(key); }
   }
   /* Listen in a frame's window too (capture: before Leaflet's handlers), once per document. */
   function listenIn(frame) {

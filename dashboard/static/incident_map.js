@@ -484,7 +484,13 @@
     // reader's own pans and zooms stay.
     var key = JSON.stringify(options.frame || null);
     var first = !map._incidentFramed;
-    if (first || key !== map._incidentFrameKey) {
+    // The incidents of the step a clicker's key left may be drawn again before those of the
+    // step it leads to come (the page redraws its component as the run starts): the map
+    // keeps flying ahead (IncidentMap.flyAhead) instead of flying back.
+    var left = !first && map._incidentAhead && key === map._incidentAhead.from;
+    if (key === map._incidentFrameKey) { map._incidentAhead = null; }
+    if (!left && (first || key !== map._incidentFrameKey)) {
+      map._incidentAhead = null;
       var animate = !first && options.fly !== false;
       if (this.applyFrame(animate)) {
         map._incidentFramed = true;
@@ -653,6 +659,20 @@
   window.IncidentMap = {
     popupHtml: popupHtml,
     tooltipHtml: tooltipHtml,
+    /* Fly to ``frame`` now, ahead of the incidents that go with it (a briefing's next step:
+     * the page's run that sends them is under way). When they come with the same frame,
+     * the map is already there or on its way, and does not fly again. */
+    flyAhead: function (map, frame) {
+      var manager = map && map.incidentMap;
+      var key = JSON.stringify(frame || null);
+      if (!manager || !frame || key === map._incidentFrameKey) { return false; }
+      var from = map._incidentFrameKey;
+      if (!manager.applyFrame(true, frame)) { return false; }
+      map._incidentAhead = { from: from };
+      map._incidentFramed = true;
+      map._incidentFrameKey = key;
+      return true;
+    },
     create: function (map, data, options) {
       // clusters need a maximum zoom, which the map otherwise only gets from a tile layer
       if (map.options.maxZoom === undefined) { map.setMaxZoom(options.maxZoom); }

@@ -38,9 +38,17 @@ MAP_STATE = """
     places: Array.from(doc.querySelectorAll('.bm-place')).map(e => e.textContent),
     incidentPlaces: Array.from(doc.querySelectorAll('.bm-place.bm-incident'))
       .map(e => e.textContent),
-    callout: (doc.querySelector('.incident-focus-label') || {}).textContent || null,
+    // (a callout being removed fades out for a moment: only those shown count)
+    callouts: Array.from(doc.querySelectorAll('.incident-focus-label'))
+      .filter(e => view.getComputedStyle(e).opacity !== '0').map(e => e.textContent),
     frames: document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]').length,
     frame: JSON.stringify(map.incidentMap.options.frame || null),
+    // the frames the clicker's keys fly to ahead were written for the step shown
+    ahead: (() => {
+      const holder = document.querySelector('.im-step-frames');
+      try { return JSON.stringify(JSON.parse(holder.getAttribute('data-frames')).here); }
+      catch (error) { return null; }
+    })(),
   };
 }
 """
@@ -78,7 +86,7 @@ def settled(page, label: str, frame=None) -> dict:
     page.wait_for_function(
         f"([label, expected]) => {{ const s = ({MAP_STATE})();"
         " return s !== null && s.step === label && !s.flying && s.places.length > 0 &&"
-        " (expected === null || s.frame === JSON.stringify(expected)); }",
+        " s.ahead === s.frame && (expected === null || s.frame === JSON.stringify(expected)); }",
         arg=[label, expected], timeout=TIMEOUT_MS)
     return page.evaluate(MAP_STATE)
 
@@ -88,10 +96,39 @@ def keys_ready(page) -> None:
                            timeout=TIMEOUT_MS)
 
 
+#: In the map's frame: note the step the page shows when each flight starts.
+WATCH_FLIGHTS = """() => {
+  const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+  const view = frame && frame.contentWindow;
+  const map = view && view.map;
+  if (!map) { return false; }
+  if (!map.__flights) {
+    map.__flights = [];
+    for (const name of ['flyTo', 'flyToBounds']) {
+      const original = map[name];
+      map[name] = function (...args) {
+        const step = document.querySelector('.im-step');
+        map.__flights.push(step ? step.textContent : '');
+        return original.apply(this, args);
+      };
+    }
+  }
+  return true;
+}"""
+FLIGHTS = """() => {
+  const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+  const map = frame && frame.contentWindow && frame.contentWindow.map;
+  const flights = (map && map.__flights) || [];
+  if (map) { map.__flights = []; }
+  return flights;
+}"""
+
+
 def test_every_shipped_step_flies_to_what_it_is_about(room, server, incidents):
     """Each step is reached by the clicker from the title step, in the same map (no reload):
     a step about an incident opens at its frame's zoom with the incident in view and its
-    city named; a step of filters or ``at`` shows its frame."""
+    city named; a step of filters or ``at`` shows its frame. The map starts to fly at the
+    key press, while the page still shows the step before, and flies once."""
     checked = 0
     for name in list_briefings():
         briefing = load_briefing(name, ids=incidents["id"])
@@ -101,7 +138,10 @@ def test_every_shipped_step_flies_to_what_it_is_about(room, server, incidents):
         room.evaluate("() => { const f = document.querySelector("
                       "'iframe[title=\"streamlit_folium.st_folium\"]');"
                       " f.contentWindow.__sameMap = true; }")
+        room.wait_for_function(WATCH_FLIGHTS, timeout=TIMEOUT_MS)
         total = len(briefing.steps)
+        before = room.evaluate(MAP_STATE)["frame"]
+        shown = "Title"
         for number, step in enumerate(briefing.steps, start=1):
             rows = step_rows(incidents, step)
             view = step_view(step, offline=True)
@@ -116,7 +156,7 @@ def test_every_shipped_step_flies_to_what_it_is_about(room, server, incidents):
             if step.incident:
                 focus = rows[rows["id"] == step.incident].iloc[0]
                 assert south < focus["lat"] < north and west < focus["lon"] < east, where
-                assert state["callout"] == focus["place"], where
+                assert state["callouts"] == [focus["place"]], (where, state)
                 # the incident's city is named on the map (beside the callout, never under it)
                 words = set(re.findall(r"\w{4,}", focus["place"]))
                 named = any(words & set(re.findall(r"\w{4,}", label))
@@ -129,6 +169,11 @@ def test_every_shipped_step_flies_to_what_it_is_about(room, server, incidents):
                 assert south <= s + 0.5 and north >= n - 0.5, (where, state["bounds"])
                 assert west <= w + 0.5 and east >= e - 0.5, (where, state["bounds"])
             assert state["frames"] == 1
+            flights = room.evaluate(FLIGHTS)
+            # one flight, begun before the page's run showed the step; none to a frame the
+            # map already shows
+            assert flights == ([] if state["frame"] == before else [shown]), (where, flights)
+            before, shown = state["frame"], f"Step {number} of {total}"
             checked += 1
         # every step was a change of the incidents in the map already on screen
         assert room.evaluate("() => document.querySelector("

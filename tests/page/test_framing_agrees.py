@@ -10,7 +10,7 @@ from dashboard.data.briefings import list_briefings, load_briefing
 from dashboard.data.loading import load_incidents
 from dashboard.exports.deck import step_rows, step_view
 from dashboard.exports.snapshot import build_view_map
-from dashboard.page.views.common import BRIEFING_MAP_HEIGHT, page_map
+from dashboard.page.views.common import BRIEFING_MAP_HEIGHT, page_frame, page_map
 from tests.paths import ROOT
 
 DATASET = ROOT / "data" / "incidents.csv"
@@ -54,4 +54,20 @@ def test_screen_png_pdf_and_pptx_frame_every_step_alike(incidents):
             elif step.at:
                 assert (screen.reason, screen.zoom) == ("at", step.at.zoom)
             compared += 1
+    assert compared >= 10
+
+
+def test_the_frame_a_key_flies_to_ahead_is_the_one_the_step_then_brings(incidents):
+    """The clicker's look-ahead (``page_frame``, no map built) names the frame the step's own
+    map is then given, for every step of every shipped briefing, so the map flies once."""
+    compared = 0
+    for name, number, step in shipped_steps(incidents):
+        rows = step_rows(incidents, step)
+        view = step_view(step, offline=True)
+        shown = page_map(rows, offline=True, focus_id=view.focus_id,
+                         height=BRIEFING_MAP_HEIGHT, at=view.at, focus_popup=False, fly=True,
+                         focus_label=True, dim_others=True, cluster=view.cluster)
+        ahead = page_frame(rows, offline=True, focus_id=view.focus_id, at=view.at)
+        assert ahead == shown.incident_frame.options(), (name, number)
+        compared += 1
     assert compared >= 10

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -28,9 +29,11 @@ from dashboard.page.views.common import (
     current_filters,
     frame_script,
     link_html,
+    page_frame,
     page_store,
     show_map,
     show_notices,
+    shows_in_place,
     sync_url,
 )
 
@@ -42,6 +45,7 @@ BRIEFING_CSS = """
 }
 [data-testid="stMainBlockContainer"] { padding: 0.9rem 1.6rem 0.6rem; max-width: none; }
 [data-testid="stHeader"] { display: none; }
+.st-key-im-step-frames { display: none !important; }
 /* Type for the back of a room: nothing under 24 px at 1920x1080. */
 .im-step-heading { font-size: 2.75rem; line-height: 1.12; margin: 0; font-weight: 700;
   overflow-wrap: anywhere; }
@@ -103,6 +107,25 @@ def keyboard_control() -> None:
     frame_script(KEYS_JS.name)
 
 
+def step_frames(frames: dict[str, dict | None]) -> None:
+    """The camera of the step each key leads to (``brief_next``, ``brief_prev``,
+    ``brief_first``, ``brief_last``) and of the step shown (``here``), as :func:`page_frame`
+    decides them: the clicker's script starts the map's flight at the key press, while the
+    page's run that shows the step is under way; the run then brings the frame the map
+    already flies to, which is not flown again. Written before the map, so that a map
+    showing a step has the keys' frames of that step (the script checks ``here``)."""
+    with st.container(key="im-step-frames"):
+        st.html(step_frames_html(frames))
+
+
+def step_frames_html(frames: dict[str, dict | None]) -> str:
+    """The frames, as JSON in an attribute of a hidden element (escaped)."""
+    data = json.dumps({key: frame for key, frame in frames.items() if frame is not None},
+                      separators=(",", ":"))
+    return (f'<div class="im-step-frames" hidden '
+            f'data-frames="{html.escape(data, quote=True)}"></div>')
+
+
 def _jump_buttons(on_first, on_last, *, disabled: bool) -> None:
     # Hidden (CSS); Home and End press them.
     st.button("First", key="brief_first", on_click=on_first, disabled=disabled)
@@ -161,6 +184,18 @@ def authored_view(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
                     unsafe_allow_html=True)
     _jump_buttons(lambda: _set_step(0), lambda: _set_step(total), disabled=False)
 
+    if shows_in_place(incidents, data_path):
+        def frame_of(number: int) -> dict:
+            step = briefing.steps[max(number - 1, 0)]
+            rows = step_rows(incidents, step)
+            if number == 0:
+                return page_frame(rows, offline=offline, focus_id=None)
+            view = step_view(step, offline=offline)
+            return page_frame(rows, offline=offline, focus_id=view.focus_id, at=view.at)
+        step_frames({"here": frame_of(index),
+                     "brief_prev": frame_of(index - 1) if index > 0 else None,
+                     "brief_next": frame_of(index + 1) if index < total else None,
+                     "brief_first": frame_of(0), "brief_last": frame_of(total)})
     step = briefing.steps[max(index - 1, 0)]
     rows = step_rows(incidents, step)
     # The same view (and so the same frame) as the step's slide in the PDF and PPTX.
@@ -281,6 +316,15 @@ def filtered_view(incidents: pd.DataFrame, span, *, offline: bool,
     _jump_buttons(lambda: _step(steps, current, -len(steps) - 1),
                   lambda: _step(steps, current, len(steps) + 1), disabled=not steps)
 
+    if steps and shows_in_place(incidents, data_path):
+        def frame_of(target: str | None) -> dict:
+            return page_frame(filtered, offline=offline, focus_id=target)
+        step_frames({"here": frame_of(current),
+                     "brief_prev": frame_of(neighbour([None, *steps], current, -1))
+                     if current is not None else None,
+                     "brief_next": frame_of(neighbour([None, *steps], current, 1))
+                     if index < len(steps) - 1 else None,
+                     "brief_first": frame_of(None), "brief_last": frame_of(steps[-1])})
     map_column, card_column = st.columns(BODY_COLUMNS, gap="medium")
     with map_column:
         # The card beside the map says what the popup would, and the legend starts closed

@@ -22,7 +22,7 @@ from dashboard.data.query import CachedQuery, QueryError, engine_requested, open
 from dashboard.data.schema import DatasetError, InvalidDataset
 from dashboard.data.stores import Store, StoreError, open_store, store_location
 from dashboard.maps.assets import assets_available, missing_assets_message
-from dashboard.maps.mapping import build_map
+from dashboard.maps.mapping import build_map, map_frame
 from dashboard.maps.payload import prune_cache, write_payload
 from dashboard.maps.scale_map import SCALE_THRESHOLD, build_scale_map, write_outline
 from dashboard.page import state as page_state
@@ -200,6 +200,14 @@ def page_map(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None, hei
                      **map_options)
 
 
+def page_frame(filtered: pd.DataFrame, *, offline: bool, focus_id: str | None,
+               at: tuple[float, float, int] | None = None) -> dict[str, object]:
+    """The camera :func:`page_map` gives the same values, as the browser reads it, without
+    building the map."""
+    return map_frame(filtered, offline=offline, focus_id=focus_id, at=at,
+                     basemap_detail=True).options()
+
+
 def show_map(filtered, *, offline: bool, focus_id: str | None, height: int,
              key: str, center: tuple[float, float] | None = None, zoom: int | None = None,
              dataset: pd.DataFrame | None = None, data_path: Path | None = None,
@@ -214,7 +222,7 @@ def show_map(filtered, *, offline: bool, focus_id: str | None, height: int,
     """
     if not assets_available():
         st.warning(missing_assets_message())
-    if dataset is not None and data_path is not None and len(dataset) > SCALE_THRESHOLD:
+    if dataset is not None and not shows_in_place(dataset, data_path):
         version = dataset.attrs.get("version")
         if version is None:
             try:
@@ -253,6 +261,12 @@ FRAME_SCRIPT_CSS = """<style>
 /* The script frames have nothing to show: they take no room on the page. */
 [class*="st-key-im-script-"] { display: none !important; }
 </style>"""
+
+
+def shows_in_place(dataset: pd.DataFrame, data_path: Path | None) -> bool:
+    """Whether :func:`show_map` draws ``dataset``'s rows with :func:`page_map` (the map the
+    page updates in place), not as the large dataset's map (:mod:`dashboard.maps.scale_map`)."""
+    return not (data_path is not None and len(dataset) > SCALE_THRESHOLD)
 
 
 def frame_script(name: str) -> None:
