@@ -205,6 +205,26 @@ def test_type_reads_from_the_back_of_the_room(room, server):
     assert sizes["map"] and all(size >= 20 for _, size in sizes["map"]), sizes["map"]
 
 
+#: The words of the step bar that run past their box (shown cut, with an ellipsis).
+CUT_WORDS = """() => Array.from(document.querySelectorAll(
+    '.st-key-brief_prev button *, .st-key-brief_next button *, .im-step, .im-back a'))
+  .filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.textContent)"""
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1440, 900), (1280, 720), (1024, 768)])
+def test_the_step_bar_keeps_its_whole_words_on_every_screen(browser, server, size):
+    """A projector's, a laptop's or an old projector's screen: "Previous", "Next", the step
+    and the way back are never cut to an ellipsis."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    try:
+        page.goto(f"{server}/?briefing=tiergarten&step=1")
+        wait_step(page, "Step 1 of 5")
+        page.locator(".st-key-brief_prev button").wait_for(timeout=TIMEOUT_MS)
+        assert page.evaluate(CUT_WORDS) == []
+    finally:
+        page.close()
+
+
 def test_the_clicker_works_after_a_click_in_the_map_and_a_popup(room, server):
     room.goto(f"{server}/?briefing=expulsions-2022&step=1")
     settled(room, "Step 1 of 5")

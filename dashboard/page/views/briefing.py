@@ -75,6 +75,15 @@ BRIEFING_CSS = """
 .im-title-step .im-title-count { font-size: 1.5rem; color: #444; }
 /* B: a black screen, as a presenter's clicker gives it. */
 #im-black { position: fixed; inset: 0; background: #000; z-index: 1000002; cursor: none; }
+/* A laptop's screen (1280 px and the like): the step buttons keep their whole words. */
+@media (min-width: 701px) and (max-width: 1399px) {
+  .stButton button { padding-left: 0.5rem; padding-right: 0.5rem; }
+  .stButton button p, .im-step, .im-back, .im-back a { font-size: 1.2rem !important; }
+}
+@media (min-width: 701px) and (max-width: 1199px) {
+  .stButton button { padding-left: 0.25rem; padding-right: 0.25rem; }
+  .stButton button p, .im-step, .im-back, .im-back a { font-size: 1rem !important; }
+}
 /* A phone: everything wraps inside the screen, nothing runs off the edge. */
 @media (max-width: 700px) {
   [data-testid="stMainBlockContainer"] { padding-left: 0.8rem; padding-right: 0.8rem; }
