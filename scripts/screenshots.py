@@ -20,7 +20,6 @@ from pathlib import Path
 
 from dashboard.data.loading import load_incidents
 from dashboard.exports.browser import launch_chromium
-from dashboard.maps.mapping import FLY_SECONDS
 from dashboard.server.background import running_dashboard
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,8 +40,7 @@ def capture(page, url: str, path: Path) -> None:
     frame = page.frame_locator(MAP_IFRAME)
     frame.locator(".leaflet-container").wait_for(timeout=30_000)
     frame.locator(".incident-marker").first.wait_for(timeout=30_000)
-    # let the briefing's fly-in animation and the chart settle
-    page.wait_for_timeout(1500 + int(FLY_SECONDS * 1000))
+    page.wait_for_function(MAP_SETTLED, timeout=60_000)  # the briefing's flight has ended
     temporary = path.with_suffix(".tmp.png")
     page.screenshot(path=str(temporary))
     os.replace(temporary, path)

@@ -33,6 +33,10 @@ from tests.browser.conftest import ARTIFACTS, DATASET, ROOT
 
 from . import uploads
 
+#: A real server and a real browser, as in tests/browser: the whole suite runs them, the
+#: inner loop (``make test-fast``) does not.
+pytestmark = pytest.mark.slow
+
 MB = 1024 * 1024
 #: The server may grow this much over its idle size (the issue's ceiling).
 CEILING = 1536 * MB
