@@ -297,8 +297,15 @@ class EngineQuery:
             expr = t.filter(*[t.search_text.contains(word) for word in words]).select(
                 *SEARCH_COLUMNS).limit(SEARCH_ROWS + 1)
             con = self.backend.con
-            con.execute(f"CREATE OR REPLACE TABLE {name} AS "
-                        + ibis.to_sql(expr, dialect="duckdb")).fetchall()
+            # The rows are kept in any order (every question of them orders by ``pos``): the
+            # two threads then both read and keep rows, and the limit does not make them
+            # wait for each other (half the time of an ordered copy).
+            con.execute("SET preserve_insertion_order = false")
+            try:
+                con.execute(f"CREATE OR REPLACE TABLE {name} AS "
+                            + ibis.to_sql(expr, dialect="duckdb")).fetchall()
+            finally:
+                con.execute("SET preserve_insertion_order = true")
             found = None
             if con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0] <= SEARCH_ROWS:
                 found = self.backend.table(name)
