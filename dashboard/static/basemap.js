@@ -282,6 +282,20 @@
       out.symbols.push(box);
       out.centres.push([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2]);
     }
+    // The ring around a briefing's incident is wider than its symbol: a name beside the
+    // incident starts past the ring, not under it.
+    // (From the ring's own centre and radius: its drawing may not have followed the move
+    // yet when the names are laid out.)
+    map.eachLayer(function (layer) {
+      if (!(layer instanceof L.CircleMarker) || layer.options.className !== "incident-focus") {
+        return;
+      }
+      var centre = map.latLngToContainerPoint(layer.getLatLng());
+      var radius = layer.getRadius() + (layer.options.weight || 0) / 2;
+      var ring = [centre.x - radius, centre.y - radius, centre.x + radius, centre.y + radius];
+      ring.ring = true;
+      out.symbols.push(ring);
+    });
     var hard = container.querySelectorAll(".leaflet-control, .incident-focus-label");
     for (var k = 0; k < hard.length; k++) {
       var h = boxOf(hard[k], origin, 0);
@@ -323,6 +337,8 @@
 
   /* A place this close (px) to an incident symbol is that incident's place. */
   var NEAR_PX = 45;
+  /* A place whose dot is this close (px) to the ring around a briefing's incident. */
+  var RING_NEAR_PX = 12;
 
   /* Greedy layout, most important first: the places of the incidents shown (the more
    * incidents, the sooner), then capitals and the most populous. Each name goes to the
@@ -374,8 +390,10 @@
       // A symbol on the place itself (an incident in that city): the name goes beside it.
       var gapRight = 0, gapLeft = 0, others = [];
       for (var k = 0; k < found.symbols.length; k++) {
-        var b = found.symbols[k];
-        if (b[0] <= point.x && point.x <= b[2] && b[1] <= point.y && point.y <= b[3]) {
+        // (a place beside a briefing's ring, its dot just outside it, is named past the ring)
+        var b = found.symbols[k], m = b.ring ? RING_NEAR_PX : 0;
+        if (b[0] - m <= point.x && point.x <= b[2] + m && b[1] - m <= point.y &&
+            point.y <= b[3] + m) {
           gapRight = Math.max(gapRight, b[2] - point.x);
           gapLeft = Math.max(gapLeft, point.x - b[0]);
         } else { others.push(b); }

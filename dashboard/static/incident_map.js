@@ -530,6 +530,9 @@
       if (self.focusPopup && self.focusPopup.isOpen()) { self.focusPopup.update(); }
     });
     this.noteLeftOut();
+    // The names are laid out again around these incidents (and a briefing's ring) when the
+    // map stays where it is; a flight lays them out when it ends.
+    if (!map._incidentFlying && map.incidentBasemap) { map.incidentBasemap.drawPlaces(); }
     if (focus !== null && focus !== undefined && options.focusPopup) {
       if (map.getSize().y > 0) { self.openFocus(latlng); } else {
         map.once("resize", function () { self.openFocus(latlng); });

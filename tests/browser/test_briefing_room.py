@@ -41,6 +41,17 @@ MAP_STATE = """
     // (a callout being removed fades out for a moment: only those shown count)
     callouts: Array.from(doc.querySelectorAll('.incident-focus-label'))
       .filter(e => view.getComputedStyle(e).opacity !== '0').map(e => e.textContent),
+    // place names whose text runs under the ring around the step's incident
+    underRing: (() => {
+      const ring = doc.querySelector('.incident-focus');
+      if (!ring) { return []; }
+      const g = ring.getBoundingClientRect();
+      return Array.from(doc.querySelectorAll('.bm-place span')).filter(e => {
+        const b = e.getBoundingClientRect();
+        return b.width > 0 && b.right > g.left + 2 && b.left < g.right - 2 &&
+          b.bottom > g.top + 2 && b.top < g.bottom - 2;
+      }).map(e => e.textContent);
+    })(),
     frames: document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]').length,
     frame: JSON.stringify(map.incidentMap.options.frame || null),
     // the frames the clicker's keys fly to ahead were written for the step shown
@@ -164,6 +175,8 @@ def test_every_shipped_step_flies_to_what_it_is_about(room, server, incidents):
                 # (a site outside any town, such as an airport, has no town in view)
                 assert named or focus["geo_precision"] == "site", \
                     (where, focus["place"], state["incidentPlaces"])
+                # and no name runs under the ring around the incident
+                assert state["underRing"] == [], (where, state["underRing"])
             elif frame.bounds is not None:
                 (s, w), (n, e) = frame.bounds
                 assert south <= s + 0.5 and north >= n - 0.5, (where, state["bounds"])
