@@ -6,8 +6,10 @@ Starts ``incident-map serve --offline`` on a free port, opens both views in head
 Chromium, waits until the map has drawn its markers and writes
 ``docs/screenshot-dashboard.png`` and ``docs/screenshot-briefing.png``; then every step of
 every shipped briefing at 1920x1080 (``docs/briefings/NAME-step-N.png``, step 0 is the title)
-and one step at 1440x900 and on a phone (390x844); ``--all-sizes`` writes every step at all
-three sizes (to look at each step as a laptop's and a phone's audience would).
+and one step at 1440x900 and on a phone (390x844); the first step of the Tiergarten briefing
+at 1920x1080, 1280x720 and on a phone (``docs/screenshot-briefing-SIZE.png``);
+``--all-sizes`` writes every step at all three sizes (to look at each step as a laptop's and
+a phone's audience would).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 VIEWPORT = {"width": 1440, "height": 900}
 #: The briefing screenshot opens on this incident when the dataset has it.
 BRIEFING_INCIDENT = "2019-08-23-berlin-khangoshvili"
+#: The shipped briefing whose first step is shown at three screen sizes.
+SIZES_BRIEFING = "tiergarten"
 
 
 def running_server(data: Path):
@@ -103,6 +107,14 @@ def main(argv: list[str] | None = None) -> int:
         for name, query in views.items():
             capture(page, f"{base_url}/?{query}", options.out / name)
         page.close()
+        # One briefing step at a projector's, a laptop's and a phone's size (the README's).
+        for label, viewport in (("1920x1080", {"width": 1920, "height": 1080}),
+                                ("1280x720", {"width": 1280, "height": 720}),
+                                ("phone", {"width": 390, "height": 844})):
+            page = browser.new_page(viewport=viewport, device_scale_factor=1)
+            capture(page, f"{base_url}/?briefing={SIZES_BRIEFING}&step=1",
+                    options.out / f"screenshot-briefing-{label}.png")
+            page.close()
         capture_briefings(browser, base_url, options.out, all_sizes=options.all_sizes)
     return 0
 
