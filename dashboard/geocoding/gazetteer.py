@@ -82,6 +82,11 @@ CITIES_FILE = "cities500.json"
 CONTEXT_RADIUS_KM = 40.0
 #: A place this large that shares the first-order region of a context place counts as near it.
 SAME_REGION_MIN_POPULATION = 5_000
+#: GeoNames gives many places no population (0: unknown, not none). A namesake of unknown
+#: size rivals an answer smaller than this: a village's count does not outweigh a missing
+#: one ("Tibacuy, Cundinamarca": a village of 1,028 and the municipality's seat, of no
+#: recorded population, 220 km apart in the same department).
+UNKNOWN_RIVAL_MAX_POPULATION = 5_000
 #: Upper bound of the "core" of a larger place, inside which a match is a district.
 DISTRICT_MAX_KM = 25.0
 #: A place named with a province it is not in, but this close to a town of that province,
@@ -865,7 +870,10 @@ class GeoNamesGazetteer:
             if distance_km(place.lat, place.lon, winner.lat, winner.lon) > DISTINCT_PLACE_KM
         ]
         ambiguous = any(
-            (key[:2] == winner_key[:2] and place.population * 10 >= winner.population)
+            (key[:2] == winner_key[:2] and (
+                place.population * 10 >= winner.population
+                or (not place.population
+                    and winner.population < UNKNOWN_RIVAL_MAX_POPULATION)))
             # a larger place known by that name too ("Lázaro Cárdenas" is a village and,
             # as an alternate name, Ciudad Lázaro Cárdenas, both in Michoacán)
             or (key[0] == winner_key[0] and place.population > winner.population)

@@ -353,3 +353,21 @@ def test_a_province_alone_is_a_region_not_the_city_once_named_after_it(gazetteer
     for query, name in (("Kiev", "Kyiv"), ("Odessa, Ukraine", "Odesa")):
         answer = gazetteer.geocode(query)
         assert (answer.raw["name"], answer.raw["precision"]) == (name, "city")
+
+
+def test_a_namesake_of_unknown_size_in_the_same_province_makes_a_village_ambiguous(gazetteer):
+    # GeoNames knows two Tibacuys in Cundinamarca 220 km apart: a village of 1,028 and one
+    # with no population recorded (0: unknown), at the municipality's seat (Wikipedia
+    # 4°20′50″N 74°27′9″W). The province cannot choose and the village's count does not
+    # outweigh a missing one: a guess, reported as one.
+    location = gazetteer.geocode("Tibacuy, Cundinamarca, Colombia")
+    assert location.raw["ambiguous"] is True
+    seats = [c for c in location.raw["candidates"]
+             if distance_km(c["lat"], c["lon"], 4.3472, -74.4525) < 10]
+    assert seats and seats[0]["population"] == 0
+    # A lone place of that name in the province stays a confident town (Tibirita, Wikipedia
+    # 5°03′04″N 73°30′15″W), and so does a large town beside hamlets of unknown size.
+    alone = gazetteer.geocode("Tibirita, Cundinamarca, Colombia")
+    assert (alone.raw["precision"], alone.raw["ambiguous"]) == ("city", False)
+    assert distance_km(alone.latitude, alone.longitude, 5.0511, -73.5042) < 5
+    assert gazetteer.geocode("Heinsberg, Germany").raw["ambiguous"] is False
