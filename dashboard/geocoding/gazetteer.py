@@ -810,10 +810,13 @@ class GeoNamesGazetteer:
     def _context_points(self, context: list[str], reading: _Query) -> list[Place]:
         """The best place named by each context part (US states are filters, not points)."""
         points = []
-        for part in context:
+        for index, part in enumerate(context):
             if self.us_state_code(part):
                 continue
-            ranked = self._candidates(_keys_for(part), reading, [])
+            # A province named after it chooses among the part's namesakes too ("Aurangabad
+            # district, Bihar" is the Bihar town's district, not the city of Maharashtra).
+            regions = self._context_regions(context[index + 1:], reading)
+            ranked = self._candidates(_keys_for(part), reading, [], regions)
             if not ranked:
                 continue
             named = self.regions(part, reading.countries)

@@ -371,3 +371,15 @@ def test_a_namesake_of_unknown_size_in_the_same_province_makes_a_village_ambiguo
     assert (alone.raw["precision"], alone.raw["ambiguous"]) == ("city", False)
     assert distance_km(alone.latitude, alone.longitude, 5.0511, -73.5042) < 5
     assert gazetteer.geocode("Heinsberg, Germany").raw["ambiguous"] is False
+
+
+def test_a_province_after_a_district_chooses_the_districts_town(gazetteer):
+    # "Aurangabad district" alone would be read through the large city of Maharashtra; the
+    # state named after it chooses Aurangabad of Bihar (Wikipedia 24°45′N 84°22′E), 1,075 km
+    # away, and the town is answered there, not in Maharashtra as an ambiguous city.
+    location = gazetteer.geocode("Aurangabad town, Aurangabad district, Bihar, India")
+    assert distance_km(location.latitude, location.longitude, 24.75, 84.37) < 5
+    assert (location.raw["precision"], location.raw["ambiguous"]) == ("city", False)
+    # Without a province, the district still means the large city's.
+    location = gazetteer.geocode("Aurangabad town, Aurangabad district, India")
+    assert distance_km(location.latitude, location.longitude, 19.88, 75.32) < 25
