@@ -383,3 +383,46 @@ def test_a_province_after_a_district_chooses_the_districts_town(gazetteer):
     # Without a province, the district still means the large city's.
     location = gazetteer.geocode("Aurangabad town, Aurangabad district, India")
     assert distance_km(location.latitude, location.longitude, 19.88, 75.32) < 25
+
+
+@pytest.mark.parametrize("query", [
+    "Hawija, Kirkuk, Iraq", "Hawijah, Kirkuk, Iraq", "Al-Hawija, Kirkuk Governorate, Iraq",
+])
+def test_the_arabic_article_and_final_h_are_spelled_either_way(gazetteer, query):
+    # GeoNames writes "Al Ḩawījah"; files write Hawija, Hawijah, Al-Hawija (Wikipedia
+    # 35°19′30″N 43°46′20″E). Not the governorate, 58 km off, as before.
+    location = gazetteer.geocode(query)
+    assert distance_km(location.latitude, location.longitude, 35.325, 43.7722) < 10
+    # A variant is tried only where the query names its country or province: never abroad.
+    assert location.raw["country"] == "IQ"
+    assert gazetteer.geocode("Hawijah") is None
+
+
+def test_a_local_government_area_is_the_area_around_its_town(gazetteer):
+    # Nigerian files write "Monguno LGA": the town's point (Wikipedia 12°41′N 13°36′E), at
+    # region precision, not Borno State's point 105 km off.
+    location = gazetteer.geocode("Monguno LGA, Borno")
+    assert distance_km(location.latitude, location.longitude, 12.6833, 13.6) < 10
+    assert location.raw["precision"] == "region" and "administrative area" in location.raw["reason"]
+
+
+@pytest.mark.parametrize("query", ["Menaka, Menaka, Mali", "Ménaka town, Mali"])
+def test_a_town_named_like_its_region_is_the_town_when_the_query_says_so(gazetteer, query):
+    # Ménaka is a town and, since 2016, the region around it; "Ménaka, Ménaka" (town,
+    # region) and "Ménaka town" mean the town (Wikipedia 15.9167°N 2.4°E), not the region's
+    # representative point 86 km off.
+    location = gazetteer.geocode(query)
+    assert distance_km(location.latitude, location.longitude, 15.9167, 2.4) < 10
+    assert location.raw["precision"] == "city"
+    # Named alone, it is still the region, flagged: a town has the name too.
+    alone = gazetteer.geocode("Ménaka, Mali")
+    assert (alone.raw["precision"], alone.raw["ambiguous"]) == ("region", True)
+
+
+def test_a_country_as_conflict_data_sets_write_it_is_the_country(gazetteer):
+    # "Congo (Kinshasa)" (the CIA's list), "Democratic Republic of Congo" (ACLED): Beni in
+    # North Kivu (Wikipedia 0°30′N 29°28′E), not nothing.
+    for query in ("Beni, Nord Kivu, Congo (Kinshasa)", "Beni, Democratic Republic of Congo"):
+        location = gazetteer.geocode(query)
+        assert location.raw["country"] == "CD", query
+        assert distance_km(location.latitude, location.longitude, 0.5, 29.467) < 10
