@@ -60,6 +60,29 @@ _ALIASES = {
     "bolivia": "BO",
     "venezuela": "VE",
     "tanzania": "TZ",
+    # As conflict data sets and the CIA and World Bank lists write them, so that a place
+    # string ending "..., Congo (Kinshasa)" names its country.
+    "democratic republic of congo": "CD",
+    "dr congo": "CD",
+    "drc": "CD",
+    "congo (kinshasa)": "CD",
+    "congo-kinshasa": "CD",
+    "congo, dem. rep.": "CD",
+    "zaire": "CD",
+    "republic of congo": "CG",
+    "congo (brazzaville)": "CG",
+    "congo-brazzaville": "CG",
+    "congo, rep.": "CG",
+    "ivory coast": "CI",
+    "burma": "MM",
+    "swaziland": "SZ",
+    "macedonia": "MK",
+    "east timor": "TL",
+    "bosnia-herzegovina": "BA",
+    "west bank and gaza strip": "PS",
+    "the gambia": "GM",
+    "cape verde": "CV",
+    "brunei": "BN",
 }
 
 

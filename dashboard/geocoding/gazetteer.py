@@ -82,6 +82,11 @@ CITIES_FILE = "cities500.json"
 CONTEXT_RADIUS_KM = 40.0
 #: A place this large that shares the first-order region of a context place counts as near it.
 SAME_REGION_MIN_POPULATION = 5_000
+#: GeoNames gives many places no population (0: unknown, not none). A namesake of unknown
+#: size rivals an answer smaller than this: a village's count does not outweigh a missing
+#: one ("Tibacuy, Cundinamarca": a village of 1,028 and the municipality's seat, of no
+#: recorded population, 220 km apart in the same department).
+UNKNOWN_RIVAL_MAX_POPULATION = 5_000
 #: Upper bound of the "core" of a larger place, inside which a match is a district.
 DISTRICT_MAX_KM = 25.0
 #: A place named with a province it is not in, but this close to a town of that province,
@@ -119,7 +124,7 @@ _GENERIC_WORDS = frozenset("""
     district borough quarter neighbourhood neighborhood suburb province county region state
     municipality community city town village metropolitan area greater oblast krai prefecture
     raion rayon of the near outside outskirts centre center central downtown airport
-    international park square station
+    international park square station lga
 """.split())
 
 
@@ -360,13 +365,22 @@ def _is_site(part: str) -> bool:
 _ADMIN_AREA_WORDS = frozenset("""
     district districts county province governorate municipality region oblast raion rayon
     prefecture department subdistrict tehsil taluka taluk commune canton qadaa qada kaza
-    nahiya sub-district division subdivision municipio municipal
+    nahiya sub-district division subdivision municipio municipal lga
 """.split())
 
 
 def _names_admin_area(part: str) -> bool:
     """``"Rutbah district"``, ``"Province of Alicante"``: an area, not its town."""
     return any(word in _ADMIN_AREA_WORDS for word in fold(_strip_parenthesis(part)[0]).split())
+
+
+#: Words that make a part a settlement, never the province of the same name.
+_SETTLEMENT_WORDS = frozenset("town city village".split())
+
+
+def _names_settlement(part: str) -> bool:
+    """``"Ménaka town"``: the town, even where a province bears its name."""
+    return any(word in _SETTLEMENT_WORDS for word in fold(_strip_parenthesis(part)[0]).split())
 
 
 def _keys_for(part: str) -> list[str]:
@@ -386,6 +400,25 @@ def _keys_for(part: str) -> list[str]:
         if len(words) > 1 and words[0] in _ARTICLES:
             keys.append(" ".join(words[1:]))
     return list(dict.fromkeys(k for k in keys if k))
+
+
+def _variant_keys(part: str) -> list[str]:
+    """Other transliterations of an Arabic name, tried when none of ``_keys_for`` is known:
+    the article added ("Hawija" is GeoNames' "Al Ḩawījah") and the final tā' marbūṭa written
+    or not ("Hawija", "Hawijah"; "Diwaniyah", "Diwaniya")."""
+    literal = _keys_for(part)
+    keys: list[str] = []
+    for key in literal:
+        words = key.split()
+        bare = " ".join(words[1:]) if len(words) > 1 and words[0] in _ARTICLES else key
+        forms = [bare]
+        if bare.endswith("ah"):
+            forms.append(bare[:-1])
+        elif bare.endswith("a"):
+            forms.append(bare + "h")
+        for form in forms:
+            keys += [form, f"al {form}"]
+    return [key for key in dict.fromkeys(keys) if key not in literal]
 
 
 #: The Arabic article as place names are transliterated ("Al Anbar", "Ar Rutbah", "El Fasher").
@@ -535,7 +568,9 @@ class GeoNamesGazetteer:
         if not parts:
             return []
         last = parts[-1]
-        country = normalise_country(_strip_parenthesis(last)[0] or last)
+        # The whole part first: "Congo (Kinshasa)" is one country's name, "Congo" another's;
+        # "Russia (host cities)" is Russia.
+        country = normalise_country(last) or normalise_country(_strip_parenthesis(last)[0] or last)
         state = self.us_state_code(last)
         readings = []
         if country:
@@ -567,13 +602,22 @@ class GeoNamesGazetteer:
             context = self._context_points(parts[index + 1:], scoped)
             regions = self._context_regions(parts[index + 1:], scoped)
             ranked = self._candidates(_keys_for(part), scoped, context, regions)
+            if not ranked and (scoped.countries or regions):
+                # Only where the query says its country or province: a spelling variant
+                # must not land a place abroad.
+                ranked = self._candidates(_variant_keys(part), scoped, context, regions)
             if index == 0 or not _is_site(parts[0]):
                 # A part that names a province or state answers with the region (a later
                 # part: partial, the place is somewhere in it), unless it is a large city
                 # of that region's own name ("Berlin", "Istanbul"). "Pará, Brazil" is the
                 # state, not Belém, once called Pará.
                 named = self.regions(part, scoped.countries)
-                if named and not (ranked and self._names_city(ranked[0][0], named)):
+                # With a province named after it, or called a town, a first part that is
+                # also a province's name is the town ("Ménaka, Ménaka, Mali", "Ménaka town").
+                town_first = index == 0 and bool(ranked) and (
+                    bool(regions) or _names_settlement(part))
+                if named and not town_first and not (
+                        ranked and self._names_city(ranked[0][0], named)):
                     return self._with_reason(self._region_location(
                         named, parts, index, part, town_too=index == 0 and bool(ranked)),
                         mismatch)
@@ -805,10 +849,13 @@ class GeoNamesGazetteer:
     def _context_points(self, context: list[str], reading: _Query) -> list[Place]:
         """The best place named by each context part (US states are filters, not points)."""
         points = []
-        for part in context:
+        for index, part in enumerate(context):
             if self.us_state_code(part):
                 continue
-            ranked = self._candidates(_keys_for(part), reading, [])
+            # A province named after it chooses among the part's namesakes too ("Aurangabad
+            # district, Bihar" is the Bihar town's district, not the city of Maharashtra).
+            regions = self._context_regions(context[index + 1:], reading)
+            ranked = self._candidates(_keys_for(part), reading, [], regions)
             if not ranked:
                 continue
             named = self.regions(part, reading.countries)
@@ -865,7 +912,10 @@ class GeoNamesGazetteer:
             if distance_km(place.lat, place.lon, winner.lat, winner.lon) > DISTINCT_PLACE_KM
         ]
         ambiguous = any(
-            (key[:2] == winner_key[:2] and place.population * 10 >= winner.population)
+            (key[:2] == winner_key[:2] and (
+                place.population * 10 >= winner.population
+                or (not place.population
+                    and winner.population < UNKNOWN_RIVAL_MAX_POPULATION)))
             # a larger place known by that name too ("Lázaro Cárdenas" is a village and,
             # as an alternate name, Ciudad Lázaro Cárdenas, both in Michoacán)
             or (key[0] == winner_key[0] and place.population > winner.population)

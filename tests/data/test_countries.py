@@ -13,6 +13,11 @@ from dashboard.data.countries import country_name, is_country_code, normalise_co
         ("Russian Federation", "RU"), ("USA", "US"), ("United States", "US"),
         ("UK", "GB"), ("United Kingdom", "GB"), ("Kosovo", "XK"), ("xk", "XK"),
         ("Mexico", "MX"), ("Atlantis", None), ("", None),
+        # As conflict data sets write them (ACLED, GTD, UCDP, the CIA's list).
+        ("Democratic Republic of Congo", "CD"), ("DR Congo", "CD"), ("Congo (Kinshasa)", "CD"),
+        ("Republic of Congo", "CG"), ("Congo (Brazzaville)", "CG"), ("Ivory Coast", "CI"),
+        ("Burma", "MM"), ("Swaziland", "SZ"), ("East Timor", "TL"),
+        ("Bosnia-Herzegovina", "BA"), ("West Bank and Gaza Strip", "PS"),
     ],
 )
 def test_normalise_country(text, code):

@@ -353,3 +353,76 @@ def test_a_province_alone_is_a_region_not_the_city_once_named_after_it(gazetteer
     for query, name in (("Kiev", "Kyiv"), ("Odessa, Ukraine", "Odesa")):
         answer = gazetteer.geocode(query)
         assert (answer.raw["name"], answer.raw["precision"]) == (name, "city")
+
+
+def test_a_namesake_of_unknown_size_in_the_same_province_makes_a_village_ambiguous(gazetteer):
+    # GeoNames knows two Tibacuys in Cundinamarca 220 km apart: a village of 1,028 and one
+    # with no population recorded (0: unknown), at the municipality's seat (Wikipedia
+    # 4°20′50″N 74°27′9″W). The province cannot choose and the village's count does not
+    # outweigh a missing one: a guess, reported as one.
+    location = gazetteer.geocode("Tibacuy, Cundinamarca, Colombia")
+    assert location.raw["ambiguous"] is True
+    seats = [c for c in location.raw["candidates"]
+             if distance_km(c["lat"], c["lon"], 4.3472, -74.4525) < 10]
+    assert seats and seats[0]["population"] == 0
+    # A lone place of that name in the province stays a confident town (Tibirita, Wikipedia
+    # 5°03′04″N 73°30′15″W), and so does a large town beside hamlets of unknown size.
+    alone = gazetteer.geocode("Tibirita, Cundinamarca, Colombia")
+    assert (alone.raw["precision"], alone.raw["ambiguous"]) == ("city", False)
+    assert distance_km(alone.latitude, alone.longitude, 5.0511, -73.5042) < 5
+    assert gazetteer.geocode("Heinsberg, Germany").raw["ambiguous"] is False
+
+
+def test_a_province_after_a_district_chooses_the_districts_town(gazetteer):
+    # "Aurangabad district" alone would be read through the large city of Maharashtra; the
+    # state named after it chooses Aurangabad of Bihar (Wikipedia 24°45′N 84°22′E), 1,075 km
+    # away, and the town is answered there, not in Maharashtra as an ambiguous city.
+    location = gazetteer.geocode("Aurangabad town, Aurangabad district, Bihar, India")
+    assert distance_km(location.latitude, location.longitude, 24.75, 84.37) < 5
+    assert (location.raw["precision"], location.raw["ambiguous"]) == ("city", False)
+    # Without a province, the district still means the large city's.
+    location = gazetteer.geocode("Aurangabad town, Aurangabad district, India")
+    assert distance_km(location.latitude, location.longitude, 19.88, 75.32) < 25
+
+
+@pytest.mark.parametrize("query", [
+    "Hawija, Kirkuk, Iraq", "Hawijah, Kirkuk, Iraq", "Al-Hawija, Kirkuk Governorate, Iraq",
+])
+def test_the_arabic_article_and_final_h_are_spelled_either_way(gazetteer, query):
+    # GeoNames writes "Al Ḩawījah"; files write Hawija, Hawijah, Al-Hawija (Wikipedia
+    # 35°19′30″N 43°46′20″E). Not the governorate, 58 km off, as before.
+    location = gazetteer.geocode(query)
+    assert distance_km(location.latitude, location.longitude, 35.325, 43.7722) < 10
+    # A variant is tried only where the query names its country or province: never abroad.
+    assert location.raw["country"] == "IQ"
+    assert gazetteer.geocode("Hawijah") is None
+
+
+def test_a_local_government_area_is_the_area_around_its_town(gazetteer):
+    # Nigerian files write "Monguno LGA": the town's point (Wikipedia 12°41′N 13°36′E), at
+    # region precision, not Borno State's point 105 km off.
+    location = gazetteer.geocode("Monguno LGA, Borno")
+    assert distance_km(location.latitude, location.longitude, 12.6833, 13.6) < 10
+    assert location.raw["precision"] == "region" and "administrative area" in location.raw["reason"]
+
+
+@pytest.mark.parametrize("query", ["Menaka, Menaka, Mali", "Ménaka town, Mali"])
+def test_a_town_named_like_its_region_is_the_town_when_the_query_says_so(gazetteer, query):
+    # Ménaka is a town and, since 2016, the region around it; "Ménaka, Ménaka" (town,
+    # region) and "Ménaka town" mean the town (Wikipedia 15.9167°N 2.4°E), not the region's
+    # representative point 86 km off.
+    location = gazetteer.geocode(query)
+    assert distance_km(location.latitude, location.longitude, 15.9167, 2.4) < 10
+    assert location.raw["precision"] == "city"
+    # Named alone, it is still the region, flagged: a town has the name too.
+    alone = gazetteer.geocode("Ménaka, Mali")
+    assert (alone.raw["precision"], alone.raw["ambiguous"]) == ("region", True)
+
+
+def test_a_country_as_conflict_data_sets_write_it_is_the_country(gazetteer):
+    # "Congo (Kinshasa)" (the CIA's list), "Democratic Republic of Congo" (ACLED): Beni in
+    # North Kivu (Wikipedia 0°30′N 29°28′E), not nothing.
+    for query in ("Beni, Nord Kivu, Congo (Kinshasa)", "Beni, Democratic Republic of Congo"):
+        location = gazetteer.geocode(query)
+        assert location.raw["country"] == "CD", query
+        assert distance_km(location.latitude, location.longitude, 0.5, 29.467) < 10
