@@ -47,7 +47,7 @@ MAX_FIT_ZOOM = 7
 #: How long the map flies to a new frame (seconds). A briefing's flight starts at the
 #: clicker's key, so the map is at rest on the step within a second of it (Leaflet's
 #: flight ends about 0.15 s after this: benchmarks/bench_fly.py).
-FLY_SECONDS = 0.7
+FLY_SECONDS = 0.6
 #: The core extent holds this share of the incidents on each axis (the rest are outliers
 #: when leaving them out makes the view much smaller).
 CORE_SHARE = 0.9
