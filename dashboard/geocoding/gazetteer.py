@@ -369,9 +369,14 @@ _ADMIN_AREA_WORDS = frozenset("""
 """.split())
 
 
+def _has_word(part: str, words: frozenset[str]) -> bool:
+    """Whether ``part`` (its folded words, a parenthesis left out) holds one of ``words``."""
+    return any(word in words for word in fold(_strip_parenthesis(part)[0]).split())
+
+
 def _names_admin_area(part: str) -> bool:
     """``"Rutbah district"``, ``"Province of Alicante"``: an area, not its town."""
-    return any(word in _ADMIN_AREA_WORDS for word in fold(_strip_parenthesis(part)[0]).split())
+    return _has_word(part, _ADMIN_AREA_WORDS)
 
 
 #: Words that make a part a settlement, never the province of the same name.
@@ -380,7 +385,7 @@ _SETTLEMENT_WORDS = frozenset("town city village".split())
 
 def _names_settlement(part: str) -> bool:
     """``"Ménaka town"``: the town, even where a province bears its name."""
-    return any(word in _SETTLEMENT_WORDS for word in fold(_strip_parenthesis(part)[0]).split())
+    return _has_word(part, _SETTLEMENT_WORDS)
 
 
 def _keys_for(part: str) -> list[str]:

@@ -147,7 +147,8 @@ class FilterState(folium.FeatureGroup):
     standalone page carries it as a child of the map.
     """
 
-    runtime = "IncidentScale"
+    #: The map's runtime (``window.<runtime>``), named by each kind of map.
+    runtime: str
     _template = Template("""
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = L.layerGroup();

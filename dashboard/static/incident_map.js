@@ -488,9 +488,8 @@
     // step it leads to come (the page redraws its component as the run starts): the map
     // keeps flying ahead (IncidentMap.flyAhead) instead of flying back.
     var left = !first && map._incidentAhead && key === map._incidentAhead.from;
-    if (key === map._incidentFrameKey) { map._incidentAhead = null; }
+    if (!left) { map._incidentAhead = null; }  // arrived, or a frame of its own to fly to
     if (!left && (first || key !== map._incidentFrameKey)) {
-      map._incidentAhead = null;
       var animate = !first && options.fly !== false;
       if (this.applyFrame(animate)) {
         map._incidentFramed = true;

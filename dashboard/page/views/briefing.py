@@ -160,6 +160,33 @@ def briefing_view(incidents: pd.DataFrame, span, *, offline: bool,
     filtered_view(incidents, span, offline=offline, data_path=data_path)
 
 
+def _authored_frames(incidents: pd.DataFrame, briefing: Briefing, index: int,
+                     rows: pd.DataFrame, *, offline: bool) -> dict[str, dict | None]:
+    """:func:`step_frames` of step ``index`` (0: the title) of ``briefing``, whose rows are
+    ``rows``; each step's rows and frame are made once (the keys often lead to the same
+    step: the title is the first, the step before it)."""
+    total = len(briefing.steps)
+    rows_of = {max(index - 1, 0): rows}
+    frames: dict[int, dict] = {}
+
+    def frame_of(number: int) -> dict:
+        if number not in frames:
+            position = max(number - 1, 0)
+            step = briefing.steps[position]
+            if position not in rows_of:
+                rows_of[position] = step_rows(incidents, step)
+            view = step_view(step, offline=offline) if number else None
+            frames[number] = page_frame(rows_of[position], offline=offline,
+                                        focus_id=view.focus_id if view else None,
+                                        at=view.at if view else None)
+        return frames[number]
+
+    return {"here": frame_of(index),
+            "brief_prev": frame_of(index - 1) if index > 0 else None,
+            "brief_next": frame_of(index + 1) if index < total else None,
+            "brief_first": frame_of(0), "brief_last": frame_of(total)}
+
+
 def _set_step(value: int) -> None:
     st.session_state["im_step"] = value
 
@@ -193,20 +220,10 @@ def authored_view(incidents: pd.DataFrame, briefing: Briefing, *, offline: bool,
                     unsafe_allow_html=True)
     _jump_buttons(lambda: _set_step(0), lambda: _set_step(total), disabled=False)
 
-    if shows_in_place(incidents, data_path):
-        def frame_of(number: int) -> dict:
-            step = briefing.steps[max(number - 1, 0)]
-            rows = step_rows(incidents, step)
-            if number == 0:
-                return page_frame(rows, offline=offline, focus_id=None)
-            view = step_view(step, offline=offline)
-            return page_frame(rows, offline=offline, focus_id=view.focus_id, at=view.at)
-        step_frames({"here": frame_of(index),
-                     "brief_prev": frame_of(index - 1) if index > 0 else None,
-                     "brief_next": frame_of(index + 1) if index < total else None,
-                     "brief_first": frame_of(0), "brief_last": frame_of(total)})
     step = briefing.steps[max(index - 1, 0)]
     rows = step_rows(incidents, step)
+    if shows_in_place(incidents, data_path):
+        step_frames(_authored_frames(incidents, briefing, index, rows, offline=offline))
     # The same view (and so the same frame) as the step's slide in the PDF and PPTX.
     view = step_view(step, offline=offline) if index > 0 else None
     map_column, card_column = st.columns(BODY_COLUMNS, gap="medium")
@@ -326,8 +343,12 @@ def filtered_view(incidents: pd.DataFrame, span, *, offline: bool,
                   lambda: _step(steps, current, len(steps) + 1), disabled=not steps)
 
     if steps and shows_in_place(incidents, data_path):
+        made: dict[str | None, dict] = {}
+
         def frame_of(target: str | None) -> dict:
-            return page_frame(filtered, offline=offline, focus_id=target)
+            if target not in made:
+                made[target] = page_frame(filtered, offline=offline, focus_id=target)
+            return made[target]
         step_frames({"here": frame_of(current),
                      "brief_prev": frame_of(neighbour([None, *steps], current, -1))
                      if current is not None else None,
