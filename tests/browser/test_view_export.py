@@ -16,7 +16,7 @@ from dashboard.data.mapview import parse_at, parse_frame
 from dashboard.exports.snapshot import render_snapshot
 from dashboard.exports.view import PngSize, Provenance, View
 
-from .conftest import DATASET, MAP_IFRAME
+from .conftest import DATASET, MAP_IFRAME, count_runs, streamlit_run
 
 LOAD_TIMEOUT_MS = 60_000
 
@@ -50,7 +50,7 @@ def mercator_y(lat: float) -> float:
 
 
 def test_pan_zoom_and_layers_reach_the_url_and_the_png(browser, server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = count_runs(browser.new_context(viewport={"width": 1400, "height": 1000}))
     page = context.new_page()
     try:
         page.goto(f"{server}/?type=diplomatic_expulsion&years=2022-2022")
@@ -63,14 +63,18 @@ def test_pan_zoom_and_layers_reach_the_url_and_the_png(browser, server):
         container = frame.locator(".leaflet-container")
         for _ in range(2):
             zoom = page.evaluate(MAP_ZOOM, MAP_IFRAME)
-            frame.locator(".leaflet-control-zoom-in").click()
-            page.wait_for_function(ZOOMED_TO, arg=[MAP_IFRAME, zoom + 1], timeout=10_000)
+            with streamlit_run(page):  # each zoom is reported into the URL too
+                frame.locator(".leaflet-control-zoom-in").click()
+                page.wait_for_function(ZOOMED_TO, arg=[MAP_IFRAME, zoom + 1], timeout=10_000)
         box = container.bounding_box()
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.mouse.down()
-        page.mouse.move(box["x"] + box["width"] / 2 - 150, box["y"] + box["height"] / 2 + 60,
-                        steps=8)
-        page.mouse.up()
+        # The pan is reported into the URL, which runs the page again and replaces the
+        # map's controls: the layer menu is opened once that run has ended.
+        with streamlit_run(page):
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.mouse.down()
+            page.mouse.move(box["x"] + box["width"] / 2 - 150,
+                            box["y"] + box["height"] / 2 + 60, steps=8)
+            page.mouse.up()
         # The flows off in the layer menu.
         frame.locator(".leaflet-control-layers").hover()
         frame.get_by_label("Expulsion flows").uncheck()
